@@ -1,0 +1,213 @@
+"""Raw documents -> :class:`~podpath.model.Inventory`, every API default applied once.
+
+One normalizer per kind; kinds of later layers (routing, admin policies, secrets) register
+theirs in :mod:`podpath.normalize.registry`. Unknown kinds are skipped with an ``info`` note;
+duplicates (same kind, namespace and name) are reported and the last one wins, as
+``kubectl apply`` of the stream would leave it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from podpath.errors import MSG_DUPLICATE, MSG_MISSING, InputError
+from podpath.model.core import EMPTY_LABELS, Namespace, Node, Note, Pod, SourceRef, WorkloadRef
+from podpath.model.inventory import Inventory
+from podpath.model.policy import NetworkPolicy
+from podpath.model.services import EndpointSlice, Service
+from podpath.normalize.core import (
+    namespace_labels,
+    normalize_namespace,
+    normalize_node,
+    normalize_pod,
+    owner_refs,
+)
+from podpath.normalize.fields import object_fields
+from podpath.normalize.policy import normalize_network_policy
+from podpath.normalize.registry import LAYER_NORMALIZERS
+from podpath.normalize.services import (
+    normalize_endpoint_slice,
+    normalize_endpoints,
+    normalize_service,
+)
+from podpath.normalize.workloads import (
+    WORKLOAD_KINDS,
+    Workload,
+    fold_unknown_owner,
+    read_workload,
+    top_owner,
+    workload_pods,
+)
+from podpath.sources.manifests import RawDoc
+
+MAX_PODS_PER_NODE = 110  # the kubelet's default maxPods
+DEFAULT_NODE_COUNT = 3
+ALWAYS_PRESENT_NAMESPACES = ("default", "kube-system")
+CLUSTER_SCOPED = frozenset(
+    {"Namespace", "Node", "IngressClass", "GatewayClass", "AdminNetworkPolicy",
+     "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
+)
+
+
+def default_nodes(count: int) -> tuple[Node, ...]:
+    """Nodes of a cluster whose manifests declare none (kind-like addresses 172.18.0.2...)."""
+    return tuple(
+        Node(name=f"node-{i + 1}", internal_ips=(f"172.18.0.{i + 2}",), declared=False)
+        for i in range(count)
+    )
+
+
+def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
+    kind = raw.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise InputError(MSG_MISSING, path=source.path, doc_index=source.doc_index, field="kind")
+    _, _, ns, name = object_fields(raw, source)
+    if kind not in CLUSTER_SCOPED:
+        ns = ns or "default"
+    return kind, ns, name
+
+
+class _Collector:
+    """Accumulates normalized objects by kind with duplicate detection."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str, str], SourceRef] = {}
+        self.notes: list[Note] = []
+        self.namespaces: dict[str, Namespace] = {}
+        self.nodes: dict[str, Node] = {}
+        self.pods: dict[tuple[str, str], Pod] = {}
+        self.pod_owners: list[tuple[tuple[str, str], tuple[str, str] | None]] = []
+        self.services: dict[tuple[str, str], Service] = {}
+        self.slices: list[EndpointSlice] = []
+        self.policies: dict[tuple[str, str], NetworkPolicy] = {}
+        self.workloads: dict[tuple[str, str, str], Workload] = {}
+        self.layer: dict[str, dict[tuple[str, str], Any]] = {}
+
+    def add(self, doc: RawDoc) -> None:
+        raw, source = doc.data, doc.source
+        kind, ns, name = _identity(raw, source)
+        key = (kind, ns, name)
+        if key in self.seen:
+            first = self.seen[key]
+            obj = f"{kind}/{ns + '/' if ns else ''}{name}"
+            self.notes.append(
+                Note("warning", "duplicate-object", MSG_DUPLICATE.format(obj=obj, first=first), obj, source)
+            )
+        self.seen[key] = source
+        self._dispatch(kind, ns, name, raw, source)
+
+    def _dispatch(self, kind: str, ns: str, name: str, raw: dict[str, Any], source: SourceRef) -> None:
+        if kind == "Namespace":
+            self.namespaces[name] = normalize_namespace(raw, source)
+        elif kind == "Node":
+            self.nodes[name] = normalize_node(raw, source)
+        elif kind == "Pod":
+            pod = normalize_pod(raw, source)
+            self.pods[(ns, name)] = pod
+            _, meta, _, _ = object_fields(raw, source)
+            refs = owner_refs(meta)
+            self.pod_owners.append(((ns, name), refs[0] if refs else None))
+        elif kind == "Service":
+            self.services[(ns, name)] = normalize_service(raw, source)
+        elif kind == "EndpointSlice":
+            self.slices.append(normalize_endpoint_slice(raw, source))
+        elif kind == "Endpoints":
+            self.slices.extend(normalize_endpoints(raw, source))
+        elif kind == "NetworkPolicy":
+            self.policies[(ns, name)] = normalize_network_policy(raw, source)
+        elif kind in WORKLOAD_KINDS:
+            self.workloads[(kind, ns, name)] = read_workload(raw, source)
+        elif kind in LAYER_NORMALIZERS:
+            self.layer.setdefault(kind, {})[(ns, name)] = LAYER_NORMALIZERS[kind](raw, source)
+        else:
+            api = raw.get("apiVersion", "?")
+            self.notes.append(
+                Note("info", "skipped-kind", f"skipped {api} {kind} (not modelled)", f"{kind}/{name}", source)
+            )
+
+
+def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inventory:
+    """Normalize raw documents into an Inventory (deterministic in any input order)."""
+    c = _Collector()
+    for doc in docs:
+        c.add(doc)
+    pods = _owned_pods(c)
+    generated = _workloads_without_pods(c)
+    nodes = tuple(sorted(c.nodes.values(), key=lambda n: n.name))
+    if not nodes:
+        count = node_count or max(
+            DEFAULT_NODE_COUNT, math.ceil(sum(_replica_hint(w) for w in generated) / MAX_PODS_PER_NODE)
+        )
+        nodes = default_nodes(count)
+    for w in generated:
+        owner = top_owner(w.kind, w.namespace, w.name, c.workloads)
+        for pod in workload_pods(w, nodes, owner):
+            if (pod.namespace, pod.name) not in c.pods:
+                pods[(pod.namespace, pod.name)] = pod
+    namespaces = _namespaces(c, pods)
+    return Inventory(
+        namespaces=tuple(namespaces[n] for n in sorted(namespaces)),
+        nodes=nodes,
+        pods=tuple(pods[k] for k in sorted(pods)),
+        services=tuple(c.services[k] for k in sorted(c.services)),
+        endpoint_slices=tuple(sorted(c.slices, key=lambda s: (s.namespace, s.name))),
+        network_policies=tuple(c.policies[k] for k in sorted(c.policies)),
+        objects={kind: tuple(objs[k] for k in sorted(objs)) for kind, objs in sorted(c.layer.items())},
+        notes=tuple(c.notes),
+    )
+
+
+def _replica_hint(w: Workload) -> int:
+    spec = w.raw.get("spec")
+    replicas = spec.get("replicas", 1) if isinstance(spec, dict) else 1
+    return replicas if isinstance(replicas, int) and w.kind != "DaemonSet" else 1
+
+
+def _owned_pods(c: _Collector) -> dict[tuple[str, str], Pod]:
+    """Pods of the input with their owner folded to the top workload."""
+    pods = dict(c.pods)
+    for (ns, name), ref in c.pod_owners:
+        if ref is None:
+            continue
+        kind, owner_name = ref
+        if (kind, ns, owner_name) in c.workloads:
+            owner = top_owner(kind, ns, owner_name, c.workloads)
+        else:
+            folded = fold_unknown_owner(kind, owner_name, pods[(ns, name)].labels)
+            owner = WorkloadRef(folded[0], ns, folded[1])
+        pods[(ns, name)] = replace(pods[(ns, name)], owner=owner)
+    return pods
+
+
+def _workloads_without_pods(c: _Collector) -> list[Workload]:
+    """Workloads whose controller's pods are absent from the input (see workloads.py)."""
+    covered = {(ref[0], ns, ref[1]) for (ns, _), ref in c.pod_owners if ref is not None}
+    with_children = {
+        (w.owner[0], w.namespace, w.owner[1])
+        for w in c.workloads.values()
+        if w.owner is not None and w.owner[0] in WORKLOAD_KINDS
+    }
+    return [
+        w
+        for key, w in sorted(c.workloads.items())
+        if key not in covered and key not in with_children
+    ]
+
+
+def _namespaces(c: _Collector, pods: dict[tuple[str, str], Pod]) -> dict[str, Namespace]:
+    """Declared namespaces, plus every namespace an object names (created as the API would)."""
+    names: set[str] = set(ALWAYS_PRESENT_NAMESPACES)
+    names.update(ns for ns, _ in pods)
+    names.update(ns for ns, _ in c.services)
+    names.update(ns for ns, _ in c.policies)
+    names.update(s.namespace for s in c.slices)
+    for objs in c.layer.values():
+        names.update(ns for ns, _ in objs if ns)
+    out = dict(c.namespaces)
+    for name in names - out.keys():
+        out[name] = Namespace(name=name, labels=namespace_labels(name, EMPTY_LABELS), declared=False)
+    return out
+

@@ -1,0 +1,220 @@
+"""Raw Namespaces, Nodes, Pods and label selectors -> model, API defaults applied once.
+
+- Pod ``protocol`` defaults to TCP, ``dnsPolicy`` to ClusterFirst
+  (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/).
+- Readiness is the ``Ready`` condition; a pod without status counts as ready (assumption
+  ``pod-ready-assumed``), a pod with ``deletionTimestamp`` is terminating
+  (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-conditions).
+- Every namespace carries ``kubernetes.io/metadata.name`` as the API server sets it
+  (https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-metadata-name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from podpath.errors import MSG_BAD_OPERATOR, MSG_BAD_SELECTOR_VALUES, MSG_MISSING
+from podpath.model.core import (
+    Container,
+    ContainerPort,
+    DNSConfig,
+    DNSPolicy,
+    Labels,
+    LabelSelector,
+    Namespace,
+    Node,
+    Pod,
+    Probe,
+    SelectorOperator,
+    SelectorRequirement,
+    SourceRef,
+    WorkloadRef,
+)
+from podpath.normalize.fields import Fields, object_fields
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def namespace_labels(name: str, labels: Labels) -> Labels:
+    """The namespace's labels with ``kubernetes.io/metadata.name`` set to its name."""
+    return Labels({**labels, NAMESPACE_NAME_LABEL: name})
+
+
+def normalize_namespace(raw: dict[str, Any], source: SourceRef) -> Namespace:
+    _, meta, _, name = object_fields(raw, source)
+    return Namespace(
+        name=name,
+        labels=namespace_labels(name, meta.labels("labels")),
+        annotations=meta.labels("annotations"),
+        source=source,
+    )
+
+
+def normalize_node(raw: dict[str, Any], source: SourceRef) -> Node:
+    top, meta, _, name = object_fields(raw, source)
+    spec, status = top.map("spec"), top.map("status")
+    internal: list[str] = []
+    external: list[str] = []
+    for addr in status.maps("addresses"):
+        kind = addr.str("type")
+        if kind == "InternalIP":
+            internal.append(addr.ip("address"))
+        elif kind == "ExternalIP":
+            external.append(addr.ip("address"))
+    cidrs = spec.cidrs("podCIDRs") or ((spec.cidr("podCIDR"),) if spec.has("podCIDR") else ())
+    return Node(
+        name=name,
+        internal_ips=tuple(internal),
+        pod_cidrs=cidrs,
+        labels=meta.labels("labels"),
+        external_ips=tuple(external),
+        source=source,
+    )
+
+
+def normalize_selector(f: Fields) -> LabelSelector:
+    """A meta/v1 LabelSelector. ``In``/``NotIn`` need values, ``Exists``/``DoesNotExist``
+    must have none (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements)."""
+    requirements = []
+    for expr in f.maps("matchExpressions"):
+        key = expr.req_str("key")
+        op_text = expr.req_str("operator")
+        try:
+            op = SelectorOperator(op_text)
+        except ValueError:
+            raise expr.error("operator", MSG_BAD_OPERATOR.format(got=op_text)) from None
+        values = expr.strs("values")
+        needs_values = op in (SelectorOperator.IN, SelectorOperator.NOT_IN)
+        if needs_values and not values:
+            raise expr.error("values", MSG_BAD_SELECTOR_VALUES.format(op=op.value, need="needs"))
+        if not needs_values and values:
+            raise expr.error("values", MSG_BAD_SELECTOR_VALUES.format(op=op.value, need="takes no"))
+        requirements.append(SelectorRequirement(key, op, tuple(sorted(set(values)))))
+    requirements.sort(key=lambda r: (r.key, r.operator.value, r.values))
+    return LabelSelector(f.labels("matchLabels"), tuple(requirements))
+
+
+def _container(f: Fields) -> Container:
+    ports = tuple(
+        ContainerPort(
+            container_port=p.port_number("containerPort") or _missing(p, "containerPort"),
+            protocol=p.protocol(),
+            name=p.str("name"),
+            host_port=p.port_number("hostPort"),
+        )
+        for p in f.maps("ports")
+    )
+    probes = []
+    for kind in ("readiness", "liveness", "startup"):
+        probe = f.maybe_map(f"{kind}Probe")
+        if probe is None:
+            continue
+        for handler in ("httpGet", "tcpSocket", "grpc"):
+            h = probe.maybe_map(handler)
+            if h is not None and h.get("port") is not None:
+                port = h.int_or_string("port")
+                if port is not None:
+                    probes.append(Probe(kind, port, handler))
+    return Container(
+        name=f.str("name", "") or "", ports=ports, probes=tuple(probes), image=f.str("image", "") or ""
+    )
+
+
+def _missing(f: Fields, key: str) -> int:
+    raise f.error(key, MSG_MISSING)
+
+
+def _dns_config(spec: Fields) -> DNSConfig | None:
+    cfg = spec.maybe_map("dnsConfig")
+    if cfg is None:
+        return None
+    options = tuple((o.req_str("name"), o.str("value")) for o in cfg.maps("options"))
+    return DNSConfig(cfg.ips("nameservers"), cfg.strs("searches"), options)
+
+
+def _dns_policy(spec: Fields) -> DNSPolicy:
+    text = spec.str("dnsPolicy", "ClusterFirst") or "ClusterFirst"
+    try:
+        return DNSPolicy(text)
+    except ValueError:
+        raise spec.error(
+            "dnsPolicy",
+            f"unknown dnsPolicy {text!r} (ClusterFirst, ClusterFirstWithHostNet, Default, None)",
+        ) from None
+
+
+def pod_from_spec(
+    namespace: str,
+    name: str,
+    meta: Fields,
+    spec: Fields,
+    source: SourceRef,
+    *,
+    labels: Labels | None = None,
+    owner: WorkloadRef | None = None,
+    hostname: str | None = None,
+    subdomain: str | None = None,
+) -> Pod:
+    """A Pod built from a pod spec (a Pod's own, or a workload's template)."""
+    containers = tuple(_container(c) for c in spec.maps("containers"))
+    return Pod(
+        namespace=namespace,
+        name=name,
+        labels=labels if labels is not None else meta.labels("labels"),
+        annotations=meta.labels("annotations"),
+        containers=containers,
+        node_name=spec.str("nodeName"),
+        host_network=spec.bool("hostNetwork"),
+        hostname=hostname if hostname is not None else spec.str("hostname"),
+        subdomain=subdomain if subdomain is not None else spec.str("subdomain"),
+        dns_policy=_dns_policy(spec),
+        dns_config=_dns_config(spec),
+        owner=owner,
+        service_account=spec.str("serviceAccountName", "default") or "default",
+        ip_origin="ipam",
+        source=source,
+    )
+
+
+def normalize_pod(
+    raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | None = None
+) -> Pod:
+    """A Pod object. Its IPs come from ``status.podIPs``/``status.podIP`` where given."""
+    top, meta, ns, name = object_fields(raw, source)
+    spec = top.map("spec")
+    pod = pod_from_spec(ns or "default", name, meta, spec, source, owner=owner)
+    status = top.maybe_map("status")
+    terminating = meta.has("deletionTimestamp")
+    if status is None:
+        return _replace(pod, terminating=terminating)
+    ips = tuple(status.ip("podIPs", p.get("ip")) for p in status.maps("podIPs") if p.has("ip"))
+    if not ips and status.has("podIP"):
+        ips = (status.ip("podIP"),)
+    phase = status.str("phase", "Running") or "Running"
+    ready_conditions = [c for c in status.maps("conditions") if c.str("type") == "Ready"]
+    if ready_conditions:
+        ready = ready_conditions[0].str("status") == "True"
+        assumed = False
+    else:
+        ready, assumed = phase == "Running", True
+    return _replace(
+        pod,
+        ips=ips,
+        ip_origin="status" if ips else "ipam",
+        phase=phase,
+        ready=ready and phase == "Running",
+        ready_assumed=assumed,
+        terminating=terminating,
+    )
+
+
+def _replace(pod: Pod, **changes: Any) -> Pod:
+    return replace(pod, **changes)
+
+
+def owner_refs(meta: Fields) -> list[tuple[str, str]]:
+    """(kind, name) of the controller owner references (or all, when none is marked)."""
+    refs = meta.maps("ownerReferences")
+    controllers = [r for r in refs if r.bool("controller")] or refs
+    return [(r.str("kind", "") or "", r.str("name", "") or "") for r in controllers]

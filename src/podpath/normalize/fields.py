@@ -1,0 +1,220 @@
+"""Typed, located access to a raw object's fields: every error names the file, the document,
+the object and the field path (e.g. ``spec.ports[0].port``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from podpath.errors import (
+    MSG_BAD_CIDR,
+    MSG_BAD_IP,
+    MSG_BAD_PORT,
+    MSG_BAD_PROTOCOL,
+    MSG_MISSING,
+    MSG_NOT_A_BOOL,
+    MSG_NOT_A_LIST,
+    MSG_NOT_A_MAPPING,
+    MSG_NOT_A_STRING,
+    MSG_NOT_AN_INT,
+    InputError,
+)
+from podpath.model.core import Labels, Protocol, SourceRef
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Fields:
+    """A view of one mapping inside a raw object, with its field path for errors."""
+
+    __slots__ = ("raw", "source", "obj", "path")
+
+    def __init__(self, raw: dict[str, Any], source: SourceRef, obj: str, path: str = "") -> None:
+        self.raw = raw
+        self.source = source
+        self.obj = obj
+        self.path = path
+
+    # -- errors -------------------------------------------------------------------------
+    def error(self, key: str | None, message: str) -> InputError:
+        return InputError(
+            message,
+            path=self.source.path,
+            doc_index=self.source.doc_index,
+            obj=self.obj,
+            field=self.child_path(key) if key is not None else self.path,
+        )
+
+    def child_path(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    # -- access -------------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        return self.raw.get(key) is not None
+
+    def get(self, key: str) -> Any:
+        return self.raw.get(key)
+
+    def map(self, key: str) -> Fields:
+        """A nested mapping; absent or null gives an empty one."""
+        value = self.raw.get(key)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise self.error(key, MSG_NOT_A_MAPPING.format(got=_show(value)))
+        return Fields(value, self.source, self.obj, self.child_path(key))
+
+    def maybe_map(self, key: str) -> Fields | None:
+        return self.map(key) if self.raw.get(key) is not None else None
+
+    def list(self, key: str) -> list[Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(key, MSG_NOT_A_LIST.format(got=_show(value)))
+        return value
+
+    def maps(self, key: str) -> list[Fields]:
+        """A list of mappings, each a :class:`Fields` with its index in the path."""
+        out = []
+        base = self.child_path(key)
+        for i, item in enumerate(self.list(key)):
+            if not isinstance(item, dict):
+                raise InputError(
+                    MSG_NOT_A_MAPPING.format(got=_show(item)),
+                    path=self.source.path,
+                    doc_index=self.source.doc_index,
+                    obj=self.obj,
+                    field=f"{base}[{i}]",
+                )
+            out.append(Fields(item, self.source, self.obj, f"{base}[{i}]"))
+        return out
+
+    def str(self, key: str, default: str | None = None) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.error(key, MSG_NOT_A_STRING.format(got=_show(value)))
+        return str(value)
+
+    def req_str(self, key: str) -> str:
+        value = self.str(key)
+        if value is None or value == "":
+            raise self.error(key, MSG_MISSING)
+        return value
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        out = []
+        for i, item in enumerate(self.list(key)):
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                raise self.error(f"{key}[{i}]", MSG_NOT_A_STRING.format(got=_show(item)))
+            out.append(str(item))
+        return tuple(out)
+
+    def int(self, key: str, default: int | None = None) -> int | None:
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+            raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
+        return value
+
+    def bool(self, key: str, default: bool = False) -> bool:
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, MSG_NOT_A_BOOL.format(got=_show(value)))
+        return value
+
+    def labels(self, key: str) -> Labels:
+        """A string map (labels, annotations, selectors); values stringified as the API does."""
+        value = self.raw.get(key)
+        if value is None:
+            return Labels()
+        if not isinstance(value, dict):
+            raise self.error(key, MSG_NOT_A_MAPPING.format(got=_show(value)))
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            if isinstance(v, dict | list):
+                raise self.error(f"{key}.{k}", MSG_NOT_A_STRING.format(got=_show(v)))
+            out[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+        return Labels(out)
+
+    def port_number(self, key: str, default: int | None = None) -> int | None:
+        value = self.int(key, default)
+        if value is not None and not 1 <= value <= 65535:
+            raise self.error(key, MSG_BAD_PORT.format(got=value))
+        return value
+
+    def int_or_string(self, key: str) -> int | str | None:
+        """An ``IntOrString`` port: a number, or a name (digits given as a string count as a
+        number, as the API's IntOrString decoding of a quoted number does not, but users
+        mean it)."""
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
+        if isinstance(value, int):
+            if not 1 <= value <= 65535:
+                raise self.error(key, MSG_BAD_PORT.format(got=value))
+            return value
+        if isinstance(value, str):
+            if value.isdigit():
+                return self.port_number(key)
+            if not value:
+                raise self.error(key, MSG_MISSING)
+            return value
+        raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
+
+    def protocol(self, key: str = "protocol") -> Protocol:
+        """``protocol``, defaulting to TCP."""
+        value = self.str(key, "TCP") or "TCP"
+        try:
+            return Protocol(value.upper())
+        except ValueError:
+            raise self.error(key, MSG_BAD_PROTOCOL.format(got=value)) from None
+
+    def ip(self, key: str, value: str | None = None, index: int | None = None) -> str:
+        raw = value if value is not None else self.raw.get(key)
+        try:
+            return str(ipaddress.ip_address(str(raw).strip()))
+        except ValueError:
+            field = key if index is None else f"{key}[{index}]"
+            raise self.error(field, MSG_BAD_IP.format(got=raw)) from None
+
+    def ips(self, key: str) -> tuple[str, ...]:
+        return tuple(self.ip(key, item, i) for i, item in enumerate(self.strs(key)))
+
+    def cidr(self, key: str, value: str | None = None, index: int | None = None) -> str:
+        raw = value if value is not None else self.raw.get(key)
+        try:
+            return str(ipaddress.ip_network(str(raw).strip(), strict=False))
+        except ValueError:
+            field = key if index is None else f"{key}[{index}]"
+            raise self.error(field, MSG_BAD_CIDR.format(got=raw)) from None
+
+    def cidrs(self, key: str) -> tuple[str, ...]:
+        return tuple(self.cidr(key, item, i) for i, item in enumerate(self.strs(key)))
+
+
+def object_fields(raw: dict[str, Any], source: SourceRef) -> tuple[Fields, Fields, str, str]:
+    """(whole object, metadata, namespace or "", name) for a raw object."""
+    kind = raw.get("kind") if isinstance(raw.get("kind"), str) else "?"
+    meta_raw = raw.get("metadata")
+    name = meta_raw.get("name") if isinstance(meta_raw, dict) else None
+    ns = meta_raw.get("namespace") if isinstance(meta_raw, dict) else None
+    label = f"{kind} {ns + '/' if isinstance(ns, str) else ''}{name if name else '(unnamed)'}"
+    top = Fields(raw, source, label)
+    meta = top.map("metadata")
+    return top, meta, str(ns) if isinstance(ns, str) else "", str(meta.req_str("name"))

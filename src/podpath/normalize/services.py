@@ -1,0 +1,179 @@
+"""Raw Services, EndpointSlices and Endpoints -> model, API defaults applied once.
+
+Defaults (https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/):
+``type`` ClusterIP; port ``protocol`` TCP; ``targetPort`` = ``port``; ``sessionAffinity``
+None; ``externalTrafficPolicy`` and ``internalTrafficPolicy`` Cluster. A core/v1 Endpoints
+object becomes one EndpointSlice per subset (the EndpointSlice mirroring controller).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podpath.model.core import SourceRef
+from podpath.model.services import (
+    EndpointSlice,
+    Service,
+    ServicePort,
+    ServiceType,
+    SliceEndpoint,
+    SlicePort,
+)
+from podpath.normalize.fields import Fields, object_fields
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+def _service_type(spec: Fields) -> ServiceType:
+    text = spec.str("type", "ClusterIP") or "ClusterIP"
+    try:
+        return ServiceType(text)
+    except ValueError:
+        raise spec.error(
+            "type", f"unknown Service type {text!r} (ClusterIP, NodePort, LoadBalancer, ExternalName)"
+        ) from None
+
+
+def _service_port(p: Fields) -> ServicePort:
+    port = p.port_number("port")
+    if port is None:
+        raise p.error("port", "required field is missing")
+    node_port = p.int("nodePort")
+    if node_port is not None and not 1 <= node_port <= 65535:
+        raise p.error("nodePort", f"port {node_port} is out of range 1-65535")
+    target = p.int_or_string("targetPort")
+    return ServicePort(
+        port=port,
+        target_port=target if target is not None else port,
+        protocol=p.protocol(),
+        name=p.str("name"),
+        node_port=node_port,
+        app_protocol=p.str("appProtocol"),
+    )
+
+
+def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
+    top, meta, ns, name = object_fields(raw, source)
+    spec, status = top.map("spec"), top.map("status")
+    stype = _service_type(spec)
+    cluster_ips: tuple[str, ...] = ()
+    headless = False
+    given = spec.strs("clusterIPs") or ((spec.str("clusterIP") or "",) if spec.has("clusterIP") else ())
+    if given and given[0] == "None":
+        headless = True
+    elif given and given[0]:
+        cluster_ips = tuple(spec.ip("clusterIPs", ip, i) for i, ip in enumerate(given))
+    selector = spec.labels("selector") if spec.has("selector") else None
+    if selector is not None and not selector:
+        selector = None  # an empty selector means "no selector" for Services
+    lb = status.map("loadBalancer")
+    lb_ips = tuple(i.ip("ip") for i in lb.maps("ingress") if i.has("ip"))
+    lb_hosts = tuple(i.str("hostname") or "" for i in lb.maps("ingress") if i.has("hostname"))
+    return Service(
+        namespace=ns or "default",
+        name=name,
+        type=stype,
+        selector=selector if stype is not ServiceType.EXTERNAL_NAME else None,
+        ports=tuple(_service_port(p) for p in spec.maps("ports")),
+        cluster_ips=cluster_ips if stype is not ServiceType.EXTERNAL_NAME else (),
+        headless=headless,
+        external_name=spec.str("externalName") if stype is ServiceType.EXTERNAL_NAME else None,
+        external_ips=spec.ips("externalIPs"),
+        lb_ingress=lb_ips,
+        lb_hostnames=lb_hosts,
+        lb_requested_ip=spec.ip("loadBalancerIP") if spec.has("loadBalancerIP") else None,
+        lb_source_ranges=spec.cidrs("loadBalancerSourceRanges"),
+        lb_origin="status" if lb_ips or lb_hosts else "none",
+        session_affinity=spec.str("sessionAffinity", "None") or "None",
+        external_traffic_policy=_traffic_policy(spec, "externalTrafficPolicy"),
+        internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
+        publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
+        labels=meta.labels("labels"),
+        annotations=meta.labels("annotations"),
+        source=source,
+    )
+
+
+def _traffic_policy(spec: Fields, key: str) -> str:
+    value = spec.str(key, "Cluster") or "Cluster"
+    if value not in ("Cluster", "Local"):
+        raise spec.error(key, f"unknown traffic policy {value!r} (Cluster or Local)")
+    return value
+
+
+def _slice_endpoint(e: Fields) -> SliceEndpoint:
+    cond = e.map("conditions")
+    ref = e.maybe_map("targetRef")
+    target = None
+    if ref is not None and ref.str("kind") == "Pod":
+        target = f"{ref.str('namespace') or ''}/{ref.str('name') or ''}"
+    ready = cond.get("ready")
+    return SliceEndpoint(
+        addresses=e.ips("addresses"),
+        ready=True if ready is None else bool(ready),
+        serving=cond.bool("serving", True if ready is None else bool(ready)),
+        terminating=cond.bool("terminating"),
+        hostname=e.str("hostname"),
+        node_name=e.str("nodeName"),
+        target_pod=target,
+    )
+
+
+def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice:
+    """discovery.k8s.io/v1 EndpointSlice; the Service is its ``kubernetes.io/service-name`` label."""
+    top, meta, ns, name = object_fields(raw, source)
+    labels = meta.labels("labels")
+    service = labels.get(SERVICE_NAME_LABEL)
+    if not service:
+        raise meta.error("labels", f"missing the {SERVICE_NAME_LABEL} label naming the Service")
+    return EndpointSlice(
+        namespace=ns or "default",
+        name=name,
+        service_name=service,
+        endpoints=tuple(_slice_endpoint(e) for e in top.maps("endpoints")),
+        ports=tuple(
+            SlicePort(p.port_number("port"), p.protocol(), p.str("name", "") or "")
+            for p in top.maps("ports")
+        ),
+        address_type=top.str("addressType", "IPv4") or "IPv4",
+        source=source,
+    )
+
+
+def normalize_endpoints(raw: dict[str, Any], source: SourceRef) -> list[EndpointSlice]:
+    """core/v1 Endpoints: each subset becomes a slice (addresses ready, notReadyAddresses not)."""
+    top, _, ns, name = object_fields(raw, source)
+    slices = []
+    for i, subset in enumerate(top.maps("subsets")):
+        endpoints = []
+        for key, ready in (("addresses", True), ("notReadyAddresses", False)):
+            for a in subset.maps(key):
+                ref = a.maybe_map("targetRef")
+                target = None
+                if ref is not None and ref.str("kind") == "Pod":
+                    target = f"{ref.str('namespace') or ns or 'default'}/{ref.str('name') or ''}"
+                endpoints.append(
+                    SliceEndpoint(
+                        addresses=(a.ip("ip"),),
+                        ready=ready,
+                        serving=ready,
+                        hostname=a.str("hostname"),
+                        node_name=a.str("nodeName"),
+                        target_pod=target,
+                    )
+                )
+        ports = tuple(
+            SlicePort(p.port_number("port"), p.protocol(), p.str("name", "") or "")
+            for p in subset.maps("ports")
+        )
+        slices.append(
+            EndpointSlice(
+                namespace=ns or "default",
+                name=f"{name}-endpoints-{i}",
+                service_name=name,
+                endpoints=tuple(endpoints),
+                ports=ports,
+                source=source,
+            )
+        )
+    return slices

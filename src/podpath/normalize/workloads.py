@@ -1,0 +1,175 @@
+"""Workloads -> the pods their controllers would create, with deterministic names.
+
+Real repositories hold Deployments, not Pods, so each workload that no Pod in the input
+belongs to becomes ``replicas`` pods (default 1) from its pod template:
+
+- Deployment: ``NAME-<pod-template-hash>-<suffix>``, label ``pod-template-hash``
+  (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label);
+- ReplicaSet, ReplicationController: ``NAME-<suffix>``;
+- StatefulSet: ``NAME-0 .. NAME-(N-1)``, hostname = pod name, subdomain = ``serviceName``,
+  labels ``statefulset.kubernetes.io/pod-name`` and ``apps.kubernetes.io/pod-index``
+  (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id);
+- DaemonSet: one pod per node, ``NAME-<suffix of the node>``, placed on that node;
+- Job: ``NAME-<suffix>`` with ``batch.kubernetes.io/job-name``/``job-name`` labels; CronJob: one
+  running Job's pod, ``NAME-<hash>-<suffix>``.
+
+Suffixes come from a hash of the object's identity in the alphabet the API server's name
+generator uses, so the same input gives the same names in any file order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podpath.model.core import Labels, Node, Pod, SourceRef, WorkloadRef
+from podpath.normalize.core import owner_refs, pod_from_spec
+from podpath.normalize.fields import Fields, object_fields
+
+WORKLOAD_KINDS = (
+    "Deployment",
+    "ReplicaSet",
+    "ReplicationController",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+)
+_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
+
+
+def name_suffix(seed: str, length: int = 5) -> str:
+    """A deterministic suffix in the API server's random-name alphabet."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:length])
+
+
+def template_hash(seed: str) -> str:
+    """A deterministic stand-in for ``pod-template-hash`` (10 characters)."""
+    return name_suffix("template:" + seed, 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A workload object with what pod generation needs, located for errors."""
+
+    kind: str
+    namespace: str
+    name: str
+    raw: dict[str, Any]
+    source: SourceRef
+    owner: tuple[str, str] | None  # (kind, name) of its own controller (RS -> Deployment)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.namespace, self.name)
+
+
+def read_workload(raw: dict[str, Any], source: SourceRef) -> Workload:
+    _, meta, ns, name = object_fields(raw, source)
+    refs = owner_refs(meta)
+    return Workload(raw["kind"], ns or "default", name, raw, source, refs[0] if refs else None)
+
+
+def _template(top: Fields, kind: str) -> tuple[Fields, Fields, Fields]:
+    """(spec, template metadata, template spec), through ``jobTemplate`` for CronJobs."""
+    spec = top.map("spec")
+    if kind == "CronJob":
+        spec = spec.map("jobTemplate").map("spec")
+    template = spec.map("template")
+    return spec, template.map("metadata"), template.map("spec")
+
+
+def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) -> Iterator[Pod]:
+    """The pods the workload's controller would create (see the module docstring)."""
+    top, _, _, _ = object_fields(w.raw, w.source)
+    spec, tmeta, tspec = _template(top, w.kind)
+    labels = tmeta.labels("labels")
+    identity = f"{w.kind}/{w.namespace}/{w.name}"
+    if w.kind == "DaemonSet":
+        for node in nodes:
+            pod = pod_from_spec(
+                w.namespace,
+                f"{w.name}-{name_suffix(identity + '@' + node.name)}",
+                tmeta,
+                tspec,
+                w.source,
+                labels=labels,
+                owner=top_owner,
+            )
+            yield _placed(pod, node.name)
+        return
+    default = 1
+    replicas = spec.int("replicas", default) if w.kind not in ("Job", "CronJob") else None
+    if w.kind in ("Job", "CronJob"):
+        replicas = spec.int("parallelism", 1)
+    count = max(replicas or 0, 0)
+    if w.kind == "StatefulSet":
+        service_name = spec.str("serviceName")
+        for i in range(count):
+            name = f"{w.name}-{i}"
+            extra = {"statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": str(i)}
+            yield pod_from_spec(
+                w.namespace,
+                name,
+                tmeta,
+                tspec,
+                w.source,
+                labels=Labels({**labels, **extra}),
+                owner=top_owner,
+                hostname=name,
+                subdomain=service_name,
+            )
+        return
+    prefix, extra_labels = _name_prefix(w, identity)
+    for i in range(count):
+        yield pod_from_spec(
+            w.namespace,
+            f"{prefix}-{name_suffix(f'{identity}#{i}')}",
+            tmeta,
+            tspec,
+            w.source,
+            labels=Labels({**labels, **extra_labels}),
+            owner=top_owner,
+        )
+
+
+def _name_prefix(w: Workload, identity: str) -> tuple[str, dict[str, str]]:
+    if w.kind == "Deployment":
+        h = template_hash(identity)
+        return f"{w.name}-{h}", {"pod-template-hash": h}
+    if w.kind == "CronJob":
+        job = f"{w.name}-{abs(int(hashlib.sha256(identity.encode()).hexdigest()[:7], 16))}"
+        return job, {"batch.kubernetes.io/job-name": job, "job-name": job}
+    if w.kind == "Job":
+        return w.name, {"batch.kubernetes.io/job-name": w.name, "job-name": w.name}
+    return w.name, {}
+
+
+def _placed(pod: Pod, node: str) -> Pod:
+    from dataclasses import replace
+
+    return replace(pod, node_name=node)
+
+
+def top_owner(kind: str, namespace: str, name: str, workloads: dict[tuple[str, str, str], Workload]) -> WorkloadRef:
+    """Fold a controller chain to its top workload: ReplicaSet -> Deployment, Job -> CronJob."""
+    seen = set()
+    while (kind, namespace, name) in workloads and (kind, namespace, name) not in seen:
+        seen.add((kind, namespace, name))
+        parent = workloads[(kind, namespace, name)].owner
+        if parent is None or parent[0] not in WORKLOAD_KINDS:
+            break
+        kind, name = parent
+    return WorkloadRef(kind, namespace, name)
+
+
+def fold_unknown_owner(kind: str, name: str, pod_labels: Labels) -> tuple[str, str]:
+    """A pod's owner when its controller is not in the input: a ReplicaSet named
+    ``DEPLOY-<pod-template-hash>`` is a Deployment's."""
+    h = pod_labels.get("pod-template-hash")
+    if kind == "ReplicaSet" and h and name.endswith("-" + h):
+        return "Deployment", name[: -len(h) - 1]
+    return kind, name

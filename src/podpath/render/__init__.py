@@ -1,0 +1,1 @@
+"""Renderers: plain data -> text, one module per format. Renderers never compute semantics."""

@@ -1,0 +1,241 @@
+"""Manifests: files, folders and standard input -> raw documents with their locations.
+
+Accepts multi-document YAML, JSON, ``kind: List`` and the ``*List`` kinds that
+``kubectl get -o yaml`` writes. Hostile input is refused in bounded time and memory: a size
+limit per file, a nesting limit checked before libyaml recurses, and an alias-expansion
+limit checked on the composed node graph before anything is constructed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import yaml
+
+from podpath.errors import (
+    MSG_ALIAS_BOMB,
+    MSG_JSON,
+    MSG_NO_SUCH_PATH,
+    MSG_NOT_A_MAPPING,
+    MSG_TOO_DEEP,
+    MSG_TOO_LARGE,
+    MSG_YAML,
+    InputError,
+)
+from podpath.model.core import SourceRef
+
+MAX_BYTES = int(os.environ.get("PODPATH_MAX_BYTES", str(256 * 1024 * 1024)))
+MAX_DEPTH = 200
+MAX_EXPANDED_NODES = 5_000_000
+_SAFE_TEXT_DEPTH = 4000  # libyaml's recursive composer is safe far beyond this
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """One Kubernetes object as parsed, with where it came from."""
+
+    data: dict[str, Any]
+    source: SourceRef
+
+
+def manifest_files(path: str) -> list[Path]:
+    """The manifest files under ``path``: the file itself, or a folder's .yaml/.yml/.json
+    files read recursively in sorted order (hidden folders skipped)."""
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        found = [
+            f
+            for f in p.rglob("*")
+            if f.is_file()
+            and f.suffix.lower() in MANIFEST_SUFFIXES
+            and not any(part.startswith(".") for part in f.relative_to(p).parts)
+        ]
+        return sorted(found)
+    raise InputError(MSG_NO_SUCH_PATH, path=path)
+
+
+def load_paths(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[RawDoc]:
+    """Read every path (``-`` is standard input) into raw documents, in a stable order."""
+    docs: list[RawDoc] = []
+    for path in paths:
+        if path == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            docs.extend(parse_text(_read_limited(stream, "-"), "-"))
+            continue
+        for file in manifest_files(path):
+            try:
+                with open(file, "rb") as fh:
+                    data = _read_limited(fh, str(file))
+            except OSError as exc:
+                raise InputError(exc.strerror or str(exc), path=str(file)) from None
+            docs.extend(parse_text(data, str(file)))
+    return docs
+
+
+def _read_limited(stream: IO[bytes], name: str) -> bytes:
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(MSG_TOO_LARGE.format(limit=MAX_BYTES), path=name)
+    return data
+
+
+def parse_text(data: bytes, name: str) -> list[RawDoc]:
+    """Parse one file's bytes (YAML stream or JSON) into raw documents, lists flattened."""
+    text = data.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if name.lower().endswith(".json") or (stripped.startswith("{") and name == "-"):
+        parsed = [_parse_json(text, name)]
+    else:
+        parsed = list(_parse_yaml(text, name))
+    docs: list[RawDoc] = []
+    for index, (value, line) in enumerate(parsed):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InputError(
+                MSG_NOT_A_MAPPING.format(got=type(value).__name__), path=name, doc_index=index
+            )
+        docs.extend(_flatten(value, SourceRef(name, index, line), name))
+    return docs
+
+
+def _flatten(value: dict[str, Any], source: SourceRef, name: str) -> Iterator[RawDoc]:
+    """``kind: List`` and ``*List`` kinds hold their objects under ``items``."""
+    kind = value.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in value:
+        items = value.get("items") or []
+        if not isinstance(items, list):
+            raise InputError(
+                "expected a list", path=name, doc_index=source.doc_index, field="items"
+            )
+        item_kind = kind[: -len("List")]
+        for item in items:
+            if not isinstance(item, dict):
+                raise InputError(
+                    MSG_NOT_A_MAPPING.format(got=type(item).__name__),
+                    path=name,
+                    doc_index=source.doc_index,
+                    field="items",
+                )
+            if item_kind and item_kind != "" and "kind" not in item:
+                item = {**item, "kind": item_kind}
+            yield from _flatten(item, source, name)
+        return
+    yield RawDoc(value, source)
+
+
+def _parse_json(text: str, name: str) -> tuple[Any, int]:
+    try:
+        return json.loads(text), 1
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            MSG_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno), path=name
+        ) from None
+    except RecursionError:
+        raise InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name) from None
+
+
+def _text_depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth: flow brackets plus the longest line (block
+    nesting cannot exceed a line's length). Computed with numpy in one pass."""
+    raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
+    if raw.size == 0:
+        return 0
+    opens = (raw == ord("[")) | (raw == ord("{"))
+    closes = (raw == ord("]")) | (raw == ord("}"))
+    depth = np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
+    newlines = np.flatnonzero(raw == ord("\n"))
+    bounds = np.concatenate(([-1], newlines, [raw.size]))
+    longest = int(np.diff(bounds).max())
+    return int(depth.max(initial=0)) + longest
+
+
+def _check_depth_by_events(text: str, name: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name, line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of nodes the document expands to, aliases counted at every use (memoised)."""
+    memo: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in memo:
+            continue
+        if done:
+            total = 1
+            for child in _children(node):
+                total += memo[id(child)]
+                if total > MAX_EXPANDED_NODES:
+                    return total
+            memo[id(node)] = total
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) not in memo:
+                stack.append((child, False))
+    return memo[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _parse_yaml(text: str, name: str) -> Iterator[tuple[Any, int]]:
+    if _text_depth_bound(text) > _SAFE_TEXT_DEPTH:
+        try:
+            _check_depth_by_events(text, name)
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, name) from None
+    may_alias = "&" in text
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            if may_alias and _expanded_size(node) > MAX_EXPANDED_NODES:
+                raise InputError(
+                    MSG_ALIAS_BOMB.format(limit=MAX_EXPANDED_NODES),
+                    path=name,
+                    line=node.start_mark.line + 1,
+                )
+            yield loader.construct_document(node), node.start_mark.line + 1
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, name) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: yaml.YAMLError, name: str) -> InputError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    line = mark.line + 1 if mark is not None else 0
+    column = mark.column + 1 if mark is not None else 0
+    return InputError(MSG_YAML.format(problem=problem, line=line, column=column), path=name)
