@@ -32,9 +32,9 @@ from podpath.errors import (
 from podpath.model.core import SourceRef
 
 MAX_BYTES = int(os.environ.get("PODPATH_MAX_BYTES", str(256 * 1024 * 1024)))
-MAX_DEPTH = 200
+MAX_DEPTH = 1000
 MAX_EXPANDED_NODES = 5_000_000
-_SAFE_TEXT_DEPTH = 4000  # libyaml's recursive composer is safe far beyond this
+_SAFE_TEXT_DEPTH = MAX_DEPTH  # below this bound libyaml's recursive composer is safe
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
