@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from podpath.engine.services import service_endpoints
 from podpath.errors import InputError
 from podpath.model.core import Labels, Namespace, Node, Note, Pod
 from podpath.model.inventory import Inventory
@@ -39,7 +40,6 @@ from podpath.model.services import (
     SliceEndpoint,
     SlicePort,
 )
-from podpath.engine.services import service_endpoints
 
 DNS_SERVICE_NAMES = ("kube-dns", "coredns", "rke2-coredns-rke2-coredns")
 API_SERVER_PORT = 6443
@@ -140,7 +140,9 @@ def _node_cidrs(nodes: tuple[Node, ...], settings: Settings) -> tuple[Node, ...]
     if settings.node_cidr_mask < pod_net.prefixlen:
         raise InputError("node CIDR mask is shorter than the pod CIDR", field="--pod-cidr")
     taken = {c for n in nodes for c in n.pod_cidrs}
-    free = (str(s) for s in pod_net.subnets(new_prefix=settings.node_cidr_mask) if str(s) not in taken)
+    free = (
+        str(s) for s in pod_net.subnets(new_prefix=settings.node_cidr_mask) if str(s) not in taken
+    )
     out = []
     for node in nodes:
         if node.pod_cidrs:
@@ -157,7 +159,9 @@ def _node_cidrs(nodes: tuple[Node, ...], settings: Settings) -> tuple[Node, ...]
     return tuple(out)
 
 
-def _place_and_address(pods: tuple[Pod, ...], nodes: tuple[Node, ...], notes: list[Note]) -> tuple[Pod, ...]:
+def _place_and_address(
+    pods: tuple[Pod, ...], nodes: tuple[Node, ...], notes: list[Note]
+) -> tuple[Pod, ...]:
     """Placement (nodeName, else round-robin) and IPAM from each node's pod CIDRs."""
     node_by_name = {n.name: n for n in nodes}
     used: set[str] = {ip for p in pods for ip in p.ips}
@@ -167,7 +171,15 @@ def _place_and_address(pods: tuple[Pod, ...], nodes: tuple[Node, ...], notes: li
     for pod in pods:  # already sorted by (namespace, name)
         if pod.node_name is None or pod.node_name not in node_by_name:
             if pod.node_name is not None:
-                notes.append(Note("warning", "unknown-node", f"node {pod.node_name} is not declared; pod placed on {nodes[rr % len(nodes)].name}", str(pod.ref)))
+                notes.append(
+                    Note(
+                        "warning",
+                        "unknown-node",
+                        f"node {pod.node_name} is not declared; "
+                        f"pod placed on {nodes[rr % len(nodes)].name}",
+                        str(pod.ref),
+                    )
+                )
             pod = replace(pod, node_name=nodes[rr % len(nodes)].name)
             rr += 1
         node = node_by_name[pod.node_name or ""]
@@ -179,7 +191,9 @@ def _place_and_address(pods: tuple[Pod, ...], nodes: tuple[Node, ...], notes: li
                 cursor = cursors.setdefault((node.name, cidr), _hosts(cidr, used))
                 ip = next(cursor, None)
                 if ip is None:
-                    raise InputError(f"node {node.name}'s pod CIDR {cidr} is full", field="--pod-cidr")
+                    raise InputError(
+                        f"node {node.name}'s pod CIDR {cidr} is full", field="--pod-cidr"
+                    )
                 used.add(ip)
                 ips.append(ip)
             pod = replace(pod, ips=tuple(ips))
@@ -206,7 +220,9 @@ def is_dns_service(svc: Service) -> bool:
     )
 
 
-def _api_server(services: list[Service], slices: list[EndpointSlice], nodes: tuple[Node, ...]) -> None:
+def _api_server(
+    services: list[Service], slices: list[EndpointSlice], nodes: tuple[Node, ...]
+) -> None:
     """``default/kubernetes`` exists on every cluster; its endpoints are the API servers (the
     control-plane nodes, else the first node) on 6443."""
     if any(s.namespace == "default" and s.name == "kubernetes" for s in services):
@@ -277,9 +293,26 @@ def _node_ports(services: list[Service], settings: Settings, notes: list[Note]) 
                 continue
             key = (p.node_port, p.protocol.value)
             if not low <= p.node_port <= high:
-                notes.append(Note("error", "nodeport-out-of-range", f"nodePort {p.node_port} is outside {low}-{high}", str(svc.ref), svc.source))
+                notes.append(
+                    Note(
+                        "error",
+                        "nodeport-out-of-range",
+                        f"nodePort {p.node_port} is outside {low}-{high}",
+                        str(svc.ref),
+                        svc.source,
+                    )
+                )
             if key in owners and owners[key] != svc.key:
-                notes.append(Note("error", "nodeport-collision", f"nodePort {p.node_port}/{p.protocol} is also used by Service {owners[key]}", str(svc.ref), svc.source))
+                notes.append(
+                    Note(
+                        "error",
+                        "nodeport-collision",
+                        f"nodePort {p.node_port}/{p.protocol} is also used by "
+                        f"Service {owners[key]}",
+                        str(svc.ref),
+                        svc.source,
+                    )
+                )
             owners.setdefault(key, svc.key)
     out = []
     for svc in services:
@@ -289,7 +322,9 @@ def _node_ports(services: list[Service], settings: Settings, notes: list[Note]) 
         ports = []
         for p in svc.ports:
             if p.node_port is None:
-                seed = int(hashlib.sha256(f"{svc.key}/{p.port}/{p.protocol}".encode()).hexdigest()[:8], 16)
+                seed = int(
+                    hashlib.sha256(f"{svc.key}/{p.port}/{p.protocol}".encode()).hexdigest()[:8], 16
+                )
                 for step in range(size):
                     candidate = low + (seed + step) % size
                     if (candidate, p.protocol.value) not in owners:
@@ -316,7 +351,9 @@ def _pool_addresses(pool: str) -> list[str]:
     return out
 
 
-def _load_balancers(services: list[Service], settings: Settings, notes: list[Note]) -> list[Service]:
+def _load_balancers(
+    services: list[Service], settings: Settings, notes: list[Note]
+) -> list[Service]:
     pool = _pool_addresses(settings.lb_pool)
     used = {ip for s in services for ip in s.lb_ingress} | {
         s.lb_requested_ip for s in services if s.lb_requested_ip
@@ -327,7 +364,15 @@ def _load_balancers(services: list[Service], settings: Settings, notes: list[Not
         if svc.type is ServiceType.LOAD_BALANCER and not svc.lb_ingress and not svc.lb_hostnames:
             ip = svc.lb_requested_ip or next(free, None)
             if ip is None:
-                notes.append(Note("warning", "lb-pool-exhausted", "no load-balancer address left in the pool; it stays pending", str(svc.ref), svc.source))
+                notes.append(
+                    Note(
+                        "warning",
+                        "lb-pool-exhausted",
+                        "no load-balancer address left in the pool; it stays pending",
+                        str(svc.ref),
+                        svc.source,
+                    )
+                )
                 out.append(replace(svc, lb_origin="none"))
                 continue
             svc = replace(svc, lb_ingress=(ip,), lb_origin="pool")
@@ -339,7 +384,9 @@ def _assumption_notes(pods: tuple[Pod, ...]) -> list[Note]:
     assumed = sum(1 for p in pods if p.ready_assumed)
     if not assumed:
         return []
-    return [Note("info", "pod-ready-assumed", f"{assumed} pod(s) have no status; they count as ready")]
+    return [
+        Note("info", "pod-ready-assumed", f"{assumed} pod(s) have no status; they count as ready")
+    ]
 
 
 def pods_by_namespace(cluster: Cluster) -> dict[str, list[Pod]]:

@@ -78,7 +78,9 @@ def services_listing(cluster: Cluster) -> dict[str, Any]:
                 "external_name": svc.external_name,
                 "external_ips": list(svc.external_ips),
                 "load_balancer": _lb(svc),
-                "load_balancer_origin": svc.lb_origin if svc.type is ServiceType.LOAD_BALANCER else None,
+                "load_balancer_origin": svc.lb_origin
+                if svc.type is ServiceType.LOAD_BALANCER
+                else None,
                 "external_traffic_policy": svc.external_traffic_policy,
                 "session_affinity": svc.session_affinity,
                 "ports": ports,

@@ -44,19 +44,43 @@ INPUT_KEYS = (
 def input_options(func: F) -> F:
     """Add the shared input options; they arrive in the command as keyword arguments."""
     options = [
-        click.option("-f", "--file", "files", multiple=True, metavar="PATH",
-                     help="Manifest file, folder (recursive) or - for stdin. Repeatable."),
-        click.option("--kubeconfig", type=str, default=None, help="Read a live cluster (read-only)."),
+        click.option(
+            "-f",
+            "--file",
+            "files",
+            multiple=True,
+            metavar="PATH",
+            help="Manifest file, folder (recursive) or - for stdin. Repeatable.",
+        ),
+        click.option(
+            "--kubeconfig", type=str, default=None, help="Read a live cluster (read-only)."
+        ),
         click.option("--context", type=str, default=None, help="kubeconfig context."),
-        click.option("--pod-cidr", default=DEFAULTS.pod_cidr, show_default=True,
-                     help="Cluster pod CIDR for pods without status.podIP."),
-        click.option("--service-cidr", default=DEFAULTS.service_cidr, show_default=True,
-                     help="Service CIDR for Services without spec.clusterIP."),
+        click.option(
+            "--pod-cidr",
+            default=DEFAULTS.pod_cidr,
+            show_default=True,
+            help="Cluster pod CIDR for pods without status.podIP.",
+        ),
+        click.option(
+            "--service-cidr",
+            default=DEFAULTS.service_cidr,
+            show_default=True,
+            help="Service CIDR for Services without spec.clusterIP.",
+        ),
         click.option("--cluster-domain", default=DEFAULTS.cluster_domain, show_default=True),
-        click.option("--lb-pool", default=DEFAULTS.lb_pool, show_default=True,
-                     help="Address pool for LoadBalancer Services without status."),
-        click.option("--nodes", type=click.IntRange(1, 100000), default=None,
-                     help="Number of nodes when the input declares none."),
+        click.option(
+            "--lb-pool",
+            default=DEFAULTS.lb_pool,
+            show_default=True,
+            help="Address pool for LoadBalancer Services without status.",
+        ),
+        click.option(
+            "--nodes",
+            type=click.IntRange(1, 100000),
+            default=None,
+            help="Number of nodes when the input declares none.",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2)."),
     ]

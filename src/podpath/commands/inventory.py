@@ -26,7 +26,9 @@ def _pods_table(data: dict[str, Any]) -> str:
         ]
         for p in data["pods"]
     ]
-    note = "* no status: counted as ready\n" if any(p["ready_assumed"] for p in data["pods"]) else ""
+    note = (
+        "* no status: counted as ready\n" if any(p["ready_assumed"] for p in data["pods"]) else ""
+    )
     return render_table(None, ["POD", "IPS", "NODE", "READY", "LABELS", "OWNER"], rows) + note
 
 
@@ -35,6 +37,11 @@ def _port_text(p: dict[str, Any]) -> str:
     if p["node_port"]:
         text += f" (node {p['node_port']})"
     return text
+
+
+def _ready_text(s: dict[str, Any]) -> str:
+    ready = len(s["ready_endpoints"])
+    return f"{ready}/{ready + len(s['not_ready_endpoints'])}"
 
 
 def _services_table(data: dict[str, Any]) -> str:
@@ -50,7 +57,7 @@ def _services_table(data: dict[str, Any]) -> str:
                 cluster_ip,
                 join([_port_text(p) for p in s["ports"]], "\n"),
                 join(s["load_balancer"]),
-                f"{len(s['ready_endpoints'])}/{len(s['ready_endpoints']) + len(s['not_ready_endpoints'])}",
+                _ready_text(s),
                 s["dns"],
             ]
         )

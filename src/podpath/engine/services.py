@@ -107,7 +107,9 @@ def selector_endpoints(service: Service, pods: Iterable[Pod]) -> tuple[PortEndpo
 
 def slice_endpoints(service: Service, slices: Iterable[EndpointSlice]) -> tuple[PortEndpoints, ...]:
     """The endpoints of a Service without selector, from its given EndpointSlices."""
-    mine = [s for s in slices if s.namespace == service.namespace and s.service_name == service.name]
+    mine = [
+        s for s in slices if s.namespace == service.namespace and s.service_name == service.name
+    ]
     result = []
     for port in service.ports:
         wanted = port.name or ""

@@ -198,7 +198,7 @@ class Container:
 
 @dataclass(frozen=True, slots=True)
 class WorkloadRef:
-    """The controller that owns a pod, folded to the top-level workload (Deployment, not ReplicaSet)."""
+    """The controller that owns a pod, folded to the top workload (Deployment, not ReplicaSet)."""
 
     kind: str
     namespace: str

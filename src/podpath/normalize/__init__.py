@@ -47,8 +47,15 @@ MAX_PODS_PER_NODE = 110  # the kubelet's default maxPods
 DEFAULT_NODE_COUNT = 3
 ALWAYS_PRESENT_NAMESPACES = ("default", "kube-system")
 CLUSTER_SCOPED = frozenset(
-    {"Namespace", "Node", "IngressClass", "GatewayClass", "AdminNetworkPolicy",
-     "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
+    {
+        "Namespace",
+        "Node",
+        "IngressClass",
+        "GatewayClass",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+    }
 )
 
 
@@ -94,12 +101,20 @@ class _Collector:
             first = self.seen[key]
             obj = f"{kind}/{ns + '/' if ns else ''}{name}"
             self.notes.append(
-                Note("warning", "duplicate-object", MSG_DUPLICATE.format(obj=obj, first=first), obj, source)
+                Note(
+                    "warning",
+                    "duplicate-object",
+                    MSG_DUPLICATE.format(obj=obj, first=first),
+                    obj,
+                    source,
+                )
             )
         self.seen[key] = source
         self._dispatch(kind, ns, name, raw, source)
 
-    def _dispatch(self, kind: str, ns: str, name: str, raw: dict[str, Any], source: SourceRef) -> None:
+    def _dispatch(
+        self, kind: str, ns: str, name: str, raw: dict[str, Any], source: SourceRef
+    ) -> None:
         if kind == "Namespace":
             self.namespaces[name] = normalize_namespace(raw, source)
         elif kind == "Node":
@@ -125,7 +140,13 @@ class _Collector:
         else:
             api = raw.get("apiVersion", "?")
             self.notes.append(
-                Note("info", "skipped-kind", f"skipped {api} {kind} (not modelled)", f"{kind}/{name}", source)
+                Note(
+                    "info",
+                    "skipped-kind",
+                    f"skipped {api} {kind} (not modelled)",
+                    f"{kind}/{name}",
+                    source,
+                )
             )
 
 
@@ -139,7 +160,8 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
     nodes = tuple(sorted(c.nodes.values(), key=lambda n: n.name))
     if not nodes:
         count = node_count or max(
-            DEFAULT_NODE_COUNT, math.ceil(sum(_replica_hint(w) for w in generated) / MAX_PODS_PER_NODE)
+            DEFAULT_NODE_COUNT,
+            math.ceil(sum(_replica_hint(w) for w in generated) / MAX_PODS_PER_NODE),
         )
         nodes = default_nodes(count)
     for w in generated:
@@ -155,7 +177,9 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
         services=tuple(c.services[k] for k in sorted(c.services)),
         endpoint_slices=tuple(sorted(c.slices, key=lambda s: (s.namespace, s.name))),
         network_policies=tuple(c.policies[k] for k in sorted(c.policies)),
-        objects={kind: tuple(objs[k] for k in sorted(objs)) for kind, objs in sorted(c.layer.items())},
+        objects={
+            kind: tuple(objs[k] for k in sorted(objs)) for kind, objs in sorted(c.layer.items())
+        },
         notes=tuple(c.notes),
     )
 
@@ -208,6 +232,7 @@ def _namespaces(c: _Collector, pods: dict[tuple[str, str], Pod]) -> dict[str, Na
         names.update(ns for ns, _ in objs if ns)
     out = dict(c.namespaces)
     for name in names - out.keys():
-        out[name] = Namespace(name=name, labels=namespace_labels(name, EMPTY_LABELS), declared=False)
+        out[name] = Namespace(
+            name=name, labels=namespace_labels(name, EMPTY_LABELS), declared=False
+        )
     return out
-

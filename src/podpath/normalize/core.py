@@ -117,7 +117,10 @@ def _container(f: Fields) -> Container:
                 if port is not None:
                     probes.append(Probe(kind, port, handler))
     return Container(
-        name=f.str("name", "") or "", ports=ports, probes=tuple(probes), image=f.str("image", "") or ""
+        name=f.str("name", "") or "",
+        ports=ports,
+        probes=tuple(probes),
+        image=f.str("image", "") or "",
     )
 
 
@@ -177,9 +180,7 @@ def pod_from_spec(
     )
 
 
-def normalize_pod(
-    raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | None = None
-) -> Pod:
+def normalize_pod(raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | None = None) -> Pod:
     """A Pod object. Its IPs come from ``status.podIPs``/``status.podIP`` where given."""
     top, meta, ns, name = object_fields(raw, source)
     spec = top.map("spec")

@@ -3,6 +3,7 @@ the object and the field path (e.g. ``spec.ports[0].port``)."""
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 from typing import Any
 
@@ -32,14 +33,20 @@ class Fields:
 
     __slots__ = ("raw", "source", "obj", "path")
 
-    def __init__(self, raw: dict[str, Any], source: SourceRef, obj: str, path: str = "") -> None:
+    def __init__(
+        self,
+        raw: dict[builtins.str, Any],
+        source: SourceRef,
+        obj: builtins.str,
+        path: builtins.str = "",
+    ) -> None:
         self.raw = raw
         self.source = source
         self.obj = obj
         self.path = path
 
     # -- errors -------------------------------------------------------------------------
-    def error(self, key: str | None, message: str) -> InputError:
+    def error(self, key: builtins.str | None, message: builtins.str) -> InputError:
         return InputError(
             message,
             path=self.source.path,
@@ -48,19 +55,19 @@ class Fields:
             field=self.child_path(key) if key is not None else self.path,
         )
 
-    def child_path(self, key: str | int) -> str:
+    def child_path(self, key: builtins.str | builtins.int) -> builtins.str:
         if isinstance(key, int):
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
     # -- access -------------------------------------------------------------------------
-    def has(self, key: str) -> bool:
+    def has(self, key: builtins.str) -> builtins.bool:
         return self.raw.get(key) is not None
 
-    def get(self, key: str) -> Any:
+    def get(self, key: builtins.str) -> Any:
         return self.raw.get(key)
 
-    def map(self, key: str) -> Fields:
+    def map(self, key: builtins.str) -> Fields:
         """A nested mapping; absent or null gives an empty one."""
         value = self.raw.get(key)
         if value is None:
@@ -69,10 +76,10 @@ class Fields:
             raise self.error(key, MSG_NOT_A_MAPPING.format(got=_show(value)))
         return Fields(value, self.source, self.obj, self.child_path(key))
 
-    def maybe_map(self, key: str) -> Fields | None:
+    def maybe_map(self, key: builtins.str) -> Fields | None:
         return self.map(key) if self.raw.get(key) is not None else None
 
-    def list(self, key: str) -> list[Any]:
+    def list(self, key: builtins.str) -> builtins.list[Any]:
         value = self.raw.get(key)
         if value is None:
             return []
@@ -80,9 +87,9 @@ class Fields:
             raise self.error(key, MSG_NOT_A_LIST.format(got=_show(value)))
         return value
 
-    def maps(self, key: str) -> list[Fields]:
+    def maps(self, key: builtins.str) -> builtins.list[Fields]:
         """A list of mappings, each a :class:`Fields` with its index in the path."""
-        out = []
+        out: builtins.list[Fields] = []
         base = self.child_path(key)
         for i, item in enumerate(self.list(key)):
             if not isinstance(item, dict):
@@ -96,7 +103,7 @@ class Fields:
             out.append(Fields(item, self.source, self.obj, f"{base}[{i}]"))
         return out
 
-    def str(self, key: str, default: str | None = None) -> str | None:
+    def str(self, key: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         value = self.raw.get(key)
         if value is None:
             return default
@@ -104,13 +111,13 @@ class Fields:
             raise self.error(key, MSG_NOT_A_STRING.format(got=_show(value)))
         return str(value)
 
-    def req_str(self, key: str) -> str:
+    def req_str(self, key: builtins.str) -> builtins.str:
         value = self.str(key)
         if value is None or value == "":
             raise self.error(key, MSG_MISSING)
         return value
 
-    def strs(self, key: str) -> tuple[str, ...]:
+    def strs(self, key: builtins.str) -> tuple[builtins.str, ...]:
         out = []
         for i, item in enumerate(self.list(key)):
             if isinstance(item, bool) or not isinstance(item, str | int | float):
@@ -118,7 +125,7 @@ class Fields:
             out.append(str(item))
         return tuple(out)
 
-    def int(self, key: str, default: int | None = None) -> int | None:
+    def int(self, key: builtins.str, default: builtins.int | None = None) -> builtins.int | None:
         value = self.raw.get(key)
         if value is None:
             return default
@@ -128,7 +135,7 @@ class Fields:
             raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
         return value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.raw.get(key)
         if value is None:
             return default
@@ -136,7 +143,7 @@ class Fields:
             raise self.error(key, MSG_NOT_A_BOOL.format(got=_show(value)))
         return value
 
-    def labels(self, key: str) -> Labels:
+    def labels(self, key: builtins.str) -> Labels:
         """A string map (labels, annotations, selectors); values stringified as the API does."""
         value = self.raw.get(key)
         if value is None:
@@ -150,13 +157,15 @@ class Fields:
             out[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
         return Labels(out)
 
-    def port_number(self, key: str, default: int | None = None) -> int | None:
+    def port_number(
+        self, key: builtins.str, default: builtins.int | None = None
+    ) -> builtins.int | None:
         value = self.int(key, default)
         if value is not None and not 1 <= value <= 65535:
             raise self.error(key, MSG_BAD_PORT.format(got=value))
         return value
 
-    def int_or_string(self, key: str) -> int | str | None:
+    def int_or_string(self, key: builtins.str) -> builtins.int | builtins.str | None:
         """An ``IntOrString`` port: a number, or a name (digits given as a string count as a
         number, as the API's IntOrString decoding of a quoted number does not, but users
         mean it)."""
@@ -177,7 +186,7 @@ class Fields:
             return value
         raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
 
-    def protocol(self, key: str = "protocol") -> Protocol:
+    def protocol(self, key: builtins.str = "protocol") -> Protocol:
         """``protocol``, defaulting to TCP."""
         value = self.str(key, "TCP") or "TCP"
         try:
@@ -185,7 +194,12 @@ class Fields:
         except ValueError:
             raise self.error(key, MSG_BAD_PROTOCOL.format(got=value)) from None
 
-    def ip(self, key: str, value: str | None = None, index: int | None = None) -> str:
+    def ip(
+        self,
+        key: builtins.str,
+        value: builtins.str | None = None,
+        index: builtins.int | None = None,
+    ) -> builtins.str:
         raw = value if value is not None else self.raw.get(key)
         try:
             return str(ipaddress.ip_address(str(raw).strip()))
@@ -193,10 +207,15 @@ class Fields:
             field = key if index is None else f"{key}[{index}]"
             raise self.error(field, MSG_BAD_IP.format(got=raw)) from None
 
-    def ips(self, key: str) -> tuple[str, ...]:
+    def ips(self, key: builtins.str) -> tuple[builtins.str, ...]:
         return tuple(self.ip(key, item, i) for i, item in enumerate(self.strs(key)))
 
-    def cidr(self, key: str, value: str | None = None, index: int | None = None) -> str:
+    def cidr(
+        self,
+        key: builtins.str,
+        value: builtins.str | None = None,
+        index: builtins.int | None = None,
+    ) -> builtins.str:
         raw = value if value is not None else self.raw.get(key)
         try:
             return str(ipaddress.ip_network(str(raw).strip(), strict=False))
@@ -204,7 +223,7 @@ class Fields:
             field = key if index is None else f"{key}[{index}]"
             raise self.error(field, MSG_BAD_CIDR.format(got=raw)) from None
 
-    def cidrs(self, key: str) -> tuple[str, ...]:
+    def cidrs(self, key: builtins.str) -> tuple[builtins.str, ...]:
         return tuple(self.cidr(key, item, i) for i, item in enumerate(self.strs(key)))
 
 

@@ -55,7 +55,7 @@ def _ip_block(b: Fields) -> IPBlock:
     excepts = b.cidrs("except")
     for i, ex in enumerate(excepts):
         sub = ipaddress.ip_network(ex)
-        if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type]
+        if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type,unused-ignore]
             raise b.error(f"except[{i}]", MSG_EXCEPT_OUTSIDE.format(ex=ex, cidr=cidr))
     return IPBlock(cidr, excepts)
 

@@ -30,7 +30,8 @@ def _service_type(spec: Fields) -> ServiceType:
         return ServiceType(text)
     except ValueError:
         raise spec.error(
-            "type", f"unknown Service type {text!r} (ClusterIP, NodePort, LoadBalancer, ExternalName)"
+            "type",
+            f"unknown Service type {text!r} (ClusterIP, NodePort, LoadBalancer, ExternalName)",
         ) from None
 
 
@@ -58,7 +59,9 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
     stype = _service_type(spec)
     cluster_ips: tuple[str, ...] = ()
     headless = False
-    given = spec.strs("clusterIPs") or ((spec.str("clusterIP") or "",) if spec.has("clusterIP") else ())
+    given = spec.strs("clusterIPs") or (
+        (spec.str("clusterIP") or "",) if spec.has("clusterIP") else ()
+    )
     if given and given[0] == "None":
         headless = True
     elif given and given[0]:
@@ -120,7 +123,7 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
 
 
 def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice:
-    """discovery.k8s.io/v1 EndpointSlice; the Service is its ``kubernetes.io/service-name`` label."""
+    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names the Service."""
     top, meta, ns, name = object_fields(raw, source)
     labels = meta.labels("labels")
     service = labels.get(SERVICE_NAME_LABEL)

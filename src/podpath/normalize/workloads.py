@@ -110,7 +110,10 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
         service_name = spec.str("serviceName")
         for i in range(count):
             name = f"{w.name}-{i}"
-            extra = {"statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": str(i)}
+            extra = {
+                "statefulset.kubernetes.io/pod-name": name,
+                "apps.kubernetes.io/pod-index": str(i),
+            }
             yield pod_from_spec(
                 w.namespace,
                 name,
@@ -154,7 +157,9 @@ def _placed(pod: Pod, node: str) -> Pod:
     return replace(pod, node_name=node)
 
 
-def top_owner(kind: str, namespace: str, name: str, workloads: dict[tuple[str, str, str], Workload]) -> WorkloadRef:
+def top_owner(
+    kind: str, namespace: str, name: str, workloads: dict[tuple[str, str, str], Workload]
+) -> WorkloadRef:
     """Fold a controller chain to its top workload: ReplicaSet -> Deployment, Job -> CronJob."""
     seen = set()
     while (kind, namespace, name) in workloads and (kind, namespace, name) not in seen:

@@ -26,7 +26,9 @@ def render_table(
     for row in rows:
         table.add_row(*row)
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False, soft_wrap=False).print(table)
+    Console(file=buf, width=width, color_system=None, force_terminal=False, soft_wrap=False).print(
+        table
+    )
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
     while lines and not lines[0]:
         lines.pop(0)

@@ -37,7 +37,7 @@ MAX_EXPANDED_NODES = 5_000_000
 _SAFE_TEXT_DEPTH = MAX_DEPTH  # below this bound libyaml's recursive composer is safe
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The data plane: the modelled network built with network namespaces and nftables."""

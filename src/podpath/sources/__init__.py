@@ -1,0 +1,1 @@
+"""Sources: manifests (files, folders, stdin) and live clusters -> raw documents."""
