@@ -123,7 +123,7 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
 
 
 def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice:
-    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names the Service."""
+    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names it."""
     top, meta, ns, name = object_fields(raw, source)
     labels = meta.labels("labels")
     service = labels.get(SERVICE_NAME_LABEL)
