@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "pods": "podpath.commands.inventory:pods",
     "services": "podpath.commands.inventory:services",
     "report": "podpath.commands.report:report",
+    "dns": "podpath.commands.dns:dns",
+    "diff": "podpath.commands.diff:diff",
 }
 
 
