@@ -106,7 +106,8 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
     nodes = _node_cidrs(inventory.nodes, settings)
     pods = _place_and_address(inventory.pods, nodes, notes)
     services, slices, dns_ip = _service_addresses(inventory, nodes, settings, notes)
-    endpoints = {s.key: service_endpoints(s, pods, slices) for s in services}
+    index = _SelectorIndex(pods)
+    endpoints = {s.key: service_endpoints(s, index.candidates(s), slices) for s in services}
     notes.extend(_assumption_notes(pods))
     return Cluster(
         settings=settings,
@@ -125,6 +126,27 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
         namespace_by_name={n.name: n for n in inventory.namespaces},
         node_by_name={n.name: n for n in nodes},
     )
+
+
+class _SelectorIndex:
+    """Pods by (namespace, label, value), so that a Service's selector is matched against the
+    pods carrying its first pair only (the engine still applies the full rule)."""
+
+    def __init__(self, pods: tuple[Pod, ...]) -> None:
+        self.by_pair: dict[tuple[str, str, str], list[Pod]] = defaultdict(list)
+        self.by_namespace: dict[str, list[Pod]] = defaultdict(list)
+        for pod in pods:
+            self.by_namespace[pod.namespace].append(pod)
+            for key, value in pod.labels.pairs:
+                self.by_pair[(pod.namespace, key, value)].append(pod)
+
+    def candidates(self, service: Service) -> list[Pod]:
+        if not service.selector:
+            return self.by_namespace.get(service.namespace, [])
+        lists = [
+            self.by_pair.get((service.namespace, k, v), []) for k, v in service.selector.items()
+        ]
+        return min(lists, key=len)
 
 
 def _network(text: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

@@ -161,7 +161,7 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
     if not nodes:
         count = node_count or max(
             DEFAULT_NODE_COUNT,
-            math.ceil(sum(_replica_hint(w) for w in generated) / MAX_PODS_PER_NODE),
+            math.ceil((len(pods) + sum(_replica_hint(w) for w in generated)) / MAX_PODS_PER_NODE),
         )
         nodes = default_nodes(count)
     for w in generated:

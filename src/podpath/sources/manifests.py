@@ -226,11 +226,75 @@ def _parse_yaml(text: str, name: str) -> Iterator[tuple[Any, int]]:
                     path=name,
                     line=node.start_mark.line + 1,
                 )
-            yield loader.construct_document(node), node.start_mark.line + 1
+            yield _construct(node, loader), node.start_mark.line + 1
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, name) from None
     finally:
         loader.dispose()
+
+
+_INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_SIMPLE_SCALARS = {
+    "tag:yaml.org,2002:null": lambda text: None,
+    "tag:yaml.org,2002:bool": lambda text: text.lower() in ("yes", "true", "on"),
+}
+
+
+def _construct(root: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    """Build Python values from a composed document.
+
+    A fast path for the plain YAML that manifests are (maps, sequences, str/int/bool/null);
+    anything else (floats, timestamps, merge keys, binary) goes to PyYAML's own constructor,
+    so the result is always what ``yaml.safe_load`` gives. Aliases yield the same object.
+    """
+    memo: dict[int, Any] = {}
+
+    def build(node: yaml.Node) -> Any:
+        known = memo.get(id(node))
+        if known is not None or id(node) in memo:
+            return known
+        tag = node.tag
+        if tag == _STR:
+            value: Any = node.value
+        elif tag == _MAP:
+            value = {}
+            memo[id(node)] = value
+            for key_node, value_node in node.value:
+                if key_node.tag not in (_STR, _INT):
+                    raise _Slow
+                key = key_node.value if key_node.tag == _STR else build(key_node)
+                value[key] = build(value_node)
+            return value
+        elif tag == _SEQ:
+            value = []
+            memo[id(node)] = value
+            value.extend(build(child) for child in node.value)
+            return value
+        elif tag == _INT:
+            text = node.value.replace("_", "")
+            if not text.lstrip("+-").isdigit() or (
+                text.lstrip("+-").startswith("0") and len(text.lstrip("+-")) > 1
+            ):
+                raise _Slow
+            value = int(text)
+        elif tag in _SIMPLE_SCALARS:
+            value = _SIMPLE_SCALARS[tag](node.value)
+        else:
+            raise _Slow
+        memo[id(node)] = value
+        return value
+
+    try:
+        return build(root)
+    except (_Slow, RecursionError):
+        return loader.construct_document(root)
+
+
+class _Slow(Exception):
+    """The document needs PyYAML's full constructor."""
 
 
 def _yaml_error(exc: yaml.YAMLError, name: str) -> InputError:
