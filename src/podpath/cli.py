@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "pods": "podpath.commands.inventory:pods",
     "services": "podpath.commands.inventory:services",
     "report": "podpath.commands.report:report",
+    "doctor": "podpath.commands.doctor:doctor",
     "dns": "podpath.commands.dns:dns",
     "diff": "podpath.commands.diff:diff",
 }
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> Any:
     except PodpathError as exc:
         click.echo(f"podpath: error: {exc}", err=True)
         sys.exit(2)
+    except BrokenPipeError:  # `podpath ... | head`: the reader left; not an error
+        sys.stderr.close()
+        sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,74 @@
+"""``podpath doctor``: the networking troubleshooting checklist and the policy baseline,
+automated. Each step is a module of checks registered in :data:`findings.CHECKS`:
+
+1. ``pods`` — pod readiness;
+2. ``services`` — Service selectors, ports, types;
+3. ``dns`` — DNS from a pod (egress to the cluster DNS, dnsPolicy, the DNS Service);
+4. ``ingress`` — Ingress / Gateway API backends, classes, conflicts, TLS, policies;
+5. ``policy`` — NetworkPolicies that select or match nothing, port mismatches;
+6. ``baseline`` — sensitive namespaces: default deny, DNS, monitoring, approved sources.
+
+    >>> from podpath.analyze.doctor import diagnose
+    >>> findings = diagnose(cluster)
+
+Every verdict comes from the engines (services, policy, routing, dns); checks only compare
+their answers with what the user evidently meant.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+from podpath.analyze.doctor.context import BaselineConfig, DoctorContext
+from podpath.analyze.doctor.findings import CHECKS, RULES, Finding, Rule, Severity, fails, rank
+from podpath.cluster import Cluster
+
+STEP_MODULES = ("pods", "services", "dns", "ingress", "policy", "baseline")
+
+
+def load_checks() -> None:
+    """Import every step module so that its checks register (idempotent). A step whose
+    engine is not available yet is skipped."""
+    for name in STEP_MODULES:
+        try:
+            importlib.import_module(f"podpath.analyze.doctor.{name}")
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("podpath."):
+                raise
+
+
+def diagnose(
+    cluster: Cluster,
+    *,
+    baseline: BaselineConfig | None = None,
+    steps: Iterable[str] | None = None,
+) -> tuple[Finding, ...]:
+    """Run every registered check (or those of ``steps``) and rank the findings."""
+    load_checks()
+    ctx = DoctorContext(cluster, baseline or BaselineConfig())
+    wanted = set(steps) if steps is not None else None
+    found: list[Finding] = []
+    for chk in CHECKS:
+        if wanted is None or chk.step in wanted or chk.step.split("-", 1)[-1] in wanted:
+            found.extend(chk.run(ctx))
+    return rank(found)
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every finding code, sorted (the SARIF rules)."""
+    load_checks()
+    return tuple(RULES[c] for c in sorted(RULES))
+
+
+__all__ = [
+    "BaselineConfig",
+    "DoctorContext",
+    "Finding",
+    "Rule",
+    "Severity",
+    "diagnose",
+    "fails",
+    "rank",
+    "rules",
+]
