@@ -8,10 +8,12 @@ Everything else (engines, analyses) takes the resolved :class:`~podpath.cluster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import IO
 
 from podpath.cluster import Cluster, Settings, resolve
+from podpath.model.core import Note
 from podpath.model.inventory import Inventory
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc, load_paths
@@ -23,12 +25,19 @@ def load_raw(
     kubeconfig: str | None = None,
     context: str | None = None,
     stdin: IO[bytes] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    notes: list[Note] | None = None,
 ) -> list[RawDoc]:
-    """Raw documents from manifest paths (``-`` = standard input) or a live cluster."""
+    """Raw documents from manifest paths (``-`` = standard input) or a live cluster.
+
+    A live read reports progress to ``on_progress`` and appends its notes (kinds not
+    installed or not permitted) to ``notes``."""
     if kubeconfig is not None or (not files and context is not None):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
-        return read_live(kubeconfig=kubeconfig, context=context)
+        return read_live(
+            kubeconfig=kubeconfig, context=context, on_progress=on_progress, notes=notes
+        )
     return load_paths(files, stdin=stdin)
 
 
@@ -44,7 +53,17 @@ def load_cluster(
     settings: Settings | None = None,
     node_count: int | None = None,
     stdin: IO[bytes] | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Cluster:
     """Load, normalize and resolve a cluster in one call."""
-    docs = load_raw(files, kubeconfig=kubeconfig, context=context, stdin=stdin)
-    return resolve(normalize(docs, node_count=node_count), settings)
+    notes: list[Note] = []
+    docs = load_raw(
+        files,
+        kubeconfig=kubeconfig,
+        context=context,
+        stdin=stdin,
+        on_progress=on_progress,
+        notes=notes,
+    )
+    cluster = resolve(normalize(docs, node_count=node_count), settings)
+    return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

@@ -113,13 +113,14 @@ def load_from_options(opts: Mapping[str, Any]) -> Cluster:
         raise InputError("use either -f/--file or --kubeconfig, not both")
     if not files and not kubeconfig and not opts.get("context"):
         raise InputError("no input: pass -f PATH (file, folder or -) or --kubeconfig PATH")
-    with progress("loading"):
+    with progress("loading") as status:
         cluster = load_cluster(
             files,
             kubeconfig=kubeconfig,
             context=opts.get("context"),
             settings=settings_from(opts),
             node_count=opts.get("nodes"),
+            on_progress=status.update,
         )
     report_notes(cluster, verbose=bool(opts.get("verbose")), strict=bool(opts.get("strict")))
     return cluster
