@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "podpath.commands.doctor:doctor",
     "dns": "podpath.commands.dns:dns",
     "diff": "podpath.commands.diff:diff",
+    "graph": "podpath.commands.graph:graph",
     "snapshot": "podpath.commands.snapshot:snapshot",
 }
 
