@@ -54,10 +54,14 @@ def render_text_table(findings: Sequence[Finding], rules: Sequence[Rule] = ()) -
     if not findings:
         return "no findings\n"
     rows = [
-        [f.severity.value.upper(), f.code, f.object, f"{f.message}\nhint: {f.hint}", _where(f)]
+        [
+            f.severity.value.upper(),
+            f"{f.code}\n{f.object}" + (f"\n{_where(f)}" if _where(f) else ""),
+            f"{f.message}\nhint: {f.hint}",
+        ]
         for f in findings
     ]
-    table = render_table(None, ["SEVERITY", "CODE", "OBJECT", "FINDING", "WHERE"], rows)
+    table = render_table(None, ["SEVERITY", "CODE / OBJECT / WHERE", "FINDING"], rows)
     return table + summary(findings) + "\n"
 
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from datetime import datetime
 
-from podpath.analyze.doctor.context import BaselineConfig, DoctorContext
+from podpath.analyze.doctor.context import EPOCH, BaselineConfig, DoctorContext
 from podpath.analyze.doctor.findings import CHECKS, RULES, Finding, Rule, Severity, fails, rank
 from podpath.cluster import Cluster
 
-STEP_MODULES = ("pods", "services", "dns", "ingress", "policy", "baseline")
+STEP_MODULES = ("pods", "services", "dns", "ingress", "gateway", "policy", "baseline")
 
 
 def load_checks() -> None:
@@ -43,10 +44,12 @@ def diagnose(
     *,
     baseline: BaselineConfig | None = None,
     steps: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> tuple[Finding, ...]:
-    """Run every registered check (or those of ``steps``) and rank the findings."""
+    """Run every registered check (or those of ``steps``) and rank the findings; ``now``
+    is when certificates are checked for expiry (default: the epoch, i.e. not checked)."""
     load_checks()
-    ctx = DoctorContext(cluster, baseline or BaselineConfig())
+    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH)
     wanted = set(steps) if steps is not None else None
     found: list[Finding] = []
     for chk in CHECKS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 
 from podpath.cluster import Cluster
@@ -32,10 +33,17 @@ class BaselineConfig:
     source: SourceRef | None = None
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class DoctorContext:
+    """``now`` is the time certificates are checked against (the CLI passes the clock; the
+    default, the epoch, finds no certificate expired, keeping the core deterministic)."""
+
     cluster: Cluster
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    now: datetime = EPOCH
 
     @cached_property
     def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:

@@ -1,0 +1,123 @@
+"""Checklist step 4 (Gateway API): routes accepted by their Gateways, references resolved,
+listener certificates valid. Every status comes from :func:`podpath.engine.gateway.route_status`
+and :func:`podpath.engine.gateway.listener_tls` (https://gateway-api.sigs.k8s.io/reference/spec/):
+
+- Accepted false: NoMatchingParent (no such Gateway or listener), NotAllowedByListeners
+  (``allowedRoutes`` forbids the namespace or kind), NoMatchingListenerHostname;
+- ResolvedRefs false: BackendNotFound, RefNotPermitted (a cross-namespace backend without a
+  ReferenceGrant), InvalidKind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podpath.analyze.doctor.context import DoctorContext
+from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.engine.gateway import listener_tls, route_status, routes
+from podpath.model.routing import Gateway, Route
+
+STEP = "4-ingress"
+OUTAGE = 100
+NOT_ACCEPTED = rule(
+    "route-not-accepted",
+    Severity.ERROR,
+    STEP,
+    "A Gateway API route is not accepted by its parent (no parent, listener or hostname match).",
+)
+UNRESOLVED = rule(
+    "route-refs-unresolved",
+    Severity.ERROR,
+    STEP,
+    "A Gateway API route has backendRefs that do not resolve (missing, no ReferenceGrant).",
+)
+LISTENER_TLS = rule(
+    "gateway-tls-invalid",
+    Severity.ERROR,
+    STEP,
+    "A Gateway listener's certificate is missing, not permitted, not covering or expired.",
+)
+
+_HINTS = {
+    "NoMatchingParent": "fix spec.parentRefs[{i}] (name, namespace, sectionName, port) to name an "
+    "existing Gateway listener",
+    "NotAllowedByListeners": "allow the route's namespace in the Gateway's "
+    "spec.listeners[].allowedRoutes.namespaces (from: All or a selector), or move the route",
+    "NoMatchingListenerHostname": "make spec.hostnames intersect the listener's hostname",
+    "UnsupportedValue": "point spec.parentRefs[{i}] at a Gateway",
+}
+_REF_HINTS = {
+    "RefNotPermitted": "create a ReferenceGrant in the backend's namespace from this route's "
+    "kind and namespace to kind Service",
+    "BackendNotFound": "fix spec.rules[].backendRefs[] (name and port of an existing Service)",
+    "InvalidKind": "spec.rules[].backendRefs[] must reference a Service",
+}
+
+
+@check(STEP, NOT_ACCEPTED, UNRESOLVED)
+def route_statuses(ctx: DoctorContext) -> Iterator[Finding]:
+    for route in routes(ctx.cluster):
+        yield from _route_findings(ctx, route)
+
+
+def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
+    if not route.parent_refs:
+        yield make(
+            NOT_ACCEPTED,
+            str(route.ref),
+            "route has no parentRefs: no Gateway serves it",
+            "add spec.parentRefs naming the Gateway (and listener sectionName) it attaches to",
+            source=route.source,
+            impact=OUTAGE,
+        )
+        return
+    status = route_status(ctx.cluster, route)
+    unresolved: set[str] = set()
+    for i, parent in enumerate(status.parents):
+        if not parent.accepted:
+            detail = "; ".join(parent.messages[:1]) or parent.accepted_reason
+            yield make(
+                NOT_ACCEPTED,
+                str(route.ref),
+                f"not accepted by {parent.parent} ({parent.accepted_reason}): {detail}",
+                _HINTS.get(parent.accepted_reason, "fix spec.parentRefs[{i}]").format(i=i),
+                source=route.source,
+                impact=OUTAGE,
+                related=[parent.parent],
+            )
+        if not parent.resolved_refs and parent.resolved_reason not in unresolved:
+            unresolved.add(parent.resolved_reason)
+            msgs = list(dict.fromkeys(parent.messages[0 if parent.accepted else 1 :]))
+            why = "; ".join(msgs) or parent.resolved_reason
+            yield make(
+                UNRESOLVED,
+                str(route.ref),
+                f"ResolvedRefs false ({parent.resolved_reason}): {why}",
+                _REF_HINTS.get(parent.resolved_reason, "fix spec.rules[].backendRefs[]"),
+                source=route.source,
+                impact=OUTAGE,
+            )
+
+
+@check(STEP, LISTENER_TLS)
+def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
+    gateways: tuple[Gateway, ...] = ctx.cluster.of_kind("Gateway")
+    for gw in gateways:
+        for i, lis in enumerate(gw.listeners):
+            if lis.protocol not in ("HTTPS", "TLS") or lis.tls_mode == "Passthrough":
+                continue
+            host = lis.hostname or "*"
+            tls = listener_tls(ctx.cluster, gw, lis, host.replace("*", "wildcard"), ctx.now)
+            problems = [p for p in tls.problems if lis.hostname or "does not cover" not in p]
+            if not problems:
+                continue
+            yield make(
+                LISTENER_TLS,
+                str(gw.ref),
+                f"listener {lis.name} ({host}): {'; '.join(problems)}",
+                f"set spec.listeners[{i}].tls.certificateRefs to a kubernetes.io/tls Secret whose "
+                f"certificate covers {host} and is valid (a ReferenceGrant for another namespace)",
+                source=gw.source,
+                impact=OUTAGE,
+                related=[f"Secret/{tls.secret}"] if tls.secret else [],
+            )
