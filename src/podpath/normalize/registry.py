@@ -15,3 +15,30 @@ from podpath.model.core import SourceRef
 Normalizer = Callable[[dict[str, Any], SourceRef], Any]
 
 LAYER_NORMALIZERS: dict[str, Normalizer] = {}
+
+ROUTING_KINDS = (
+    "Ingress",
+    "IngressClass",
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "ReferenceGrant",
+    "Secret",
+)
+
+
+def _routing(kind: str) -> Normalizer:
+    """The routing layer's normalizer of ``kind``, imported on first use (no import cycle)."""
+
+    def normalize(raw: dict[str, Any], source: SourceRef) -> Any:
+        from podpath.normalize.routing import ROUTING_NORMALIZERS
+
+        return ROUTING_NORMALIZERS[kind](raw, source)
+
+    return normalize
+
+
+LAYER_NORMALIZERS.update({kind: _routing(kind) for kind in ROUTING_KINDS})

@@ -1,0 +1,170 @@
+"""The routing engine's public API: where a request from outside the cluster goes.
+
+    >>> answers = route_request(cluster, "https://shop.example.com/api?x=1",
+    ...                         headers=[("x-env", "canary")])
+    >>> for a in answers: print(a.entry_point, a.status, a.backend, a.endpoints)
+    >>> for ep in entry_points(cluster): print(ep.label, ep.pods, ep.addresses)
+
+- :func:`route_request` answers once per entry point that serves the request's host: each
+  IngressClass with Ingresses (its Ingresses merged, :mod:`podpath.engine.ingress`) and each
+  Gateway with a listener for the scheme, port and host (:mod:`podpath.engine.gateway`).
+  ``gateway="NS/NAME"`` or ``ingress_class="NAME"`` asks one entry point only (and it answers
+  even if it does not serve the host: 404).  When nothing serves the host, one answer with
+  ``entry_point == ""`` and status 404 says so.
+- :func:`entry_points` tells, for every IngressClass and Gateway, the controller or gateway
+  pods that implement it and the (LoadBalancer) Services and addresses in front of them.
+
+Everything is pure: the clock for certificate expiry is a parameter (``now``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+from podpath.engine.entrypoints import entry_points, parse_controller_override
+from podpath.engine.gateway import (
+    attachments,
+    gateways_by_key,
+    listener_serves,
+    route_gateway,
+    route_status,
+    routes,
+)
+from podpath.engine.ingress import (
+    ingress_conflicts,
+    ingress_tls_checks,
+    ingresses_by_class,
+    route_ingress_class,
+    serves_host,
+)
+from podpath.errors import InputError
+from podpath.model.routing import EntryPoint, Request, RouteAnswer, RouteStatus
+
+if TYPE_CHECKING:
+    from podpath.cluster import Cluster
+
+__all__ = [
+    "EntryPoint",
+    "Request",
+    "RouteAnswer",
+    "entry_points",
+    "ingress_conflicts",
+    "ingress_tls_checks",
+    "parse_controller_override",
+    "parse_request",
+    "route_request",
+    "route_statuses",
+]
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
+
+
+def parse_request(
+    url: str, method: str = "GET", headers: Iterable[tuple[str, str]] = ()
+) -> Request:
+    """A URL (scheme http/https/grpc/grpcs; ``http`` when absent), method and headers.
+
+    The Host is the URL's host (lower-case, port removed, as Gateway API hostname matching
+    ignores the port); the path defaults to ``/``.
+    """
+    text = url if "://" in url else f"http://{url}"
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise InputError(
+            f"unsupported URL scheme {scheme!r} (use http, https, grpc or grpcs)", field="URL"
+        )
+    if not parts.hostname:
+        raise InputError(f"URL {url!r} has no host", field="URL")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise InputError(f"URL {url!r} has an invalid port", field="URL") from None
+    hdrs = tuple((k.strip().lower(), v.strip()) for k, v in headers)
+    grpc = scheme.startswith("grpc") or any(
+        k == "content-type" and v.startswith("application/grpc") for k, v in hdrs
+    )
+    return Request(
+        scheme=scheme,
+        host=parts.hostname.lower().rstrip("."),
+        port=port,
+        path=parts.path or "/",
+        query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
+        method="POST" if grpc and method == "GET" else method.upper(),
+        headers=hdrs,
+        grpc=grpc,
+    )
+
+
+def route_request(
+    cluster: Cluster,
+    url: str | Request,
+    method: str = "GET",
+    headers: Iterable[tuple[str, str]] = (),
+    gateway: str | None = None,
+    ingress_class: str | None = None,
+    now: datetime | None = None,
+) -> tuple[RouteAnswer, ...]:
+    """Where the request goes, once per entry point that serves its host (module docstring).
+
+    Answers are ordered: IngressClasses by name, then Gateways by namespace/name.
+    """
+    if gateway and ingress_class:
+        raise InputError("use either --gateway or --ingress-class, not both")
+    request = url if isinstance(url, Request) else parse_request(url, method, headers)
+    now = now or datetime.now(UTC)
+    by_class, _ = ingresses_by_class(cluster)
+    gws = gateways_by_key(cluster)
+    if gateway is not None:
+        gw = gws.get(gateway)
+        if gw is None:
+            raise InputError(
+                f"Gateway {gateway} not found (known: {', '.join(sorted(gws)) or 'none'})",
+                field="--gateway",
+            )
+        return (route_gateway(cluster, gw, request, attachments(cluster), now),)
+    if ingress_class is not None:
+        known = set(by_class) | {c.name for c in cluster.of_kind("IngressClass")}
+        if ingress_class not in known:
+            raise InputError(
+                f"IngressClass {ingress_class} not found "
+                f"(known: {', '.join(sorted(known)) or 'none'})",
+                field="--ingress-class",
+            )
+        return (
+            route_ingress_class(
+                cluster, ingress_class, by_class.get(ingress_class, ()), request, now
+            ),
+        )
+    answers = [
+        route_ingress_class(cluster, name, ings, request, now)
+        for name, ings in by_class.items()
+        if not request.grpc and serves_host(ings, request.host)
+    ]
+    atts = attachments(cluster)
+    for key in sorted(gws):
+        gw = gws[key]
+        if any(listener_serves(lis, request) for lis in gw.listeners):
+            answers.append(route_gateway(cluster, gw, request, atts, now))
+    if not answers:
+        return (
+            RouteAnswer(
+                "",
+                404,
+                reasons=(
+                    f"no Ingress rule and no Gateway listener serves {request.scheme}://{request.host}:{request.port}",
+                ),
+            ),
+        )
+    return tuple(answers)
+
+
+def route_statuses(cluster: Cluster) -> tuple[RouteStatus, ...]:
+    """The status (Accepted, ResolvedRefs) of every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute."""
+    return tuple(route_status(cluster, r) for r in routes(cluster))
+
+
+_ = EntryPoint  # re-exported
