@@ -31,7 +31,11 @@ def service_port_backend(
     svc = cluster.service_by_key.get(key)
     if svc is None:
         return WeightedBackend(
-            weight, service=key, status=STATUS_INVALID, reason=f"Service {key} not found"
+            weight,
+            service=key,
+            port=port if isinstance(port, int) else None,
+            status=STATUS_INVALID,
+            reason=f"Service {key} not found",
         )
     if port is None:
         return WeightedBackend(

@@ -1,0 +1,192 @@
+"""``route`` answers and the ``routes`` routing table as plain, JSON-ready data.
+
+- :func:`answer_json` is one answer in DESIGN.md's ``route`` shape (``status``, ``match``,
+  ``backend``, ``endpoints``, ``backends``), followed by ``entry_point``, ``filters``, ``tls`` and
+  ``reasons``. :func:`route_json` keeps that single-object shape when one entry point answers
+  (or one was asked for), and is ``{"answers": [...]}`` when several do.
+- :func:`routing_table` is every entry point's host and match -> backend Service:port ->
+  endpoints, plus every route's status and the routing notes (conflicts, unclassed
+  Ingresses); ``report`` and ``diff`` reuse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podpath.cluster import Cluster
+from podpath.engine.gateway import attachments, route_status, routes
+from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
+from podpath.model.routing import (
+    GRPCRouteMatch,
+    HTTPRouteMatch,
+    RouteAnswer,
+    RouteFilter,
+    TLSCheck,
+    WeightedBackend,
+)
+
+
+def backend_json(b: WeightedBackend) -> dict[str, Any]:
+    """A weighted outcome: ``{"service", "port", "weight"}``, or ``{"status": 500, "weight"}``
+    for an invalid backend (a 503 keeps its service and port)."""
+    if b.resource is not None:
+        return {"resource": b.resource, "weight": b.weight}
+    if b.status == 500:
+        return {"status": 500, "weight": b.weight}
+    out: dict[str, Any] = {"service": b.service, "port": b.port, "weight": b.weight}
+    if b.status is not None:
+        out["status"] = b.status
+    return out
+
+
+def _filter_json(f: RouteFilter) -> dict[str, Any]:
+    return {"type": f.type, "settings": dict(f.settings)}
+
+
+def _tls_json(t: TLSCheck) -> dict[str, Any]:
+    return {
+        "host": t.host,
+        "secret": t.secret,
+        "source": t.source,
+        "found": t.found,
+        "checked": t.checked,
+        "covers_host": t.covers_host,
+        "not_after": t.not_after or None,
+        "expired": t.expired,
+        "problems": list(t.problems),
+    }
+
+
+def answer_json(a: RouteAnswer) -> dict[str, Any]:
+    """One answer in DESIGN.md's shape, then the explanation keys."""
+    backend: dict[str, Any] | None = None
+    if a.backend is not None:
+        if a.backend.resource is not None:
+            backend = {"resource": a.backend.resource}
+        else:
+            backend = {"service": a.backend.service, "port": a.backend.port}
+    return {
+        "status": a.status,
+        "match": None
+        if a.match is None
+        else {"kind": a.match.kind, "object": a.match.object, "rule": a.match.rule},
+        "backend": backend,
+        "endpoints": list(a.endpoints),
+        "backends": [backend_json(b) for b in a.backends],
+        "entry_point": a.entry_point or None,
+        "match_detail": a.match.detail if a.match else None,
+        "filters": [_filter_json(f) for f in a.filters],
+        "tls": _tls_json(a.tls) if a.tls else None,
+        "reasons": list(a.reasons),
+    }
+
+
+def route_json(answers: tuple[RouteAnswer, ...], *, single: bool = False) -> dict[str, Any]:
+    """One answer as DESIGN.md's object; several as ``{"answers": [...]}``."""
+    if single or len(answers) == 1:
+        return answer_json(answers[0])
+    return {"answers": [answer_json(a) for a in answers]}
+
+
+def _match_text(m: HTTPRouteMatch | GRPCRouteMatch) -> str:
+    if isinstance(m, GRPCRouteMatch):
+        text = f"grpc {m.service or '*'}/{m.method or '*'}"
+        return text + "".join(f" {h.name}={h.value}" for h in m.headers)
+    text = f"{m.path.value} ({m.path.type})"
+    if m.method:
+        text = f"{m.method} {text}"
+    text += "".join(f" {h.name}:{h.value}" for h in m.headers)
+    text += "".join(f" ?{q.name}={q.value}" for q in m.query_params)
+    return text
+
+
+def _row(
+    entry: str, host: str, match: str, obj: str, rule: int | None, backends: list[WeightedBackend]
+) -> dict[str, Any]:
+    return {
+        "entry_point": entry,
+        "host": host,
+        "match": match,
+        "object": obj,
+        "rule": rule,
+        "backends": [
+            {
+                "service": b.service,
+                "port": b.port,
+                "resource": b.resource,
+                "weight": b.weight,
+                "status": b.status,
+                "endpoints": list(b.endpoints),
+                "reason": b.reason or None,
+            }
+            for b in backends
+        ],
+    }
+
+
+def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
+    rows = []
+    by_class, _ = ingresses_by_class(cluster)
+    for cls, ingresses in by_class.items():
+        entry = f"IngressClass/{cls}"
+        for ing in ingresses:
+            for ri, rule in enumerate(ing.rules):
+                for p in rule.paths:
+                    wb = ingress_backend(cluster, ing, p.backend)
+                    match = f"{p.path} ({p.path_type})"
+                    rows.append(_row(entry, rule.host or "*", match, str(ing.ref), ri, [wb]))
+            if ing.default_backend is not None:
+                wb = ingress_backend(cluster, ing, ing.default_backend)
+                rows.append(_row(entry, "*", "(defaultBackend)", str(ing.ref), None, [wb]))
+    return rows
+
+
+def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
+    from podpath.engine.gateway import resolve_backend_ref
+
+    rows = []
+    for att in attachments(cluster):
+        route, lis = att.route, att.listener
+        entry = f"Gateway/{att.gateway.key}/{lis.name}"
+        host = ",".join(att.hostnames) or "*"
+        for ri, rule in enumerate(route.rules):
+            wbs = [resolve_backend_ref(cluster, route, b)[0] for b in rule.backend_refs]
+            if route.kind in ("TLSRoute", "TCPRoute"):
+                label = "(sni)" if route.kind == "TLSRoute" else f"(tcp {lis.port})"
+                rows.append(_row(entry, host, label, str(route.ref), ri, wbs))
+                continue
+            redirect = [f for f in rule.filters if f.type == "RequestRedirect"]
+            for m in rule.matches:
+                text = _match_text(m) + (f" -> {redirect[0]}" if redirect else "")
+                rows.append(_row(entry, host, text, str(route.ref), ri, wbs))
+    return rows
+
+
+def routing_table(cluster: Cluster) -> dict[str, Any]:
+    """The routing table, route statuses and routing notes (module docstring)."""
+    _, unclassed = ingresses_by_class(cluster)
+    notes = [*unclassed, *ingress_conflicts(cluster)]
+    statuses = []
+    for r in routes(cluster):
+        st = route_status(cluster, r)
+        for p in st.parents:
+            statuses.append(
+                {
+                    "route": st.route,
+                    "parent": p.parent,
+                    "accepted": p.accepted,
+                    "accepted_reason": p.accepted_reason,
+                    "resolved_refs": p.resolved_refs,
+                    "resolved_reason": p.resolved_reason,
+                    "listeners": list(p.listeners),
+                    "messages": list(p.messages),
+                }
+            )
+    return {
+        "routes": _ingress_rows(cluster) + _gateway_rows(cluster),
+        "route_status": statuses,
+        "notes": [
+            {"severity": n.severity, "code": n.code, "object": n.object, "message": n.message}
+            for n in notes
+        ],
+    }

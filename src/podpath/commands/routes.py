@@ -1,0 +1,176 @@
+"""``podpath route URL`` and ``podpath routes``.
+
+``route``: where a request from outside goes, once per entry point (IngressClass or Gateway)
+that serves the host. Flag interactions: ``--gateway`` and ``--ingress-class`` are exclusive;
+either one answers for that entry point only (DESIGN.md's single-object JSON); without them,
+one answer prints as that object and several as ``{"answers": [...]}``. Exit 0 whatever the
+HTTP status (a 404 is an answer, not an error); 2 on a bad URL or an unknown entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from podpath.analyze.routes import route_json, routing_table
+from podpath.cluster import Cluster
+from podpath.commands.common import emit, to_json, with_inputs
+from podpath.engine.routing import route_request
+from podpath.errors import InputError
+from podpath.render.table import join, render_table
+
+
+def _header(value: str) -> tuple[str, str]:
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+    return name.strip(), val.strip()
+
+
+def _backends_text(backends: list[dict[str, Any]]) -> str:
+    parts = []
+    for b in backends:
+        if b.get("resource"):
+            target = f"resource {b['resource']}"
+        elif b.get("service"):
+            target = f"{b['service']}:{b['port']}"
+        else:
+            target = "invalid"
+        if b.get("status"):
+            target += f" [{b['status']}" + (f": {b['reason']}]" if b.get("reason") else "]")
+        if len(backends) > 1:
+            target = f"{b['weight']}x {target}"
+        eps = b.get("endpoints")
+        if eps is not None:
+            target += f" -> {join(eps)}"
+        parts.append(target)
+    return "\n".join(parts) or "-"
+
+
+def _answer_text(a: dict[str, Any]) -> str:
+    lines = [f"{a['entry_point'] or '(no entry point)'}: {a['status']}"]
+    if a["match"]:
+        m = a["match"]
+        rule = "" if m["rule"] is None else f" rule {m['rule']}"
+        lines.append(f"  match:     {m['kind']}/{m['object']}{rule}: {a['match_detail']}")
+    if a["backend"]:
+        b = a["backend"]
+        lines.append(
+            f"  backend:   {b.get('service') or b.get('resource')}:{b.get('port', '')}".rstrip(":")
+        )
+    if len(a["backends"]) > 1:
+        lines.append("  backends:  " + ", ".join(_backends_text([b]) for b in a["backends"]))
+    lines.append(f"  endpoints: {join(a['endpoints'])}")
+    for f in a["filters"]:
+        settings = ", ".join(f"{k}={v}" for k, v in f["settings"].items())
+        lines.append(f"  filter:    {f['type']}({settings})")
+    if a["tls"]:
+        t = a["tls"]
+        state = "; ".join(t["problems"]) or f"ok (until {t['not_after']})"
+        lines.append(f"  tls:       {t['secret'] or '-'} from {t['source']}: {state}")
+    lines.extend(f"  why:       {r}" for r in a["reasons"])
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("url")
+@click.option("--method", default="GET", show_default=True, help="HTTP method.")
+@click.option(
+    "--header", "headers", multiple=True, metavar="NAME:VALUE", help="Request header. Repeatable."
+)
+@click.option("--gateway", default=None, metavar="NS/NAME", help="Answer for this Gateway only.")
+@click.option(
+    "--ingress-class", default=None, metavar="NAME", help="Answer for this IngressClass only."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+@with_inputs
+def route(
+    cluster: Cluster,
+    url: str,
+    method: str,
+    headers: tuple[str, ...],
+    gateway: str | None,
+    ingress_class: str | None,
+    fmt: str,
+) -> None:
+    """Where a request to URL goes: matched rule, backend Service:port, endpoints, TLS."""
+    answers = route_request(
+        cluster,
+        url,
+        method,
+        [_header(h) for h in headers],
+        gateway=gateway,
+        ingress_class=ingress_class,
+    )
+    data = route_json(answers, single=bool(gateway or ingress_class))
+    if fmt == "json":
+        emit(to_json(data))
+        return
+    items = data.get("answers", [data])
+    emit("\n\n".join(_answer_text(a) for a in items))
+
+
+def _routes_rows(data: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            r["entry_point"],
+            r["host"],
+            r["match"],
+            r["object"] + ("" if r["rule"] is None else f" rule {r['rule']}"),
+            _backends_text(r["backends"]),
+        ]
+        for r in data["routes"]
+    ]
+
+
+ROUTES_COLUMNS = ["ENTRY POINT", "HOST", "MATCH", "ROUTE", "BACKEND -> ENDPOINTS"]
+
+
+def _status_lines(data: dict[str, Any]) -> list[str]:
+    out = []
+    for s in data["route_status"]:
+        if s["accepted"] and s["resolved_refs"]:
+            continue
+        why = "; ".join(s["messages"])
+        out.append(
+            f"{s['route']} -> {s['parent']}: Accepted={s['accepted']} ({s['accepted_reason']}), "
+            f"ResolvedRefs={s['resolved_refs']} ({s['resolved_reason']}){': ' + why if why else ''}"
+        )
+    out.extend(f"{n['severity']}: {n['object']}: {n['message']}" for n in data["notes"])
+    return out
+
+
+def _routes_md(data: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(ROUTES_COLUMNS) + " |", "|" + "---|" * len(ROUTES_COLUMNS)]
+    for row in _routes_rows(data):
+        cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    problems = _status_lines(data)
+    if problems:
+        lines += ["", *(f"- {p}" for p in problems)]
+    return "\n".join(lines) + "\n"
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "md")),
+    default="table",
+    show_default=True,
+)
+@with_inputs
+def routes(cluster: Cluster, fmt: str) -> None:
+    """The routing table: entry point, host, match -> backend Service:port -> endpoints."""
+    data = routing_table(cluster)
+    if fmt == "json":
+        emit(to_json(data))
+    elif fmt == "md":
+        emit(_routes_md(data))
+    else:
+        text = render_table(None, ROUTES_COLUMNS, _routes_rows(data))
+        problems = _status_lines(data)
+        emit(text + ("\n" + "\n".join(problems) + "\n" if problems else ""))
