@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "pods": "podpath.commands.inventory:pods",
     "services": "podpath.commands.inventory:services",
     "report": "podpath.commands.report:report",
+    "route": "podpath.commands.routes:route",
+    "routes": "podpath.commands.routes:routes",
     "doctor": "podpath.commands.doctor:doctor",
     "dns": "podpath.commands.dns:dns",
     "diff": "podpath.commands.diff:diff",
