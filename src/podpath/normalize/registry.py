@@ -42,3 +42,15 @@ def _routing(kind: str) -> Normalizer:
 
 
 LAYER_NORMALIZERS.update({kind: _routing(kind) for kind in ROUTING_KINDS})
+
+ADMIN_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+
+
+def _admin_policy(raw: dict[str, Any], source: SourceRef) -> Any:
+    """The admin tiers' normalizer (policy.networking.k8s.io), imported on first use."""
+    from podpath.normalize.admin_policy import normalize_admin_policy
+
+    return normalize_admin_policy(raw, source)
+
+
+LAYER_NORMALIZERS.update({kind: _admin_policy for kind in ADMIN_POLICY_KINDS})
