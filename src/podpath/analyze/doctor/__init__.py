@@ -22,10 +22,29 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from podpath.analyze.doctor.context import EPOCH, BaselineConfig, DoctorContext
-from podpath.analyze.doctor.findings import CHECKS, RULES, Finding, Rule, Severity, fails, rank
+from podpath.analyze.doctor.findings import (
+    CHECKS,
+    RULES,
+    Check,
+    Finding,
+    Rule,
+    Severity,
+    fails,
+    rank,
+)
 from podpath.cluster import Cluster
 
-STEP_MODULES = ("pods", "services", "dns", "ingress", "gateway", "policy", "baseline")
+STEP_MODULES = (
+    "pods",
+    "services",
+    "dns",
+    "dns_egress",
+    "ingress",
+    "gateway",
+    "policy",
+    "policy_ports",
+    "baseline",
+)
 
 
 def load_checks() -> None:
@@ -54,8 +73,26 @@ def diagnose(
     found: list[Finding] = []
     for chk in CHECKS:
         if wanted is None or chk.step in wanted or chk.step.split("-", 1)[-1] in wanted:
-            found.extend(chk.run(ctx))
+            found.extend(_run(chk, ctx))
     return rank(found)
+
+
+def _run(chk: Check, ctx: DoctorContext) -> list[Finding]:
+    """A check's findings; a check whose engine module is missing is reported, not fatal."""
+    try:
+        return list(chk.run(ctx))
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("podpath."):
+            raise
+        return [
+            Finding(
+                "check-skipped",
+                Severity.INFO,
+                chk.name,
+                f"check {chk.name} ({chk.step}) skipped: {exc.name} is not available",
+                "upgrade podpath",
+            )
+        ]
 
 
 def rules() -> tuple[Rule, ...]:

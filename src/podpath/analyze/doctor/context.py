@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -61,6 +62,22 @@ class DoctorContext:
             if _truthy(ns.labels.get(SENSITIVE_KEY)) or _truthy(ns.annotations.get(SENSITIVE_KEY))
         }
         return tuple(sorted(marked | set(self.baseline.sensitive_namespaces)))
+
+
+def workload_object(pod: Pod) -> str:
+    """The object a finding about a pod names: its workload (``Deployment/NS/NAME``), or the
+    pod itself when it has no controller."""
+    if pod.owner is not None:
+        return f"{pod.owner.kind}/{pod.owner.namespace}/{pod.owner.name}"
+    return str(pod.ref)
+
+
+def group_by_workload(pods: Iterable[Pod]) -> dict[str, list[Pod]]:
+    """Pods grouped by :func:`workload_object` (replicas share labels and policies)."""
+    out: dict[str, list[Pod]] = {}
+    for pod in pods:
+        out.setdefault(workload_object(pod), []).append(pod)
+    return out
 
 
 def _truthy(value: str | None) -> bool:

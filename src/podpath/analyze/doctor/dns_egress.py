@@ -1,0 +1,129 @@
+"""Checklist step 3: egress-isolated pods must be allowed to reach the cluster DNS.
+
+With egress isolation a pod may send only what its policies' egress rules allow; DNS needs
+UDP 53 and TCP 53 (truncated answers retry over TCP, RFC 7766) to the cluster DNS pods --
+the most common breakage of a default-deny rollout
+(https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
+Each verdict is the policy engine's (:func:`podpath.engine.policy.evaluate`), for one pod of
+each workload (replicas share labels, so share the verdict), towards each DNS pod.
+
+When the input holds no DNS pods, a stand-in for CoreDNS is assumed: a pod of ``kube-system``
+labelled ``k8s-app: kube-dns`` (the label kubeadm's CoreDNS carries) with an address of the
+pod CIDR, and the finding says so.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from podpath.analyze.doctor.context import DoctorContext, group_by_workload
+from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.cluster import Cluster, is_dns_service
+from podpath.engine.policy import PodPeer, Verdict, evaluate
+from podpath.engine.resolver import effective_dns_policy
+from podpath.engine.services import service_selects_pod
+from podpath.model.core import DNSPolicy, Labels, Pod, Protocol
+
+STEP = "3-dns"
+DNS_PORT = 53
+DNS_EGRESS = rule(
+    "dns-egress-blocked",
+    Severity.ERROR,
+    STEP,
+    "Pods isolated for egress whose policies do not allow DNS (UDP and TCP 53) to the cluster DNS.",
+)
+ASSUMED_DNS_NAME = "coredns (assumed)"
+
+
+def dns_pods(cluster: Cluster) -> tuple[tuple[Pod, ...], bool]:
+    """The pods behind the cluster DNS Service, else an assumed CoreDNS pod (second: assumed)."""
+    services = [s for s in cluster.services if is_dns_service(s)]
+    found = tuple(p for p in cluster.pods if any(service_selects_pod(s, p) for s in services))
+    if found:
+        return found, False
+    net = ipaddress.ip_network(cluster.settings.pod_cidr, strict=False)
+    ip = str(net.broadcast_address - 1)
+    stand_in = Pod(
+        namespace="kube-system",
+        name=ASSUMED_DNS_NAME,
+        labels=Labels({"k8s-app": "kube-dns"}),
+        ips=(ip,),
+        ip_origin="ipam",
+    )
+    return (stand_in,), True
+
+
+def uses_cluster_dns(pod: Pod) -> bool:
+    policy, _ = effective_dns_policy(pod)
+    return policy in (DNSPolicy.CLUSTER_FIRST, DNSPolicy.CLUSTER_FIRST_WITH_HOST_NET)
+
+
+def _best(verdicts: list[Verdict]) -> Verdict:
+    return next((v for v in verdicts if v.allowed), verdicts[0])
+
+
+@check(STEP, DNS_EGRESS)
+def dns_egress(ctx: DoctorContext) -> Iterator[Finding]:
+    targets, assumed = dns_pods(ctx.cluster)
+    target_keys = {p.key for p in targets}
+    clients = [
+        p for p in ctx.cluster.pods if p.ips and uses_cluster_dns(p) and p.key not in target_keys
+    ]
+    for obj, pods in sorted(group_by_workload(clients).items()):
+        pod = pods[0]
+        udp = _best(
+            [
+                evaluate(ctx.cluster, PodPeer(pod), PodPeer(t), DNS_PORT, Protocol.UDP)
+                for t in targets
+            ]
+        )
+        tcp = _best(
+            [
+                evaluate(ctx.cluster, PodPeer(pod), PodPeer(t), DNS_PORT, Protocol.TCP)
+                for t in targets
+            ]
+        )
+        if udp.allowed and tcp.allowed:
+            continue
+        yield _finding(obj, pod, len(pods), udp, tcp, assumed)
+
+
+def _finding(obj: str, pod: Pod, count: int, udp: Verdict, tcp: Verdict, assumed: bool) -> Finding:
+    blocked = [name for name, v in (("UDP 53", udp), ("TCP 53", tcp)) if not v.allowed]
+    first = udp if not udp.allowed else tcp
+    denied = first.denied_by
+    side = "egress" if denied is not None and denied.direction.value == "Egress" else "ingress"
+    why = denied.reason if denied is not None else ""
+    target = first.dst.pod.key if isinstance(first.dst, PodPeer) else str(first.dst)
+    stand_in = (
+        " (no DNS pods in the input: a kube-system pod labelled k8s-app=kube-dns is assumed)"
+        if assumed
+        else ""
+    )
+    if side == "egress":
+        policies = ", ".join(str(r) for r in denied.isolating_policies) if denied else ""
+        hint = (
+            f"add to spec.egress of {policies or 'a NetworkPolicy selecting these pods'} a rule: "
+            "to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, "
+            "podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}, "
+            "{protocol: TCP, port: 53}]"
+        )
+    else:
+        hint = (
+            "the DNS pods' ingress policies reject these pods: allow them in spec.ingress of the "
+            "kube-system policy selecting the DNS pods (UDP and TCP 53)"
+        )
+    only_tcp = blocked == ["TCP 53"]
+    return make(
+        DNS_EGRESS,
+        obj,
+        f"DNS to {target} is denied on {' and '.join(blocked)} for {count} pod(s) ({pod.key}...)"
+        f"{stand_in}: {why}"
+        + ("; answers over 512 bytes (truncated, retried over TCP) fail" if only_tcp else ""),
+        hint,
+        source=pod.source,
+        impact=10 * count * (1 if only_tcp else 10),
+        severity=Severity.WARNING if only_tcp else None,
+        related=[target] + ([str(r) for r in denied.isolating_policies] if denied else []),
+    )

@@ -1,0 +1,172 @@
+"""Checklist step 5: policy ports against Service ports, and namespaces that disagree.
+
+- NetworkPolicy ports are matched against the port the *pod* receives on: traffic to a
+  Service is translated (DNAT) to the endpoint's targetPort before policies see it, so a rule
+  allowing the Service's ``port`` where ``targetPort`` differs allows nothing of that Service
+  (https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-range-of-ports
+  and the NetworkPolicyPort reference: "the port on the given protocol ... on the pod").
+  Rule matching is the engine's :func:`podpath.engine.policy.port_matches`; targetPort
+  resolution is :func:`podpath.engine.services.target_port_for_pod`.
+- The same pair of workloads (by name) in several namespaces, allowed in one and denied in
+  another (verdicts from :func:`podpath.engine.policy.evaluate`), is reported where denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podpath.analyze.doctor.context import DoctorContext, workload_object
+from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.engine.policy import (
+    PodPeer,
+    evaluate,
+    peer_matches_pod,
+    policy_selects_pod,
+    port_matches,
+)
+from podpath.engine.services import service_selects_pod, target_port_for_pod
+from podpath.model.core import Pod
+from podpath.model.policy import Direction, NetworkPolicy, PolicyRule
+
+STEP = "5-policy"
+SERVICE_PORT = rule(
+    "policy-allows-service-port",
+    Severity.ERROR,
+    STEP,
+    "A policy allows a Service's port where the pods receive on another targetPort.",
+)
+DIFFERS = rule(
+    "policy-differs-across-namespaces",
+    Severity.WARNING,
+    STEP,
+    "The same workload pair is allowed in one namespace and denied in another.",
+)
+MAX_SHARED_WORKLOADS = 50
+
+
+def _destinations(
+    ctx: DoctorContext, pol: NetworkPolicy, direction: Direction, r: PolicyRule
+) -> list[Pod]:
+    if direction is Direction.INGRESS:
+        return [
+            p for p in ctx.pods_by_namespace.get(pol.namespace, ()) if policy_selects_pod(pol, p)
+        ]
+    if not any(pr.pod_selector is not None or pr.namespace_selector is not None for pr in r.peers):
+        return []  # egress to everything or to ipBlocks: no Service in sight
+    return [
+        p
+        for p in ctx.cluster.pods
+        if any(peer_matches_pod(ctx.cluster, pol, pr, p) for pr in r.peers)
+    ]
+
+
+@check(STEP, SERVICE_PORT)
+def service_port_in_policy(ctx: DoctorContext) -> Iterator[Finding]:
+    for pol in ctx.cluster.network_policies:
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            for i, r in enumerate(pol.rules(direction)):
+                yield from _rule_findings(ctx, pol, direction, i, r)
+
+
+def _rule_findings(
+    ctx: DoctorContext, pol: NetworkPolicy, direction: Direction, i: int, r: PolicyRule
+) -> Iterator[Finding]:
+    dst = _destinations(ctx, pol, direction, r)
+    if not dst or not r.ports:
+        return
+    word = direction.value.lower()
+    reported: set[tuple[int, str]] = set()
+    for svc in ctx.cluster.services:
+        backends = [p for p in dst if service_selects_pod(svc, p)]
+        for sp in svc.ports:
+            for j, rp in enumerate(r.ports):
+                if not isinstance(rp.port, int) or rp.end_port is not None or rp.port != sp.port:
+                    continue
+                if rp.protocol is not sp.protocol or (j, svc.key) in reported:
+                    continue
+                missed = [
+                    (p, t)
+                    for p in backends
+                    if (t := target_port_for_pod(sp, p)) is not None
+                    and t != sp.port
+                    and not any(port_matches(x, t, sp.protocol, p) for x in r.ports)
+                ]
+                if not missed:
+                    continue
+                reported.add((j, svc.key))
+                target = missed[0][1]
+                name = sp.target_port if isinstance(sp.target_port, str) else None
+                yield make(
+                    SERVICE_PORT,
+                    str(pol.ref),
+                    f"spec.{word}[{i}].ports[{j}] allows {rp.port}/{rp.protocol}, the port of "
+                    f"Service {svc.key}, but its pods receive on targetPort {target}: policies "
+                    f"see the pod's port (after the Service's translation), so "
+                    f"{svc.key}:{sp.port} stays denied for {len(missed)} pod(s)",
+                    f"set spec.{word}[{i}].ports[{j}].port to {target}"
+                    + (f" (or the name {name!r})" if name else ""),
+                    source=pol.source,
+                    impact=100,
+                    related=[str(svc.ref)] + [p.key for p, _ in missed],
+                )
+
+
+def _representatives(ctx: DoctorContext) -> dict[str, dict[str, Pod]]:
+    """namespace -> workload name -> one pod (pods with an IP that policies apply to)."""
+    out: dict[str, dict[str, Pod]] = {}
+    for ns, pods in ctx.pods_by_namespace.items():
+        for p in pods:
+            if p.owner is not None and p.ips and not p.host_network:
+                out.setdefault(ns, {}).setdefault(p.owner.name, p)
+    return out
+
+
+@check(STEP, DIFFERS)
+def namespaces_disagree(ctx: DoctorContext) -> Iterator[Finding]:
+    reps = _representatives(ctx)
+    counts: dict[str, int] = {}
+    for names in reps.values():
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    shared = sorted(n for n, c in counts.items() if c > 1)[:MAX_SHARED_WORKLOADS]
+    for a in shared:
+        for b in shared:
+            if a == b:
+                continue
+            yield from _pair(ctx, reps, a, b)
+
+
+def _pair(ctx: DoctorContext, reps: dict[str, dict[str, Pod]], a: str, b: str) -> Iterator[Finding]:
+    spaces = [ns for ns in sorted(reps) if a in reps[ns] and b in reps[ns]]
+    if len(spaces) < 2:
+        return
+    ports = sorted(
+        {
+            (cp.container_port, cp.protocol.value, cp.protocol)
+            for ns in spaces
+            for cp in reps[ns][b].ports
+        }
+    )
+    for number, _, proto in ports:
+        verdicts = {
+            ns: evaluate(ctx.cluster, PodPeer(reps[ns][a]), PodPeer(reps[ns][b]), number, proto)
+            for ns in spaces
+        }
+        allowed = [ns for ns, v in verdicts.items() if v.allowed]
+        denied = [ns for ns, v in verdicts.items() if not v.allowed]
+        if not allowed or not denied:
+            continue
+        for ns in denied:
+            v = verdicts[ns]
+            dst = reps[ns][b]
+            yield make(
+                DIFFERS,
+                workload_object(dst),
+                f"{a} -> {b} on {number}/{proto} is allowed in {', '.join(allowed)} but denied in "
+                f"{ns}: {'; '.join(v.reasons)}",
+                f"compare the NetworkPolicies of {ns} with those of {allowed[0]}; add the missing "
+                "rule (spec.ingress[] / spec.egress[]) if the difference is not intended",
+                source=dst.source,
+                impact=10,
+                related=[str(v.src), str(v.dst)],
+            )
