@@ -31,6 +31,7 @@ from podpath.analyze.diff_layers import (
     dns_records,
     route_entries,
 )
+from podpath.analyze.graph_edges import EngineUnavailable
 from podpath.cluster import Cluster
 from podpath.model.services import Service, ServiceType
 
@@ -280,12 +281,21 @@ def diff_dns(old: Cluster, new: Cluster) -> dict[str, list[dict[str, Any]]]:
 # --- the whole diff -------------------------------------------------------------------------
 
 
-def diff_clusters(old: Cluster, new: Cluster, *, by: str = "pod") -> dict[str, Any]:
-    """Every layer's changes from OLD to NEW, as DESIGN.md's ``podpath diff`` JSON."""
+def diff_clusters(
+    old: Cluster, new: Cluster, *, by: str = "pod", notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Every layer's changes from OLD to NEW, as DESIGN.md's ``podpath diff`` JSON. A layer
+    whose engine is unavailable stays empty and is named in ``notes``."""
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}")
+    try:
+        connections = connection_changes(old, new, grouping(old, by), grouping(new, by))
+    except EngineUnavailable as exc:
+        connections = {"added": [], "removed": []}
+        if notes is not None:
+            notes.append(f"connections not compared: {exc}")
     return {
-        "connections": connection_changes(old, new, grouping(old, by), grouping(new, by)),
+        "connections": connections,
         "services": diff_services(old, new, by),
         "routes": diff_routes(old, new),
         "dns": diff_dns(old, new),

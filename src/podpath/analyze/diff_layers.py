@@ -33,12 +33,56 @@ def dns_records(cluster: Cluster) -> list[dict[str, str]]:
     return sorted(out, key=lambda r: (r["name"], r["type"], r["data"]))
 
 
+def _backend_text(b: dict[str, Any]) -> str:
+    if b.get("resource"):
+        text = str(b["resource"])
+    elif b.get("service"):
+        text = f"{b['service']}:{b['port']}"
+    else:
+        text = f"status {b.get('status')}"
+    if b.get("status") and b.get("service"):
+        text += f" (status {b['status']})"
+    return text + (f" weight {b['weight']}" if b.get("weight", 1) != 1 else "")
+
+
 def route_entries(cluster: Cluster) -> list[dict[str, Any]]:
-    """Every route (host/path -> backend) from the routing engine, keyed by ``route``."""
+    """Every route of the routing engine's table as ``{"route", "entry_point", "host",
+    "match", "object", "backend"}``; ``route`` (entry point, host, match, object) is the key
+    and ``backend`` the weighted backends as text."""
     routing_table = _engine("podpath.analyze.routes", "routing_table")
     if routing_table is None:
         return []
-    return []
+    out = []
+    for row in routing_table(cluster)["routes"]:
+        key = f"{row['entry_point']} {row['host']}{row['match']} ({row['object']})"
+        out.append(
+            {
+                "route": key,
+                "entry_point": row["entry_point"],
+                "host": row["host"],
+                "match": row["match"],
+                "object": row["object"],
+                "backend": ", ".join(_backend_text(b) for b in row["backends"]) or "-",
+            }
+        )
+    return out
+
+
+def allowed_pairs(
+    cluster: Cluster, group: Callable[[str], str]
+) -> dict[tuple[str, str, str], set[str]]:
+    """Every allowed (from, to, port), endpoints named by ``group``, with the policies that
+    allow it (from :func:`podpath.analyze.graph_edges.allowed_connections`)."""
+    from podpath.analyze.graph_edges import allowed_connections
+
+    out: dict[tuple[str, str, str], set[str]] = {}
+    for f in allowed_connections(cluster):
+        sources = {group(s) for s in f.sources}
+        targets = {group(t) for t in f.targets}
+        for a in sources:
+            for b in targets:
+                out.setdefault((a, b, f.port), set()).update(f.reasons)
+    return out
 
 
 def connection_changes(
@@ -47,5 +91,14 @@ def connection_changes(
     group_old: Callable[[str], str],
     group_new: Callable[[str], str],
 ) -> dict[str, list[dict[str, Any]]]:
-    """Allowed (from, to, port) pairs added and removed, with the policies that allow them."""
-    return {"added": [], "removed": []}
+    """Allowed (from, to, port) added and removed; ``because`` is what allows an added
+    connection in NEW, or allowed a removed one in OLD (the engine's policies)."""
+    a, b = allowed_pairs(old, group_old), allowed_pairs(new, group_new)
+
+    def entry(k: tuple[str, str, str], why: set[str]) -> dict[str, Any]:
+        return {"from": k[0], "to": k[1], "port": k[2], "because": sorted(why)}
+
+    return {
+        "added": [entry(k, b[k]) for k in sorted(b.keys() - a.keys())],
+        "removed": [entry(k, a[k]) for k in sorted(a.keys() - b.keys())],
+    }

@@ -22,7 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from podpath.analyze.graph_edges import EdgeFacts, allowed_connections, route_entry_points
+from podpath.analyze.graph_edges import (
+    EdgeFacts,
+    EngineUnavailable,
+    allowed_connections,
+    route_entry_points,
+)
 from podpath.cluster import Cluster
 from podpath.model.core import Pod
 from podpath.model.services import ServiceType
@@ -125,7 +130,11 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
             if member is not None:
                 node_id = key(member)
                 entries[node_id].extend(m for m in marks if m not in entries[node_id])
-    facts = allowed_connections(cluster)
+    notes: tuple[str, ...] = ()
+    try:
+        facts = allowed_connections(cluster)
+    except EngineUnavailable as exc:
+        facts, notes = [], (f"no edges: {exc}",)
     nodes = [
         GraphNode(
             id=n,
@@ -148,7 +157,7 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
         facts, lambda p: key(cluster.pod_by_key[p]) if p in cluster.pod_by_key else p
     )
     group_names = () if by == "namespace" else tuple(sorted(set(groups.values())))
-    return Graph(by=by, nodes=tuple(nodes), edges=edges, groups=group_names)
+    return Graph(by=by, nodes=tuple(nodes), edges=edges, groups=group_names, notes=notes)
 
 
 def fold_edges(facts: Iterable[EdgeFacts], key: Callable[[str], str]) -> tuple[GraphEdge, ...]:
@@ -198,5 +207,41 @@ def graph_json(graph: Graph) -> dict[str, Any]:
                 "reasons": {p: list(r) for p, r in e.reasons},
             }
             for e in graph.edges
+        ],
+        "notes": list(graph.notes),
+    }
+
+
+def reachability_heatmap(cluster: Cluster, *, by: str = "workload") -> dict[str, Any]:
+    """Share of (source pod, destination pod) pairs with at least one allowed port, per pair
+    of graph nodes: ``{"labels": [...], "share": [[0.0..1.0]], "pairs": [[allowed, total]]}``.
+    A pod's pair with itself is left out."""
+    import numpy as np
+
+    key = node_of(by)
+    index = {p.key: i for i, p in enumerate(cluster.pods)}
+    allowed = np.zeros((len(index), len(index)), dtype=bool)
+    for f in allowed_connections(cluster):
+        rows = [index[s] for s in f.sources if s in index]
+        cols = [index[t] for t in f.targets if t in index]
+        if rows and cols:
+            allowed[np.ix_(rows, cols)] = True
+    np.fill_diagonal(allowed, False)
+    labels = sorted({key(p) for p in cluster.pods})
+    position = {name: i for i, name in enumerate(labels)}
+    member = np.array([position[key(p)] for p in cluster.pods], dtype=np.int64)
+    onehot = np.zeros((len(cluster.pods), len(labels)), dtype=np.int64)
+    onehot[np.arange(len(cluster.pods)), member] = 1
+    hits = onehot.T @ allowed.astype(np.int64) @ onehot
+    sizes = onehot.sum(axis=0)
+    totals = np.outer(sizes, sizes) - np.diag(sizes)
+    share = np.divide(hits, totals, out=np.zeros(hits.shape, dtype=float), where=totals > 0)
+    return {
+        "by": by,
+        "labels": labels,
+        "share": [[round(float(v), 4) for v in row] for row in share],
+        "pairs": [
+            [[int(h), int(t)] for h, t in zip(hr, tr, strict=True)]
+            for hr, tr in zip(hits, totals, strict=True)
         ],
     }

@@ -27,6 +27,11 @@ class EdgeFacts:
     reasons: tuple[str, ...] = ()
 
 
+class EngineUnavailable(ImportError):
+    """The engine a layer needs is not part of this build: its answers are unknown (not
+    "nothing allowed")."""
+
+
 def engine(module: str, attr: str) -> Callable[..., Any] | None:
     """A function of another layer's engine, or None when this build does not have it."""
     try:
@@ -36,11 +41,116 @@ def engine(module: str, attr: str) -> Callable[..., Any] | None:
     return found
 
 
+def policy_refs(verdict: Any) -> tuple[str, ...]:
+    """The policies that allow a connection (``NetworkPolicy/NS/NAME``), from the engine's
+    verdict; where no policy applies, the engine's sentence saying why it is allowed."""
+    refs: list[str] = []
+    for side in (verdict.egress, verdict.ingress):
+        rules = (side.decided_by,) if side.decided_by is not None else side.allowing
+        refs.extend(str(r.policy) for r in rules)
+    if refs:
+        return tuple(dict.fromkeys(refs))
+    return tuple(dict.fromkeys(verdict.reasons))
+
+
+def declared_ports(pod: Any) -> list[tuple[int, Any]]:
+    """The (port, protocol) pairs a pod's containers declare: the listeners drawn."""
+    return sorted(
+        {(p.container_port, p.protocol) for p in pod.ports}, key=lambda x: (x[0], str(x[1]))
+    )
+
+
+def external_peers(cluster: Cluster, direction: str) -> dict[str, str]:
+    """``internet`` and every ipBlock CIDR that ``direction`` (``ingress``/``egress``) rules
+    name, each with one address that stands for it (outside every ``except``). The catch-all
+    blocks ``0.0.0.0/0`` and ``::/0`` are the internet itself."""
+    import ipaddress
+
+    from podpath.engine.policy import INTERNET_IP
+
+    out = {"internet": INTERNET_IP}
+    for pol in cluster.network_policies:
+        for rule in pol.ingress if direction == "ingress" else pol.egress:
+            for peer in rule.peers:
+                block = peer.ip_block
+                if block is None or block.cidr in out:
+                    continue
+                net = ipaddress.ip_network(block.cidr, strict=False)
+                if net.prefixlen == 0:
+                    continue
+                excluded = [ipaddress.ip_network(e, strict=False) for e in block.except_]
+                for i, ip in enumerate(net.hosts() if net.num_addresses > 2 else iter(net)):
+                    if i > 64:
+                        break
+                    if not any(ip in e for e in excluded):
+                        out[block.cidr] = str(ip)
+                        break
+    return out
+
+
+def _egress_ports(cluster: Cluster) -> list[tuple[int, Any]]:
+    """Ports that egress rules towards addresses (ipBlock, or any peer) name, tried for
+    connections to addresses outside; 443/TCP when none does."""
+    from podpath.model.core import Protocol
+
+    ports = {
+        (p.port, p.protocol)
+        for pol in cluster.network_policies
+        for rule in pol.egress
+        if not rule.peers or any(peer.ip_block is not None for peer in rule.peers)
+        for p in rule.ports
+        if isinstance(p.port, int)
+    }
+    return sorted(ports or {(443, Protocol.TCP)}, key=lambda x: (x[0], str(x[1])))
+
+
 def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
-    """Allowed connections on the ports the destinations declare, from the policy matrix."""
-    return []
+    """Allowed connections on the ports the destinations declare (pods), and between pods and
+    the addresses outside (``internet``, policy CIDRs), from the policy engine's verdicts.
+
+    Raises :class:`EngineUnavailable` when the policy engine is not present."""
+    evaluate = engine("podpath.engine.policy", "evaluate")
+    if evaluate is None:
+        raise EngineUnavailable("the policy engine is not available")
+    from podpath.engine.policy import IPPeer, PodPeer
+
+    pods = [p for p in cluster.pods if p.has_ip]
+    out: list[EdgeFacts] = []
+    peers = {p.key: PodPeer(p) for p in pods}
+    sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
+    targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
+    egress_ports = _egress_ports(cluster)
+    for dst in pods:
+        for port, proto in declared_ports(dst):
+            label = f"{port}/{proto}"
+            for name, src_peer in [*peers.items(), *sources.items()]:
+                if name == dst.key:
+                    continue
+                v = evaluate(cluster, src_peer, peers[dst.key], port, proto)
+                if v.allowed:
+                    out.append(EdgeFacts((name,), (dst.key,), label, policy_refs(v)))
+    for src in pods:
+        for name, dst_peer in targets.items():
+            for port, proto in egress_ports:
+                v = evaluate(cluster, peers[src.key], dst_peer, port, proto)
+                if v.allowed:
+                    out.append(EdgeFacts((src.key,), (name,), f"{port}/{proto}", policy_refs(v)))
+    return out
 
 
 def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:
-    """Per pod key, the Ingress / Gateway routes (``Ingress NS/NAME host/path``) leading to it."""
-    return {}
+    """Per pod key, the Ingress / Gateway routes (``Ingress NS/NAME host/path``) leading to
+    it, from the routing engine's table (backend endpoints)."""
+    routing_table = engine("podpath.analyze.routes", "routing_table")
+    if routing_table is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for row in routing_table(cluster)["routes"]:
+        kind = "Gateway" if row["entry_point"].startswith("Gateway/") else "Ingress"
+        mark = f"{kind} {row['object']} {row['host']} {row['match']}"
+        for b in row["backends"]:
+            for pod in b.get("endpoints") or ():
+                marks = out.setdefault(str(pod), [])
+                if mark not in marks:
+                    marks.append(mark)
+    return out

@@ -89,7 +89,10 @@ def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **
     old = load_side(None if live else paths[0], opts, "old")
     new = load_side(paths[-1], opts, "new")
     with progress("comparing"):
-        result = diff_clusters(old, new, by=by)
+        notes: list[str] = []
+        result = diff_clusters(old, new, by=by, notes=notes)
+    for note in notes:
+        click.echo(f"podpath: warning: {note}", err=True)
     exposure = added_exposure(result)
     if fmt == "json":
         emit(to_json(result))

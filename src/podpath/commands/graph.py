@@ -39,6 +39,8 @@ def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
     """
     with progress("building the graph"):
         result = build_graph(cluster, by=by)
+    for note in result.notes:
+        click.echo(f"podpath: warning: {note}", err=True)
     if fmt == "json":
         text = to_json(graph_json(result))
     elif fmt == "mermaid":

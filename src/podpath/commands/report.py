@@ -11,9 +11,24 @@ from podpath.commands.inventory import _pods_table, _services_table
 
 
 @click.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
+)
 @with_inputs
-def report(cluster: Cluster) -> None:
-    """The cluster's network on one page: namespaces, pods, services and DNS names."""
+def report(cluster: Cluster, output: str | None = None) -> None:
+    """The cluster's network on one page: namespaces, pods, services and DNS names.
+    With -o FILE.html: services, routing table, reachability heatmap, doctor findings and
+    the interactive graph on one self-contained page."""
+    if output:
+        from podpath.commands.report_html import write_report_html
+
+        write_report_html(cluster, output)
+        click.echo(f"podpath: wrote {output}", err=True)
+        return
     parts = [
         f"podpath report: {len(cluster.namespaces)} namespaces, {len(cluster.nodes)} nodes, "
         f"{len(cluster.pods)} pods, {len(cluster.services)} services, "
