@@ -1,0 +1,106 @@
+"""Ingress TLS: Secret exists, its certificate covers the host (SAN), is not expired."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from podpath.engine.ingress import ingress_tls_checks
+from podpath.engine.routing import route_request
+from podpath.engine.tls import san_matches
+from routing_helpers import NOW, app, cluster_of, ingress, rule, tls_secret
+
+LATER = NOW + dt.timedelta(days=90)
+EARLIER = NOW - dt.timedelta(days=1)
+
+
+def _cluster(
+    secret_names: list[str],
+    not_after: dt.datetime,
+    with_secret: bool = True,
+    hosts: tuple[str, ...] = ("shop.example.com",),
+):
+    ing = ingress(
+        "d",
+        "i",
+        [rule(h, ("/", "Prefix", "web")) for h in hosts],
+        tls=[{"hosts": list(hosts), "secretName": "shop-tls"}],
+    )
+    objs = [*app("d", "web"), ing]
+    if with_secret:
+        objs.append(tls_secret("d", "shop-tls", secret_names, not_after))
+    return cluster_of(*objs)
+
+
+def test_valid_certificate() -> None:
+    (a,) = route_request(
+        _cluster(["shop.example.com"], LATER), "https://shop.example.com/", now=NOW
+    )
+    assert a.tls is not None and a.tls.found and a.tls.covers_host and not a.tls.problems
+    assert a.tls.secret == "d/shop-tls" and a.tls.not_after == LATER.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_wildcard_san_covers_one_label() -> None:
+    (a,) = route_request(_cluster(["*.example.com"], LATER), "https://shop.example.com/", now=NOW)
+    assert a.tls is not None and a.tls.covers_host
+    assert not san_matches("*.example.com", "a.b.example.com")
+    assert not san_matches("*.example.com", "example.com")
+
+
+def test_san_not_covering_host() -> None:
+    (a,) = route_request(
+        _cluster(["other.example.com"], LATER), "https://shop.example.com/", now=NOW
+    )
+    assert a.tls is not None and not a.tls.covers_host
+    assert any("does not cover shop.example.com" in p for p in a.tls.problems)
+
+
+def test_expired_certificate() -> None:
+    (a,) = route_request(
+        _cluster(["shop.example.com"], EARLIER), "https://shop.example.com/", now=NOW
+    )
+    assert a.tls is not None and a.tls.expired
+    assert any("expired" in p for p in a.tls.problems)
+
+
+def test_missing_secret_when_input_holds_secrets() -> None:
+    cluster = cluster_of(
+        *app("d", "web"),
+        tls_secret("d", "unrelated", ["x"], LATER),
+        ingress(
+            "d",
+            "i",
+            [rule("shop.example.com", ("/", "Prefix", "web"))],
+            tls=[{"hosts": ["shop.example.com"], "secretName": "shop-tls"}],
+        ),
+    )
+    (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
+    assert a.tls is not None and a.tls.problems == ("Secret d/shop-tls not found",)
+
+
+def test_secret_not_checked_when_input_holds_no_secrets() -> None:
+    (a,) = route_request(
+        _cluster([], LATER, with_secret=False), "https://shop.example.com/", now=NOW
+    )
+    assert a.tls is not None and not a.tls.checked and not a.tls.problems
+
+
+def test_host_without_tls_entry_gets_default_certificate() -> None:
+    cluster = cluster_of(
+        *app("d", "web"), ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))])
+    )
+    (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
+    assert a.tls is not None and "default certificate" in a.tls.problems[0]
+
+
+def test_all_tls_checks_listed() -> None:
+    cluster = _cluster(["a.example.com"], EARLIER, hosts=("a.example.com", "b.example.com"))
+    checks = {c.host: c for c in ingress_tls_checks(cluster, NOW)}
+    assert checks["a.example.com"].covers_host and checks["a.example.com"].expired
+    assert not checks["b.example.com"].covers_host
+
+
+def test_secret_normalizer_keeps_no_key_material() -> None:
+    cluster = _cluster(["shop.example.com"], LATER)
+    (secret,) = cluster.of_kind("Secret")
+    assert secret.has_key and secret.certificate.dns_names == ("shop.example.com",)
+    assert not any("PRIVATE" in str(v) for v in (secret.certificate, secret))
