@@ -7,7 +7,10 @@ https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/
   selector pair (equality-based selector).
 - Pods without an IP, terminating pods and pods that have finished (Succeeded/Failed) are
   left out (terminating endpoints are not routed to while others exist; podpath leaves them
-  out and says so).
+  out and says so) — except that a Service with ``publishNotReadyAddresses`` keeps its
+  terminating pods as ready endpoints ("ready should never be true for terminating endpoints,
+  except when ... the associated Service has set the publishNotReadyAddresses flag",
+  EndpointConditions in the discovery.k8s.io/v1 API reference).
 - An endpoint is ``ready`` when the pod's Ready condition is true, or always when the
   Service sets ``publishNotReadyAddresses``.
 - A numeric ``targetPort`` is used as is; a named ``targetPort`` is looked up in each pod's
@@ -66,10 +69,10 @@ def endpoint_hostname(service: Service, pod: Pod) -> str | None:
     return None
 
 
-def _exclusion(pod: Pod) -> str | None:
+def _exclusion(pod: Pod, service: Service) -> str | None:
     if pod.phase in ("Succeeded", "Failed"):
         return REASON_FINISHED.format(phase=pod.phase)
-    if pod.terminating:
+    if pod.terminating and not service.publish_not_ready_addresses:
         return REASON_TERMINATING
     if not pod.ips:
         return REASON_NO_IP
@@ -84,7 +87,7 @@ def selector_endpoints(service: Service, pods: Iterable[Pod]) -> tuple[PortEndpo
         endpoints: list[Endpoint] = []
         excluded: list[tuple[str, str]] = []
         for pod in selected:
-            reason = _exclusion(pod)
+            reason = _exclusion(pod, service)
             number = target_port_for_pod(port, pod)
             if reason is None and number is None:
                 reason = REASON_NO_NAMED_PORT.format(name=port.target_port, protocol=port.protocol)

@@ -156,7 +156,7 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
     for doc in docs:
         c.add(doc)
     pods = _owned_pods(c)
-    generated = _workloads_without_pods(c)
+    generated = _workloads_without_pods(c, pods)
     nodes = tuple(sorted(c.nodes.values(), key=lambda n: n.name))
     if not nodes:
         count = node_count or max(
@@ -206,9 +206,16 @@ def _owned_pods(c: _Collector) -> dict[tuple[str, str], Pod]:
     return pods
 
 
-def _workloads_without_pods(c: _Collector) -> list[Workload]:
-    """Workloads whose controller's pods are absent from the input (see workloads.py)."""
+def _workloads_without_pods(c: _Collector, pods: dict[tuple[str, str], Pod]) -> list[Workload]:
+    """Workloads whose controller's pods are absent from the input (see workloads.py).
+
+    A pod covers its direct owner and the workload its owner folds to: a pod of ReplicaSet
+    ``web-<hash>`` covers Deployment ``web`` even when that ReplicaSet is not in the input.
+    """
     covered = {(ref[0], ns, ref[1]) for (ns, _), ref in c.pod_owners if ref is not None}
+    covered.update(
+        (p.owner.kind, p.owner.namespace, p.owner.name) for p in pods.values() if p.owner
+    )
     with_children = {
         (w.owner[0], w.namespace, w.owner[1])
         for w in c.workloads.values()
