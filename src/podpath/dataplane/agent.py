@@ -1,0 +1,147 @@
+"""The pods' servers: one asyncio process holding sockets in every pod's namespace.
+
+``python -m podpath.dataplane.agent STATE_DIR`` reads ``state.json`` and ``cluster.pickle``
+(written by ``podpath up``), binds every listener inside its pod's namespace (``setns`` then
+``socket()``: a socket stays in the namespace it was made in), answers TCP connections and UDP
+datagrams with the pod's identity ``NS/NAME\\n``, serves cluster DNS where the plan says, prints
+``ready`` on standard output and runs until killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pickle
+import resource
+import socket
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+from podpath.dataplane.dnsserver import DNSAnswerer
+from podpath.dataplane.netns import open_netns, socket_in
+from podpath.dataplane.plan import DNS_NS, DNS_PORT
+
+BACKLOG = 512
+SOCK = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM, "SCTP": socket.SOCK_STREAM}
+PROTO = {"TCP": 0, "UDP": 0, "SCTP": socket.IPPROTO_SCTP}
+READ_TIMEOUT = 5.0
+
+
+class _Identity(asyncio.DatagramProtocol):
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.transport is not None:
+            self.transport.sendto(self.reply, addr)
+
+
+class _DNSUdp(asyncio.DatagramProtocol):
+    def __init__(self, answerer: DNSAnswerer) -> None:
+        self.answerer = answerer
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = self.answerer.answer(data)
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+
+def _identity_stream(reply: bytes) -> Any:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(reply)
+            await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+        except (OSError, TimeoutError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+def _dns_stream(answerer: DNSAnswerer) -> Any:
+    """DNS over TCP (RFC 1035 4.2.2: two-byte length prefix)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            size = int.from_bytes(
+                await asyncio.wait_for(reader.readexactly(2), READ_TIMEOUT), "big"
+            )
+            data = await asyncio.wait_for(reader.readexactly(size), READ_TIMEOUT)
+            reply = answerer.answer(data)
+            if reply is not None:
+                writer.write(len(reply).to_bytes(2, "big") + reply)
+                await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+async def _listen(
+    netns: str, port: int, proto: str, serves: str, identity: str, answerer: DNSAnswerer, home: int
+) -> None:
+    loop = asyncio.get_running_loop()
+    fd = open_netns(netns)
+    try:
+        sock = socket_in(fd, home, socket.AF_INET, SOCK[proto], PROTO[proto])
+    finally:
+        os.close(fd)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("0.0.0.0", port))
+    sock.setblocking(False)
+    if proto == "UDP":
+        factory: Any = (
+            (lambda: _DNSUdp(answerer))
+            if serves == "dns"
+            else (lambda: _Identity(identity.encode() + b"\n"))
+        )
+        await loop.create_datagram_endpoint(factory, sock=sock)
+        return
+    sock.listen(BACKLOG)
+    handler = (
+        _dns_stream(answerer) if serves == "dns" else _identity_stream(identity.encode() + b"\n")
+    )
+    await asyncio.start_server(handler, sock=sock)
+
+
+async def serve(state_dir: Path) -> None:
+    state = json.loads((state_dir / "state.json").read_text())
+    with open(state_dir / "cluster.pickle", "rb") as fh:
+        cluster = pickle.load(fh)  # noqa: S301 - written by `podpath up` as root, read as root
+    answerer = DNSAnswerer(cluster)
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    for pod in state["pods"]:
+        for port, proto, serves in pod["listeners"]:
+            await _listen(pod["netns"], port, proto, serves, pod["key"], answerer, home)
+    if not state["dns_in_pods"]:
+        for proto in ("UDP", "TCP"):
+            await _listen(DNS_NS, DNS_PORT, proto, "dns", "", answerer, home)
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        asyncio.run(serve(Path(sys.argv[1])))
+    except OSError as exc:
+        print(f"error: {exc}", flush=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""nftables rulesets for one node: the Service network (kube-proxy) and NetworkPolicy. No I/O.
+
+Service network, as kube-proxy's nftables mode programs it
+(https://kubernetes.io/docs/reference/networking/virtual-ips/):
+
+- ClusterIP:port -> DNAT to a ready endpoint's IP and target port, chosen at random
+  (``numgen random``); ``sessionAffinity: ClientIP`` hashes the client address instead
+  (``jhash ip saddr``), so one client keeps one endpoint.
+- ``internalTrafficPolicy: Local``: only endpoints on the client's node; none -> dropped.
+- NodePort on the node's address and LoadBalancer addresses (and ``externalIPs``) on every node:
+  ``externalTrafficPolicy: Cluster`` -> any ready endpoint and source NAT to the node's IP;
+  ``Local`` -> only this node's ready endpoints, client source kept; none -> dropped.
+  https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip
+- Hairpin: a pod reaching itself through a Service is source-NATed to its node's IP so that
+  replies come back through the node (kube-proxy's masquerade of hairpin traffic).
+- No ready endpoints: not DNATed; the Service CIDR has an ``unreachable`` route, so the client
+  gets ICMP unreachable, as kube-proxy rejects such traffic.
+
+NetworkPolicy: packets delivered to a pod of this node (the ``postrouting`` hook after NAT, so
+the destination port is the pod's port and the source is what the pod sees) must match an
+allowed (source, protocol, port, destination) element computed by the policy engine (ingress
+and egress combined); replies of allowed connections pass (``ct state established,related``),
+and so does traffic from the pod's own node ("pods cannot block access from their resident
+node", NetworkPolicy docs, "What you can't do with network policies"), which includes hairpin
+traffic and external traffic source-NATed by the pod's own node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from podpath.cluster import Cluster
+from podpath.dataplane.plan import NodeNet, Plan, is_v4
+from podpath.model.services import Endpoint, Service, ServiceType
+
+SVC_TABLE = "pp-svc"
+POL_TABLE = "pp-pol"
+SNAT_MARK = "0x4000"
+PROTO = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    """One allowed flow to a pod: from ``source`` (an address or CIDR) on ``protocol``/``port``
+    (0: every port)."""
+
+    source: str
+    protocol: str
+    port: int
+    destination: str
+
+
+def _ports(allow: Allow) -> str:
+    return "0-65535" if allow.port == 0 else str(allow.port)
+
+
+def _targets(endpoints: Sequence[Endpoint]) -> list[tuple[str, int]]:
+    return sorted({(e.ip, e.port) for e in endpoints if is_v4(e.ip)})
+
+
+def _dnat(proto: str, targets: list[tuple[str, int]], affinity: bool, seed: str) -> str:
+    """The DNAT statement load-balancing over ``targets``."""
+    if len(targets) == 1:
+        ip, port = targets[0]
+        return f"meta l4proto {proto} dnat ip to {ip}:{port}"
+    pairs = ", ".join(f"{i} : {ip} . {port}" for i, (ip, port) in enumerate(targets))
+    if affinity:
+        value = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
+        chooser = f"jhash ip saddr mod {len(targets)} seed {value:#x}"
+    else:
+        chooser = f"numgen random mod {len(targets)}"
+    return f"meta l4proto {proto} dnat ip to {chooser} map {{ {pairs} }}"
+
+
+class _SvcRules:
+    def __init__(self, node: NodeNet) -> None:
+        self.node = node
+        self.chains: list[str] = []
+        self.rules: list[str] = []
+
+    def add(
+        self,
+        match: str,
+        targets: list[tuple[str, int]],
+        proto: str,
+        *,
+        affinity: bool,
+        snat: bool,
+        seed: str,
+    ) -> None:
+        if not targets:
+            self.rules.append(f"{match} drop")
+            return
+        name = f"s{len(self.chains)}"
+        body = ([f"meta mark set {SNAT_MARK}"] if snat else []) + [
+            _dnat(proto, targets, affinity, seed)
+        ]
+        self.chains.append(f"  chain {name} {{\n" + "".join(f"    {b}\n" for b in body) + "  }\n")
+        self.rules.append(f"{match} jump {name}")
+
+
+def _service(
+    rules: _SvcRules, svc: Service, cluster: Cluster, node: NodeNet, protocols: Iterable[str]
+) -> None:
+    affinity = svc.session_affinity == "ClientIP"
+    for pe in cluster.endpoints.get(svc.key, ()):
+        sp = pe.service_port
+        proto = PROTO[sp.protocol.value]
+        if sp.protocol.value not in protocols:
+            continue
+        ready = list(pe.ready)
+        local = [e for e in ready if e.node_name == node.name]
+        seed = f"{svc.key}/{sp.port}/{proto}"
+        internal = _targets(local if svc.internal_traffic_policy == "Local" else ready)
+        for ip in (i for i in svc.cluster_ips if is_v4(i)):
+            rules.add(
+                f"ip daddr {ip} {proto} dport {sp.port}",
+                internal,
+                proto,
+                affinity=affinity,
+                snat=False,
+                seed=seed,
+            )
+        external_local = svc.external_traffic_policy == "Local"
+        external = _targets(local if external_local else ready)
+        if svc.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) and sp.node_port:
+            rules.add(
+                f"ip daddr {node.ip} {proto} dport {sp.node_port}",
+                external,
+                proto,
+                affinity=affinity,
+                snat=not external_local,
+                seed=seed,
+            )
+        outside = list(svc.external_ips)
+        if svc.type is ServiceType.LOAD_BALANCER:
+            outside += list(svc.lb_ingress)
+        for ip in sorted({i for i in outside if is_v4(i)}):
+            rules.add(
+                f"ip daddr {ip} {proto} dport {sp.port}",
+                external,
+                proto,
+                affinity=affinity,
+                snat=not external_local,
+                seed=seed,
+            )
+
+
+def service_ruleset(
+    cluster: Cluster, plan: Plan, node: NodeNet, protocols: Iterable[str] = ("TCP", "UDP")
+) -> str:
+    """The ``pp-svc`` table of one node (module docstring)."""
+    protos = tuple(protocols)
+    rules = _SvcRules(node)
+    for svc in cluster.services:
+        if svc.external_name is None and not svc.headless:
+            _service(rules, svc, cluster, node, protos)
+    local = [p.ip for p in plan.pods if p.node == node.name and not p.host_network]
+    hairpin = ", ".join(f"{ip} . {ip}" for ip in local)
+    out = [f"table ip {SVC_TABLE} {{\n"]
+    out.append(
+        "  set hairpin { type ipv4_addr . ipv4_addr; "
+        + (f"elements = {{ {hairpin} }} " if hairpin else "")
+        + "}\n"
+    )
+    out.append("  chain services {\n" + "".join(f"    {r}\n" for r in rules.rules) + "  }\n")
+    out.extend(rules.chains)
+    out.append(
+        "  chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
+        "    jump services\n  }\n"
+    )
+    out.append(
+        "  chain output { type nat hook output priority -100; policy accept;\n"
+        "    jump services\n  }\n"
+    )
+    out.append(
+        "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+        f"    ct status dnat ip saddr . ip daddr @hairpin snat ip to {node.ip}\n"
+        f"    meta mark {SNAT_MARK} snat ip to {node.ip}\n"
+        "  }\n"
+    )
+    out.append("}\n")
+    return "".join(out)
+
+
+def policy_ruleset(plan: Plan, node: NodeNet, allows: Iterable[Allow]) -> str:
+    """The ``pp-pol`` table of one node: packets to its pods pass only when allowed."""
+    local = sorted({p.ip for p in plan.pods if p.node == node.name and not p.host_network})
+    elements = sorted(
+        {
+            f"{a.source} . {PROTO[a.protocol]} . {_ports(a)} . {a.destination}"
+            for a in allows
+            if a.destination in local
+        }
+    )
+    out = [f"table ip {POL_TABLE} {{\n"]
+    out.append(
+        "  set local { type ipv4_addr; "
+        + (f"elements = {{ {', '.join(local)} }} " if local else "")
+        + "}\n"
+    )
+    out.append(
+        "  set allow { type ipv4_addr . inet_proto . inet_service . ipv4_addr; flags interval; "
+    )
+    if elements:
+        out.append("elements = {\n" + ",\n".join(f"      {e}" for e in elements) + "\n    } ")
+    out.append("}\n")
+    out.append(
+        "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
+        "    ct state established,related accept\n"
+        "    ip daddr != @local accept\n"
+        f"    ip saddr {node.ip} accept\n"
+        "    ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
+        "    drop\n"
+        "  }\n"
+    )
+    out.append("}\n")
+    return "".join(out)

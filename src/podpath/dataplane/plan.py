@@ -1,0 +1,199 @@
+"""The data plane to build, computed from the resolved :class:`~podpath.cluster.Cluster`. No I/O.
+
+Topology (everything named with the ``pp-`` prefix, every link inside a namespace it owns):
+
+- ``pp-fabric``: the underlay, one bridge ``pp-br`` joining every node and the ``internet``.
+- ``pp-n<i>``: one namespace per node, ``eth0`` on the fabric with the node's IP (/32 and
+  on-link routes to the other nodes, their pod CIDRs routed through them), IP forwarding on.
+  Its nftables tables play kube-proxy (``pp-svc``) and the CNI's policy agent (``pp-pol``).
+- ``pp-p<i>``: one namespace per pod with an IP, its ``eth0`` a veth whose peer ``pp-v<i>``
+  sits in the pod's node. Pods are *routed* (a /32 route per pod on the node, the pod's
+  default route via the link-local gateway 169.254.1.1, as Calico does) rather than bridged,
+  so that every packet between pods -- same node or not -- crosses a node's IP forwarding
+  path where the Service NAT and the policy rules apply, with no ``br_netfilter``.
+- ``pp-inet``: the ``internet`` client, on the fabric with the policy engine's
+  ``INTERNET_IP`` (the address the model gives "internet"); it routes the
+  load-balancer addresses to a node (a node with a ready local endpoint when
+  ``externalTrafficPolicy: Local``, as a cloud load balancer's health check would choose),
+  and node IPs directly. Pod and Service addresses are not routable from it.
+- ``pp-dns``: the cluster DNS server at ``cluster.dns_ip`` when the DNS Service has no ready
+  pod endpoints in the model (otherwise the DNS server answers inside those pods).
+
+Host-network pods serve in their node's namespace. IPv6 addresses are left out (IPv4 only).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from podpath.cluster import Cluster, is_dns_service
+from podpath.engine.policy import INTERNET_IP as INTERNET_IP  # the model's "internet"
+from podpath.model.core import Protocol
+from podpath.model.services import ServiceType
+
+PREFIX = "pp-"
+FABRIC_NS = "pp-fabric"
+INTERNET_NS = "pp-inet"
+DNS_NS = "pp-dns"
+GATEWAY_IP = "169.254.1.1"
+GATEWAY_MAC = "ee:ee:ee:ee:ee:ee"
+DNS_PORT = 53
+
+
+def is_v4(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).version == 4
+    except ValueError:
+        return False
+
+
+def first_v4(ips: tuple[str, ...]) -> str | None:
+    return next((ip for ip in ips if is_v4(ip)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A port a pod's server listens on, and what it serves there (identity or DNS)."""
+
+    port: int
+    protocol: str  # "TCP" | "UDP" | "SCTP"
+    serves: str = "identity"  # "identity" | "dns"
+
+
+@dataclass(frozen=True, slots=True)
+class PodNet:
+    key: str
+    netns: str
+    ip: str
+    node: str
+    veth: str  # the host-side link in the node namespace
+    host_network: bool
+    listeners: tuple[Listener, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeNet:
+    name: str
+    netns: str
+    ip: str
+    fabric_link: str
+    pod_cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    nodes: tuple[NodeNet, ...]
+    pods: tuple[PodNet, ...]
+    lb_routes: tuple[tuple[str, str], ...]  # (LB IP, node IP) routed from the internet
+    dns_ip: str
+    dns_in_pods: bool
+    domain: str
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def netns_names(self) -> tuple[str, ...]:
+        own = [FABRIC_NS, INTERNET_NS] + ([] if self.dns_in_pods else [DNS_NS])
+        return tuple(
+            own + [n.netns for n in self.nodes] + [p.netns for p in self.pods if not p.host_network]
+        )
+
+    def pod(self, key: str) -> PodNet | None:
+        return next((p for p in self.pods if p.key == key), None)
+
+    def node(self, name: str) -> NodeNet | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+
+def dns_endpoint_ports(cluster: Cluster) -> dict[str, set[tuple[int, str]]]:
+    """Pod key -> the (target port, protocol) pairs of the cluster DNS Service's ready endpoints
+    on its port 53: those pods serve DNS there."""
+    out: dict[str, set[tuple[int, str]]] = {}
+    for svc in cluster.services:
+        if not is_dns_service(svc) or cluster.dns_ip not in svc.cluster_ips:
+            continue
+        for pe in cluster.endpoints.get(svc.key, ()):
+            if pe.service_port.port != DNS_PORT:
+                continue
+            for ep in pe.ready:
+                if ep.pod is not None:
+                    out.setdefault(ep.pod, set()).add((ep.port, pe.service_port.protocol.value))
+    return out
+
+
+def _listeners(
+    ports: list[tuple[int, str]], dns: set[tuple[int, str]], sctp: bool
+) -> tuple[Listener, ...]:
+    out = {}
+    for port, proto in ports + sorted(dns):
+        if proto == Protocol.SCTP.value and not sctp:
+            continue
+        out[(port, proto)] = Listener(port, proto, "dns" if (port, proto) in dns else "identity")
+    return tuple(out[k] for k in sorted(out))
+
+
+def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
+    """The namespaces, links, addresses and listeners of :mod:`podpath.dataplane` (module doc)."""
+    skipped: list[str] = []
+    nodes = []
+    for i, model in enumerate(cluster.nodes):
+        node_ip = first_v4(model.internal_ips)
+        if node_ip is None:
+            skipped.append(f"node {model.name}: no IPv4 InternalIP")
+            continue
+        cidrs = tuple(c for c in model.pod_cidrs if is_v4(c.split("/")[0]))
+        nodes.append(NodeNet(model.name, f"pp-n{i}", node_ip, f"pp-f{i}", cidrs))
+    by_node = {n.name: n for n in nodes}
+    dns_ports = dns_endpoint_ports(cluster)
+    pods = []
+    host_ports: set[tuple[str, int, str]] = set()
+    for i, pod in enumerate(cluster.pods):
+        ip = first_v4(pod.ips)
+        node = by_node.get(pod.node_name or "")
+        if ip is None or node is None:
+            skipped.append(f"pod {pod.key}: no IPv4 address or node")
+            continue
+        ports = [(p.container_port, p.protocol.value) for p in pod.ports]
+        listeners = _listeners(ports, dns_ports.get(pod.key, set()), sctp)
+        if pod.host_network:
+            mine = {(node.name, lst.port, lst.protocol) for lst in listeners}
+            if mine & host_ports:
+                skipped.append(f"pod {pod.key}: host port already taken on {node.name}")
+                listeners = tuple(
+                    lst
+                    for lst in listeners
+                    if (node.name, lst.port, lst.protocol) not in host_ports
+                )
+            host_ports |= mine
+        netns = node.netns if pod.host_network else f"pp-p{i}"
+        pods.append(PodNet(pod.key, netns, ip, node.name, f"pp-v{i}", pod.host_network, listeners))
+    if any(p.protocol is Protocol.SCTP for pod in cluster.pods for p in pod.ports) and not sctp:
+        skipped.append("SCTP ports: the kernel has no SCTP support; not served, not probed")
+    return Plan(
+        nodes=tuple(nodes),
+        pods=tuple(pods),
+        lb_routes=_lb_routes(cluster, nodes),
+        dns_ip=cluster.dns_ip,
+        dns_in_pods=bool(dns_ports),
+        domain=cluster.settings.cluster_domain,
+        skipped=tuple(skipped),
+    )
+
+
+def _lb_routes(cluster: Cluster, nodes: list[NodeNet]) -> tuple[tuple[str, str], ...]:
+    """Each load-balancer address routed to one node: the first node with a ready local
+    endpoint when ``externalTrafficPolicy: Local`` (the cloud health check), else the first."""
+    if not nodes:
+        return ()
+    out: dict[str, str] = {}
+    for svc in cluster.services:
+        if svc.type is not ServiceType.LOAD_BALANCER:
+            continue
+        target = nodes[0]
+        if svc.external_traffic_policy == "Local":
+            local = {ep.node_name for pe in cluster.endpoints.get(svc.key, ()) for ep in pe.ready}
+            target = next((n for n in nodes if n.name in local), nodes[0])
+        for ip in list(svc.lb_ingress) + list(svc.external_ips):
+            if is_v4(ip):
+                out.setdefault(ip, target.ip)
+    return tuple(sorted(out.items()))
