@@ -46,7 +46,11 @@ def service_port_backend(
     )
     if sp is None:
         return WeightedBackend(
-            weight, service=key, status=STATUS_INVALID, reason=f"Service {key} has no port {port!r}"
+            weight,
+            service=key,
+            port=port if isinstance(port, int) else None,
+            status=STATUS_INVALID,
+            reason=f"Service {key} has no port {port!r}",
         )
     if svc.type is ServiceType.EXTERNAL_NAME:
         return WeightedBackend(

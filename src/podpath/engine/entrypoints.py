@@ -131,10 +131,12 @@ def gateway_pods(cluster: Cluster, gw: Gateway, controller: str) -> tuple[tuple[
 
 
 def fronting_services(cluster: Cluster, pods: tuple[Pod, ...]) -> tuple[Service, ...]:
-    """Services selecting any of the pods: LoadBalancer, then NodePort, then the others."""
+    """Services selecting any of the pods: LoadBalancer, then NodePort (the others only when
+    none of those exists)."""
     rank = {ServiceType.LOAD_BALANCER: 0, ServiceType.NODE_PORT: 1}
     out = [s for s in cluster.services if any(service_selects_pod(s, p) for p in pods)]
-    return tuple(sorted(out, key=lambda s: (rank.get(s.type, 2), s.key)))
+    exposed = [s for s in out if s.type in rank]
+    return tuple(sorted(exposed or out, key=lambda s: (rank.get(s.type, 2), s.key)))
 
 
 def _lb_addresses(services: tuple[Service, ...]) -> tuple[str, ...]:
