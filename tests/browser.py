@@ -53,15 +53,10 @@ def _run(page: Path, fragment: str, extra: list[str]) -> subprocess.CompletedPro
 
 def dump_dom(page: Path, fragment: str = "") -> str:
     """The page's DOM after its scripts ran (``fragment`` e.g. ``#select=ns/Kind/name``)."""
-    done = _run(page, fragment, ["--dump-dom", "--enable-logging=stderr", "--v=0"])
+    done = _run(page, fragment, ["--dump-dom"])
     if done.returncode != 0 or "</html>" not in done.stdout:
         raise RuntimeError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")
     return done.stdout
-
-
-def console_errors(stderr: str) -> list[str]:
-    """Console messages Chromium logged at error level from the page itself."""
-    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
 
 
 def screenshot(page: Path, out: Path, fragment: str = "", size: str = "1400,900") -> Path:

@@ -22,7 +22,7 @@ from podpath.render.dot import entry_kinds
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 NODE_W, NODE_H, GAP, PAD_TOP, PAD = 184, 30, 12, 28, 14
 ROWS_PER_COLUMN = 12
-PAGE_WIDTH = 1500
+PAGE_WIDTH = 1100
 
 
 def asset(name: str) -> str:
