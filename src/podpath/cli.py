@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "routes": "podpath.commands.routes:routes",
     "doctor": "podpath.commands.doctor:doctor",
     "dns": "podpath.commands.dns:dns",
+    "trace": "podpath.commands.trace:trace",
     "diff": "podpath.commands.diff:diff",
     "graph": "podpath.commands.graph:graph",
     "snapshot": "podpath.commands.snapshot:snapshot",

@@ -1,0 +1,245 @@
+"""``podpath trace``: the flow (see :mod:`podpath.analyze.trace_base` for the rules and hops).
+
+``trace(cluster, src, dst, port)`` parses SRC and DST, follows the path to the pods that would
+receive the connection, and asks the NetworkPolicy engine (:mod:`podpath.analyze.trace_policy`)
+for each one. ``internet`` sources go through :mod:`podpath.analyze.trace_external`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from podpath.analyze.trace_base import (
+    INTERNET,
+    NO_ENDPOINTS,
+    NO_LISTENER,
+    PORT_NOT_EXPOSED,
+    UNREACHABLE,
+    Hop,
+    PortSpec,
+    Source,
+    Target,
+    TraceError,
+    TraceResult,
+    aggregate,
+    parse_port,
+    parse_source,
+    pod_port,
+    port_endpoints,
+    resolve_name,
+    service_ip_kind,
+    service_ports,
+)
+from podpath.analyze.trace_policy import judge_targets
+from podpath.cluster import Cluster
+from podpath.engine.dns import is_ip
+from podpath.engine.policy import INTERNET_IP as OUTSIDE_IP
+from podpath.model.core import Pod
+from podpath.model.services import Service
+
+SERVICE_PREFIX = "svc:"
+URL_DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
+
+
+def trace(cluster: Cluster, src: str, dst: str, port: str | None = None) -> TraceResult:
+    """The path and verdict of one connection from ``src`` to ``dst`` (module docstrings)."""
+    source = parse_source(cluster, src)
+    spec = parse_port(port)
+    if source.kind == INTERNET or (source.kind == "ip" and _is_outside(cluster, source.ip)):
+        from podpath.analyze.trace_external import trace_external
+
+        return trace_external(cluster, source, dst, spec)
+    result = TraceResult(UNREACHABLE)
+    result.hops.append(Hop("source", _source_detail(source), _source_objects(source)))
+    targets = destination_targets(cluster, source, dst, spec, result)
+    if result.drop is None:
+        judge_targets(cluster, source, targets, spec, result)
+    return finish(result)
+
+
+def finish(result: TraceResult) -> TraceResult:
+    """Set the overall verdict from the endpoints (unreachable when a hop dropped or none)."""
+    if result.drop is not None and not result.endpoints:
+        result.verdict = UNREACHABLE
+    elif not result.endpoints:
+        result.verdict, result.drop = UNREACHABLE, result.drop or NO_ENDPOINTS
+    else:
+        result.verdict = aggregate(result.endpoints)
+    return result
+
+
+def _is_outside(cluster: Cluster, ip: str) -> bool:
+    return cluster.pod_by_ip.get(ip) is None and cluster.node_at(ip) is None
+
+
+def _source_detail(source: Source) -> str:
+    if source.pod is not None:
+        pod = source.pod
+        net = " (host network)" if pod.host_network else ""
+        return f"pod {pod.key} {source.ip or '(no IP)'} on node {pod.node_name}{net}"
+    return f"address {source.label}"
+
+
+def _source_objects(source: Source) -> tuple[str, ...]:
+    return (str(source.pod.ref),) if source.pod is not None else ()
+
+
+def destination_targets(
+    cluster: Cluster, source: Source, dst: str, spec: PortSpec, result: TraceResult
+) -> list[Target]:
+    """Where the connection lands, hop by hop (hops and drops recorded on ``result``)."""
+    if dst.startswith(SERVICE_PREFIX):
+        service = cluster.service_by_key.get(dst[len(SERVICE_PREFIX) :])
+        if service is None:
+            raise TraceError(f"no Service {dst[len(SERVICE_PREFIX) :]!r} (svc:NS/NAME)")
+        return service_targets(cluster, source, service, spec, result, via=None)
+    if "://" in dst:
+        url = urlsplit(dst)
+        if spec.port is None:
+            spec = PortSpec(url.port or URL_DEFAULT_PORTS.get(url.scheme, 80), spec.protocol)
+        dst = url.hostname or ""
+    if dst in cluster.pod_by_key:
+        return pod_targets(source, cluster.pod_by_key[dst], spec, result)
+    if is_ip(dst):
+        return ip_targets(cluster, source, dst, spec, result)
+    if "/" in dst:
+        raise TraceError(
+            f"no pod {dst!r} (DST is NS/NAME, svc:NS/NAME, a DNS name, an IP or a URL)"
+        )
+    hops, addresses, drop = resolve_name(cluster, source, dst)
+    result.hops.extend(hops)
+    if drop is not None:
+        result.drop = drop
+        return []
+    if not addresses:  # forwarded upstream: an address outside the cluster, not modelled
+        return upstream_target(source, dst, spec, result)
+    targets: list[Target] = []
+    for ip in addresses:
+        targets += ip_targets(cluster, source, ip, spec, result)
+    return targets
+
+
+def upstream_target(source: Source, name: str, spec: PortSpec, result: TraceResult) -> list[Target]:
+    """A name the cluster DNS forwards upstream: its address is unknown, so the connection is
+    evaluated for a representative address outside the cluster (:data:`OUTSIDE_IP`), and the
+    note says to pass the real IP for an exact ipBlock answer."""
+    if not isinstance(spec.port, int):
+        raise TraceError(f"--port must be a number for a name outside the cluster ({name})")
+    result.hops.append(
+        Hop("external", f"{name} is outside the cluster: evaluated as address {OUTSIDE_IP}", ())
+    )
+    result.notes.append(
+        f"the address of {name} comes from upstream DNS and is not modelled; the verdict is for "
+        f"{OUTSIDE_IP} (outside the cluster): pass the real IP as --to when ipBlock rules matter"
+    )
+    src_ips = (source.ip,) if source.ip else ()
+    return [Target(OUTSIDE_IP, spec.port, None, src_ips, source.pod)]
+
+
+def pod_targets(source: Source, pod: Pod, spec: PortSpec, result: TraceResult) -> list[Target]:
+    """A pod destination: its IP on the given port (a name resolved against its containers)."""
+    if not pod.ips:
+        result.hops.append(Hop("pod", f"{pod.key} has no IP", (str(pod.ref),)))
+        result.drop = NO_LISTENER
+        return []
+    ports = pod_port(pod, spec)
+    if not ports:
+        what = f"no container port {spec}" if spec.port is not None else "no declared port"
+        result.hops.append(Hop("pod", f"{pod.key}: {what}; pass --port", (str(pod.ref),)))
+        result.drop = PORT_NOT_EXPOSED
+        return []
+    declared = {p.container_port for p in pod.ports if p.protocol is spec.protocol}
+    detail = f"{pod.key} {pod.ips[0]} port {', '.join(map(str, ports))}/{spec.protocol}"
+    if any(p not in declared for p in ports):
+        result.notes.append(
+            f"{pod.key} declares no container port {spec}; the connection may be refused"
+        )
+    result.hops.append(Hop("pod", detail, (str(pod.ref),)))
+    src_ips = (source.ip,) if source.ip else ()
+    return [Target(pod.ips[0], p, pod, src_ips, source.pod) for p in ports]
+
+
+def ip_targets(
+    cluster: Cluster, source: Source, ip: str, spec: PortSpec, result: TraceResult
+) -> list[Target]:
+    """An IP destination: a pod, a Service (ClusterIP, LB or external IP), a node, or outside."""
+    pod = cluster.pod_by_ip.get(ip)
+    if pod is not None:
+        return pod_targets(source, pod, spec, result)
+    service = cluster.service_at(ip)
+    if service is not None:
+        return service_targets(cluster, source, service, spec, result, via=ip)
+    node = cluster.node_at(ip)
+    if node is not None:
+        from podpath.analyze.trace_external import node_targets
+
+        return node_targets(cluster, source, node, ip, spec, result)
+    if not isinstance(spec.port, int):
+        raise TraceError(f"--port must be a number for an address outside the cluster ({ip})")
+    result.hops.append(Hop("external", f"{ip} is outside the cluster: egress only", ()))
+    src_ips = (source.ip,) if source.ip else ()
+    return [Target(ip, spec.port, None, src_ips, source.pod)]
+
+
+def service_targets(
+    cluster: Cluster,
+    source: Source,
+    service: Service,
+    spec: PortSpec,
+    result: TraceResult,
+    *,
+    via: str | None,
+) -> list[Target]:
+    """Service port -> each ready endpoint's target port (module docstring of trace_base)."""
+    obj = (str(service.ref),)
+    if service.external_name is not None:
+        result.hops.append(
+            Hop("service", f"{service.key} is ExternalName -> {service.external_name}", obj)
+        )
+        hops, addresses, drop = resolve_name(cluster, source, service.external_name + ".")
+        result.hops.extend(hops)
+        result.drop = drop
+        targets: list[Target] = []
+        for ip in addresses:
+            targets += ip_targets(cluster, source, ip, spec, result)
+        return targets
+    ports = service_ports(service, spec)
+    if not ports:
+        declared = ", ".join(p.label for p in service.ports) or "none"
+        result.hops.append(
+            Hop("service", f"{service.key} has no port {spec} (ports: {declared})", obj)
+        )
+        result.drop = PORT_NOT_EXPOSED
+        return []
+    address = via or (service.cluster_ips[0] if service.cluster_ips else "(headless)")
+    kind = service_ip_kind(service, address) if via else "ClusterIP"
+    src_ips = (source.ip,) if source.ip else ()
+    targets = []
+    for sp in ports:
+        pe = port_endpoints(cluster, service, sp)
+        ready = [e for e in (pe.endpoints if pe else ()) if e.ready]
+        local = ""
+        if (
+            service.internal_traffic_policy == "Local"
+            and source.pod is not None
+            and not service.headless
+        ):
+            ready = [e for e in ready if e.node_name == source.pod.node_name]
+            local = f" (internalTrafficPolicy Local: node {source.pod.node_name} only)"
+        mapping = ", ".join(f"{e.pod or e.ip}:{e.port}" for e in ready) or "none"
+        detail = (
+            f"{service.key} {kind} {address} port {sp.label}"
+            f"{' (' + sp.name + ')' if sp.name else ''} -> targetPort {sp.target_port}: "
+            f"ready endpoints {mapping}{local}"
+        )
+        result.hops.append(Hop("service", detail, obj))
+        if pe is not None and pe.excluded:
+            result.notes.extend(
+                f"{service.key}: {pod} left out ({why})" for pod, why in pe.excluded
+            )
+        for e in ready:
+            pod = cluster.pod_by_key.get(e.pod) if e.pod else None
+            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod))
+    if not targets:
+        result.drop = NO_ENDPOINTS
+    return targets

@@ -1,0 +1,201 @@
+"""``trace --from internet --to URL``: public name -> entry point address -> node (source NAT
+per externalTrafficPolicy) -> controller/gateway pod -> matched rule -> backend Service ->
+endpoint pod, with NetworkPolicy on the client -> controller and controller -> backend hops.
+
+Routing (which entry point, rule and backend) is the routing engine's answer
+(:func:`podpath.engine.routing.route_request`); the pods implementing the entry point and
+the Services in front are :func:`podpath.engine.routing.entry_points`'. When several entry
+points serve the host, the first that routes (status not 404) is traced and the others noted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from podpath.analyze.trace_base import (
+    ALLOWED,
+    NO_ENDPOINTS,
+    NO_ROUTE,
+    EndpointVerdict,
+    Hop,
+    PortSpec,
+    Source,
+    Target,
+    TraceResult,
+)
+from podpath.analyze.trace_external import (
+    external_finish,
+    load_balancer,
+    merge_endpoint,
+    node_targets,
+    pods_of,
+)
+from podpath.analyze.trace_policy import judge_target
+from podpath.cluster import Cluster
+from podpath.engine.routing import entry_points, parse_request, route_request
+from podpath.model.routing import EntryPoint, RouteAnswer
+from podpath.model.services import ServiceType
+
+
+def pick_answer(answers: tuple[RouteAnswer, ...]) -> RouteAnswer:
+    return next((a for a in answers if a.status != 404), answers[0])
+
+
+def trace_url(
+    cluster: Cluster, source: Source, url: str, spec: PortSpec, result: TraceResult
+) -> TraceResult:
+    """The whole path of an HTTP(S) request from outside (module docstring)."""
+    request = parse_request(url)
+    answers = route_request(cluster, request)
+    answer = pick_answer(answers)
+    others = [
+        a.entry_point for a in answers if a is not answer and a.entry_point and a.status != 404
+    ]
+    if others:
+        result.notes.append(f"also served by {', '.join(others)} (not traced)")
+    eps = {ep.label: ep for ep in entry_points(cluster)}
+    ep = eps.get(answer.entry_point)
+    if ep is None:
+        result.hops.append(
+            Hop("route", "; ".join(answer.reasons) or f"nothing serves {request.host}", ())
+        )
+        result.drop = NO_ROUTE
+        return external_finish(result)
+    addresses = ", ".join(ep.addresses) or "(no load-balancer address)"
+    result.hops.append(
+        Hop(
+            "dns",
+            f"{request.host}: public DNS assumed to point at {ep.label} {addresses}",
+            (ep.label,),
+        )
+    )
+    controllers = controller_targets(cluster, source, ep, request.port, spec, result)
+    if result.drop is not None or not controllers:
+        return external_finish(result)
+    reached = judge_controllers(cluster, controllers, spec, result)
+    if not reached:
+        return external_finish(result)
+    route_hop(answer, result)
+    if result.drop is not None:
+        return external_finish(result)
+    backends_hop(cluster, answer, reached, spec, result)
+    return external_finish(result)
+
+
+def controller_targets(
+    cluster: Cluster, source: Source, ep: EntryPoint, port: int, spec: PortSpec, result: TraceResult
+) -> list[Target]:
+    """Client -> the Service in front of the entry point's pods (LB address, else NodePort)."""
+    pods = pods_of(cluster, ep.pods)
+    result.hops.append(
+        Hop(
+            "entrypoint",
+            f"{ep.label}: pods {', '.join(ep.pods) or 'none'} ({'; '.join(ep.reasons)})",
+            (ep.label,),
+        )
+    )
+    front = [cluster.service_by_key[k] for k in ep.services if k in cluster.service_by_key]
+    entry = PortSpec(port, spec.protocol)
+    for svc in front:
+        if svc.type is ServiceType.LOAD_BALANCER and svc.lb_ingress:
+            return load_balancer(cluster, source, svc, svc.lb_ingress[0], entry, result)
+    for svc in front:
+        if svc.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) and cluster.nodes:
+            sp = next((p for p in svc.ports if p.port == port), None)
+            if sp is not None and sp.node_port:
+                node = cluster.nodes[0]
+                return node_targets(
+                    cluster, source, node, node.internal_ips[0], PortSpec(sp.node_port), result
+                )
+    result.notes.append(
+        f"no LoadBalancer/NodePort Service in front of {ep.label}: assuming the client reaches "
+        "its pods directly (hostNetwork/hostPort)"
+    )
+    return [Target(p.ips[0], port, p, (source.ip,), None) for p in pods if p.ips]
+
+
+def judge_controllers(
+    cluster: Cluster, targets: list[Target], spec: PortSpec, result: TraceResult
+) -> list[Target]:
+    """Policy on client -> controller pods; the controller pods reached, or none (the endpoints
+    then list the controller pods and why they refused)."""
+    judged = [judge_target(cluster, t, spec.protocol) for t in targets]
+    verdicts = [v for v, _ in judged]
+    reached = [t for t, v in zip(targets, verdicts, strict=True) if v.verdict == ALLOWED]
+    result.hops.append(
+        Hop(
+            "policy",
+            f"client -> entry point pods: {len(reached)}/{len(targets)} allowed",
+            tuple(dict.fromkeys(o for _, objs in judged for o in objs)),
+        )
+    )
+    if not reached:
+        result.endpoints.extend(verdicts)
+        result.drop = next((v.drop for v in verdicts if v.drop), None)
+    return reached
+
+
+def route_hop(answer: RouteAnswer, result: TraceResult) -> None:
+    match = answer.match
+    rule = f"{match.kind}/{match.object} rule {match.rule}" if match is not None else "no rule"
+    objs = (f"{match.kind}/{match.object}",) if match is not None else ()
+    filters = f"; filters {', '.join(map(str, answer.filters))}" if answer.filters else ""
+    reasons = f" ({'; '.join(answer.reasons)})" if answer.reasons else ""
+    result.hops.append(Hop("route", f"status {answer.status}: {rule}{filters}{reasons}", objs))
+    if answer.backend is None or answer.status >= 400:
+        result.drop = NO_ENDPOINTS if answer.status == 503 else NO_ROUTE
+
+
+def backends_hop(
+    cluster: Cluster,
+    answer: RouteAnswer,
+    controllers: list[Target],
+    spec: PortSpec,
+    result: TraceResult,
+) -> None:
+    """Each weighted backend's endpoints, judged from every reached controller pod."""
+    targets: list[Target] = []
+    for backend in answer.backends:
+        if backend.status is not None or backend.weight <= 0 or backend.service is None:
+            continue
+        svc = cluster.service_by_key.get(backend.service)
+        if svc is None:
+            continue
+        sp = next((p for p in svc.ports if p.port == backend.port), None)
+        pe = next((x for x in cluster.endpoints.get(svc.key, ()) if x.service_port == sp), None)
+        ready = [e for e in (pe.endpoints if pe else ()) if e.ready]
+        mapping = ", ".join(f"{e.pod or e.ip}:{e.port}" for e in ready) or "none"
+        result.hops.append(
+            Hop(
+                "service",
+                f"backend {svc.key} port {backend.port} (weight {backend.weight}) -> "
+                f"ready endpoints {mapping}",
+                (str(svc.ref),),
+            )
+        )
+        for e in ready:
+            pod = cluster.pod_by_key.get(e.pod) if e.pod else None
+            for c in controllers:
+                src = c.pod
+                targets.append(Target(e.ip, e.port, pod, (c.ip,), src))
+    if not targets:
+        result.drop = NO_ENDPOINTS
+        return
+    grouped: dict[tuple[str, int], list[EndpointVerdict]] = defaultdict(list)
+    objects: list[str] = []
+    for t in targets:
+        ev, objs = judge_target(cluster, t, spec.protocol)
+        grouped[(t.ip, t.port)].append(ev)
+        objects.extend(objs)
+    result.endpoints.extend(merge_endpoint(v) for v in grouped.values())
+    ok = sum(1 for e in result.endpoints if e.verdict == ALLOWED)
+    result.hops.append(
+        Hop(
+            "policy",
+            f"entry point pods -> backend pods: {ok}/{len(result.endpoints)} endpoint(s) allowed",
+            tuple(dict.fromkeys(objects)),
+        )
+    )
+    drops = [e.drop for e in result.endpoints if e.drop]
+    if drops and ok == 0:
+        result.drop = drops[0]
