@@ -1,0 +1,254 @@
+"""Policy rules as class masks, for the fast matrix (one direction at a time).
+
+Each rule becomes (rows: the classes it applies to, i.e. whose policies it belongs to;
+cols: the classes its peers match), both following :mod:`podpath.engine.policy` and
+:mod:`podpath.engine.admin_policy` rule by rule:
+
+- NetworkPolicy subjects: the policy's namespace AND ``podSelector``; never host-network pods
+  under ``host-network-as-node``; isolation per direction from ``policyTypes``;
+- NetworkPolicy peers: ``podSelector`` / ``namespaceSelector`` / both (AND) / ``ipBlock``
+  (pod IPs under ``ipblock-matches-pod-ips``, node IPs of host-network pods always); empty
+  ``from``/``to`` matches everyone;
+- ports: none = all; numbers and ``endPort`` ranges by protocol; named ports resolved on the
+  destination (ingress: the row class; egress: the column class);
+- admin rules: subjects and pod peers never include host-network pods; ``networks`` match any
+  address, ``nodes`` host-network pods by their node's labels, ``domainNames`` nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from podpath.cluster import Cluster
+from podpath.engine.matrix_classes import BoolArray, PodClasses
+from podpath.engine.policy import Assumptions
+from podpath.engine.selectors import selector_matches
+from podpath.model.admin_policy import AdminPeer, AdminPolicy, AdminPort
+from podpath.model.core import Protocol
+from podpath.model.policy import Direction, NetworkPolicy, PolicyPeer, PolicyPort
+
+PortKey = tuple[int, Protocol]
+Packed = npt.NDArray[np.uint8]
+IndexArray = npt.NDArray[np.intp]
+
+
+@dataclass
+class RuleMask:
+    """One rule over classes. ``ports`` None = all ports; ``named_on_rows``: named ports
+    resolve on the row classes (ingress) rather than the column classes (egress)."""
+
+    rows: BoolArray
+    cols: BoolArray
+    ports: tuple[tuple[Protocol, int, int, str | None], ...] | None
+    named_on_rows: bool
+    verdict: str = "Allow"
+    classes: PodClasses | None = None
+    _packed: Packed | None = field(default=None, repr=False)
+
+    @property
+    def all_ports(self) -> bool:
+        return self.ports is None
+
+    def cols_for(self, port: PortKey | None) -> Packed:
+        if self._packed is None:
+            self._packed = np.packbits(self.cols)
+        return self._packed
+
+    def applies(self, port: PortKey) -> tuple[IndexArray | None, Packed | None]:
+        """(row indices, packed columns) of this rule on ``port``, or (None, None)."""
+        if self.ports is None:
+            return np.flatnonzero(self.rows), self.cols_for(None)
+        number, protocol = port
+        named: BoolArray | None = None
+        for proto, start, end, name in self.ports:
+            if name is None:
+                if proto is protocol and start <= number <= end:
+                    return np.flatnonzero(self.rows), self.cols_for(None)
+                continue
+            assert self.classes is not None
+            hit = self.classes.named_port(name, protocol) == number
+            named = hit if named is None else (named | hit)
+        if named is None or not named.any():
+            return None, None
+        if self.named_on_rows:
+            rows = np.flatnonzero(self.rows & named)
+            return (rows, self.cols_for(None)) if len(rows) else (None, None)
+        cols = self.cols & named
+        if not cols.any():
+            return None, None
+        return np.flatnonzero(self.rows), np.packbits(cols)
+
+    def numbers(self) -> set[PortKey] | None:
+        """The exact (port, protocol) columns it can apply to when it has only single numeric
+        ports; None when it has ranges or named ports (check every column)."""
+        if self.ports is None:
+            return None
+        out: set[PortKey] = set()
+        for proto, start, end, name in self.ports:
+            if name is not None or start != end:
+                return None
+            out.add((start, proto))
+        return out
+
+
+@dataclass
+class DirectionRules:
+    isolated: BoolArray
+    network_policy: list[RuleMask]
+    admin: list[RuleMask]
+    baseline: list[RuleMask]
+
+    def first_match(
+        self, rules: Sequence[RuleMask], port: PortKey, n: int
+    ) -> tuple[Packed, Packed]:
+        """(allow, deny) cells decided by the first matching rule of an ordered tier."""
+        width = (n + 7) // 8
+        decided = np.zeros((n, width), dtype=np.uint8)
+        allow = np.zeros((n, width), dtype=np.uint8)
+        deny = np.zeros((n, width), dtype=np.uint8)
+        for rule in rules:
+            rows, cols = rule.applies(port)
+            if rows is None or cols is None:
+                continue
+            new = cols & ~decided[rows]
+            if rule.verdict == "Allow":
+                allow[rows] |= new
+            elif rule.verdict == "Deny":
+                deny[rows] |= new
+            decided[rows] |= cols
+        return allow, deny
+
+
+def _np_port(p: PolicyPort) -> tuple[Protocol, int, int, str | None]:
+    if p.port is None:
+        return (p.protocol, 1, 65535, None)
+    if isinstance(p.port, str):
+        return (p.protocol, 0, 0, p.port)
+    return (p.protocol, p.port, p.end_port or p.port, None)
+
+
+def _admin_port(p: AdminPort) -> tuple[Protocol, int, int, str | None]:
+    return (p.protocol, p.start, p.end, p.name)
+
+
+def _np_peer(
+    classes: PodClasses, policy: NetworkPolicy, peer: PolicyPeer, assumptions: Assumptions
+) -> BoolArray:
+    if peer.ip_block is not None:
+        mask = classes.cidr_mask(peer.ip_block.cidr, peer.ip_block.except_)
+        return mask if assumptions.ipblock_matches_pod_ips else (mask & classes.as_node)
+    if peer.namespace_selector is None:
+        mask = classes.namespace_mask(policy.namespace)
+    else:
+        mask = classes.namespace_selector_mask(peer.namespace_selector)
+    if peer.pod_selector is not None:
+        mask = mask & classes.pod_selector_mask(peer.pod_selector)
+    return mask & ~classes.as_node
+
+
+def _np_rules(
+    classes: PodClasses,
+    policies: tuple[NetworkPolicy, ...],
+    direction: Direction,
+    assumptions: Assumptions,
+) -> tuple[BoolArray, list[RuleMask]]:
+    isolated = classes.zeros()
+    out: list[RuleMask] = []
+    peer_cache: dict[tuple[PolicyPeer, str], BoolArray] = {}
+    for policy in policies:
+        if direction not in policy.policy_types:
+            continue
+        rows = classes.namespace_mask(policy.namespace) & classes.pod_selector_mask(
+            policy.pod_selector
+        )
+        rows = rows & ~classes.as_node
+        if not rows.any():
+            continue
+        isolated |= rows
+        for rule in policy.rules(direction):
+            if rule.peers:
+                cols = classes.zeros()
+                for peer in rule.peers:
+                    key = (peer, policy.namespace)
+                    mask = peer_cache.get(key)
+                    if mask is None:
+                        mask = peer_cache[key] = _np_peer(classes, policy, peer, assumptions)
+                    cols |= mask
+            else:
+                cols = classes.ones()
+            if not cols.any():
+                continue
+            ports = tuple(_np_port(p) for p in rule.ports) if rule.ports else None
+            out.append(RuleMask(rows, cols, ports, direction is Direction.INGRESS, classes=classes))
+    return isolated, out
+
+
+def _admin_peer(cluster: Cluster, classes: PodClasses, peer: AdminPeer) -> BoolArray:
+    if peer.networks:
+        mask = classes.zeros()
+        for cidr in peer.networks:
+            mask |= classes.cidr_mask(cidr)
+        return mask
+    if peer.node_selector is not None:
+        out = classes.zeros()
+        for c in np.flatnonzero(classes.host_network):
+            node = cluster.node_by_name.get(classes.reps[c].node_name or "")
+            out[c] = node is not None and selector_matches(peer.node_selector, node.labels)
+        return out
+    if peer.namespace_selector is None:
+        return classes.zeros()
+    mask = classes.namespace_selector_mask(peer.namespace_selector)
+    if peer.pod_selector is not None:
+        mask = mask & classes.pod_selector_mask(peer.pod_selector)
+    return mask & ~classes.host_network
+
+
+def _admin_rules(
+    cluster: Cluster, classes: PodClasses, policies: tuple[AdminPolicy, ...], direction: Direction
+) -> list[RuleMask]:
+    out: list[RuleMask] = []
+    for policy in policies:
+        rows = classes.namespace_selector_mask(policy.subject.namespace_selector)
+        if policy.subject.pod_selector is not None:
+            rows = rows & classes.pod_selector_mask(policy.subject.pod_selector)
+        rows = rows & ~classes.host_network
+        if not rows.any():
+            continue
+        for rule in policy.rules(direction):
+            cols = classes.zeros()
+            for peer in rule.peers:
+                cols |= _admin_peer(cluster, classes, peer)
+            ports = tuple(_admin_port(p) for p in rule.ports) if rule.ports is not None else None
+            out.append(
+                RuleMask(
+                    rows,
+                    cols,
+                    ports,
+                    direction is Direction.INGRESS,
+                    verdict=rule.verdict,
+                    classes=classes,
+                )
+            )
+    return out
+
+
+def collect_rules(
+    cluster: Cluster,
+    classes: PodClasses,
+    direction: Direction,
+    admin: tuple[AdminPolicy, ...],
+    baseline: tuple[AdminPolicy, ...],
+    assumptions: Assumptions,
+) -> DirectionRules:
+    """Every rule of one direction as class masks (see the module docstring)."""
+    isolated, np_rules = _np_rules(classes, cluster.network_policies, direction, assumptions)
+    return DirectionRules(
+        isolated=isolated,
+        network_policy=np_rules,
+        admin=_admin_rules(cluster, classes, admin, direction),
+        baseline=_admin_rules(cluster, classes, baseline, direction),
+    )
