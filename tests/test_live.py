@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from fake_apiserver import FakeApiServer, fake_apiserver, load_manifests
 from podpath.cli import main
@@ -368,3 +369,15 @@ def test_access_errors_exit_2_with_one_line(
 def test_access_error_is_a_cluster_access_error(tmp_path: Path) -> None:
     with pytest.raises(ClusterAccessError, match="no such file"):
         read_live(str(tmp_path / "missing"))
+
+
+def test_documented_cluster_role_covers_exactly_what_is_read() -> None:
+    """docs/live.md's ClusterRole grants get/list/watch on every resource read, and no more."""
+    text = (ROOT / "docs" / "live.md").read_text()
+    block = text.split("kind: ClusterRole", 1)[1].split("```", 1)[0]
+    role = yaml.safe_load("kind: ClusterRole" + block)
+    granted = set()
+    for rule in role["rules"]:
+        assert rule["verbs"] == ["get", "list", "watch"]
+        granted |= {(g, r) for g in rule["apiGroups"] for r in rule["resources"]}
+    assert granted == {(r.group, r.plural) for r in RESOURCES}

@@ -44,7 +44,7 @@ SECRET_FIELDS_DROPPED = ("tls.key",)  # podpath never needs a private key
 MSG_NOT_INSTALLED = "not served by this cluster (CRD not installed), skipped: {resources}"
 MSG_FORBIDDEN = "no permission to list {resource} (HTTP 403): skipped, the model lacks them"
 MSG_NO_KUBECONFIG = "kubeconfig {path}: {problem}"
-MSG_UNAUTHORIZED = "the credentials were rejected (HTTP 401 Unauthorized)"
+MSG_UNAUTHORIZED = "the credentials were rejected (Unauthorized)"
 MSG_CONNECT = "cannot connect to {host}: {problem}"
 
 Progress = Callable[[str], None]
