@@ -167,3 +167,35 @@ def test_check_fires_and_stays_quiet(
 ) -> None:
     assert expected in codes(broken)
     assert not {c for c in codes(fixed) if c[0] == expected[0]}
+
+
+CONTROLLER = pod(
+    "ingress-nginx-controller-1",
+    ns="ingress-nginx",
+    labels="app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller",
+)
+DENY_IN = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-in, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+ALLOW_CONTROLLER = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-controller, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+    ports: [{port: http}]
+"""
+
+
+def test_backend_denies_the_ingress_controller() -> None:
+    broken = BASE + CLASS + CONTROLLER + ingress() + DENY_IN
+    assert ("backend-denies-entry-point", "Pod/shop/web-1") in codes(broken)
+    fixed = broken + ALLOW_CONTROLLER
+    assert not {c for c in codes(fixed) if c[0] == "backend-denies-entry-point"}

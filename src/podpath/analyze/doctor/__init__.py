@@ -41,6 +41,7 @@ STEP_MODULES = (
     "dns_egress",
     "ingress",
     "gateway",
+    "entry",
     "policy",
     "policy_ports",
     "baseline",
