@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from conftest import Golden
 from fake_apiserver import FakeApiServer, fake_apiserver, load_manifests
-
 from podpath.cli import main
 
 __all__ = ["fake_apiserver"]  # the fixture, imported for pytest
