@@ -92,6 +92,31 @@ class Cluster:
                 return svc
         return None
 
+    def find_pod(self, text: str) -> Pod | None:
+        """A pod named on the command line: ``NS/NAME`` exactly, else the first pod (in name
+        order) of the workload ``NS/WORKLOAD`` or ``NS/KIND/WORKLOAD`` (e.g. ``shop/frontend``
+        for the Deployment's pods, whose names carry generated suffixes)."""
+        pod = self.pod_by_key.get(text)
+        if pod is not None:
+            return pod
+        parts = text.split("/")
+        if len(parts) == 2:
+            ns, kind, name = parts[0], None, parts[1]
+        elif len(parts) == 3:
+            ns, kind, name = parts[0], parts[1].lower(), parts[2]
+        else:
+            return None
+        for candidate in self.pods:  # sorted by (namespace, name)
+            owner = candidate.owner
+            if (
+                owner is not None
+                and candidate.namespace == ns
+                and owner.name == name
+                and (kind is None or owner.kind.lower() == kind)
+            ):
+                return candidate
+        return None
+
     def node_at(self, ip: str) -> Node | None:
         for node in self.nodes:
             if ip in node.internal_ips or ip in node.external_ips:

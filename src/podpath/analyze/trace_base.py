@@ -145,9 +145,9 @@ def parse_source(cluster: Cluster, text: str) -> Source:
             return Source("pod", pod.key, pod=pod, ip=text)
         node = cluster.node_at(text)
         return Source("ip", f"{text} (node {node.name})" if node else text, ip=text)
-    pod = cluster.pod_by_key.get(text)
+    pod = cluster.find_pod(text)
     if pod is None:
-        raise TraceError(f"no pod {text!r} (SRC is NS/NAME, an IP or internet)")
+        raise TraceError(f"no pod {text!r} (SRC is NS/NAME, NS/WORKLOAD, an IP or internet)")
     return Source("pod", pod.key, pod=pod, ip=pod.ips[0] if pod.ips else "")
 
 
