@@ -39,7 +39,7 @@ def dns_answer(
             MSG_BAD_TYPE.format(qtype=qtype, types=", ".join(RECORD_TYPES)), field="--type"
         )
     if source:
-        pod = cluster.pod_by_key.get(source)
+        pod = cluster.find_pod(source)
         if pod is None:
             raise InputError(MSG_NO_POD.format(key=source), field="--from")
         conf = pod_resolv_conf(pod, cluster)
