@@ -77,11 +77,12 @@ def allowed_pairs(
 
     out: dict[tuple[str, str, str], set[str]] = {}
     for f in allowed_connections(cluster):
-        sources = {group(s) for s in f.sources}
-        targets = {group(t) for t in f.targets}
-        for a in sources:
-            for b in targets:
-                out.setdefault((a, b, f.port), set()).update(f.reasons)
+        targets = {t: group(t) for t in f.targets}
+        for s in f.sources:
+            a = group(s)
+            for t, b in targets.items():
+                if s != t:  # a pod to itself is not a connection the diff reports
+                    out.setdefault((a, b, f.port), set()).update(f.reasons)
     return out
 
 

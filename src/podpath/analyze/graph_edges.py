@@ -120,12 +120,11 @@ def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
     sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
     targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
     egress_ports = _egress_ports(cluster)
+    out.extend(_pod_pairs(cluster, evaluate, peers))
     for dst in pods:
         for port, proto in declared_ports(dst):
             label = f"{port}/{proto}"
-            for name, src_peer in [*peers.items(), *sources.items()]:
-                if name == dst.key:
-                    continue
+            for name, src_peer in sources.items():
                 v = evaluate(cluster, src_peer, peers[dst.key], port, proto)
                 if v.allowed:
                     out.append(EdgeFacts((name,), (dst.key,), label, policy_refs(v)))
@@ -135,6 +134,43 @@ def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
                 v = evaluate(cluster, peers[src.key], dst_peer, port, proto)
                 if v.allowed:
                     out.append(EdgeFacts((src.key,), (name,), f"{port}/{proto}", policy_refs(v)))
+    return out
+
+
+def _pod_pairs(
+    cluster: Cluster, evaluate: Callable[..., Any], peers: dict[str, Any]
+) -> list[EdgeFacts]:
+    """Pod -> pod blocks from the fast matrix (equivalence classes); the reasons of a block
+    are the engine's verdict for one pair of it (pods of a class share their verdicts)."""
+    from podpath.engine.matrix import port_label, reachability
+
+    matrix = reachability(cluster)
+    members: dict[int, list[Any]] = {}
+    for i, pod in enumerate(matrix.pods):
+        if pod.key in peers:
+            members.setdefault(int(matrix.classes.class_of[i]), []).append(pod)
+    out: list[EdgeFacts] = []
+    for a, dst_classes, ports in matrix.class_pairs():
+        srcs = members.get(a, [])
+        if not srcs:
+            continue
+        for port in ports:
+            dsts = [
+                d
+                for b in dst_classes
+                for d in members.get(int(b), [])
+                if port in {(cp.container_port, cp.protocol) for cp in d.ports}
+            ]
+            pairs = [(s0, d0) for s0 in srcs[:2] for d0 in dsts[:2] if s0.key != d0.key]
+            if not dsts or not pairs:
+                continue
+            s0, d0 = pairs[0]
+            why = policy_refs(evaluate(cluster, peers[s0.key], peers[d0.key], port[0], port[1]))
+            out.append(
+                EdgeFacts(
+                    tuple(p.key for p in srcs), tuple(d.key for d in dsts), port_label(port), why
+                )
+            )
     return out
 
 
