@@ -135,7 +135,10 @@ def _node_lines(plan: Plan, index: int, service_cidr: str) -> list[str]:
     lines.append(f"route add {INTERNET_IP}/32 dev eth0 scope link")
     if not plan.dns_in_pods:
         lines.append(f"route add {plan.dns_ip}/32 dev eth0 scope link")
-    lines.append(f"route add unreachable {service_cidr}")
+    # addresses of Services without endpoints are rejected here (RST / ICMP port unreachable)
+    # rather than routed anywhere, as kube-proxy rejects them
+    lines.append(f"route add local {service_cidr} dev lo")
+    lines += [f"route add local {ip}/32 dev lo" for ip, _ in plan.lb_routes]
     for pod in plan.pods:
         if pod.host_network:
             continue
@@ -283,6 +286,10 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress) -> None:
     allows = allows_for(cluster, plan, progress)
     for node in plan.nodes:
         nx.sysctl(node.netns, "net.ipv4.ip_forward", "1")
+        # rejections (ICMP unreachable) answer every probe, not one per second per client
+        nx.sysctl(node.netns, "net.ipv4.icmp_ratelimit", "0")
+        nx.sysctl(node.netns, "net.ipv4.icmp_msgs_per_sec", "1000000")
+        nx.sysctl(node.netns, "net.ipv4.icmp_msgs_burst", "1000000")
         nx.nft_load(
             node.netns, service_ruleset(cluster, plan, node) + policy_ruleset(plan, node, allows)
         )

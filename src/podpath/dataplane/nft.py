@@ -13,8 +13,8 @@ Service network, as kube-proxy's nftables mode programs it
   https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip
 - Hairpin: a pod reaching itself through a Service is source-NATed to its node's IP so that
   replies come back through the node (kube-proxy's masquerade of hairpin traffic).
-- No ready endpoints: not DNATed; the Service CIDR has an ``unreachable`` route, so the client
-  gets ICMP unreachable, as kube-proxy rejects such traffic.
+- No ready endpoints: not DNATed; the Service CIDR and LB addresses are local to the node, so
+  the client is refused (TCP reset, ICMP port unreachable), as kube-proxy rejects such traffic.
 
 NetworkPolicy: packets delivered to a pod of this node (the ``postrouting`` hook after NAT, so
 the destination port is the pod's port and the source is what the pod sees) must match an
@@ -89,10 +89,12 @@ class _SvcRules:
         affinity: bool,
         snat: bool,
         seed: str,
+        some_ready: bool = False,
     ) -> None:
         if not targets:
-            self.rules.append(f"{match} drop")
-            return
+            if some_ready:  # a traffic policy of Local without a local endpoint: dropped
+                self.rules.append(f"{match} drop")
+            return  # no endpoint at all: rejected (unreachable route, or no listener on a node)
         name = f"s{len(self.chains)}"
         body = ([f"meta mark set {SNAT_MARK}"] if snat else []) + [
             _dnat(proto, targets, affinity, seed)
@@ -122,6 +124,7 @@ def _service(
                 affinity=affinity,
                 snat=False,
                 seed=seed,
+                some_ready=bool(_targets(ready)),
             )
         external_local = svc.external_traffic_policy == "Local"
         external = _targets(local if external_local else ready)
@@ -133,6 +136,7 @@ def _service(
                 affinity=affinity,
                 snat=not external_local,
                 seed=seed,
+                some_ready=bool(_targets(ready)),
             )
         outside = list(svc.external_ips)
         if svc.type is ServiceType.LOAD_BALANCER:
@@ -145,6 +149,7 @@ def _service(
                 affinity=affinity,
                 snat=not external_local,
                 seed=seed,
+                some_ready=bool(_targets(ready)),
             )
 
 
@@ -211,6 +216,7 @@ def policy_ruleset(plan: Plan, node: NodeNet, allows: Iterable[Allow]) -> str:
         "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
         "    ct state established,related accept\n"
         "    ip daddr != @local accept\n"
+        "    meta l4proto icmp accept\n"
         f"    ip saddr {node.ip} accept\n"
         "    ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
         "    drop\n"

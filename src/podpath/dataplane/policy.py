@@ -38,20 +38,34 @@ def _no_policies(cluster: Cluster) -> bool:
     return not cluster.network_policies and not any(cluster.of_kind(k) for k in kinds)
 
 
-def _pod_allows(cluster: Cluster, pod: PodNet, sources: list[tuple[str, Peer]]) -> list[Allow]:
+def _pod_allows(
+    cluster: Cluster, pod: PodNet, sources: list[tuple[str, Peer]], ports: set[tuple[int, str]]
+) -> list[Allow]:
     dst = PodPeer(cluster.pod_by_key[pod.key])
     out = []
-    for listener in pod.listeners:
-        proto = Protocol(listener.protocol)
+    for port, protocol in sorted(ports):
+        proto = Protocol(protocol)
         allowed = [
             ip
             for ip, src in sources
-            if ip == pod.ip or evaluate(cluster, src, dst, listener.port, proto).allowed
+            if ip == pod.ip or evaluate(cluster, src, dst, port, proto).allowed
         ]
         if len(allowed) == len(sources):
-            out.append(Allow(ALL, listener.protocol, listener.port, pod.ip))
+            out.append(Allow(ALL, protocol, port, pod.ip))
         else:
-            out += [Allow(ip, listener.protocol, listener.port, pod.ip) for ip in allowed]
+            out += [Allow(ip, protocol, port, pod.ip) for ip in allowed]
+    return out
+
+
+def _target_ports(cluster: Cluster) -> dict[str, set[tuple[int, str]]]:
+    """Pod key -> the ports Services send it to (served or not: an allowed connection to a port
+    nobody serves is refused, not dropped)."""
+    out: dict[str, set[tuple[int, str]]] = {}
+    for ports in cluster.endpoints.values():
+        for pe in ports:
+            for ep in pe.endpoints:
+                if ep.pod is not None:
+                    out.setdefault(ep.pod, set()).add((ep.port, pe.service_port.protocol.value))
     return out
 
 
@@ -62,11 +76,14 @@ def allows_for(cluster: Cluster, plan: Plan, progress: Progress | None = None) -
     everything = _no_policies(cluster)
     sources = [] if everything else _sources(cluster, plan)
     targets = [p for p in plan.pods if not p.host_network]
+    targeted = _target_ports(cluster)
     for i, pod in enumerate(targets):
         if everything:
             out += [Allow(ALL, proto, 0, pod.ip) for proto in ("TCP", "UDP")]
             continue
         if progress is not None and i % 20 == 0:
             progress(f"policies: pod {i + 1}/{len(targets)}")
-        out += _pod_allows(cluster, pod, sources)
+        ports = {(lst.port, lst.protocol) for lst in pod.listeners}
+        ports |= {p for p in targeted.get(pod.key, set()) if p[1] in ("TCP", "UDP")}
+        out += _pod_allows(cluster, pod, sources, ports)
     return out

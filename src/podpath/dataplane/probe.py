@@ -199,6 +199,12 @@ def _endpoint_outcome(
     return f"{ANSWERED} {dst.key}"
 
 
+def _no_endpoint(ready: Iterable[Endpoint]) -> set[str]:
+    """No endpoint to use: a traffic policy of Local without a local endpoint drops; no ready
+    endpoint at all rejects (kube-proxy: ICMP unreachable, or no listener on the node)."""
+    return {TIMEOUT} if any(is_v4(e.ip) for e in ready) else {UNREACHABLE, REFUSED}
+
+
 def _verdict(outcomes: set[str]) -> str:
     answered = {o for o in outcomes if o.startswith(ANSWERED)}
     if not outcomes:
@@ -275,9 +281,8 @@ def _service_checks(
                 eps = [e for e in pe.ready if is_v4(e.ip)]
                 if svc.internal_traffic_policy == "Local":
                     eps = [e for e in eps if e.node_name == pod.node_name]
-                outcomes = {_endpoint_outcome(cluster, peer, e, proto, served) for e in eps} or {
-                    UNREACHABLE
-                }
+                outcomes = {_endpoint_outcome(cluster, peer, e, proto, served) for e in eps}
+                outcomes = outcomes or _no_endpoint(pe.ready)
                 name = f"{svc.name}.{svc.namespace}.svc.{zone}"
                 yield Check(
                     src["key"],
@@ -322,7 +327,7 @@ def _external_checks(
                     eps = [e for e in eps if node is not None and e.node_name == node.name]
                 src: Peer = IPPeer(INTERNET_IP) if local else peer_for_ip(cluster, node_ip)
                 outcomes = {_endpoint_outcome(cluster, src, e, proto, served) for e in eps}
-                outcomes = outcomes or {TIMEOUT}
+                outcomes = outcomes or _no_endpoint(pe.ready)
                 yield Check(
                     "internet",
                     netns,
