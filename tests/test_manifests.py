@@ -1,0 +1,255 @@
+"""Bad and hostile input: exit status 2 and one line naming the file, the document and the
+field — never a traceback; alias bombs, deep nesting and huge files refused quickly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from podpath.cli import main
+from podpath.errors import (
+    MSG_ALIAS_BOMB,
+    MSG_BAD_CIDR,
+    MSG_BAD_IP,
+    MSG_BAD_OPERATOR,
+    MSG_BAD_PORT,
+    MSG_BAD_PROTOCOL,
+    MSG_MISSING,
+    MSG_NO_SUCH_PATH,
+    MSG_NOT_A_LIST,
+    MSG_NOT_A_MAPPING,
+    MSG_NOT_AN_INT,
+    MSG_TOO_DEEP,
+    MSG_TOO_LARGE,
+)
+from podpath.sources.manifests import MAX_DEPTH, MAX_EXPANDED_NODES, manifest_files
+
+GOOD = "apiVersion: v1\nkind: Service\nmetadata: {name: ok}\nspec: {ports: [{port: 80}]}\n"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(
+    tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str], name: str = "bad.yaml"
+) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    code, out, err = run(["services", "-f", str(path)], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"podpath: error: {path}")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+BAD_INPUTS = [
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x\nspec: {}\n",
+        ["invalid YAML", "line 4, column 5"],
+        id="malformed-yaml",
+    ),
+    pytest.param(
+        '{"kind": "Service", "metadata": {"name": "x"},,}',
+        ["invalid JSON", "line 1, column 47"],
+        id="malformed-json",
+    ),
+    pytest.param(
+        GOOD + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+        "spec: {replicas: three, template: {spec: {containers: []}}}\n",
+        [
+            "document 1",
+            "Deployment web",
+            "field spec.replicas",
+            MSG_NOT_AN_INT.format(got="'three'"),
+        ],
+        id="replicas-three",
+    ),
+    pytest.param(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n"
+        "spec:\n  podSelector:\n    matchExpressions: [{key: app, operator: Equals, "
+        "values: [a]}]\n",
+        [
+            "document 0",
+            "field spec.podSelector.matchExpressions[0].operator",
+            MSG_BAD_OPERATOR.format(got="Equals"),
+        ],
+        id="selector-operator",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+        "spec: {clusterIP: 10.96.0.300, ports: [{port: 80}]}\n",
+        ["field spec.clusterIPs[0]", MSG_BAD_IP.format(got="10.96.0.300")],
+        id="invalid-ip",
+    ),
+    pytest.param(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n"
+        "spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}\n",
+        ["field spec.ingress[0].from[0].ipBlock.cidr", MSG_BAD_CIDR.format(got="10.0.0.0/33")],
+        id="invalid-cidr",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {podCIDR: not-a-cidr}\n",
+        ["field spec.podCIDR", MSG_BAD_CIDR.format(got="not-a-cidr")],
+        id="invalid-node-cidr",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 70000}]}\n",
+        ["field spec.ports[0].port", MSG_BAD_PORT.format(got=70000)],
+        id="port-out-of-range",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+        "spec: {ports: [{port: 80, protocol: HTTP}]}\n",
+        ["field spec.ports[0].protocol", MSG_BAD_PROTOCOL.format(got="HTTP")],
+        id="protocol",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: '80'}\n",
+        ["field spec.ports", MSG_NOT_A_LIST.format(got="'80'")],
+        id="not-a-list",
+    ),
+    pytest.param(
+        "apiVersion: v1\nkind: Service\nmetadata: {namespace: x}\nspec: {}\n",
+        ["field metadata.name", MSG_MISSING],
+        id="missing-name",
+    ),
+    pytest.param(
+        "- just\n- a list\n",
+        ["document 0", MSG_NOT_A_MAPPING.format(got="list")],
+        id="not-a-mapping",
+    ),
+    pytest.param("metadata: {name: x}\n", ["field kind", MSG_MISSING], id="missing-kind"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_INPUTS)
+def test_bad_input_is_one_located_line_and_exit_2(
+    text: str, expected: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "bad.json" if "JSON" in expected[0] else "bad.yaml"
+    line = one_line_error(tmp_path, text, capsys, name)
+    for part in expected:
+        assert part in line, line
+
+
+def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["pods", "-f", "/nonexistent/podpath/manifests"], capsys)
+    assert code == 2
+    assert err.strip() == f"podpath: error: /nonexistent/podpath/manifests: {MSG_NO_SUCH_PATH}"
+
+
+def test_no_input_at_all_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["pods"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_duplicates_are_reported_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    code, _, err = run(["services", "-f", str(tmp_path)], capsys)
+    assert code == 0
+    assert f"duplicate object Service/default/ok (first defined in {tmp_path / 'a.yaml'}#0)" in err
+
+
+def test_folders_are_read_recursively_in_sorted_order_skipping_hidden(tmp_path: Path) -> None:
+    for rel in ("b/x.yaml", "a/y.yml", "c.json", ".git/z.yaml", "d/.hidden/w.yaml", "e.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    files = [str(p.relative_to(tmp_path)) for p in manifest_files(str(tmp_path))]
+    assert files == ["a/y.yml", "b/x.yaml", "c.json"]
+
+
+# -- hostile input: refused quickly, one line, exit 2 (run as a real process) ------------------
+
+ALIAS_BOMB = "\n".join(
+    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    + ["kind: Pod", "metadata: {name: bomb}"]
+)
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, float]:
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", "from podpath.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    return proc.returncode, proc.stderr, time.monotonic() - start
+
+
+def assert_refused(args: list[str], message: str, env: dict[str, str] | None = None) -> None:
+    code, err, elapsed = run_process(args, env)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert message in err
+    assert elapsed < 15, f"took {elapsed:.1f}s"
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMB)
+    assert_refused(["pods", "-f", str(path)], MSG_ALIAS_BOMB.format(limit=MAX_EXPANDED_NODES))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("flow.yaml", "a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ("mapping.yaml", "a: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000),
+    ],
+    ids=["yaml-flow-sequences", "yaml-flow-mappings", "json"],
+)
+def test_100k_deep_nesting_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    assert_refused(["pods", "-f", str(path)], MSG_TOO_DEEP.format(limit=MAX_DEPTH))
+
+
+def test_deep_nesting_on_stdin_is_refused() -> None:
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", "from podpath.cli import main; main()", "pods", "-f", "-"],
+        input="a: " + "[" * 100_000 + "]" * 100_000,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert MSG_TOO_DEEP.format(limit=MAX_DEPTH) in proc.stderr
+    assert time.monotonic() - start < 15
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with open(path, "w") as fh:
+        for i in range(40_000):
+            fh.write(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n")
+    assert path.stat().st_size > 1_000_000
+    assert_refused(
+        ["pods", "-f", str(path)],
+        MSG_TOO_LARGE.format(limit=1_000_000),
+        env={"PODPATH_MAX_BYTES": "1000000"},
+    )
