@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import PodPeer, evaluate
+from podpath.engine.policy import PodPeer, evaluate, selecting_policies
 from podpath.model.core import ContainerPort, Pod
 from podpath.model.policy import Direction
 
@@ -127,6 +127,8 @@ def _unapproved(ctx: DoctorContext, ns: str, targets: dict[str, Pod]) -> Iterato
         for obj, p in _reps(pods).items()
     }
     for obj, pod in targets.items():
+        if not _may_admit_other_namespaces(ctx, pod):
+            continue
         reached = []
         for src_obj, src in outsiders.items():
             for cp in pod.ports:
@@ -153,13 +155,36 @@ def _unapproved(ctx: DoctorContext, ns: str, targets: dict[str, Pod]) -> Iterato
         )
 
 
+ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+
+
+def _may_admit_other_namespaces(ctx: DoctorContext, pod: Pod) -> bool:
+    """A shortcut before asking the engine pod by pod: with no admin-tier policies, an
+    ingress-isolated pod admits other namespaces only through a rule with no ``from`` or a
+    peer with a namespaceSelector or an ipBlock (a podSelector-only peer is the policy's own
+    namespace: NetworkPolicyPeer)."""
+    if any(ctx.cluster.of_kind(k) for k in ADMIN_KINDS):
+        return True
+    policies = selecting_policies(ctx.cluster, pod, Direction.INGRESS)
+    if not policies:
+        return True
+    return any(
+        not r.peers
+        or any(p.namespace_selector is not None or p.ip_block is not None for p in r.peers)
+        for pol in policies
+        for r in pol.ingress
+    )
+
+
 @check(STEP, NO_DENY_INGRESS, NO_DENY_EGRESS, MONITORING_BLOCKED, UNAPPROVED, HEALTH_CHECKS)
 def baseline(ctx: DoctorContext) -> Iterator[Finding]:
     for ns in ctx.sensitive_namespaces:
-        yield from _default_deny(ctx, ns)
+        missing = list(_default_deny(ctx, ns))
+        yield from missing
         targets = _reps(ctx.pods_by_namespace.get(ns, ()))
         yield from _monitoring(ctx, ns, targets)
-        yield from _unapproved(ctx, ns, targets)
+        if not any(f.code == NO_DENY_INGRESS.code for f in missing):
+            yield from _unapproved(ctx, ns, targets)  # else everything is admitted: said above
         probed = [
             obj
             for obj, p in targets.items()
