@@ -102,12 +102,12 @@ def _finding(obj: str, pod: Pod, count: int, udp: Verdict, tcp: Verdict, assumed
         else ""
     )
     if side == "egress":
-        policies = ", ".join(str(r) for r in denied.isolating_policies) if denied else ""
+        ns = pod.namespace
         hint = (
-            f"add to spec.egress of {policies or 'a NetworkPolicy selecting these pods'} a rule: "
-            "to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, "
-            "podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}, "
-            "{protocol: TCP, port: 53}]"
+            f"add a NetworkPolicy in {ns} (e.g. allow-dns, spec.podSelector: {{}}, policyTypes: "
+            "[Egress]) with spec.egress: - to: [{namespaceSelector: {matchLabels: "
+            "{kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: "
+            "{k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]"
         )
     else:
         hint = (
