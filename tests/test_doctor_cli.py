@@ -112,3 +112,39 @@ def test_sensitive_flag_and_config(tmp_path: Path) -> None:
 def test_usage_errors(tmp_path: Path) -> None:
     code, _ = run(tmp_path, CLEAN, "--port", "80")
     assert code == 2
+
+
+SYMPTOM = (
+    pod("web-1", labels="app: web")
+    + pod("api-1", labels="app: api", ports="{containerPort: 9000}")
+    + service("api", selector="app: api", ports="{port: 80, targetPort: 9000}")
+    + """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]
+"""
+)
+
+
+def test_symptom_mode_and_fix(tmp_path: Path) -> None:
+    args = ("--from", "shop/web-1", "--to", "svc:shop/api", "--port", "80", "--fix")
+    code, out = run(tmp_path, SYMPTOM, *args, "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["trace"]["verdict"] == "denied"
+    assert data["findings"][0]["code"] == "policy-allows-service-port"
+    (fix,) = data["fix"]
+    assert fix["verified"] and fix["manifest"]["spec"]["ingress"][0]["ports"][0]["port"] == 9000
+    code, text = run(tmp_path, SYMPTOM, *args)
+    assert "kind: NetworkPolicy" in text and "verified" in text
+    code, _ = run(tmp_path, SYMPTOM, *args, "--fail-on", "never")
+    assert code == 0
+
+
+def test_step_filter(tmp_path: Path) -> None:
+    _, out = run(tmp_path, SYMPTOM, "--step", "pods", "--format", "json")
+    assert json.loads(out)["findings"] == []

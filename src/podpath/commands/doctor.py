@@ -14,6 +14,7 @@ Flag interactions: ``--port`` and ``--fix`` need ``--from`` and ``--to``.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ def doctor(**kwargs: Any) -> None:
         find_config(kwargs["config_path"], tuple(opts.get("files") or ())), kwargs["sensitive"]
     )
     cluster = load_from_options(opts)
-    findings = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None)
+    now = datetime.now(UTC)  # certificate expiry: the clock is read here, at the edge
+    findings = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None, now=now)
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output
 
