@@ -14,7 +14,7 @@ import yaml
 
 from fake_apiserver import FakeApiServer, fake_apiserver, load_manifests
 from podpath.model.core import SourceRef
-from podpath.sources.cluster import snapshot_objects, without_noise
+from podpath.sources.cluster import REDACTED_KEY, snapshot_objects, without_noise
 from podpath.sources.manifests import RawDoc
 from test_live import BASIC, file_args, run
 
@@ -102,9 +102,9 @@ NOISY_POD: dict[str, Any] = {
                 "kind": "Secret",
                 "metadata": {"name": "t"},
                 "type": "kubernetes.io/tls",
-                "data": {"tls.crt": "Y2VydA=="},
+                "data": {"tls.crt": "Y2VydA==", "tls.key": REDACTED_KEY},
             },
-            id="tls-private-key-dropped",
+            id="tls-private-key-redacted",
         ),
     ],
 )

@@ -4,8 +4,8 @@ Usually from a live cluster (``--kubeconfig PATH [--context NAME]``), so that a 
 a cluster can be analysed and shared offline: ``podpath <command> -f FILE`` reads the file back
 and gives the same answers. The output is deterministic — objects sorted by kind, namespace and
 name, no timestamps — and carries no API-server bookkeeping (managedFields, resourceVersion,
-uid, ...) and no TLS private keys. Kinds the credentials could not list are named in the
-file's header, so whoever reads it knows what it lacks.
+uid, ...) and no TLS private keys (redacted; their presence is kept). Kinds the credentials
+could not list are named in the file's header, so whoever reads it knows what it lacks.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def snapshot_header(
     header = [
         f"podpath snapshot of {origin}: {len(objects)} objects of {len(kinds)} kinds.",
         "Read it back with: podpath <command> -f THIS_FILE",
-        "Left out: managedFields, resourceVersion, uid, creationTimestamp, TLS private keys.",
+        "Left out: managedFields, resourceVersion, uid, creationTimestamp; TLS keys redacted.",
     ]
     forbidden = [n.message for n in notes if n.code == "live-forbidden"]
     header.extend(f"INCOMPLETE: {m}" for m in forbidden)

@@ -23,6 +23,7 @@ https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-re
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -39,7 +40,8 @@ MAX_PAGES = 20_000  # 10 million objects per resource: a bound, not a expectatio
 REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
 IN_CLUSTER = "in-cluster"
 TLS_SECRET_TYPE = "kubernetes.io/tls"
-SECRET_FIELDS_DROPPED = ("tls.key",)  # podpath never needs a private key
+REDACTED_KEY_TEXT = "podpath: private key redacted (only its presence is kept)"
+REDACTED_KEY = base64.b64encode(REDACTED_KEY_TEXT.encode()).decode()
 
 MSG_NOT_INSTALLED = "not served by this cluster (CRD not installed), skipped: {resources}"
 MSG_FORBIDDEN = "no permission to list {resource} (HTTP 403): skipped, the model lacks them"
@@ -170,9 +172,19 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     prints it (the API server omits them from the items of built-in lists)."""
     rest = {k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
     out = {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
-    if resource.kind == "Secret" and isinstance(out.get("data"), dict):
-        data = {k: v for k, v in out["data"].items() if k not in SECRET_FIELDS_DROPPED}
-        out["data"] = data
+    return redact_private_key(out)
+
+
+def redact_private_key(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret with its non-empty ``tls.key`` replaced by a marker: podpath never needs a
+    private key, only to know that there is one (an empty or missing key stays as it is)."""
+    if obj.get("kind") != "Secret":
+        return obj
+    out = dict(obj)
+    for section, marker in (("data", REDACTED_KEY), ("stringData", REDACTED_KEY_TEXT)):
+        values = out.get(section)
+        if isinstance(values, dict) and values.get("tls.key"):
+            out[section] = {**values, "tls.key": marker}
     return out
 
 
@@ -490,7 +502,7 @@ NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 def without_noise(obj: dict[str, Any]) -> dict[str, Any]:
     """An object without what the API server adds for its own bookkeeping (managedFields,
     resourceVersion, uid, generation, creationTimestamp, selfLink, the last-applied annotation,
-    a Node's image list) and without TLS private keys. Everything podpath reads is kept."""
+    a Node's image list) and with TLS private keys redacted. Everything podpath reads is kept."""
     out = dict(obj)
     meta = out.get("metadata")
     if isinstance(meta, dict):
@@ -506,9 +518,7 @@ def without_noise(obj: dict[str, Any]) -> dict[str, Any]:
     status = out.get("status")
     if out.get("kind") == "Node" and isinstance(status, dict):
         out["status"] = {k: v for k, v in status.items() if k != "images"}
-    if out.get("kind") == "Secret" and isinstance(out.get("data"), dict):
-        out["data"] = {k: v for k, v in out["data"].items() if k not in SECRET_FIELDS_DROPPED}
-    return out
+    return redact_private_key(out)
 
 
 def snapshot_sort_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
