@@ -237,10 +237,8 @@ _INT = "tag:yaml.org,2002:int"
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_SIMPLE_SCALARS = {
-    "tag:yaml.org,2002:null": lambda text: None,
-    "tag:yaml.org,2002:bool": lambda text: text.lower() in ("yes", "true", "on"),
-}
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 def _construct(root: yaml.Node, loader: yaml.SafeLoader) -> Any:
@@ -280,8 +278,10 @@ def _construct(root: yaml.Node, loader: yaml.SafeLoader) -> Any:
             ):
                 raise _Slow
             value = int(text)
-        elif tag in _SIMPLE_SCALARS:
-            value = _SIMPLE_SCALARS[tag](node.value)
+        elif tag == _NULL:
+            value = None
+        elif tag == _BOOL:
+            value = node.value.lower() in ("yes", "true", "on")
         else:
             raise _Slow
         memo[id(node)] = value
