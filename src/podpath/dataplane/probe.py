@@ -33,7 +33,7 @@ from typing import Any
 
 from dnslib import QTYPE, DNSRecord
 
-from podpath.cluster import Cluster
+from podpath.cluster import Cluster, is_dns_service
 from podpath.dataplane.netns import open_netns, socket_in
 from podpath.dataplane.plan import DNS_PORT, INTERNET_IP, dns_endpoint_ports, is_v4
 from podpath.engine.policy import IPPeer, Peer, PodPeer, evaluate, peer_for_ip
@@ -60,6 +60,7 @@ class Check:
     protocol: str
     expected: frozenset[str]  # allowed outcomes ("answered NS/NAME", "timeout", ...)
     model: str
+    dns: bool = False  # the target serves DNS (no identity: any answer counts as its)
 
 
 class _Prober:
@@ -81,11 +82,13 @@ class _Prober:
         sock.setblocking(False)
         return sock
 
-    async def tcp(self, netns: str, ip: str, port: int) -> str:
+    async def tcp(self, netns: str, ip: str, port: int, *, read: bool = True) -> str:
         loop = asyncio.get_running_loop()
         sock = self.socket(netns, socket.SOCK_STREAM)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), self.timeout)
+            if not read:  # a DNS server waits for a query: the connection is the answer
+                return ANSWERED
             data = b""
             while len(data) < READ_LIMIT:
                 chunk = await asyncio.wait_for(loop.sock_recv(sock, READ_LIMIT), self.timeout)
@@ -139,14 +142,17 @@ class _Prober:
                 if not resolved:
                     return UNREACHABLE
                 address = resolved
+            dns = check.dns or (check.target, check.port, check.protocol) in dns_serving
             if check.protocol == "TCP":
-                return await self.tcp(check.netns, address, check.port)
-            payload = PROBE_PAYLOAD
-            if (check.target, check.port, check.protocol) in dns_serving:
-                payload = bytes(DNSRecord.question("podpath.probe", "A").pack())
-            outcome, data = await self.udp(check.netns, address, check.port, payload)
-            if outcome.startswith(ANSWERED) and payload != PROBE_PAYLOAD:
-                return f"{ANSWERED} {check.target}"  # a DNS reply from the DNS pod
+                outcome = await self.tcp(check.netns, address, check.port, read=not dns)
+            else:
+                payload = (
+                    bytes(DNSRecord.question("podpath.probe", "A").pack()) if dns else PROBE_PAYLOAD
+                )
+                outcome, _ = await self.udp(check.netns, address, check.port, payload)
+            if dns and outcome.startswith(ANSWERED):  # a DNS server does not say who it is
+                answers = sorted(o for o in check.expected if o.startswith(ANSWERED))
+                return answers[0] if answers else f"{ANSWERED} {check.target}"
             return outcome
 
 
@@ -293,6 +299,7 @@ def _service_checks(
                     proto,
                     frozenset(outcomes | dns),
                     _verdict(outcomes),
+                    dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
                 )
 
 
