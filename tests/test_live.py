@@ -23,16 +23,16 @@ from podpath.cli import main
 from podpath.errors import ClusterAccessError
 from podpath.sources.cluster import (
     MSG_UNAUTHORIZED,
-    REDACTED_KEY,
     RESOURCES,
     DocsReader,
     KubeClientReader,
-    api_client_from,
     read_cluster,
     read_live,
     read_live_cluster,
 )
+from podpath.sources.kubeconfig import api_client_from
 from podpath.sources.manifests import RawDoc
+from podpath.sources.snapshot import REDACTED_KEY
 
 __all__ = ["fake_apiserver"]  # the fixture, imported for pytest
 

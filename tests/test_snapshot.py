@@ -14,8 +14,8 @@ import yaml
 
 from fake_apiserver import FakeApiServer, fake_apiserver, load_manifests
 from podpath.model.core import SourceRef
-from podpath.sources.cluster import REDACTED_KEY, snapshot_objects, without_noise
 from podpath.sources.manifests import RawDoc
+from podpath.sources.snapshot import REDACTED_KEY, snapshot_objects, without_noise
 from test_live import BASIC, file_args, run
 
 __all__ = ["fake_apiserver"]  # the fixture, imported for pytest

@@ -22,8 +22,8 @@ import yaml
 from podpath.commands.common import input_options, progress, split_inputs
 from podpath.errors import InputError
 from podpath.model.core import Note
-from podpath.sources.cluster import snapshot_objects
 from podpath.sources.manifests import RawDoc
+from podpath.sources.snapshot import snapshot_objects
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -23,9 +23,7 @@ https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-re
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -33,19 +31,17 @@ from typing import Any, Protocol
 
 from podpath.errors import ClusterAccessError
 from podpath.model.core import Note, SourceRef
+from podpath.sources.kubeconfig import api_client_from
 from podpath.sources.manifests import RawDoc
+from podpath.sources.snapshot import redact_private_key
 
 PAGE_LIMIT = 500
 MAX_PAGES = 20_000  # 10 million objects per resource: a bound, not a expectation
 REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
-IN_CLUSTER = "in-cluster"
 TLS_SECRET_TYPE = "kubernetes.io/tls"
-REDACTED_KEY_TEXT = "podpath: private key redacted (only its presence is kept)"
-REDACTED_KEY = base64.b64encode(REDACTED_KEY_TEXT.encode()).decode()
 
 MSG_NOT_INSTALLED = "not served by this cluster (CRD not installed), skipped: {resources}"
 MSG_FORBIDDEN = "no permission to list {resource} (HTTP 403): skipped, the model lacks them"
-MSG_NO_KUBECONFIG = "kubeconfig {path}: {problem}"
 MSG_UNAUTHORIZED = "the credentials were rejected (Unauthorized)"
 MSG_CONNECT = "cannot connect to {host}: {problem}"
 
@@ -173,19 +169,6 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     rest = {k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
     out = {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
     return redact_private_key(out)
-
-
-def redact_private_key(obj: dict[str, Any]) -> dict[str, Any]:
-    """A Secret with its non-empty ``tls.key`` replaced by a marker: podpath never needs a
-    private key, only to know that there is one (an empty or missing key stays as it is)."""
-    if obj.get("kind") != "Secret":
-        return obj
-    out = dict(obj)
-    for section, marker in (("data", REDACTED_KEY), ("stringData", REDACTED_KEY_TEXT)):
-        values = out.get(section)
-        if isinstance(values, dict) and values.get("tls.key"):
-            out[section] = {**values, "tls.key": marker}
-    return out
 
 
 def read_cluster(
@@ -387,69 +370,6 @@ def _connect_problem(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-# -- configuration ---------------------------------------------------------------------------
-
-
-def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, str]:
-    """An ApiClient from a kubeconfig file (and context), or the in-cluster service account
-    (``--kubeconfig in-cluster``, or no kubeconfig inside a pod). Returns it and the context."""
-    from kubernetes import client
-    from kubernetes import config as kube_config
-    from kubernetes.config.config_exception import ConfigException
-
-    config: Any = kube_config  # the client's config module is untyped
-
-    in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-    if (kubeconfig == IN_CLUSTER and not os.path.exists(IN_CLUSTER)) or (
-        kubeconfig is None and context is None and in_pod
-    ):
-        configuration = client.Configuration()
-        try:
-            config.load_incluster_config(client_configuration=configuration)
-        except ConfigException as exc:
-            raise ClusterAccessError(f"in-cluster configuration: {exc}") from None
-        return client.ApiClient(configuration), IN_CLUSTER
-    path = os.path.expanduser(kubeconfig) if kubeconfig else _default_kubeconfig()
-    _check_readable(path)
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, ValueError, TypeError, KeyError, AttributeError) as exc:
-        problem = str(exc).splitlines()[0] if str(exc) else "not a kubeconfig"
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
-    except Exception as exc:  # a YAML error from the client's loader
-        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
-    names = sorted(str(c.get("name")) for c in contexts or [] if isinstance(c, dict))
-    if context is not None and context not in names:
-        raise ClusterAccessError(
-            MSG_NO_KUBECONFIG.format(
-                path=path,
-                problem=f"no context {context!r} (contexts: {', '.join(names) or 'none'})",
-            )
-        )
-    chosen = context or (str(current.get("name")) if isinstance(current, dict) else "")
-    try:
-        api_client = config.new_client_from_config(config_file=path, context=chosen or None)
-    except Exception as exc:  # the client raises ConfigException, TypeError, ValueError...
-        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
-    api_client.configuration.retries = 1
-    return api_client, chosen
-
-
-def _default_kubeconfig() -> str:
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return os.path.expanduser(first or "~/.kube/config")
-
-
-def _check_readable(path: str) -> None:
-    if not os.path.isfile(path):
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem="no such file"))
-    if not os.access(path, os.R_OK):
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem="not readable"))
-
-
 def read_live_cluster(
     kubeconfig: str | None = None,
     context: str | None = None,
@@ -484,55 +404,3 @@ def read_live(
     if notes is not None:
         notes.extend(read.notes)
     return list(read.docs)
-
-
-# -- snapshots -------------------------------------------------------------------------------
-
-NOISE_METADATA = (
-    "managedFields",
-    "resourceVersion",
-    "uid",
-    "generation",
-    "creationTimestamp",
-    "selfLink",
-)
-NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
-
-
-def without_noise(obj: dict[str, Any]) -> dict[str, Any]:
-    """An object without what the API server adds for its own bookkeeping (managedFields,
-    resourceVersion, uid, generation, creationTimestamp, selfLink, the last-applied annotation,
-    a Node's image list) and with TLS private keys redacted. Everything podpath reads is kept."""
-    out = dict(obj)
-    meta = out.get("metadata")
-    if isinstance(meta, dict):
-        meta = {k: v for k, v in meta.items() if k not in NOISE_METADATA}
-        annotations = meta.get("annotations")
-        if isinstance(annotations, dict):
-            kept = {k: v for k, v in annotations.items() if k not in NOISE_ANNOTATIONS}
-            if kept:
-                meta["annotations"] = kept
-            else:
-                meta.pop("annotations")
-        out["metadata"] = meta
-    status = out.get("status")
-    if out.get("kind") == "Node" and isinstance(status, dict):
-        out["status"] = {k: v for k, v in status.items() if k != "images"}
-    return redact_private_key(out)
-
-
-def snapshot_sort_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict):
-        meta = {}
-    return (
-        str(obj.get("kind", "")),
-        str(meta.get("namespace") or ""),
-        str(meta.get("name") or ""),
-        str(obj.get("apiVersion", "")),
-    )
-
-
-def snapshot_objects(docs: Iterable[RawDoc]) -> list[dict[str, Any]]:
-    """The objects of a snapshot: noise stripped, sorted by kind, namespace and name."""
-    return sorted((without_noise(d.data) for d in docs), key=snapshot_sort_key)
