@@ -353,7 +353,7 @@ class FakeApiServer:
         if with_type or not kind.builtin:
             api_version = f"{kind.group}/{version}" if kind.group else version
             body = {"apiVersion": api_version, "kind": kind.kind, **body}
-        return copy.deepcopy(body)
+        return body  # serialized at once, under the lock: no copy needed
 
     def _list(
         self, kind: Kind, version: str, objects: list[dict[str, Any]], query: dict[str, list[str]]

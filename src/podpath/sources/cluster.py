@@ -223,6 +223,8 @@ class KubeClientReader(NamedLists):
 
         self._client = client
         self.api_client = api_client
+        self._core = client.CoreV1Api(api_client)
+        self._custom = client.CustomObjectsApi(api_client)
         self.page_limit = page_limit
         self.host = str(getattr(api_client.configuration, "host", "") or "")
         self._groups: dict[str, set[str]] | None = None
@@ -296,11 +298,10 @@ class KubeClientReader(NamedLists):
         if resource.field_selector:
             kwargs["field_selector"] = resource.field_selector
         if resource.group == "":
-            core = self._client.CoreV1Api(self.api_client)
-            method = _CORE_LIST_METHODS[resource.plural]
-            return getattr(core, method)(**kwargs)
-        custom = self._client.CustomObjectsApi(self.api_client)
-        return custom.list_cluster_custom_object(resource.group, version, resource.plural, **kwargs)
+            return getattr(self._core, _CORE_LIST_METHODS[resource.plural])(**kwargs)
+        return self._custom.list_cluster_custom_object(
+            resource.group, version, resource.plural, **kwargs
+        )
 
     def _get_json(self, call: Callable[[], Any], what: str) -> dict[str, Any]:
         """Run one GET and decode its JSON body, mapping failures to podpath's errors."""
