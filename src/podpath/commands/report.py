@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import click
 
-from podpath.analyze.inventory import pods_listing, services_listing
+from podpath.analyze.inventory import services_listing
+from podpath.analyze.report import overview
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, with_inputs
-from podpath.commands.inventory import _pods_table, _services_table
+from podpath.commands.common import emit, input_options, load_from_options, split_inputs
+from podpath.render.findings import render_text_table
+from podpath.render.table import join, render_table
 
 
 @click.command()
@@ -18,26 +23,109 @@ from podpath.commands.inventory import _pods_table, _services_table
     default=None,
     help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
 )
-@with_inputs
-def report(cluster: Cluster, output: str | None = None) -> None:
+@input_options
+def report(output: str | None = None, **kwargs: Any) -> None:
     """The cluster's network on one page: namespaces, pods, services and DNS names.
     With -o FILE.html: services, routing table, reachability heatmap, doctor findings and
     the interactive graph on one self-contained page."""
+    files = kwargs.get("files")
+    cluster = load_from_options(split_inputs(kwargs))
     if output:
         from podpath.commands.report_html import write_report_html
 
         write_report_html(cluster, output)
         click.echo(f"podpath: wrote {output}", err=True)
         return
+    from podpath.commands.doctor import find_config, read_config
+
+    config = read_config(find_config(None, tuple(files or ())), ())
+    data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    emit(render_overview(cluster, data))
+
+
+def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
+    """The terminal page: summary, namespaces, services, entry points and routes,
+    namespace reachability, DNS and the doctor's findings."""
+    s = data["summary"]
+    found = ", ".join(f"{n} {k}" for k, n in s["findings"].items()) or "none"
     parts = [
-        f"podpath report: {len(cluster.namespaces)} namespaces, {len(cluster.nodes)} nodes, "
-        f"{len(cluster.pods)} pods, {len(cluster.services)} services, "
-        f"{len(cluster.network_policies)} network policies\n",
+        f"podpath report: {s['namespaces']} namespaces, {s['nodes']} nodes, {s['pods']} pods, "
+        f"{s['services']} services, {s['network_policies']} network policies, "
+        f"{s['routes']} routes; findings: {found}\n",
         "\n== Namespaces ==\n",
-        "".join(f"  {n.name}\n" for n in cluster.namespaces),
-        "\n== Pods ==\n",
-        _pods_table(pods_listing(cluster)),
+        render_table(
+            None,
+            ["NAMESPACE", "PODS", "SERVICES", "POLICIES", "INGRESS-ISOLATED", "EGRESS-ISOLATED"],
+            [
+                [
+                    r["namespace"],
+                    str(r["pods"]),
+                    str(r["services"]),
+                    str(r["network_policies"]),
+                    f"{r['ingress_isolated']}/{r['pods']}",
+                    f"{r['egress_isolated']}/{r['pods']}",
+                ]
+                for r in data["namespaces"]
+            ],
+        ),
         "\n== Services ==\n",
-        _services_table(services_listing(cluster)),
+        _services_compact(services_listing(cluster)),
+        "\n== Routes (Ingress and Gateway API) ==\n",
+        _routes_compact(data["routes"]) if data["routes"]["routes"] else "  (no routes)\n",
+        "\n== Reachability: pod pairs allowed on a port the destination declares ==\n",
+        _reachability_grid(data["reachability"])
+        if data["reachability"]
+        else "  (not computed: no pods, or more than the report's limit; use podpath matrix)\n",
+        "\n== DNS records ==\n  "
+        + ", ".join(f"{n} {t}" for t, n in data["dns"].items())
+        + "  (podpath dns --list)\n",
+        "\n== Doctor findings ==\n",
+        render_text_table(data["findings"]) if data["findings"] else "  none\n",
     ]
-    emit("".join(parts))
+    return "".join(parts)
+
+
+def _services_compact(data: dict[str, Any]) -> str:
+    rows = []
+    for svc in data["services"]:
+        exposed = [f"LB {ip}" for ip in svc["load_balancer"]]
+        exposed += [f"node :{p['node_port']}" for p in svc["ports"] if p["node_port"]]
+        ip = "None" if svc["headless"] else join(svc["cluster_ips"])
+        ports = [f"{p['port']}/{p['protocol']}->{p['target_port']}" for p in svc["ports"]]
+        ready = len(svc["ready_endpoints"])
+        rows.append(
+            [
+                svc["service"],
+                svc["type"] + (" headless" if svc["headless"] else ""),
+                f"-> {svc['external_name']}" if svc["external_name"] else ip,
+                join(ports, " "),
+                join(exposed, " "),
+                f"{ready}/{ready + len(svc['not_ready_endpoints'])}",
+            ]
+        )
+    columns = ["SERVICE", "TYPE", "CLUSTER-IP", "PORTS", "EXPOSED", "READY"]
+    return render_table(None, columns, rows)
+
+
+def _routes_compact(data: dict[str, Any]) -> str:
+    rows = []
+    for r in data["routes"]:
+        backends = []
+        for b in r["backends"]:
+            text = f"{b['service']}:{b['port']}" if b.get("service") else "invalid"
+            if len(r["backends"]) > 1:
+                text = f"{b['weight']}x {text}"
+            if b.get("status"):
+                text += f" [{b['status']}]"
+            elif b.get("endpoints") is not None:
+                text += f" ({len(b['endpoints'])} ready)"
+            backends.append(text)
+        rows.append([r["entry_point"], r["host"], r["match"], join(backends, "\n")])
+    return render_table(None, ["ENTRY POINT", "HOST", "MATCH", "BACKEND"], rows)
+
+
+def _reachability_grid(rows: list[dict[str, Any]]) -> str:
+    names = sorted({r["from"] for r in rows} | {r["to"] for r in rows})
+    cells = {(r["from"], r["to"]): f"{r['allowed_pairs']}/{r['pairs']}" for r in rows}
+    table = [[src] + [cells.get((src, dst), "-") for dst in names] for src in names]
+    return render_table(None, ["FROM \\ TO", *names], table)
