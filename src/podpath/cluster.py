@@ -330,15 +330,55 @@ def _service_addresses(
 
 
 def _node_ports(services: list[Service], settings: Settings, notes: list[Note]) -> list[Service]:
+    """NodePorts as the API server's allocator gives them (``initNodePorts`` in
+    pkg/registry/core/service/storage/alloc.go; see :func:`allocates_node_ports`).
+
+    - The allocator holds port *numbers*: a nodePort taken by one Service, whatever the
+      protocol, is taken for every other Service (two Services asking for it collide).
+    - Within one Service, ports with the same ``port`` number share one nodePort (e.g. DNS on
+      53/TCP and 53/UDP), the one requested by either, else one allocated.
+    - A requested nodePort is kept even where none would be allocated.
+    """
     low, high = settings.node_port_range
     size = high - low + 1
-    owners: dict[tuple[int, str], str] = {}
-    exposed = (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER)
+    owners = _requested_node_ports(services, settings, notes)
+    out = []
     for svc in services:
+        if svc.type not in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
+            out.append(svc)
+            continue
+        by_number = {p.port: p.node_port for p in svc.ports if p.node_port is not None}
+        ports = []
         for p in svc.ports:
-            if p.node_port is None or svc.type not in exposed:
+            if p.node_port is None and p.port in by_number:
+                p = replace(p, node_port=by_number[p.port])
+            elif p.node_port is None and allocates_node_ports(svc):
+                digest = hashlib.sha256(f"{svc.key}/{p.port}/{p.protocol}".encode())
+                seed = int(digest.hexdigest()[:8], 16)
+                for step in range(size):
+                    candidate = low + (seed + step) % size
+                    if candidate not in owners:
+                        owners[candidate] = svc.key
+                        by_number[p.port] = candidate
+                        p = replace(p, node_port=candidate)
+                        break
+            ports.append(p)
+        out.append(replace(svc, ports=tuple(ports)))
+    return out
+
+
+def _requested_node_ports(
+    services: list[Service], settings: Settings, notes: list[Note]
+) -> dict[int, str]:
+    """The nodePorts the Services ask for, by number, with out-of-range and collision notes."""
+    low, high = settings.node_port_range
+    owners: dict[int, str] = {}
+    for svc in services:
+        if svc.type not in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
+            continue
+        for p in svc.ports:
+            if p.node_port is None:
                 continue
-            key = (p.node_port, p.protocol.value)
             if not low <= p.node_port <= high:
                 notes.append(
                     Note(
@@ -349,38 +389,28 @@ def _node_ports(services: list[Service], settings: Settings, notes: list[Note]) 
                         svc.source,
                     )
                 )
-            if key in owners and owners[key] != svc.key:
+            if p.node_port in owners and owners[p.node_port] != svc.key:
                 notes.append(
                     Note(
                         "error",
                         "nodeport-collision",
-                        f"nodePort {p.node_port}/{p.protocol} is also used by "
-                        f"Service {owners[key]}",
+                        f"nodePort {p.node_port}/{p.protocol} is also used by Service "
+                        f"{owners[p.node_port]}",
                         str(svc.ref),
                         svc.source,
                     )
                 )
-            owners.setdefault(key, svc.key)
-    out = []
-    for svc in services:
-        if svc.type not in exposed:
-            out.append(svc)
-            continue
-        ports = []
-        for p in svc.ports:
-            if p.node_port is None:
-                seed = int(
-                    hashlib.sha256(f"{svc.key}/{p.port}/{p.protocol}".encode()).hexdigest()[:8], 16
-                )
-                for step in range(size):
-                    candidate = low + (seed + step) % size
-                    if (candidate, p.protocol.value) not in owners:
-                        owners[(candidate, p.protocol.value)] = svc.key
-                        p = replace(p, node_port=candidate)
-                        break
-            ports.append(p)
-        out.append(replace(svc, ports=tuple(ports)))
-    return out
+            owners.setdefault(p.node_port, svc.key)
+    return owners
+
+
+def allocates_node_ports(svc: Service) -> bool:
+    """``shouldAllocateNodePorts``: NodePort Services always; LoadBalancer Services unless
+    ``spec.allocateLoadBalancerNodePorts`` is false
+    (https://kubernetes.io/docs/concepts/services-networking/service/#load-balancer-nodeport-allocation)."""
+    if svc.type is ServiceType.NODE_PORT:
+        return True
+    return svc.type is ServiceType.LOAD_BALANCER and svc.allocate_lb_node_ports
 
 
 def _pool_addresses(pool: str) -> list[str]:

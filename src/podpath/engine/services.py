@@ -19,7 +19,10 @@ https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/
 - An endpoint gets a ``hostname`` when the pod's ``spec.subdomain`` equals the Service's name
   (the pod's ``spec.hostname``), which gives it a DNS record under a headless Service.
 - A Service without a selector takes the EndpointSlices (or Endpoints) given for it; a slice's
-  port applies to the Service port of the same name.
+  port applies to the Service port of the same name. Readiness is the slice's
+  ``conditions.ready`` (unset = ready): ``publishNotReadyAddresses`` is applied by the
+  controller that writes slices, and kube-proxy and CoreDNS, which consume them, never look at
+  it (EndpointConditions, discovery.k8s.io/v1 API reference).
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ def slice_endpoints(service: Service, slices: Iterable[EndpointSlice]) -> tuple[
                             Endpoint(
                                 ip=ip,
                                 port=number,
-                                ready=e.ready or service.publish_not_ready_addresses,
+                                ready=e.ready,
                                 pod=e.target_pod,
                                 node_name=e.node_name,
                                 hostname=e.hostname,

@@ -64,6 +64,7 @@ class Service:
     external_traffic_policy: str = "Cluster"
     internal_traffic_policy: str = "Cluster"
     publish_not_ready_addresses: bool = False
+    allocate_lb_node_ports: bool = True  # spec.allocateLoadBalancerNodePorts (default true)
     labels: Labels = Labels()
     annotations: Labels = Labels()
     source: SourceRef = NO_SOURCE

@@ -159,8 +159,16 @@ def pod_from_spec(
     hostname: str | None = None,
     subdomain: str | None = None,
 ) -> Pod:
-    """A Pod built from a pod spec (a Pod's own, or a workload's template)."""
-    containers = tuple(_container(c) for c in spec.maps("containers"))
+    """A Pod built from a pod spec (a Pod's own, or a workload's template).
+
+    Sidecar containers -- ``initContainers`` with ``restartPolicy: Always`` -- keep running
+    beside the app containers, so they are listed after them: ``podutil.FindPort`` looks a
+    named targetPort up in ``containers`` first, then in these
+    (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/).
+    """
+    containers = tuple(_container(c) for c in spec.maps("containers")) + tuple(
+        _container(c) for c in spec.maps("initContainers") if c.str("restartPolicy") == "Always"
+    )
     return Pod(
         namespace=namespace,
         name=name,

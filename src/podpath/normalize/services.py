@@ -91,6 +91,7 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         external_traffic_policy=_traffic_policy(spec, "externalTrafficPolicy"),
         internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
+        allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
         labels=meta.labels("labels"),
         annotations=meta.labels("annotations"),
         source=source,
