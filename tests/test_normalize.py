@@ -463,3 +463,16 @@ def test_unknown_kinds_are_skipped_with_an_info_note() -> None:
     (note,) = inventory.notes
     assert (note.severity, note.code) == ("info", "skipped-kind")
     assert "v1 ConfigMap" in note.message
+
+
+def test_unmodelled_kinds_without_a_name_are_skipped_not_refused() -> None:
+    """A kustomization.yaml in a manifest folder has no metadata.name."""
+    inventory = inv(
+        """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [deployment.yaml]
+        """
+    )
+    (note,) = inventory.notes
+    assert (note.code, note.object) == ("skipped-kind", "Kustomization/(unnamed)")

@@ -77,6 +77,15 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
     return kind, ns, name
 
 
+CORE_KINDS = frozenset(
+    {"Namespace", "Node", "Pod", "Service", "EndpointSlice", "Endpoints", "NetworkPolicy"}
+)
+
+
+def _modelled(kind: str) -> bool:
+    return kind in CORE_KINDS or kind in WORKLOAD_KINDS or kind in LAYER_NORMALIZERS
+
+
 class _Collector:
     """Accumulates normalized objects by kind with duplicate detection."""
 
@@ -95,6 +104,11 @@ class _Collector:
 
     def add(self, doc: RawDoc) -> None:
         raw, source = doc.data, doc.source
+        kind = raw.get("kind")
+        if isinstance(kind, str) and kind and not _modelled(kind):
+            # skipped before validation: kinds like Kustomization carry no metadata.name
+            self._skip(kind, raw, source)
+            return
         kind, ns, name = _identity(raw, source)
         key = (kind, ns, name)
         if key in self.seen:
@@ -138,16 +152,21 @@ class _Collector:
         elif kind in LAYER_NORMALIZERS:
             self.layer.setdefault(kind, {})[(ns, name)] = LAYER_NORMALIZERS[kind](raw, source)
         else:
-            api = raw.get("apiVersion", "?")
-            self.notes.append(
-                Note(
-                    "info",
-                    "skipped-kind",
-                    f"skipped {api} {kind} (not modelled)",
-                    f"{kind}/{name}",
-                    source,
-                )
+            self._skip(kind, raw, source)
+
+    def _skip(self, kind: str, raw: dict[str, Any], source: SourceRef) -> None:
+        meta = raw.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        api = raw.get("apiVersion", "?")
+        self.notes.append(
+            Note(
+                "info",
+                "skipped-kind",
+                f"skipped {api} {kind} (not modelled)",
+                f"{kind}/{name if isinstance(name, str) and name else '(unnamed)'}",
+                source,
             )
+        )
 
 
 def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inventory:
