@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from podpath.engine.services import service_endpoints
+from podpath.engine.services import service_addresses, service_endpoints
 from podpath.errors import InputError
 from podpath.model.core import Labels, Namespace, Node, Note, Pod
 from podpath.model.inventory import Inventory
 from podpath.model.policy import NetworkPolicy
 from podpath.model.services import (
+    Endpoint,
     EndpointSlice,
     PortEndpoints,
     Service,
@@ -61,7 +62,14 @@ class Settings:
 
 @dataclass(frozen=True)
 class Cluster:
-    """A cluster with every address allocated and every Service's endpoints resolved."""
+    """A cluster with every address allocated and every Service's endpoints resolved.
+
+    ``endpoints[svc_key]``: the endpoints of each Service *port* (target port resolved per pod).
+    ``addresses[svc_key]``: the addresses of the Service regardless of ports, one
+    :class:`Endpoint` per published pod/address with ``port`` 0
+    (:data:`podpath.engine.services.NO_PORT`) -- what DNS answers for a headless Service, also
+    one declared without ports (:func:`podpath.engine.services.service_addresses`).
+    """
 
     settings: Settings
     namespaces: tuple[Namespace, ...]
@@ -78,6 +86,7 @@ class Cluster:
     service_by_key: dict[str, Service] = field(default_factory=dict)
     namespace_by_name: dict[str, Namespace] = field(default_factory=dict)
     node_by_name: dict[str, Node] = field(default_factory=dict)
+    addresses: dict[str, tuple[Endpoint, ...]] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> tuple[Any, ...]:
         return self.inventory.of_kind(kind)
@@ -133,6 +142,7 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
     services, slices, dns_ip = _service_addresses(inventory, nodes, settings, notes)
     index = _SelectorIndex(pods)
     endpoints = {s.key: service_endpoints(s, index.candidates(s), slices) for s in services}
+    addresses = {s.key: service_addresses(s, index.candidates(s), slices) for s in services}
     notes.extend(_assumption_notes(pods))
     return Cluster(
         settings=settings,
@@ -150,6 +160,7 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
         service_by_key={s.key: s for s in services},
         namespace_by_name={n.name: n for n in inventory.namespaces},
         node_by_name={n.name: n for n in nodes},
+        addresses=addresses,
     )
 
 

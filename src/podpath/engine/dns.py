@@ -37,6 +37,12 @@ lookups for every Service), and SRV at the bare Service name for all its ports.
 
 Only *ready* endpoints get records (``Endpoint.ready``: the pod's readiness, or forced by
 ``publishNotReadyAddresses``). All comparisons are case-insensitive: names are lower-cased.
+
+A/AAAA, endpoint-name and PTR records come from the Service's addresses regardless of ports
+(``cluster.addresses``): a headless Service without ports, or a pod that resolves none of the
+Service's named ports, is published in an EndpointSlice without ports and CoreDNS answers it
+(:mod:`podpath.engine.services`). SRV records, which carry a port, come from the per-port
+endpoints (``cluster.endpoints``).
 """
 
 from __future__ import annotations
@@ -44,10 +50,9 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from podpath.cluster import Cluster
-from podpath.engine.services import service_endpoints
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort
 
 SCHEMA_VERSION = "1.1.0"
@@ -132,27 +137,21 @@ def srv_label(port: ServicePort) -> str:
 
 def ready_endpoints(port_endpoints: Iterable[PortEndpoints]) -> list[Endpoint]:
     """The ready endpoints of a Service, one per IP (an endpoint is listed once per port)."""
+    return ready_addresses(ep for pe in port_endpoints for ep in pe.endpoints)
+
+
+def ready_addresses(addresses: Iterable[Endpoint]) -> list[Endpoint]:
+    """The ready addresses, one per IP (the first listed), in address order."""
     seen: dict[str, Endpoint] = {}
-    for pe in port_endpoints:
-        for ep in pe.endpoints:
-            if ep.ready and ep.ip not in seen:
-                seen[ep.ip] = ep
+    for ep in addresses:
+        if ep.ready and ep.ip not in seen:
+            seen[ep.ip] = ep
     return [seen[ip] for ip in sorted(seen, key=_ip_key)]
 
 
 def _ip_key(ip: str) -> tuple[int, int]:
     addr = ipaddress.ip_address(ip)
     return addr.version, int(addr)
-
-
-def portless_endpoints(service: Service, cluster: Cluster) -> tuple[PortEndpoints, ...]:
-    """A Service without ports still has endpoints (CoreDNS answers A records for them): the
-    services engine's rules applied with a placeholder port, since ``cluster.endpoints`` is
-    computed per Service port."""
-    if service.ports or service.external_name is not None:
-        return cluster.endpoints.get(service.key, ())
-    placeholder = replace(service, ports=(ServicePort(port=0, target_port=0),))
-    return service_endpoints(placeholder, cluster.pods, cluster.inventory.endpoint_slices)
 
 
 def external_name_records(service: Service, zone: str) -> list[Record]:
@@ -163,8 +162,11 @@ def external_name_records(service: Service, zone: str) -> list[Record]:
     return [Record(service_name(service, zone), "CNAME", fqdn(target), (str(service.ref),), "2.5")]
 
 
-def cluster_ip_records(service: Service, ports: Sequence[PortEndpoints], zone: str) -> list[Record]:
-    """Spec 2.3: A/AAAA and PTR per ClusterIP, SRV per named port (target: the Service name)."""
+def cluster_ip_records(
+    service: Service, ports: Sequence[PortEndpoints], addresses: Sequence[Endpoint], zone: str
+) -> list[Record]:
+    """Spec 2.3: A/AAAA and PTR per ClusterIP, SRV per named port (target: the Service name);
+    the endpoints' names and PTRs from ``addresses`` (CoreDNS extension)."""
     name = service_name(service, zone)
     obj = (str(service.ref),)
     out = [Record(name, address_type(ip), ip, obj, "2.3.1") for ip in service.cluster_ips]
@@ -179,19 +181,21 @@ def cluster_ip_records(service: Service, ports: Sequence[PortEndpoints], zone: s
         Record(name, "SRV", f"0 {bare} {p.port} {name}", obj, "coredns: SRV at the Service name")
         for p in service.ports
     ]
-    out += _endpoint_names(service, ports, zone, headless=False)
+    out += _endpoint_names(service, addresses, zone, headless=False)
     return out
 
 
-def headless_records(service: Service, ports: Sequence[PortEndpoints], zone: str) -> list[Record]:
-    """Spec 2.4: A/AAAA per ready endpoint, hostname A/AAAA and PTR, SRV per named port and
-    ready endpoint (the endpoint's port)."""
+def headless_records(
+    service: Service, ports: Sequence[PortEndpoints], addresses: Sequence[Endpoint], zone: str
+) -> list[Record]:
+    """Spec 2.4: A/AAAA per ready address, hostname A/AAAA and PTR (from the addresses, ports or
+    not), SRV per named port and ready endpoint (the endpoint's port, from ``ports``)."""
     name = service_name(service, zone)
     out = []
-    for ep in ready_endpoints(ports):
+    for ep in ready_addresses(addresses):
         objects = (str(service.ref),) + ((f"Pod/{ep.pod}",) if ep.pod else ())
         out.append(Record(name, address_type(ep.ip), ep.ip, objects, "2.4.1"))
-    out += _endpoint_names(service, ports, zone, headless=True)
+    out += _endpoint_names(service, addresses, zone, headless=True)
     for pe in ports:
         ready = [ep for ep in pe.endpoints if ep.ready]
         port = pe.service_port
@@ -210,13 +214,13 @@ def headless_records(service: Service, ports: Sequence[PortEndpoints], zone: str
 
 
 def _endpoint_names(
-    service: Service, ports: Sequence[PortEndpoints], zone: str, *, headless: bool
+    service: Service, addresses: Sequence[Endpoint], zone: str, *, headless: bool
 ) -> list[Record]:
     """``<hostname>.<svc>.<ns>.svc.<zone>.`` A/AAAA and the endpoint's PTR (spec 2.4.1/2.4.3 for
     headless Services; a CoreDNS extension for the others)."""
     name = service_name(service, zone)
     out = []
-    for ep in ready_endpoints(ports):
+    for ep in ready_addresses(addresses):
         target = f"{endpoint_hostname(ep)}.{name}"
         objects = (str(service.ref),) + ((f"Pod/{ep.pod}",) if ep.pod else ())
         rule_a = "2.4.1" if headless else "coredns: endpoint name of a ClusterIP Service"
@@ -231,10 +235,11 @@ def service_records(service: Service, cluster: Cluster) -> list[Record]:
     zone = cluster.settings.cluster_domain
     if service.external_name is not None:
         return external_name_records(service, zone)
-    ports = portless_endpoints(service, cluster)
+    ports = cluster.endpoints.get(service.key, ())
+    addresses = cluster.addresses.get(service.key, ())
     if service.headless or not service.cluster_ips:
-        return headless_records(service, ports, zone)
-    return cluster_ip_records(service, ports, zone)
+        return headless_records(service, ports, addresses, zone)
+    return cluster_ip_records(service, ports, addresses, zone)
 
 
 def pod_records(cluster: Cluster) -> list[Record]:

@@ -23,6 +23,16 @@ https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/
   ``conditions.ready`` (unset = ready): ``publishNotReadyAddresses`` is applied by the
   controller that writes slices, and kube-proxy and CoreDNS, which consume them, never look at
   it (EndpointConditions, discovery.k8s.io/v1 API reference).
+
+Endpoints are per Service *port* (:func:`service_endpoints`, ``cluster.endpoints``). The
+*addresses* of a Service regardless of ports (:func:`service_addresses`, ``cluster.addresses``)
+are what DNS publishes for a headless Service: the EndpointSlice controller publishes every pod
+it selects, grouped by the set of ports each pod resolves (``getEndpointPorts``), so a pod that
+resolves none of them -- and every pod of a headless Service declared without ports -- is still
+published, in a slice with no ports
+(https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/endpointslice/utils.go);
+CoreDNS gives a slice without ports a sentinel port and answers its A/AAAA records
+(``plugin/kubernetes/object/endpoint.go``). Such an address carries :data:`NO_PORT`.
 """
 
 from __future__ import annotations
@@ -43,6 +53,10 @@ REASON_NO_IP = "pod has no IP"
 REASON_TERMINATING = "pod is terminating"
 REASON_FINISHED = "pod has finished ({phase})"
 REASON_NO_NAMED_PORT = "no container port named {name!r} with protocol {protocol}"
+
+NO_PORT = 0
+"""The ``port`` of an :class:`Endpoint` in ``cluster.addresses``: an address regardless of ports
+(0 is not a valid port, so it cannot be mistaken for one)."""
 
 
 def service_selects_pod(service: Service, pod: Pod) -> bool:
@@ -152,3 +166,63 @@ def service_endpoints(
     if service.selector is not None:
         return selector_endpoints(service, pods)
     return slice_endpoints(service, slices)
+
+
+def selector_addresses(service: Service, pods: Iterable[Pod]) -> tuple[Endpoint, ...]:
+    """The addresses the EndpointSlice controller publishes for a Service with a selector,
+    whatever ports the pods resolve (module docstring): every selected pod the controller keeps
+    (the exclusions of :func:`selector_endpoints`: no IP, finished, terminating), by pod name."""
+    selected = sorted((p for p in pods if service_selects_pod(service, p)), key=lambda p: p.key)
+    return tuple(
+        Endpoint(
+            ip=pod.ips[0],
+            port=NO_PORT,
+            ready=endpoint_ready(service, pod),
+            pod=pod.key,
+            node_name=pod.node_name,
+            hostname=endpoint_hostname(service, pod),
+        )
+        for pod in selected
+        if _exclusion(pod, service) is None
+    )
+
+
+def slice_addresses(service: Service, slices: Iterable[EndpointSlice]) -> tuple[Endpoint, ...]:
+    """The addresses of the EndpointSlices given for a Service without selector, whatever their
+    ports (a slice with no ports included): the first address of each endpoint ("clients may
+    choose to only use the first element", discovery.k8s.io/v1 Endpoint.addresses), ready as
+    the slice says. An address listed in several slices (one per set of ports) counts once,
+    ready if any listing is."""
+    found: dict[tuple[str, str | None], Endpoint] = {}
+    for eslice in slices:
+        if eslice.namespace != service.namespace or eslice.service_name != service.name:
+            continue
+        for e in eslice.endpoints:
+            for ip in e.addresses[:1]:
+                ready = e.ready
+                key = (ip, e.target_pod)
+                seen = found.get(key)
+                if seen is not None:
+                    ready = ready or seen.ready
+                found[key] = Endpoint(
+                    ip=ip,
+                    port=NO_PORT,
+                    ready=ready,
+                    pod=e.target_pod,
+                    node_name=seen.node_name if seen else e.node_name,
+                    hostname=seen.hostname if seen else e.hostname,
+                    origin="slice",
+                )
+    return tuple(found[k] for k in sorted(found, key=lambda k: (k[0], k[1] or "")))
+
+
+def service_addresses(
+    service: Service, pods: Iterable[Pod], slices: Iterable[EndpointSlice]
+) -> tuple[Endpoint, ...]:
+    """The addresses of a Service regardless of ports (module docstring): by selector, from the
+    given slices without one, none for ExternalName. Each carries :data:`NO_PORT`."""
+    if service.external_name is not None:
+        return ()
+    if service.selector is not None:
+        return selector_addresses(service, pods)
+    return slice_addresses(service, slices)
