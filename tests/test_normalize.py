@@ -53,8 +53,8 @@ def test_service_defaults_protocol_tcp_target_port_equals_port_type_clusterip() 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("http-web-svc", "http-web-svc"), (9376, 9376), ("9376", 9376)],
-    ids=["named", "number", "quoted-number"],
+    [("http-web-svc", "http-web-svc"), (9376, 9376), ("9376", 9376), (0, 80), ("", 80)],
+    ids=["named", "number", "quoted-number", "zero-is-unset", "empty-is-unset"],
 )
 def test_target_port_named_or_numbered(target: object, expected: object) -> None:
     svc = inv(

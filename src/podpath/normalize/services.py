@@ -42,7 +42,9 @@ def _service_port(p: Fields) -> ServicePort:
     node_port = p.int("nodePort")
     if node_port is not None and not 1 <= node_port <= 65535:
         raise p.error("nodePort", f"port {node_port} is out of range 1-65535")
-    target = p.int_or_string("targetPort")
+    # SetDefaults_Service: a targetPort of 0 or "" is unset, and defaults to port.
+    unset = p.get("targetPort") in (0, "") and not isinstance(p.get("targetPort"), bool)
+    target = None if unset else p.int_or_string("targetPort")
     return ServicePort(
         port=port,
         target_port=target if target is not None else port,
