@@ -104,10 +104,11 @@ def effective_dns_policy(pod: Pod) -> tuple[DNSPolicy, str | None]:
 
 
 def _merge_options(base: Sequence[str], extra: Sequence[tuple[str, str | None]]) -> tuple[str, ...]:
-    """kubelet ``mergeDNSOptions``: a dnsConfig option replaces a base option of the same name."""
+    """kubelet ``mergeDNSOptions``: a dnsConfig option replaces a base option of the same name;
+    it is written ``name:value``, or ``name`` alone when the value is absent *or empty*."""
     merged: dict[str, str] = {o.split(":", 1)[0]: o for o in base}
     for name, value in extra:
-        merged[name] = f"{name}:{value}" if value is not None else name
+        merged[name] = f"{name}:{value}" if value else name
     return tuple(merged.values())
 
 
