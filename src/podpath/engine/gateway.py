@@ -402,9 +402,13 @@ def match_precedence(
     index: int,
     m: HTTPRouteMatch | GRPCRouteMatch,
 ) -> tuple[object, ...]:
-    """The sort key of a matching (route, rule, match); smaller wins (module docstring)."""
+    """The sort key of a matching (route, rule, match); smaller wins (module docstring).
+
+    Ties across Routes: the oldest, then "the Route appearing first in alphabetical order by
+    ``{namespace}/{name}``" (HTTPRouteRule) -- the joined string, which is not the order of
+    (namespace, name) pairs: ``a-b/r`` sorts before ``a/r``."""
     exact, any_len = host_specificity(hostnames, host)
-    tail = (route.creation_timestamp, route.namespace, route.name, route.kind, rule, index)
+    tail = (route.creation_timestamp, route.key, route.kind, rule, index)
     if isinstance(m, GRPCRouteMatch):
         return (
             -exact,

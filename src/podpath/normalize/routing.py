@@ -127,7 +127,8 @@ def normalize_ingress_class(raw: dict[str, Any], source: SourceRef) -> IngressCl
     return IngressClass(
         name=name,
         controller=top.map("spec").str("controller") or "",
-        is_default=annotations.get(DEFAULT_CLASS_ANNOTATION, "").lower() == "true",
+        # the DefaultIngressClass admission plugin compares with "true" exactly
+        is_default=annotations.get(DEFAULT_CLASS_ANNOTATION) == "true",
         labels=meta.labels("labels"),
         annotations=annotations,
         source=source,
