@@ -219,8 +219,10 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
         ("flow.yaml", "a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
         ("mapping.yaml", "a: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n"),
         ("deep.json", "[" * 100_000 + "]" * 100_000),
+        ("block.yaml", "- " * 100_000 + "x\n"),
+        ("indent.yaml", "\n".join(" " * i + "a:" for i in range(3000)) + "\n" + " " * 3000 + "b"),
     ],
-    ids=["yaml-flow-sequences", "yaml-flow-mappings", "json"],
+    ids=["yaml-flow-sequences", "yaml-flow-mappings", "json", "yaml-block", "yaml-indentation"],
 )
 def test_100k_deep_nesting_is_refused(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / name
