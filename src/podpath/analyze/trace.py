@@ -214,6 +214,9 @@ def service_targets(
     address = via or (service.cluster_ips[0] if service.cluster_ips else "(headless)")
     kind = service_ip_kind(service, address) if via else "ClusterIP"
     src_ips = (source.ip,) if source.ip else ()
+    external = via is not None and via not in service.cluster_ips
+    masquerade = external_masquerade(cluster, source, service) if external else None
+    source_node = source.pod.node_name if source.pod is not None else None
     targets = []
     for sp in ports:
         pe = port_endpoints(cluster, service, sp)
@@ -223,9 +226,12 @@ def service_targets(
             service.internal_traffic_policy == "Local"
             and source.pod is not None
             and not service.headless
+            and not external
         ):
             ready = [e for e in ready if e.node_name == source.pod.node_name]
             local = f" (internalTrafficPolicy Local: node {source.pod.node_name} only)"
+        if masquerade:
+            local += f" (externalTrafficPolicy Cluster: masqueraded to node IP {masquerade})"
         mapping = ", ".join(f"{e.pod or e.ip}:{e.port}" for e in ready) or "none"
         detail = (
             f"{service.key} {kind} {address} port {sp.label}"
@@ -239,7 +245,21 @@ def service_targets(
             )
         for e in ready:
             pod = cluster.pod_by_key.get(e.pod) if e.pod else None
-            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod))
+            seen = (masquerade,) if masquerade and e.node_name != source_node else ()
+            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
     if not targets:
         result.drop = NO_ENDPOINTS
     return targets
+
+
+def external_masquerade(cluster: Cluster, source: Source, service: Service) -> str | None:
+    """The node IP a pod's connection to a load-balancer or external IP is masqueraded to, or
+    None. kube-proxy sends it through the Service's "external destinations" chain: with
+    ``externalTrafficPolicy: Cluster`` it is marked for masquerade; with ``Local``, traffic from
+    a local pod goes to the cluster-wide endpoints with its source kept (pkg/proxy/iptables
+    ``externalTrafficChain``). A host-network source already has the node's address."""
+    pod = source.pod
+    if pod is None or pod.host_network or service.external_traffic_policy == "Local":
+        return None
+    node = cluster.node_by_name.get(pod.node_name or "")
+    return node.internal_ips[0] if node is not None and node.internal_ips else None

@@ -20,6 +20,12 @@ The path, hop by hop (each hop a step, a detail and its objects):
   receiving node: the load balancer's health check avoids the others)
   (https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
   The source IP the policy sees is the node's (each node is tried) or the client's.
+- ``service`` reached from a pod at a load-balancer or external IP: kube-proxy treats it as
+  external traffic (its "external destinations" chain), never with ``internalTrafficPolicy``;
+  with ``externalTrafficPolicy: Cluster`` it is masqueraded, so an endpoint on another node
+  sees the source node's IP (an endpoint on the source's own node is filtered before the
+  masquerade and sees the pod); with ``Local`` a pod's connection keeps its source and may use
+  any endpoint ("subject to neither form of traffic policy", pkg/proxy/iptables/proxier.go).
 - ``policy``: each endpoint pod's verdict from the NetworkPolicy engine, evaluated on the *pod*
   port (the Service port is never what a policy sees).
 
@@ -98,13 +104,16 @@ class PortSpec:
 @dataclass(frozen=True, slots=True)
 class Target:
     """A pod (or bare IP) the connection reaches, the port it arrives on, and from which source
-    address (after any source NAT)."""
+    address (after any source NAT). ``seen_from``: when a source *pod*'s connection is
+    masqueraded on its way (kube-proxy's external destinations), the address the receiving
+    pod's ingress sees; the pod's own egress is still judged as the pod's."""
 
     ip: str
     port: int
     pod: Pod | None
     source_ips: tuple[str, ...]
     source_pod: Pod | None
+    seen_from: tuple[str, ...] = ()
 
 
 @dataclass

@@ -16,6 +16,7 @@ internet), each is evaluated; an endpoint that some allow and others deny is ``p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from podpath.analyze.trace_base import (
     ALLOWED,
@@ -76,6 +77,15 @@ def policy_objects(verdict: Verdict) -> list[str]:
     return out
 
 
+def masqueraded_verdict(
+    cluster: Cluster, verdict: Verdict, seen_ip: str, dst: Peer, port: int, protocol: Protocol
+) -> Verdict:
+    """A pod's connection masqueraded to ``seen_ip`` on the way: the pod's egress as the pod,
+    the destination's ingress as from ``seen_ip`` (module docstring of trace_base)."""
+    seen = evaluate(cluster, peer_for_ip(cluster, seen_ip), dst, port, protocol)
+    return replace(verdict, ingress=seen.ingress)
+
+
 def judge_target(
     cluster: Cluster, target: Target, protocol: Protocol
 ) -> tuple[EndpointVerdict, list[str]]:
@@ -85,6 +95,12 @@ def judge_target(
     verdicts = [
         evaluate(cluster, src, dst, target.port, protocol) for src in _source_peers(cluster, target)
     ]
+    if target.seen_from and target.source_pod is not None:
+        verdicts = [
+            masqueraded_verdict(cluster, v, ip, dst, target.port, protocol)
+            for v in verdicts
+            for ip in target.seen_from
+        ]
     allowed = [v for v in verdicts if v.allowed]
     pod = target.pod.key if target.pod is not None else None
     several = len(verdicts) > 1
