@@ -295,3 +295,13 @@ def test_allocated_node_ports_never_collide_with_given_ones(given_ports: list[in
     allocated = [c.service_by_key[f"default/a{i}"].ports[0].node_port for i in range(5)]
     assert not set(allocated) & set(given_ports)
     assert len(set(allocated)) == 5
+
+
+def test_ipv6_pod_cidr_gives_each_node_a_64() -> None:
+    """kube-controller-manager's default --node-cidr-mask-size-ipv6 is 64."""
+    c = load(
+        node("a", "fd00::a") + node("b", "fd00::b") + pod("p", extra_spec="nodeName: b"),
+        Settings(pod_cidr="fd00:10:244::/56"),
+    )
+    assert [n.pod_cidrs for n in c.nodes] == [("fd00:10:244::/64",), ("fd00:10:244:1::/64",)]
+    assert c.pod_by_key["default/p"].ips == ("fd00:10:244:1::2",)

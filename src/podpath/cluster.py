@@ -53,6 +53,7 @@ class Settings:
 
     pod_cidr: str = "10.244.0.0/16"
     node_cidr_mask: int = 24
+    node_cidr_mask_v6: int = 64  # kube-controller-manager --node-cidr-mask-size-ipv6
     service_cidr: str = "10.96.0.0/12"
     cluster_domain: str = "cluster.local"
     lb_pool: str = "172.18.255.200-172.18.255.250"
@@ -193,14 +194,14 @@ def _network(text: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 
 def _node_cidrs(nodes: tuple[Node, ...], settings: Settings) -> tuple[Node, ...]:
-    """Give every node without ``podCIDR`` its /24 (``node_cidr_mask``) of the pod CIDR."""
+    """Give every node without ``podCIDR`` its /24 (``node_cidr_mask``; /64 for an IPv6 pod
+    CIDR, ``node_cidr_mask_v6``) of the pod CIDR, as kube-controller-manager's defaults do."""
     pod_net = _network(settings.pod_cidr, "--pod-cidr")
-    if settings.node_cidr_mask < pod_net.prefixlen:
+    mask = settings.node_cidr_mask if pod_net.version == 4 else settings.node_cidr_mask_v6
+    if mask < pod_net.prefixlen:
         raise InputError("node CIDR mask is shorter than the pod CIDR", field="--pod-cidr")
     taken = {c for n in nodes for c in n.pod_cidrs}
-    free = (
-        str(s) for s in pod_net.subnets(new_prefix=settings.node_cidr_mask) if str(s) not in taken
-    )
+    free = (str(s) for s in pod_net.subnets(new_prefix=mask) if str(s) not in taken)
     out = []
     for node in nodes:
         if node.pod_cidrs:
@@ -209,7 +210,7 @@ def _node_cidrs(nodes: tuple[Node, ...], settings: Settings) -> tuple[Node, ...]
         cidr = next(free, None)
         if cidr is None:
             raise InputError(
-                f"pod CIDR {settings.pod_cidr} has no /{settings.node_cidr_mask} left for node "
+                f"pod CIDR {settings.pod_cidr} has no /{mask} left for node "
                 f"{node.name} ({len(nodes)} nodes); pass a larger --pod-cidr",
                 field="--pod-cidr",
             )
