@@ -43,7 +43,7 @@ class RuleMask:
 
     rows: BoolArray
     cols: BoolArray
-    ports: tuple[tuple[Protocol, int, int, str | None], ...] | None
+    ports: tuple[tuple[Protocol | None, int, int, str | None], ...] | None
     named_on_rows: bool
     verdict: str = "Allow"
     classes: PodClasses | None = None
@@ -68,6 +68,8 @@ class RuleMask:
             if name is None:
                 if proto is protocol and start <= number <= end:
                     return np.flatnonzero(self.rows), self.cols_for(None)
+                continue
+            if proto is not None and proto is not protocol:
                 continue
             assert self.classes is not None
             hit = self.classes.named_port(name, protocol) == number
@@ -123,7 +125,7 @@ class DirectionRules:
         return allow, deny
 
 
-def _np_port(p: PolicyPort) -> tuple[Protocol, int, int, str | None]:
+def _np_port(p: PolicyPort) -> tuple[Protocol | None, int, int, str | None]:
     if p.port is None:
         return (p.protocol, 1, 65535, None)
     if isinstance(p.port, str):
@@ -131,8 +133,9 @@ def _np_port(p: PolicyPort) -> tuple[Protocol, int, int, str | None]:
     return (p.protocol, p.port, p.end_port or p.port, None)
 
 
-def _admin_port(p: AdminPort) -> tuple[Protocol, int, int, str | None]:
-    return (p.protocol, p.start, p.end, p.name)
+def _admin_port(p: AdminPort) -> tuple[Protocol | None, int, int, str | None]:
+    """Admin named ports match on any protocol the destination pod names them with."""
+    return (None if p.name is not None else p.protocol, p.start, p.end, p.name)
 
 
 def _np_peer(

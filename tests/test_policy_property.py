@@ -1,0 +1,298 @@
+"""The fast matrix agrees with the per-pair evaluator on every pair, on random clusters.
+
+Random namespaces, pods (labels, named ports, IPv4/IPv6 pod IPs, host-network pods),
+NetworkPolicies (pod/namespace/both selectors, matchExpressions, ipBlock + except, numbered,
+named and endPort ports, TCP/UDP/SCTP, policyTypes) and admin tiers (AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy) under every combination of assumptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from podpath.cluster import resolve
+from podpath.engine.matrix import reachability
+from podpath.engine.policy import Assumptions, PodPeer, evaluate
+from podpath.model.core import SourceRef
+from podpath.normalize import normalize
+from podpath.sources.manifests import RawDoc
+
+NAMESPACES = ("a", "b", "c")
+PORTS = [
+    {"containerPort": 80, "name": "http"},
+    {"containerPort": 8080, "name": "http"},
+    {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+    {"containerPort": 5432, "name": "pg"},
+    {"containerPort": 9000, "protocol": "SCTP", "name": "sctp"},
+    {"containerPort": 443},
+]
+IPS4 = ["10.0.0.5", "10.0.0.130", "10.0.1.7", "10.1.0.9", "192.168.3.4", "10.0.0.6"]
+IPS6 = ["fd00::5", "fd00::1:7", "fd01::9"]
+CIDRS = ["10.0.0.0/16", "10.0.0.0/24", "10.0.0.128/25", "0.0.0.0/0", "fd00::/16", "::/0"]
+EXCEPTS = {
+    "10.0.0.0/16": ["10.0.1.0/24", "10.0.0.0/25"],
+    "10.0.0.0/24": ["10.0.0.128/25", "10.0.0.6/32"],
+    "10.0.0.128/25": [],
+    "0.0.0.0/0": ["10.0.0.0/8", "192.168.0.0/16"],
+    "fd00::/16": ["fd00::1:0/112"],
+    "::/0": ["fd00::/16"],
+}
+
+labels = st.dictionaries(
+    st.sampled_from(["app", "tier", "env"]), st.sampled_from(["x", "y", "z"]), max_size=2
+)
+
+
+def selector() -> st.SearchStrategy[dict[str, Any]]:
+    expr = st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(["app", "tier", "team"]),
+            "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+        }
+    ).map(lambda e: {**e, "values": ["x", "y"]} if e["operator"] in ("In", "NotIn") else e)
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "matchLabels": st.dictionaries(
+                st.sampled_from(["app", "tier", "team"]), st.sampled_from(["x", "y"]), max_size=1
+            ),
+            "matchExpressions": st.lists(expr, max_size=1),
+        },
+    )
+
+
+@st.composite
+def np_peer(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["pod", "ns", "both", "ip", "ip"]))
+    if kind == "ip":
+        cidr = draw(st.sampled_from(CIDRS))
+        options = EXCEPTS[cidr]
+        ex = (
+            draw(st.lists(st.sampled_from(options), min_size=1, max_size=2, unique=True))
+            if options
+            else []
+        )
+        return {"ipBlock": {"cidr": cidr, "except": ex}}
+    out: dict[str, Any] = {}
+    if kind in ("pod", "both"):
+        out["podSelector"] = draw(selector())
+    if kind in ("ns", "both"):
+        out["namespaceSelector"] = draw(selector())
+    return out
+
+
+@st.composite
+def np_port(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["num", "name", "range", "proto-only"]))
+    proto = draw(st.sampled_from(["TCP", "TCP", "UDP", "SCTP"]))
+    if kind == "num":
+        return {"protocol": proto, "port": draw(st.sampled_from([80, 8080, 53, 5432, 9000, 443]))}
+    if kind == "name":
+        return {"protocol": proto, "port": draw(st.sampled_from(["http", "dns", "pg", "sctp"]))}
+    if kind == "range":
+        start = draw(st.sampled_from([50, 80, 443, 5000]))
+        return {"protocol": proto, "port": start, "endPort": start + draw(st.integers(0, 8000))}
+    return {"protocol": proto}
+
+
+@st.composite
+def np_rule(draw: st.DrawFn, peers_key: str) -> dict[str, Any]:
+    rule: dict[str, Any] = {}
+    if draw(st.integers(0, 3)):
+        rule[peers_key] = draw(st.lists(np_peer(), min_size=1, max_size=3))
+    if draw(st.booleans()):
+        rule["ports"] = draw(st.lists(np_port(), min_size=1, max_size=2))
+    return rule
+
+
+@st.composite
+def network_policy(draw: st.DrawFn, i: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"podSelector": draw(selector())}
+    if draw(st.integers(0, 3)):
+        spec["ingress"] = draw(st.lists(np_rule("from"), max_size=2))
+    if draw(st.integers(0, 3)):
+        spec["egress"] = draw(st.lists(np_rule("to"), max_size=2))
+    if draw(st.booleans()):
+        spec["policyTypes"] = draw(
+            st.sampled_from([["Ingress"], ["Egress"], ["Ingress", "Egress"]])
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"np{i}", "namespace": draw(st.sampled_from(NAMESPACES))},
+        "spec": spec,
+    }
+
+
+@st.composite
+def admin_peer(draw: st.DrawFn, egress: bool) -> dict[str, Any]:
+    kinds = ["namespaces", "pods"] + (["networks", "nodes"] if egress else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "namespaces":
+        return {"namespaces": draw(selector())}
+    if kind == "pods":
+        return {"pods": {"namespaceSelector": draw(selector()), "podSelector": draw(selector())}}
+    if kind == "networks":
+        return {"networks": draw(st.lists(st.sampled_from(CIDRS), min_size=1, max_size=2))}
+    return {"nodes": draw(selector())}
+
+
+@st.composite
+def admin_policy(draw: st.DrawFn, i: int) -> dict[str, Any]:
+    kind = draw(
+        st.sampled_from(
+            ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+        )
+    )
+    actions = {
+        "AdminNetworkPolicy": ["Allow", "Deny", "Pass"],
+        "BaselineAdminNetworkPolicy": ["Allow", "Deny"],
+        "ClusterNetworkPolicy": ["Accept", "Deny", "Pass"],
+    }[kind]
+    spec: dict[str, Any] = {
+        "subject": draw(
+            st.sampled_from(["ns", "pods"]).flatmap(
+                lambda k: (
+                    st.builds(lambda s: {"namespaces": s}, selector())
+                    if k == "ns"
+                    else st.builds(
+                        lambda a, b: {"pods": {"namespaceSelector": a, "podSelector": b}},
+                        selector(),
+                        selector(),
+                    )
+                )
+            )
+        )
+    }
+    if kind != "BaselineAdminNetworkPolicy":
+        spec["priority"] = draw(st.integers(0, 3))
+    if kind == "ClusterNetworkPolicy":
+        spec["tier"] = draw(st.sampled_from(["Admin", "Baseline"]))
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        rules = []
+        for _ in range(draw(st.integers(0, 2))):
+            peers = draw(st.lists(admin_peer(direction == "egress"), min_size=1, max_size=2))
+            rule: dict[str, Any] = {"action": draw(st.sampled_from(actions)), key: peers}
+            non_pod = any("networks" in p or "nodes" in p for p in peers)
+            if draw(st.booleans()):
+                rule.update(_admin_ports(kind, draw, named=not non_pod))
+            rules.append(rule)
+        spec[direction] = rules
+    name = "default" if kind == "BaselineAdminNetworkPolicy" else f"{kind.lower()}{i}"
+    api = "v1alpha2" if kind == "ClusterNetworkPolicy" else "v1alpha1"
+    return {
+        "apiVersion": f"policy.networking.k8s.io/{api}",
+        "kind": kind,
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def _admin_ports(kind: str, draw: st.DrawFn, named: bool) -> dict[str, Any]:
+    choice = draw(st.sampled_from(["num", "range", "name"] if named else ["num", "range"]))
+    proto = draw(st.sampled_from(["TCP", "UDP"]))
+    number = draw(st.sampled_from([80, 8080, 53, 5432]))
+    if kind == "ClusterNetworkPolicy":
+        if choice == "name":
+            return {"protocols": [{"destinationNamedPort": "http"}]}
+        dest = {"number": number} if choice == "num" else {"range": {"start": 50, "end": 1000}}
+        return {"protocols": [{proto.lower(): {"destinationPort": dest}}]}
+    if choice == "name":
+        return {"ports": [{"namedPort": "http"}]}
+    if choice == "num":
+        return {"ports": [{"portNumber": {"protocol": proto, "port": number}}]}
+    return {"ports": [{"portRange": {"protocol": proto, "start": 50, "end": 1000}}]}
+
+
+@st.composite
+def cluster_docs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": f"n{i}", "labels": {"team": "x" if i else "y"}},
+            "status": {"addresses": [{"type": "InternalIP", "address": f"10.0.0.{200 + i}"}]},
+        }
+        for i in range(2)
+    ]
+    for ns in NAMESPACES:
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": ns,
+                    "labels": draw(
+                        st.dictionaries(
+                            st.sampled_from(["team", "app"]),
+                            st.sampled_from(["x", "y"]),
+                            max_size=1,
+                        )
+                    ),
+                },
+            }
+        )
+    ips = draw(st.permutations(IPS4))
+    ips6 = draw(st.permutations(IPS6))
+    for i in range(draw(st.integers(2, 6))):
+        ports = draw(st.lists(st.sampled_from(range(len(PORTS))), max_size=3, unique=True))
+        container_ports = [PORTS[k] for k in ports]
+        if len({p.get("name") for p in container_ports if p.get("name")}) < len(
+            [p for p in container_ports if p.get("name")]
+        ):
+            container_ports = container_ports[:1]
+        host = draw(st.integers(0, 7)) == 0
+        status: dict[str, Any] = {"phase": "Running"}
+        if not host:
+            pod_ips = [{"ip": ips[i]}] + ([{"ip": ips6[i % 3]}] if draw(st.booleans()) else [])
+            status["podIPs"] = pod_ips
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"p{i}",
+                    "namespace": draw(st.sampled_from(NAMESPACES)),
+                    "labels": draw(labels),
+                },
+                "spec": {
+                    "nodeName": f"n{draw(st.integers(0, 1))}",
+                    "hostNetwork": host,
+                    "containers": [{"name": "c", "ports": container_ports}],
+                },
+                "status": status,
+            }
+        )
+    docs += [draw(network_policy(i)) for i in range(draw(st.integers(1, 5)))]
+    docs += [draw(admin_policy(i)) for i in range(draw(st.integers(0, 2)))]
+    return docs
+
+
+assumption_sets = st.builds(Assumptions, st.booleans(), st.booleans(), st.booleans(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=cluster_docs(), assumptions=assumption_sets)
+def test_matrix_agrees_with_per_pair_evaluator(
+    docs: list[dict[str, Any]], assumptions: Assumptions
+) -> None:
+    raw = [RawDoc(d, SourceRef("gen.yaml", i)) for i, d in enumerate(docs)]
+    cluster = resolve(normalize(raw))
+    matrix = reachability(cluster, assumptions=assumptions)
+    for port in matrix.ports:
+        grid = matrix.allowed(port)
+        for i, src in enumerate(matrix.pods):
+            for j, dst in enumerate(matrix.pods):
+                verdict = evaluate(
+                    cluster, PodPeer(src), PodPeer(dst), port[0], port[1], assumptions
+                )
+                assert bool(grid[i, j]) == verdict.allowed, (
+                    src.key,
+                    dst.key,
+                    port,
+                    verdict.reasons,
+                )
+                assert matrix.is_allowed(i, j, port) == verdict.allowed
