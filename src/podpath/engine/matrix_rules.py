@@ -91,7 +91,7 @@ class RuleMask:
             return None
         out: set[PortKey] = set()
         for proto, start, end, name in self.ports:
-            if name is not None or start != end:
+            if name is not None or proto is None or start != end:
                 return None
             out.add((start, proto))
         return out
