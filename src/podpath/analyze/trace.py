@@ -1,8 +1,11 @@
 """``podpath trace``: the flow (see :mod:`podpath.analyze.trace_base` for the rules and hops).
 
-``trace(cluster, src, dst, port)`` parses SRC and DST, follows the path to the pods that would
-receive the connection, and asks the NetworkPolicy engine (:mod:`podpath.analyze.trace_policy`)
-for each one. ``internet`` sources go through :mod:`podpath.analyze.trace_external`.
+``trace(cluster, src, dst, port, options)`` parses SRC and DST, follows the path to the pods
+that would receive the connection, and asks the NetworkPolicy engine
+(:mod:`podpath.analyze.trace_policy`) for each one. ``internet`` sources go through
+:mod:`podpath.analyze.trace_external` (a URL through :mod:`podpath.analyze.trace_route`, where
+the routing ``options`` apply; elsewhere they are ignored with a note); ExternalName Services
+through :mod:`podpath.analyze.trace_externalname`.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from podpath.analyze.trace_base import (
     INTERNET,
     NO_ENDPOINTS,
     NO_LISTENER,
+    NO_SUCH_NAME,
+    OPTIONS_IGNORED,
     PORT_NOT_EXPOSED,
     UNREACHABLE,
     Hop,
     PortSpec,
+    RouteOptions,
     Source,
     Target,
     TraceError,
@@ -26,14 +32,18 @@ from podpath.analyze.trace_base import (
     parse_source,
     pod_port,
     port_endpoints,
-    resolve_name,
+    resolve_name_upstream,
     service_ip_kind,
     service_ports,
+)
+from podpath.analyze.trace_externalname import (
+    explain_unresolved,
+    external_name_targets,
+    outside_targets,
 )
 from podpath.analyze.trace_policy import judge_targets
 from podpath.cluster import Cluster
 from podpath.engine.dns import is_ip
-from podpath.engine.policy import INTERNET_IP as OUTSIDE_IP
 from podpath.model.core import Pod
 from podpath.model.services import Service
 
@@ -41,15 +51,24 @@ SERVICE_PREFIX = "svc:"
 URL_DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
 
-def trace(cluster: Cluster, src: str, dst: str, port: str | None = None) -> TraceResult:
+def trace(
+    cluster: Cluster,
+    src: str,
+    dst: str,
+    port: str | None = None,
+    options: RouteOptions | None = None,
+) -> TraceResult:
     """The path and verdict of one connection from ``src`` to ``dst`` (module docstrings)."""
     source = parse_source(cluster, src)
     spec = parse_port(port)
+    options = options or RouteOptions()
     if source.kind == INTERNET or (source.kind == "ip" and _is_outside(cluster, source.ip)):
         from podpath.analyze.trace_external import trace_external
 
-        return trace_external(cluster, source, dst, spec)
+        return trace_external(cluster, source, dst, spec, options)
     result = TraceResult(UNREACHABLE)
+    if options.given:
+        result.notes.append(OPTIONS_IGNORED)
     result.hops.append(Hop("source", _source_detail(source), _source_objects(source)))
     targets = destination_targets(cluster, source, dst, spec, result)
     if result.drop is None:
@@ -106,34 +125,27 @@ def destination_targets(
         raise TraceError(
             f"no pod {dst!r} (DST is NS/NAME, svc:NS/NAME, a DNS name, an IP or a URL)"
         )
-    hops, addresses, drop = resolve_name(cluster, source, dst)
+    hops, addresses, drop, upstream = resolve_name_upstream(cluster, source, dst)
     result.hops.extend(hops)
     if drop is not None:
         result.drop = drop
+        if drop == NO_SUCH_NAME:
+            explain_unresolved(cluster, source, dst, spec, result)
         return []
-    if not addresses:  # forwarded upstream: an address outside the cluster, not modelled
-        return upstream_target(source, dst, spec, result)
+    if upstream is not None:  # forwarded upstream: an address outside the cluster, not modelled
+        alias = next(
+            (
+                s
+                for s in cluster.services
+                if s.external_name is not None and str(s.ref) in hops[-1].objects
+            ),
+            None,
+        )
+        return outside_targets(source, alias, upstream, spec, result)
     targets: list[Target] = []
     for ip in addresses:
         targets += ip_targets(cluster, source, ip, spec, result)
     return targets
-
-
-def upstream_target(source: Source, name: str, spec: PortSpec, result: TraceResult) -> list[Target]:
-    """A name the cluster DNS forwards upstream: its address is unknown, so the connection is
-    evaluated for a representative address outside the cluster (:data:`OUTSIDE_IP`), and the
-    note says to pass the real IP for an exact ipBlock answer."""
-    if not isinstance(spec.port, int):
-        raise TraceError(f"--port must be a number for a name outside the cluster ({name})")
-    result.hops.append(
-        Hop("external", f"{name} is outside the cluster: evaluated as address {OUTSIDE_IP}", ())
-    )
-    result.notes.append(
-        f"the address of {name} comes from upstream DNS and is not modelled; the verdict is for "
-        f"{OUTSIDE_IP} (outside the cluster): pass the real IP as --to when ipBlock rules matter"
-    )
-    src_ips = (source.ip,) if source.ip else ()
-    return [Target(OUTSIDE_IP, spec.port, None, src_ips, source.pod)]
 
 
 def pod_targets(source: Source, pod: Pod, spec: PortSpec, result: TraceResult) -> list[Target]:
@@ -193,16 +205,7 @@ def service_targets(
     """Service port -> each ready endpoint's target port (module docstring of trace_base)."""
     obj = (str(service.ref),)
     if service.external_name is not None:
-        result.hops.append(
-            Hop("service", f"{service.key} is ExternalName -> {service.external_name}", obj)
-        )
-        hops, addresses, drop = resolve_name(cluster, source, service.external_name + ".")
-        result.hops.extend(hops)
-        result.drop = drop
-        targets: list[Target] = []
-        for ip in addresses:
-            targets += ip_targets(cluster, source, ip, spec, result)
-        return targets
+        return external_name_targets(cluster, source, service, spec, result)
     ports = service_ports(service, spec)
     if not ports:
         declared = ", ".join(p.label for p in service.ports) or "none"
@@ -217,7 +220,7 @@ def service_targets(
     external = via is not None and via not in service.cluster_ips
     masquerade = external_masquerade(cluster, source, service) if external else None
     source_node = source.pod.node_name if source.pod is not None else None
-    targets = []
+    targets: list[Target] = []
     for sp in ports:
         pe = port_endpoints(cluster, service, sp)
         ready = [e for e in (pe.endpoints if pe else ()) if e.ready]

@@ -6,7 +6,8 @@ DST is a pod, a Service (``svc:NS/NAME``), a DNS name (resolved with SRC's resol
 
 The path, hop by hop (each hop a step, a detail and its objects):
 
-- ``dns``: the name resolved as glibc in the source pod would (:mod:`podpath.engine.resolver`);
+- ``dns``: the name resolved as glibc in the source pod would (:mod:`podpath.engine.resolver`),
+  a CNAME (ExternalName) shown, a name forwarded upstream ending outside the cluster;
   NXDOMAIN drops with "no such name".
 - ``service``: a ClusterIP (or an in-cluster load-balancer/external IP, which kube-proxy also
   serves) maps a Service port to each endpoint's target port
@@ -40,8 +41,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from podpath.cluster import Cluster
-from podpath.engine.dns import build_zone, is_ip
-from podpath.engine.resolver import namespace_resolv_conf, pod_resolv_conf, resolve
+from podpath.engine.dns import build_zone, fqdn, is_ip
+from podpath.engine.resolver import (
+    ResolvConf,
+    namespace_resolv_conf,
+    pod_resolv_conf,
+    resolve,
+    search_candidates,
+)
 from podpath.model.core import Pod, Protocol
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort, ServiceType
 
@@ -60,6 +67,11 @@ DENIED_EGRESS = "denied by egress isolation of {pod}"
 DENIED_INGRESS = "denied by ingress isolation of {pod}"
 DENIED_ADMIN = "denied by admin policy rule {rule}"
 DENIED_SOURCE_RANGES = "denied by loadBalancerSourceRanges of {service}"
+
+OPTIONS_IGNORED = (
+    "--method/--header/--gateway/--ingress-class/--ingress-controller apply to a URL traced from "
+    "outside the cluster (internet or an outside IP); ignored here"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +128,38 @@ class Target:
     seen_from: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class RouteOptions:
+    """How a URL traced from outside is asked of the routing engine: ``--method``,
+    ``--header`` (repeatable), ``--gateway NS/NAME`` or ``--ingress-class NAME`` (one entry
+    point only), ``--ingress-controller NS/KEY=VALUE`` (the pods of the IngressClasses), as in
+    ``podpath route`` (:func:`podpath.engine.routing.route_request`,
+    :func:`podpath.engine.routing.entry_points`)."""
+
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    gateway: str | None = None
+    ingress_class: str | None = None
+    ingress_controller: str | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether any option differs from the default (a plain GET to every entry point)."""
+        return self != RouteOptions()
+
+
 @dataclass
 class TraceResult:
+    """The trace. ``paths``: when several entry points serve a URL's host, one result per
+    entry point (``entry_point`` set), and this one sums them up (:mod:`trace_route`)."""
+
     verdict: str
     hops: list[Hop] = field(default_factory=list)
     endpoints: list[EndpointVerdict] = field(default_factory=list)
     drop: str | None = None
     notes: list[str] = field(default_factory=list)
+    entry_point: str | None = None
+    paths: list[TraceResult] = field(default_factory=list)
 
 
 class TraceError(ValueError):
@@ -196,17 +233,27 @@ def pod_port(pod: Pod, spec: PortSpec) -> list[int]:
     return sorted({p.container_port for p in pod.ports if p.protocol is spec.protocol})
 
 
-def resolve_name(
+def source_resolv_conf(cluster: Cluster, source: Source) -> ResolvConf:
+    """The resolv.conf of the source pod, else of a ClusterFirst pod in ``default``."""
+    if source.pod is not None:
+        return pod_resolv_conf(source.pod, cluster)
+    return namespace_resolv_conf("default", cluster)
+
+
+def search_names(cluster: Cluster, source: Source, name: str) -> list[str]:
+    """The names the source's resolver asks for ``name``, in order (fully qualified)."""
+    return [fqdn(c) for c in search_candidates(name, source_resolv_conf(cluster, source))]
+
+
+def resolve_name_upstream(
     cluster: Cluster, source: Source, name: str
-) -> tuple[list[Hop], list[str], str | None]:
-    """DNS hop: the addresses ``name`` resolves to from the source (a pod's resolv.conf, else a
-    ClusterFirst pod in ``default``), or a drop reason."""
-    conf = (
-        pod_resolv_conf(source.pod, cluster)
-        if source.pod is not None
-        else namespace_resolv_conf("default", cluster)
-    )
+) -> tuple[list[Hop], list[str], str | None, str | None]:
+    """DNS hop: the addresses ``name`` resolves to from the source (:func:`source_resolv_conf`),
+    a drop reason, and the name forwarded to upstream DNS (after any CNAME, e.g. an
+    ExternalName Service's) when the cluster DNS does not answer it itself."""
+    conf = source_resolv_conf(cluster, source)
     res = resolve(build_zone(cluster), conf, cluster.dns_ip, name, "A")
+    upstream = res.upstream_name if res.upstream else None
     objects = tuple(dict.fromkeys(o for r in res.answers for o in r.objects))
     tried = " -> ".join(res.tried)
     if res.upstream and (res.upstream_name or "").count(".") == 1 and not res.answers:
@@ -214,16 +261,19 @@ def resolve_name(
             f"{name}: tried {tried}; only the single label {res.upstream_name} is left for "
             "upstream DNS, which has no such host (assumed)"
         )
-        return [Hop("dns", detail, objects)], [], NO_SUCH_NAME
+        return [Hop("dns", detail, objects)], [], NO_SUCH_NAME, None
     if res.upstream:
+        cnames = "".join(f"{r.name} CNAME {r.data}; " for r in res.answers if r.type == "CNAME")
         detail = (
-            f"{name}: tried {tried}; {res.upstream_name} forwarded upstream (address not modelled)"
+            f"{name}: tried {tried}; {cnames}{res.upstream_name} forwarded upstream "
+            "(address not modelled)"
         )
-        return [Hop("dns", detail, objects)], [], None
+        return [Hop("dns", detail, objects)], [], None, upstream
     if not res.answers:
-        return [Hop("dns", f"{name}: {res.rcode} (tried {tried})", objects)], [], NO_SUCH_NAME
+        hop = Hop("dns", f"{name}: {res.rcode} (tried {tried})", objects)
+        return [hop], [], NO_SUCH_NAME, None
     chain = ", ".join(f"{r.name} {r.type} {r.data}" for r in res.answers)
-    return [Hop("dns", f"{name}: {chain} (tried {tried})", objects)], res.addresses(), None
+    return [Hop("dns", f"{name}: {chain} (tried {tried})", objects)], res.addresses(), None, None
 
 
 def aggregate(endpoints: Sequence[EndpointVerdict]) -> str:

@@ -30,11 +30,13 @@ from podpath.analyze.trace_base import (
     NO_ENDPOINTS,
     NO_LISTENER,
     NO_ROUTE,
+    OPTIONS_IGNORED,
     PARTIAL,
     PORT_NOT_EXPOSED,
     EndpointVerdict,
     Hop,
     PortSpec,
+    RouteOptions,
     Source,
     Target,
     TraceError,
@@ -65,15 +67,24 @@ def external_finish(result: TraceResult) -> TraceResult:
     return finish(result)
 
 
-def trace_external(cluster: Cluster, source: Source, dst: str, spec: PortSpec) -> TraceResult:
+def trace_external(
+    cluster: Cluster,
+    source: Source,
+    dst: str,
+    spec: PortSpec,
+    options: RouteOptions | None = None,
+) -> TraceResult:
     """From ``internet`` (or an outside IP) to a load-balancer address, a node IP, a Service or
-    a URL."""
+    a URL (asked of the routing engine with ``options``, ignored for the others)."""
+    options = options or RouteOptions()
     result = TraceResult(DENIED)
     result.hops.append(Hop("source", f"client {source.ip} outside the cluster", ()))
     if "://" in dst or (not is_ip(dst) and not dst.startswith(SERVICE_PREFIX) and "/" not in dst):
         from podpath.analyze.trace_route import trace_url
 
-        return trace_url(cluster, source, dst, spec, result)
+        return trace_url(cluster, source, dst, spec, result, options)
+    if options.given:
+        result.notes.append(OPTIONS_IGNORED)
     if dst.startswith(SERVICE_PREFIX):
         service = cluster.service_by_key.get(dst[len(SERVICE_PREFIX) :])
         if service is None:

@@ -3,9 +3,22 @@ per externalTrafficPolicy) -> controller/gateway pod -> matched rule -> backend 
 endpoint pod, with NetworkPolicy on the client -> controller and controller -> backend hops.
 
 Routing (which entry point, rule and backend) is the routing engine's answer
-(:func:`podpath.engine.routing.route_request`); the pods implementing the entry point and
-the Services in front are :func:`podpath.engine.routing.entry_points`'. When several entry
-points serve the host, the first that routes (status not 404) is traced and the others noted.
+(:func:`podpath.engine.routing.route_request`, asked with the ``--method``, ``--header``,
+``--gateway`` and ``--ingress-class`` of :class:`RouteOptions`); the pods implementing the
+entry point and the Services in front are :func:`podpath.engine.routing.entry_points`' (with
+``--ingress-controller`` as its override).
+
+Several entry points may serve the host (e.g. an IngressClass and a Gateway during a
+migration); which one a client reaches depends on public DNS, which podpath does not know. Each
+is then traced on its own (``TraceResult.paths``, in the routing engine's order: IngressClasses
+by name, then Gateways), and the result sums them up:
+
+- ``verdict``: the paths' verdict when they agree; ``partial`` when some path allows and
+  another does not; ``denied`` when none allows and some deny (the others unreachable);
+- ``endpoints``: every endpoint of every path, an endpoint reached through several entry points
+  merged (allowed only if every one allows it);
+- ``hops``: the source and one ``route`` hop naming each entry point and its verdict;
+- ``drop``: the first path's drop reason unless the verdict is ``allowed``.
 """
 
 from __future__ import annotations
@@ -14,11 +27,14 @@ from collections import defaultdict
 
 from podpath.analyze.trace_base import (
     ALLOWED,
+    DENIED,
     NO_ENDPOINTS,
     NO_ROUTE,
+    PARTIAL,
     EndpointVerdict,
     Hop,
     PortSpec,
+    RouteOptions,
     Source,
     Target,
     TraceResult,
@@ -33,27 +49,92 @@ from podpath.analyze.trace_external import (
 from podpath.analyze.trace_policy import judge_target
 from podpath.cluster import Cluster
 from podpath.engine.routing import entry_points, parse_request, route_request
-from podpath.model.routing import EntryPoint, RouteAnswer
+from podpath.model.routing import EntryPoint, Request, RouteAnswer
 from podpath.model.services import ServiceType
 
 
-def pick_answer(answers: tuple[RouteAnswer, ...]) -> RouteAnswer:
-    return next((a for a in answers if a.status != 404), answers[0])
-
-
 def trace_url(
-    cluster: Cluster, source: Source, url: str, spec: PortSpec, result: TraceResult
+    cluster: Cluster,
+    source: Source,
+    url: str,
+    spec: PortSpec,
+    result: TraceResult,
+    options: RouteOptions | None = None,
 ) -> TraceResult:
-    """The whole path of an HTTP(S) request from outside (module docstring)."""
-    request = parse_request(url)
-    answers = route_request(cluster, request)
-    answer = pick_answer(answers)
-    others = [
-        a.entry_point for a in answers if a is not answer and a.entry_point and a.status != 404
+    """The whole path of an HTTP(S) request from outside, once per entry point that serves
+    its host (module docstring)."""
+    options = options or RouteOptions()
+    request = parse_request(url, options.method, options.headers)
+    answers = route_request(
+        cluster, request, gateway=options.gateway, ingress_class=options.ingress_class
+    )
+    eps = {ep.label: ep for ep in entry_points(cluster, options.ingress_controller)}
+    served = [a for a in answers if a.entry_point]
+    if len(served) <= 1:
+        answer = served[0] if served else answers[0]
+        return trace_entry_point(cluster, source, request, answer, eps, spec, result)
+    paths = [
+        trace_entry_point(
+            cluster,
+            source,
+            request,
+            answer,
+            eps,
+            spec,
+            TraceResult(result.verdict, hops=list(result.hops)),
+        )
+        for answer in served
     ]
-    if others:
-        result.notes.append(f"also served by {', '.join(others)} (not traced)")
-    eps = {ep.label: ep for ep in entry_points(cluster)}
+    return combine_paths(result, request, paths)
+
+
+def combined_verdict(verdicts: list[str]) -> str:
+    """The verdict over several entry points (module docstring)."""
+    kinds = set(verdicts)
+    if len(kinds) == 1:
+        return verdicts[0]
+    if kinds & {ALLOWED, PARTIAL}:
+        return PARTIAL
+    return DENIED
+
+
+def combine_paths(result: TraceResult, request: Request, paths: list[TraceResult]) -> TraceResult:
+    """Sum up one traced path per entry point (module docstring)."""
+    result.paths = paths
+    result.verdict = combined_verdict([p.verdict for p in paths])
+    each = "; ".join(
+        f"{p.entry_point} {p.verdict}" + (f" ({p.drop})" if p.drop else "") for p in paths
+    )
+    result.hops.append(
+        Hop(
+            "route",
+            f"{len(paths)} entry points serve {request.host}; public DNS may send the client to "
+            f"any of them, so each is traced (paths): {each}",
+            tuple(p.entry_point or "" for p in paths),
+        )
+    )
+    grouped: dict[tuple[str | None, str, int], list[EndpointVerdict]] = defaultdict(list)
+    for path in paths:
+        for e in path.endpoints:
+            grouped[(e.pod, e.ip, e.port)].append(e)
+    result.endpoints = [merge_endpoint(v) for v in grouped.values()]
+    drops = [p.drop for p in paths if p.drop]
+    result.drop = None if result.verdict == ALLOWED or not drops else drops[0]
+    return result
+
+
+def trace_entry_point(
+    cluster: Cluster,
+    source: Source,
+    request: Request,
+    answer: RouteAnswer,
+    eps: dict[str, EntryPoint],
+    spec: PortSpec,
+    result: TraceResult,
+) -> TraceResult:
+    """The path through one entry point: its address, its pods, the matched rule, the backend
+    pods (NetworkPolicy on both hops)."""
+    result.entry_point = answer.entry_point or None
     ep = eps.get(answer.entry_point)
     if ep is None:
         result.hops.append(

@@ -1,4 +1,11 @@
-"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied]``."""
+"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied]``.
+
+Routing options, as ``podpath route`` has them: ``--method``, ``--header NAME:VALUE``
+(repeatable), ``--gateway NS/NAME`` or ``--ingress-class NAME`` (exclusive: one entry point
+only), ``--ingress-controller NS/KEY=VALUE`` (the pods implementing the IngressClasses). They
+apply to a URL (or host name) traced from outside the cluster (``--from internet`` or an
+outside IP); with any other SRC/DST they are ignored and a note says so.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,18 @@ from typing import Any
 import click
 
 from podpath.analyze.trace import trace as run_trace
-from podpath.analyze.trace_base import TraceError, TraceResult
+from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.routes import _header as parse_header
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 
 FORMATS = ("table", "json")
 
 
-def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
-    """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop and notes."""
+def path_json(result: TraceResult) -> dict[str, Any]:
+    """verdict, hops, endpoints, drop and notes of one result (or one path of it)."""
     return {
         "verdict": result.verdict,
         "hops": [
@@ -35,23 +43,44 @@ def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dic
             }
             for e in result.endpoints
         ],
-        "from": src,
-        "to": dst,
-        "port": port,
         "drop": result.drop,
         "notes": list(result.notes),
     }
 
 
+def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
+    """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop, notes,
+    ``entry_point`` (the IngressClass/Gateway a URL went through, else null) and ``paths`` (one
+    object per entry point when several serve the URL's host, else empty)."""
+    data = path_json(result)
+    data.update(
+        {
+            "from": src,
+            "to": dst,
+            "port": port,
+            "entry_point": result.entry_point,
+            "paths": [{"entry_point": p.entry_point, **path_json(p)} for p in result.paths],
+        }
+    )
+    return data
+
+
 def trace_table(data: dict[str, Any]) -> str:
     head = f"{data['from']} -> {data['to']}" + (f" port {data['port']}" if data["port"] else "")
+    text = _path_text(data, head, endpoints=not data["paths"])
+    for i, path in enumerate(data["paths"], 1):
+        text += "\n" + _path_text(path, f"path {i}/{len(data['paths'])} via {path['entry_point']}")
+    return text
+
+
+def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> str:
     lines = [f"{head}: {data['verdict'].upper()}" + (f" ({data['drop']})" if data["drop"] else "")]
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
         lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
     lines += [f"note: {n}" for n in data["notes"]]
     text = "\n".join(lines) + "\n"
-    if data["endpoints"]:
+    if endpoints and data["endpoints"]:
         rows = [
             [e["pod"] or "-", e["ip"], str(e["port"]), e["verdict"], join(e["reasons"], "\n")]
             for e in data["endpoints"]
@@ -76,14 +105,51 @@ def trace_table(data: dict[str, Any]) -> str:
     default=None,
     help="Exit 1 when the verdict differs.",
 )
+@click.option("--method", default="GET", show_default=True, help="HTTP method (URL from outside).")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="NAME:VALUE",
+    help="Request header (URL from outside). Repeatable.",
+)
+@click.option("--gateway", default=None, metavar="NS/NAME", help="Through this Gateway only.")
+@click.option(
+    "--ingress-class", default=None, metavar="NAME", help="Through this IngressClass only."
+)
+@click.option(
+    "--ingress-controller",
+    default=None,
+    metavar="NS/KEY=VALUE",
+    help="The pods implementing the IngressClasses (namespace and label selector).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @with_inputs
 def trace(
-    cluster: Cluster, src: str, dst: str, port: str | None, expect: str | None, fmt: str
+    cluster: Cluster,
+    src: str,
+    dst: str,
+    port: str | None,
+    expect: str | None,
+    method: str,
+    headers: tuple[str, ...],
+    gateway: str | None,
+    ingress_class: str | None,
+    ingress_controller: str | None,
+    fmt: str,
 ) -> None:
     """The path of one connection, hop by hop, and the verdict of each endpoint, with reasons."""
+    if gateway and ingress_class:
+        raise InputError("use either --gateway or --ingress-class, not both")
+    options = RouteOptions(
+        method=method,
+        headers=tuple(parse_header(h) for h in headers),
+        gateway=gateway,
+        ingress_class=ingress_class,
+        ingress_controller=ingress_controller,
+    )
     try:
-        result = run_trace(cluster, src, dst, port)
+        result = run_trace(cluster, src, dst, port, options)
     except TraceError as exc:
         raise InputError(str(exc)) from None
     data = trace_json(result, src, dst, port)
