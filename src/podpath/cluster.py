@@ -45,6 +45,9 @@ from podpath.model.services import (
 DNS_SERVICE_NAMES = ("kube-dns", "coredns", "rke2-coredns-rke2-coredns")
 API_SERVER_PORT = 6443
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+# A finished pod's IP is released and may already belong to a running pod
+# (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase).
+FINISHED_PHASES = ("Succeeded", "Failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,12 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
         dns_ip=dns_ip,
         notes=tuple(notes),
         pod_by_key={p.key: p for p in pods},
-        pod_by_ip={ip: p for p in pods if not p.host_network for ip in p.ips},
+        pod_by_ip={
+            ip: p
+            for p in pods
+            if not p.host_network and p.phase not in FINISHED_PHASES
+            for ip in p.ips
+        },
         service_by_key={s.key: s for s in services},
         namespace_by_name={n.name: n for n in inventory.namespaces},
         node_by_name={n.name: n for n in nodes},

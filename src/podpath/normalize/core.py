@@ -206,7 +206,10 @@ def normalize_pod(raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | N
         ready = ready_conditions[0].str("status") == "True"
         assumed = False
     else:
-        ready, assumed = phase == "Running", True
+        # No Ready condition: a running pod counts as ready (an assumption, reported); a
+        # pending or finished pod is not ready, which its phase states.
+        ready = phase == "Running"
+        assumed = ready
     return _replace(
         pod,
         ips=ips,
