@@ -5,8 +5,9 @@ Allocation is deterministic: the same input in any file order gives the same add
 - Pod network: ``status.podIP(s)`` where given; host-network pods take their node's IP;
   otherwise each node's ``spec.podCIDR(s)`` (else the node's /24 of ``pod_cidr`` in node
   order, as kube-controller-manager's range allocator hands them out) and addresses from
-  ``.2`` up in pod order. Pods without ``nodeName`` are spread round-robin over nodes in
-  pod order. https://kubernetes.io/docs/concepts/cluster-administration/networking/
+  ``.2`` up in pod order. Pods without ``nodeName`` are spread round-robin, in pod order,
+  over the nodes their nodeSelector and tolerations allow (:mod:`podpath.engine.scheduling`).
+  https://kubernetes.io/docs/concepts/cluster-administration/networking/
 - Service network: ``spec.clusterIP(s)`` where given; ``default/kubernetes`` gets the first
   address of ``service_cidr`` and the cluster DNS Service the tenth, as kubeadm sets them;
   others the lowest free addresses in Service order.
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from podpath.engine.scheduling import pod_fits_node
 from podpath.engine.services import service_addresses, service_endpoints
 from podpath.errors import InputError
 from podpath.model.core import Labels, Namespace, Node, Note, Pod
@@ -237,17 +239,31 @@ def _place_and_address(
     out = []
     for pod in pods:  # already sorted by (namespace, name)
         if pod.node_name is None or pod.node_name not in node_by_name:
+            eligible = [n for n in nodes if pod_fits_node(pod, n)]
+            if not eligible:
+                notes.append(
+                    Note(
+                        "warning",
+                        "pod-unschedulable",
+                        "no node matches its nodeSelector and tolerates the nodes' taints; "
+                        "it stays Pending without an IP",
+                        str(pod.ref),
+                        pod.source,
+                    )
+                )
+                out.append(replace(pod, node_name=None, phase="Pending", ready=False))
+                continue
+            chosen = eligible[rr % len(eligible)].name
             if pod.node_name is not None:
                 notes.append(
                     Note(
                         "warning",
                         "unknown-node",
-                        f"node {pod.node_name} is not declared; "
-                        f"pod placed on {nodes[rr % len(nodes)].name}",
+                        f"node {pod.node_name} is not declared; pod placed on {chosen}",
                         str(pod.ref),
                     )
                 )
-            pod = replace(pod, node_name=nodes[rr % len(nodes)].name)
+            pod = replace(pod, node_name=chosen)
             rr += 1
         node = node_by_name[pod.node_name or ""]
         if pod.host_network:

@@ -157,12 +157,32 @@ class Namespace:
 
 
 @dataclass(frozen=True, slots=True)
+class Taint:
+    """A node taint (``key=value:effect``)."""
+
+    key: str
+    effect: str  # NoSchedule | PreferNoSchedule | NoExecute
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    """A pod toleration; ``operator`` Equal (default) or Exists, ``effect`` empty = all."""
+
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     name: str
     internal_ips: tuple[str, ...]
     pod_cidrs: tuple[str, ...] = ()
     labels: Labels = EMPTY_LABELS
     external_ips: tuple[str, ...] = ()
+    taints: tuple[Taint, ...] = ()
     declared: bool = True
     source: SourceRef = NO_SOURCE
 
@@ -252,6 +272,8 @@ class Pod:
     dns_config: DNSConfig | None = None
     owner: WorkloadRef | None = None
     service_account: str = "default"
+    node_selector: Labels = EMPTY_LABELS
+    tolerations: tuple[Toleration, ...] = ()
     ip_origin: str = "status"  # "status" | "ipam" | "node" (host network)
     source: SourceRef = NO_SOURCE
 

@@ -20,6 +20,7 @@ from podpath.model.policy import NetworkPolicy
 from podpath.model.services import EndpointSlice, Service
 from podpath.normalize.core import (
     namespace_labels,
+    node_labels,
     normalize_namespace,
     normalize_node,
     normalize_pod,
@@ -62,7 +63,12 @@ CLUSTER_SCOPED = frozenset(
 def default_nodes(count: int) -> tuple[Node, ...]:
     """Nodes of a cluster whose manifests declare none (kind-like addresses 172.18.0.2...)."""
     return tuple(
-        Node(name=f"node-{i + 1}", internal_ips=(f"172.18.0.{i + 2}",), declared=False)
+        Node(
+            name=f"node-{i + 1}",
+            internal_ips=(f"172.18.0.{i + 2}",),
+            labels=node_labels(f"node-{i + 1}", EMPTY_LABELS),
+            declared=False,
+        )
         for i in range(count)
     )
 

@@ -29,6 +29,8 @@ from podpath.model.core import (
     SelectorOperator,
     SelectorRequirement,
     SourceRef,
+    Taint,
+    Toleration,
     WorkloadRef,
 )
 from podpath.normalize.fields import Fields, object_fields
@@ -51,6 +53,17 @@ def normalize_namespace(raw: dict[str, Any], source: SourceRef) -> Namespace:
     )
 
 
+WELL_KNOWN_NODE_LABELS = (("kubernetes.io/os", "linux"), ("kubernetes.io/arch", "amd64"))
+
+
+def node_labels(name: str, labels: Labels) -> Labels:
+    """The labels the kubelet sets on its Node when the input omits them
+    (https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-hostname):
+    ``kubernetes.io/hostname``, ``kubernetes.io/os`` (linux), ``kubernetes.io/arch`` (amd64)."""
+    defaults = {"kubernetes.io/hostname": name, **dict(WELL_KNOWN_NODE_LABELS)}
+    return Labels({**defaults, **labels})
+
+
 def normalize_node(raw: dict[str, Any], source: SourceRef) -> Node:
     top, meta, _, name = object_fields(raw, source)
     spec, status = top.map("spec"), top.map("status")
@@ -63,11 +76,20 @@ def normalize_node(raw: dict[str, Any], source: SourceRef) -> Node:
         elif kind == "ExternalIP":
             external.append(addr.ip("address"))
     cidrs = spec.cidrs("podCIDRs") or ((spec.cidr("podCIDR"),) if spec.has("podCIDR") else ())
+    taints = tuple(
+        Taint(
+            t.req_str("key"),
+            t.str("effect", "NoSchedule") or "NoSchedule",
+            t.str("value", "") or "",
+        )
+        for t in spec.maps("taints")
+    )
     return Node(
+        taints=taints,
         name=name,
         internal_ips=tuple(internal),
         pod_cidrs=cidrs,
-        labels=meta.labels("labels"),
+        labels=node_labels(name, meta.labels("labels")),
         external_ips=tuple(external),
         source=source,
     )
@@ -183,6 +205,16 @@ def pod_from_spec(
         dns_config=_dns_config(spec),
         owner=owner,
         service_account=spec.str("serviceAccountName", "default") or "default",
+        node_selector=spec.labels("nodeSelector"),
+        tolerations=tuple(
+            Toleration(
+                t.str("key", "") or "",
+                t.str("operator", "Equal") or "Equal",
+                t.str("value", "") or "",
+                t.str("effect", "") or "",
+            )
+            for t in spec.maps("tolerations")
+        ),
         ip_origin="ipam",
         source=source,
     )

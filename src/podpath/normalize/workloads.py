@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from podpath.engine.scheduling import daemonset_tolerations, pod_fits_node
 from podpath.model.core import Labels, Node, Pod, SourceRef, WorkloadRef
 from podpath.normalize.core import owner_refs, pod_from_spec
 from podpath.normalize.fields import Fields, object_fields
@@ -89,7 +90,10 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
     labels = tmeta.labels("labels")
     identity = f"{w.kind}/{w.namespace}/{w.name}"
     if w.kind == "DaemonSet":
+        template_pod = pod_from_spec(w.namespace, w.name, tmeta, tspec, w.source, labels=labels)
         for node in nodes:
+            if not pod_fits_node(template_pod, node, daemonset_tolerations(template_pod)):
+                continue
             pod = pod_from_spec(
                 w.namespace,
                 f"{w.name}-{name_suffix(identity + '@' + node.name)}",
