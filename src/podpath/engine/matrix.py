@@ -82,27 +82,27 @@ class Matrix:
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
 
-    def class_pairs(self) -> Iterator[tuple[int, npt.NDArray[np.int64], tuple[PortKey, ...]]]:
-        """Per source class: groups of destination classes sharing the same allowed ports
-        (non-empty), as ``(src_class, dst_classes, ports)``."""
+    def class_pairs(
+        self, only: int | None = None
+    ) -> Iterator[tuple[int, npt.NDArray[np.int64], tuple[PortKey, ...]]]:
+        """Per source class (or just ``only``): groups of destination classes sharing the
+        same non-empty set of allowed ports, as ``(src_class, dst_classes, ports)``."""
         c = self.classes.size
         if not self.ports or c == 0:
             return
-        for a in range(c):
+        sources = range(c) if only is None else (only,)
+        for a in sources:
             rows = np.stack([np.unpackbits(self.packed[p][a], count=c) for p in self.ports])
             if not rows.any():
                 continue
-            weights = (1 << np.arange(len(self.ports), dtype=object)).reshape(-1, 1)
-            codes = (
-                (rows.astype(object) * weights).sum(axis=0)
-                if len(self.ports) > 62
-                else (
-                    rows.astype(np.int64) << np.arange(len(self.ports), dtype=np.int64)[:, None]
-                ).sum(axis=0)
-            )
-            for code in np.unique(codes[codes != 0]):
-                ports = tuple(p for k, p in enumerate(self.ports) if (int(code) >> k) & 1)
-                yield a, np.flatnonzero(codes == code), ports
+            codes: dict[bytes, list[int]] = {}
+            columns = np.flatnonzero(rows.any(axis=0))
+            keys = np.packbits(rows[:, columns], axis=0).T
+            for col, key in zip(columns.tolist(), keys, strict=True):
+                codes.setdefault(key.tobytes(), []).append(col)
+            for cols in codes.values():
+                ports = tuple(p for k, p in enumerate(self.ports) if rows[k, cols[0]])
+                yield a, np.asarray(cols, dtype=np.int64), ports
 
 
 def _packed_rows(n: int) -> Packed:
