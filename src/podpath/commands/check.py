@@ -1,0 +1,36 @@
+"""``podpath check EXPECTATIONS.yaml [--format text|json]``: intended connectivity checked
+statically; exit 1 when an expectation does not hold (the violating pairs are listed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import yaml
+
+from podpath.analyze.check import check_text, parse_expectations, run_checks
+from podpath.cluster import Cluster
+from podpath.commands.common import emit, to_json, with_inputs
+from podpath.errors import InputError
+
+
+@click.command()
+@click.argument("expectations", metavar="EXPECTATIONS.yaml")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@with_inputs
+def check(cluster: Cluster, expectations: str, fmt: str) -> None:
+    """Check intended connectivity (see docs/policy.md for the file format)."""
+    path = Path(expectations)
+    try:
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read", path=expectations) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=expectations) from None
+    result = run_checks(cluster, parse_expectations(data, expectations))
+    emit(to_json(result) if fmt == "json" else check_text(result))
+    if result["failed"]:
+        sys.exit(1)
