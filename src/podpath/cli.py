@@ -18,6 +18,9 @@ import click
 from podpath.errors import PodpathError
 
 COMMANDS: dict[str, str] = {
+    "matrix": "podpath.commands.matrix:matrix",
+    "explain": "podpath.commands.explain:explain",
+    "check": "podpath.commands.check:check",
     "pods": "podpath.commands.inventory:pods",
     "services": "podpath.commands.inventory:services",
     "report": "podpath.commands.report:report",
