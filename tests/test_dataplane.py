@@ -15,8 +15,10 @@ import yaml
 from podpath.api import load_cluster
 from podpath.dataplane.generate import random_cluster
 from podpath.dataplane.nft import policy_ruleset, service_ruleset
-from podpath.dataplane.plan import build_plan
-from podpath.dataplane.policy import allows_for
+from podpath.dataplane.plan import PREFIX, build_plan
+from podpath.dataplane.policy import allows_for, compile_policies, egress_boundaries
+from podpath.engine.policy import INTERNET_IP, PodPeer, evaluate, peer_for_ip
+from podpath.model.core import Protocol
 
 SMALL = """
 apiVersion: v1
@@ -95,11 +97,11 @@ def small(tmp_path: Path) -> Path:
 def test_plan_names_everything_pp(small: Path) -> None:
     cluster = load_cluster([str(small)])
     plan = build_plan(cluster)
-    assert all(name.startswith("pp-") for name in plan.netns_names)
+    assert all(name.startswith(PREFIX) for name in plan.netns_names)
     assert all(p.veth.startswith("pp-") and len(p.veth) <= 15 for p in plan.pods)
     node = plan.nodes[0]
     rules = service_ruleset(cluster, plan, node) + policy_ruleset(
-        plan, node, allows_for(cluster, plan)
+        plan, node, compile_policies(cluster, plan)
     )
     assert "table ip pp-svc" in rules and "table ip pp-pol" in rules
     assert "numgen random mod 2" in rules  # two ready endpoints behind shop/web
@@ -115,6 +117,70 @@ def test_policy_allows_follow_the_engine(small: Path) -> None:
     to_web = {(a.source, a.protocol, a.port) for a in allows if a.destination == web1.ip}
     assert (client.ip, "TCP", 8080) in to_web
     assert ("0.0.0.0/0", "TCP", 8080) not in to_web
+
+
+def _expand(allows: list[object], sources: list[str]) -> set[tuple[str, str, int, str]]:
+    out = set()
+    for a in allows:
+        for src in sources if a.source == "0.0.0.0/0" else [a.source]:  # type: ignore[attr-defined]
+            out.add((src, a.protocol, a.port, a.destination))  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_compiled_ingress_equals_per_pair_evaluate(seed: int, tmp_path: Path) -> None:
+    """The flows compiled from the fast matrix (+ cached verdicts for nodes and the internet)
+    are exactly the per-pair evaluator's, source by source."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump_all(random_cluster(seed, pods=24, policies=20)))
+    cluster = load_cluster([str(path)])
+    plan = build_plan(cluster)
+    pods = [p for p in plan.pods if not p.host_network]
+    sources = [p.ip for p in pods] + [n.ip for n in plan.nodes] + [INTERNET_IP]
+    expected = set()
+    for dst in pods:
+        target = PodPeer(cluster.pod_by_key[dst.key])
+        for port, proto in sorted({(x.port, x.protocol) for x in dst.listeners}):
+            for ip in sources:
+                if (
+                    ip == dst.ip
+                    or evaluate(
+                        cluster, peer_for_ip(cluster, ip), target, port, Protocol(proto)
+                    ).allowed
+                ):
+                    expected.add((ip, proto, port, dst.ip))
+    served = {(p.ip, x.port, x.protocol) for p in pods for x in p.listeners}
+    got = {f for f in _expand(allows_for(cluster, plan), sources) if (f[3], f[2], f[1]) in served}
+    assert got == expected
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_compiled_egress_follows_evaluate_on_every_port(seed: int, tmp_path: Path) -> None:
+    """Egress to non-pod addresses: each compiled port interval holds the evaluator's verdict
+    at its ends and at every rule boundary inside it."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump_all(random_cluster(seed, pods=12, policies=20)))
+    cluster = load_cluster([str(path)])
+    plan = build_plan(cluster)
+    egress = compile_policies(cluster, plan).egress
+    for pod in [p for p in plan.pods if not p.host_network][:6]:
+        src = PodPeer(cluster.pod_by_key[pod.key])
+        for dst in [INTERNET_IP, plan.nodes[0].ip]:
+            for proto in ("TCP", "UDP"):
+                probes = {0, 1, 53, 79, 80, 81, 5000, 8000, 9005, 9006, 65535}
+                probes |= set(egress_boundaries(cluster, Protocol(proto)))
+                for port in sorted(probes):
+                    want = evaluate(
+                        cluster, src, peer_for_ip(cluster, dst), port, Protocol(proto)
+                    ).allowed
+                    got = any(
+                        a.source == pod.ip
+                        and a.destination == dst
+                        and a.protocol == proto
+                        and a.port <= port <= (a.end_port if a.end_port is not None else 65535)
+                        for a in egress
+                    )
+                    assert got == want, (pod.key, dst, port, proto)
 
 
 def test_no_root_is_one_line_exit_2(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from podpath.dataplane.plan import (
     Plan,
     build_plan,
 )
-from podpath.dataplane.policy import allows_for
+from podpath.dataplane.policy import compile_policies
 from podpath.engine.resolver import pod_resolv_conf
 
 STATE_DIR = Path(os.environ.get("PODPATH_STATE_DIR", "/run/podpath"))
@@ -283,7 +283,7 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress) -> None:
     if not plan.dns_in_pods:
         nx.ip_batch(DNS_NS, _edge_lines(plan, plan.dns_ip, False), "wiring the DNS server")
     progress("programming Services and NetworkPolicies")
-    allows = allows_for(cluster, plan, progress)
+    rules = compile_policies(cluster, plan, progress)
     for node in plan.nodes:
         nx.sysctl(node.netns, "net.ipv4.ip_forward", "1")
         # rejections (ICMP unreachable) answer every probe, not one per second per client
@@ -291,6 +291,6 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress) -> None:
         nx.sysctl(node.netns, "net.ipv4.icmp_msgs_per_sec", "1000000")
         nx.sysctl(node.netns, "net.ipv4.icmp_msgs_burst", "1000000")
         nx.nft_load(
-            node.netns, service_ruleset(cluster, plan, node) + policy_ruleset(plan, node, allows)
+            node.netns, service_ruleset(cluster, plan, node) + policy_ruleset(plan, node, rules)
         )
     _resolv_confs(cluster, plan)

@@ -23,6 +23,11 @@ and egress combined); replies of allowed connections pass (``ct state establishe
 and so does traffic from the pod's own node ("pods cannot block access from their resident
 node", NetworkPolicy docs, "What you can't do with network policies"), which includes hairpin
 traffic and external traffic source-NATed by the pod's own node.
+
+Egress to addresses that are no pod's (the ``internet``, node IPs) is checked on the pod's node
+(forward hook, after Service DNAT, before source NAT) against allowed (pod, protocol, port
+range, address) elements; packets to the internet are then source-NATed to the node's IP, as a
+cluster's outgoing traffic is masqueraded.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import NodeNet, Plan, is_v4
+from podpath.dataplane.plan import INTERNET_IP, NodeNet, Plan, is_v4
 from podpath.model.services import Endpoint, Service, ServiceType
 
 SVC_TABLE = "pp-svc"
@@ -50,10 +55,22 @@ class Allow:
     protocol: str
     port: int
     destination: str
+    end_port: int | None = None  # the range port..end_port
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRules:
+    """What ``pp-pol`` enforces: ``ingress`` (flows delivered to pods, destination = a pod)
+    and ``egress`` (flows from pods to addresses that are no pod's)."""
+
+    ingress: tuple[Allow, ...]
+    egress: tuple[Allow, ...]
 
 
 def _ports(allow: Allow) -> str:
-    return "0-65535" if allow.port == 0 else str(allow.port)
+    if allow.end_port is not None and allow.end_port != allow.port:
+        return f"{allow.port}-{allow.end_port}"
+    return "0-65535" if allow.port == 0 and allow.end_port is None else str(allow.port)
 
 
 def _targets(endpoints: Sequence[Endpoint]) -> list[tuple[str, int]]:
@@ -183,6 +200,7 @@ def service_ruleset(
     out.append(
         "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
         f"    ct status dnat ip saddr . ip daddr @hairpin snat ip to {node.ip}\n"
+        f"    ip daddr {INTERNET_IP} ip saddr != {node.ip} snat ip to {node.ip}\n"
         f"    meta mark {SNAT_MARK} snat ip to {node.ip}\n"
         "  }\n"
     )
@@ -190,30 +208,44 @@ def service_ruleset(
     return "".join(out)
 
 
-def policy_ruleset(plan: Plan, node: NodeNet, allows: Iterable[Allow]) -> str:
-    """The ``pp-pol`` table of one node: packets to its pods pass only when allowed."""
+def _set(name: str, kind: str, elements: Iterable[str], interval: bool = False) -> str:
+    items = sorted(set(elements))
+    flags = "flags interval; " if interval else ""
+    body = (
+        ("elements = {\n" + ",\n".join(f"      {e}" for e in items) + "\n    } ") if items else ""
+    )
+    return f"  set {name} {{ type {kind}; {flags}{body}}}\n"
+
+
+FLOW = "ipv4_addr . inet_proto . inet_service . ipv4_addr"
+
+
+def policy_ruleset(plan: Plan, node: NodeNet, rules: PolicyRules) -> str:
+    """The ``pp-pol`` table of one node: packets delivered to its pods pass only when allowed
+    (``deliver``), and packets its pods send to addresses that are no pod's (the internet,
+    nodes) only when their egress allows (``egress``, on the forward path, before the source
+    NAT to the internet). The synthetic DNS server (no DNS pods in the model) is exempt."""
     local = sorted({p.ip for p in plan.pods if p.node == node.name and not p.host_network})
-    elements = sorted(
-        {
-            f"{a.source} . {PROTO[a.protocol]} . {_ports(a)} . {a.destination}"
-            for a in allows
-            if a.destination in local
-        }
-    )
-    out = [f"table ip {POL_TABLE} {{\n"]
-    out.append(
-        "  set local { type ipv4_addr; "
-        + (f"elements = {{ {', '.join(local)} }} " if local else "")
-        + "}\n"
-    )
-    out.append(
-        "  set allow { type ipv4_addr . inet_proto . inet_service . ipv4_addr; flags interval; "
-    )
-    if elements:
-        out.append("elements = {\n" + ",\n".join(f"      {e}" for e in elements) + "\n    } ")
-    out.append("}\n")
-    out.append(
-        "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
+    pods = sorted({p.ip for p in plan.pods if not p.host_network})
+    mine = set(local)
+    deliver = [
+        f"{a.source} . {PROTO[a.protocol]} . {_ports(a)} . {a.destination}"
+        for a in rules.ingress
+        if a.destination in mine
+    ]
+    egress = [
+        f"{a.source} . {PROTO[a.protocol]} . {_ports(a)} . {a.destination}"
+        for a in rules.egress
+        if a.source in mine
+    ]
+    exempt = "" if plan.dns_in_pods else f"    ip daddr {plan.dns_ip} accept\n"
+    return (
+        f"table ip {POL_TABLE} {{\n"
+        + _set("local", "ipv4_addr", local)
+        + _set("pods", "ipv4_addr", pods)
+        + _set("allow", FLOW, deliver, interval=True)
+        + _set("egress", FLOW, egress, interval=True)
+        + "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
         "    ct state established,related accept\n"
         "    ip daddr != @local accept\n"
         "    meta l4proto icmp accept\n"
@@ -221,6 +253,14 @@ def policy_ruleset(plan: Plan, node: NodeNet, allows: Iterable[Allow]) -> str:
         "    ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
         "    drop\n"
         "  }\n"
+        "  chain egress { type filter hook forward priority 0; policy accept;\n"
+        "    ct state established,related accept\n"
+        "    ip saddr != @local accept\n"
+        "    ip daddr @pods accept\n"
+        f"{exempt}"
+        "    meta l4proto != { tcp, udp } accept\n"
+        "    ip saddr . meta l4proto . th dport . ip daddr @egress accept\n"
+        "    drop\n"
+        "  }\n"
+        "}\n"
     )
-    out.append("}\n")
-    return "".join(out)

@@ -25,6 +25,8 @@ Host-network pods serve in their node's namespace. IPv6 addresses are left out (
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 from dataclasses import dataclass
 
 from podpath.cluster import Cluster, is_dns_service
@@ -32,10 +34,19 @@ from podpath.engine.policy import INTERNET_IP as INTERNET_IP  # the model's "int
 from podpath.model.core import Protocol
 from podpath.model.services import ServiceType
 
-PREFIX = "pp-"
-FABRIC_NS = "pp-fabric"
-INTERNET_NS = "pp-inet"
-DNS_NS = "pp-dns"
+
+def _prefix() -> str:
+    """``pp-``, or ``PODPATH_PREFIX`` (``pp`` + up to 6 lowercase letters/digits + ``-``, e.g.
+    ``ppci-``) to keep several environments on one machine apart: ``down`` only removes
+    namespaces with its own prefix."""
+    value = os.environ.get("PODPATH_PREFIX", "pp-")
+    return value if re.fullmatch(r"pp[a-z0-9]{0,6}-", value) else "pp-"
+
+
+PREFIX = _prefix()
+FABRIC_NS = f"{PREFIX}fabric"
+INTERNET_NS = f"{PREFIX}inet"
+DNS_NS = f"{PREFIX}dns"
 GATEWAY_IP = "169.254.1.1"
 GATEWAY_MAC = "ee:ee:ee:ee:ee:ee"
 DNS_PORT = 53
@@ -142,7 +153,7 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
             skipped.append(f"node {model.name}: no IPv4 InternalIP")
             continue
         cidrs = tuple(c for c in model.pod_cidrs if is_v4(c.split("/")[0]))
-        nodes.append(NodeNet(model.name, f"pp-n{i}", node_ip, f"pp-f{i}", cidrs))
+        nodes.append(NodeNet(model.name, f"{PREFIX}n{i}", node_ip, f"pp-f{i}", cidrs))
     by_node = {n.name: n for n in nodes}
     dns_ports = dns_endpoint_ports(cluster)
     pods = []
@@ -165,7 +176,7 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
                     if (node.name, lst.port, lst.protocol) not in host_ports
                 )
             host_ports |= mine
-        netns = node.netns if pod.host_network else f"pp-p{i}"
+        netns = node.netns if pod.host_network else f"{PREFIX}p{i}"
         pods.append(PodNet(pod.key, netns, ip, node.name, f"pp-v{i}", pod.host_network, listeners))
     if any(p.protocol is Protocol.SCTP for pod in cluster.pods for p in pod.ports) and not sctp:
         skipped.append("SCTP ports: the kernel has no SCTP support; not served, not probed")

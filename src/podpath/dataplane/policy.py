@@ -1,60 +1,50 @@
-"""NetworkPolicy for the data plane: the allowed flows to each pod, from the policy engine.
+"""NetworkPolicy for the data plane: the allowed flows, from the policy engines. No I/O.
 
-No second reading of the policies: every flow the data plane can carry to a pod -- from each
-pod, from each node address (source NAT of external traffic) and from the ``internet`` client
--- on each port the pod serves is decided by :func:`podpath.engine.policy.evaluate` (egress
-of the source AND ingress of the destination, admin tiers included). A (port, protocol) open to
-every such source becomes one ``0.0.0.0/0`` element. Host-network pods are not policed (their
-traffic is their node's).
+No second reading of the policies; every element comes from an engine verdict:
+
+- **pod -> pod** (checked where the packet is delivered, egress of the source AND ingress of
+  the destination): the fast matrix, :func:`podpath.engine.matrix.reachability` over every
+  port a pod serves or a Service targets; ``Matrix.allowed(port)[i, j]``.
+- **node / internet -> pod** (only the pod's ingress applies): :func:`evaluate`, once per
+  (destination pod class, source address, same node?, port) -- pods of one matrix class get
+  the same verdicts (:mod:`podpath.engine.matrix_classes`), apart from the node-traffic
+  assumption, hence the same-node flag.
+- **pod -> node / internet** (only the pod's egress applies): :func:`evaluate` per (source
+  class, destination address, same node?, protocol, port interval). To an address that is no
+  pod's, the egress verdict only changes at the boundaries of numeric rule ports (``port``,
+  ``endPort + 1``, admin ``start``/``end + 1``; named ports never match a non-pod, absent
+  ports match all), so one representative port per interval decides the whole interval and
+  the compiled set covers every port, not just probed ones.
+
+A (port, protocol) open to every source becomes one ``0.0.0.0/0`` element. Host-network pods
+are not policed (their traffic is their node's), nor is a pod's traffic to its own IP (it
+never leaves its namespace).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+import numpy as np
 
 from podpath.cluster import Cluster
-from podpath.dataplane.nft import Allow
+from podpath.dataplane.nft import Allow, PolicyRules
 from podpath.dataplane.plan import INTERNET_IP, Plan, PodNet
+from podpath.engine.admin_policy import admin_policies
+from podpath.engine.matrix import reachability
 from podpath.engine.policy import IPPeer, Peer, PodPeer, evaluate, peer_for_ip
 from podpath.model.core import Protocol
+from podpath.model.policy import Direction
 
 ALL = "0.0.0.0/0"
+MAX_PORT = 65535
+POLICED = ("TCP", "UDP")
 Progress = Callable[[str], None]
-
-
-def _sources(cluster: Cluster, plan: Plan) -> list[tuple[str, Peer]]:
-    out: list[tuple[str, Peer]] = []
-    for pod in plan.pods:
-        if not pod.host_network:
-            model = cluster.pod_by_key[pod.key]
-            out.append((pod.ip, PodPeer(model)))
-    out += [(n.ip, peer_for_ip(cluster, n.ip)) for n in plan.nodes]
-    out.append((INTERNET_IP, IPPeer(INTERNET_IP)))
-    return out
 
 
 def _no_policies(cluster: Cluster) -> bool:
     kinds = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
     return not cluster.network_policies and not any(cluster.of_kind(k) for k in kinds)
-
-
-def _pod_allows(
-    cluster: Cluster, pod: PodNet, sources: list[tuple[str, Peer]], ports: set[tuple[int, str]]
-) -> list[Allow]:
-    dst = PodPeer(cluster.pod_by_key[pod.key])
-    out = []
-    for port, protocol in sorted(ports):
-        proto = Protocol(protocol)
-        allowed = [
-            ip
-            for ip, src in sources
-            if ip == pod.ip or evaluate(cluster, src, dst, port, proto).allowed
-        ]
-        if len(allowed) == len(sources):
-            out.append(Allow(ALL, protocol, port, pod.ip))
-        else:
-            out += [Allow(ip, protocol, port, pod.ip) for ip in allowed]
-    return out
 
 
 def _target_ports(cluster: Cluster) -> dict[str, set[tuple[int, str]]]:
@@ -69,21 +59,153 @@ def _target_ports(cluster: Cluster) -> dict[str, set[tuple[int, str]]]:
     return out
 
 
-def allows_for(cluster: Cluster, plan: Plan, progress: Progress | None = None) -> list[Allow]:
-    """Every allowed (source, protocol, port, destination pod) flow (module docstring). A pod
-    reaching its own IP never leaves its namespace, so it is not filtered here either."""
-    out: list[Allow] = []
-    everything = _no_policies(cluster)
-    sources = [] if everything else _sources(cluster, plan)
-    targets = [p for p in plan.pods if not p.host_network]
+def pod_ports(cluster: Cluster, plan: Plan) -> dict[str, set[tuple[int, str]]]:
+    """Per policed pod, the ports flows to it are compiled for: served or Service-targeted."""
     targeted = _target_ports(cluster)
-    for i, pod in enumerate(targets):
-        if everything:
-            out += [Allow(ALL, proto, 0, pod.ip) for proto in ("TCP", "UDP")]
+    out = {}
+    for pod in plan.pods:
+        if pod.host_network:
             continue
-        if progress is not None and i % 20 == 0:
-            progress(f"policies: pod {i + 1}/{len(targets)}")
         ports = {(lst.port, lst.protocol) for lst in pod.listeners}
-        ports |= {p for p in targeted.get(pod.key, set()) if p[1] in ("TCP", "UDP")}
-        out += _pod_allows(cluster, pod, sources, ports)
+        ports |= {p for p in targeted.get(pod.key, set()) if p[1] in POLICED}
+        out[pod.key] = {p for p in ports if p[1] in POLICED}
     return out
+
+
+def egress_boundaries(cluster: Cluster, protocol: Protocol) -> list[int]:
+    """The sorted starts of the port intervals on which every egress rule of ``protocol`` is
+    constant for a destination that is no pod (module docstring)."""
+    cuts = {0}
+    for pol in cluster.network_policies:
+        for rule in pol.egress:
+            for p in rule.ports:
+                if p.protocol is protocol and isinstance(p.port, int):
+                    cuts.add(p.port)
+                    cuts.add((p.end_port if p.end_port is not None else p.port) + 1)
+    for tier in ("Admin", "Baseline"):
+        for apol in admin_policies(cluster, tier):
+            for arule in apol.rules(Direction.EGRESS):
+                for ap in arule.ports or ():
+                    if ap.name is None and ap.protocol is protocol:
+                        cuts.add(ap.start)
+                        cuts.add(ap.end + 1)
+    return sorted(c for c in cuts if 0 <= c <= MAX_PORT)
+
+
+def _intervals(cuts: list[int]) -> list[tuple[int, int]]:
+    ends = [*cuts[1:], MAX_PORT + 1]
+    return [(lo, hi - 1) for lo, hi in zip(cuts, ends, strict=True)]
+
+
+class _Compiler:
+    def __init__(self, cluster: Cluster, plan: Plan, progress: Progress | None) -> None:
+        self.cluster = cluster
+        self.plan = plan
+        self.progress = progress
+        self.targets = [p for p in plan.pods if not p.host_network]
+        self.ports = pod_ports(cluster, plan)
+        columns = sorted(
+            {(port, Protocol(proto)) for ps in self.ports.values() for port, proto in ps},
+            key=lambda k: (k[0], k[1].value),
+        )
+        self.matrix = reachability(cluster, ports=columns)
+        self.index = {pod.key: i for i, pod in enumerate(self.matrix.pods)}
+        self.class_of = self.matrix.classes.class_of
+        # addresses that are no pod's: the nodes and the internet
+        self.outside: list[tuple[str, Peer, str | None]] = [
+            (n.ip, peer_for_ip(cluster, n.ip), n.name) for n in plan.nodes
+        ]
+        self.outside.append((INTERNET_IP, IPPeer(INTERNET_IP), None))
+        self.cache: dict[tuple[object, ...], bool] = {}
+
+    def _cls(self, pod: PodNet) -> int:
+        return int(self.class_of[self.index[pod.key]])
+
+    def _evaluate(
+        self, key: tuple[object, ...], src: Peer, dst: Peer, port: int, proto: str
+    ) -> bool:
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = evaluate(self.cluster, src, dst, port, Protocol(proto)).allowed
+            self.cache[key] = hit
+        return hit
+
+    def ingress(self) -> list[Allow]:
+        out: list[Allow] = []
+        src_pods = self.targets
+        src_idx = np.array([self.index[p.key] for p in src_pods], dtype=np.int64)
+        by_port: dict[tuple[int, str], list[PodNet]] = {}
+        for pod in self.targets:
+            for key in self.ports[pod.key]:
+                by_port.setdefault(key, []).append(pod)
+        total = len(self.outside) + len(src_pods)
+        for (port, proto), dsts in sorted(by_port.items()):
+            dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
+            allowed = self.matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
+            for j, dst in enumerate(dsts):
+                sources = [src_pods[i].ip for i in np.flatnonzero(allowed[:, j])]
+                if dst.ip not in sources:
+                    sources.append(dst.ip)  # its own IP never leaves its namespace
+                target = PodPeer(self.cluster.pod_by_key[dst.key])
+                for ip, peer, node in self.outside:
+                    memo = ("in", self._cls(dst), ip, node == dst.node, port, proto)
+                    if self._evaluate(memo, peer, target, port, proto):
+                        sources.append(ip)
+                if len(sources) == total:
+                    out.append(Allow(ALL, proto, port, dst.ip))
+                else:
+                    out += [Allow(ip, proto, port, dst.ip) for ip in sources]
+        return out
+
+    def egress(self) -> list[Allow]:
+        out: list[Allow] = []
+        for proto in POLICED:
+            spans = _intervals(egress_boundaries(self.cluster, Protocol(proto)))
+            for i, pod in enumerate(self.targets):
+                if self.progress is not None and i % 50 == 0:
+                    self.progress(f"egress policies ({proto}): pod {i + 1}/{len(self.targets)}")
+                src = PodPeer(self.cluster.pod_by_key[pod.key])
+                for ip, peer, node in self.outside:
+                    allowed = [
+                        (lo, hi)
+                        for lo, hi in spans
+                        if self._evaluate(
+                            ("out", self._cls(pod), ip, node == pod.node, lo, proto),
+                            src,
+                            peer,
+                            lo,
+                            proto,
+                        )
+                    ]
+                    out += [Allow(pod.ip, proto, lo, ip, end_port=hi) for lo, hi in _merge(allowed)]
+        return out
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if out and out[-1][1] + 1 == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def compile_policies(cluster: Cluster, plan: Plan, progress: Progress | None = None) -> PolicyRules:
+    """Every allowed flow to pods and from pods to non-pod addresses (module docstring)."""
+    targets = [p for p in plan.pods if not p.host_network]
+    if _no_policies(cluster):
+        return PolicyRules(
+            tuple(Allow(ALL, proto, 0, pod.ip) for pod in targets for proto in POLICED),
+            tuple(Allow(pod.ip, proto, 0, ALL) for pod in targets for proto in POLICED),
+        )
+    if progress is not None:
+        progress("policies: reachability matrix")
+    compiler = _Compiler(cluster, plan, progress)
+    ingress = compiler.ingress()
+    return PolicyRules(tuple(ingress), tuple(compiler.egress()))
+
+
+def allows_for(cluster: Cluster, plan: Plan, progress: Progress | None = None) -> list[Allow]:
+    """The allowed flows delivered to pods (``compile_policies(...).ingress``)."""
+    return list(compile_policies(cluster, plan, progress).ingress)

@@ -181,6 +181,11 @@ def _endpoint_outcome(
     node, is refused by a node without a listener, and is unreachable elsewhere."""
     dst = cluster.pod_by_key.get(ep.pod or "") or cluster.pod_by_ip.get(ep.ip)
     if dst is None or dst.host_network:
+        # an address that is no (policed) pod's: only the source pod's egress applies
+        if not evaluate(
+            cluster, src, peer_for_ip(cluster, ep.ip), ep.port, Protocol(protocol)
+        ).allowed:
+            return TIMEOUT
         owner = next(
             (
                 k
