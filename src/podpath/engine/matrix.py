@@ -109,15 +109,30 @@ def _packed_rows(n: int) -> Packed:
     return np.zeros((n, (n + 7) // 8), dtype=np.uint8)
 
 
-def _transpose(m: Packed, n: int, block: int = 2048) -> Packed:
-    """Transpose an n x n bit-packed matrix by row blocks (bounded memory)."""
-    out = _packed_rows(n)
-    for start in range(0, n, block):
-        part = np.unpackbits(m[start : start + block], axis=1, count=n).astype(bool)
-        cols = np.packbits(part.T, axis=1)  # (n, ceil(block/8))
-        byte0 = start // 8
-        out[:, byte0 : byte0 + cols.shape[1]] |= cols
-    return out
+_REVERSED_BITS = np.array([int(f"{i:08b}"[::-1], 2) for i in range(256)], dtype=np.uint8)
+_M1, _M2, _M3 = (np.uint64(v) for v in (0x00AA00AA00AA00AA, 0x0000CCCC0000CCCC, 0xF0F0F0F0))
+_S1, _S2, _S3 = np.uint64(7), np.uint64(14), np.uint64(28)
+
+
+def _transpose(m: Packed, n: int) -> Packed:
+    """Transpose an n x n bit-packed matrix: 8x8 bit blocks as uint64 words, transposed in
+    place with the three mask-and-shift rounds (Hacker's Delight 7-3), then the grid of
+    blocks transposed. Bytes are bit-reversed around it (packbits is MSB-first)."""
+    w = m.shape[1]
+    rows = 8 * w
+    padded = np.zeros((rows, w), dtype=np.uint8)
+    padded[:n] = m[:n]
+    x = _REVERSED_BITS[padded].reshape(w, 8, w).transpose(0, 2, 1).copy()
+    x = x.view(np.uint64).reshape(w, w)
+    t = (x ^ (x >> _S1)) & _M1
+    x = x ^ t ^ (t << _S1)
+    t = (x ^ (x >> _S2)) & _M2
+    x = x ^ t ^ (t << _S2)
+    t = (x ^ (x >> _S3)) & _M3
+    x = x ^ t ^ (t << _S3)
+    y = np.ascontiguousarray(x.T)
+    out = _REVERSED_BITS[y.view(np.uint8).reshape(w, w, 8).transpose(0, 2, 1).reshape(rows, w)]
+    return np.ascontiguousarray(out[:n])
 
 
 def _direction(
@@ -197,10 +212,13 @@ def reachability(
     has_admin = bool(admin or baseline)
     ing = collect_rules(cluster, classes, Direction.INGRESS, admin, baseline, assumptions)
     egr = collect_rules(cluster, classes, Direction.EGRESS, admin, baseline, assumptions)
-    ingress = _direction(classes, ing, columns, has_admin)
-    egress = _direction(classes, egr, columns, has_admin)
     n = classes.size
-    packed = {p: egress[p] & _transpose(ingress[p], n) for p in columns}
+    packed = {}
+    for port in columns:
+        ingress = _direction(classes, ing, (port,), has_admin)[port]
+        egress = _direction(classes, egr, (port,), has_admin)[port]
+        packed[port] = egress & _transpose(ingress, n)
+        del ingress, egress
     return Matrix(
         pods=pods,
         ports=columns,
