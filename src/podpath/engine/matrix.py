@@ -122,8 +122,8 @@ def _transpose(m: Packed, n: int) -> Packed:
     rows = 8 * w
     padded = np.zeros((rows, w), dtype=np.uint8)
     padded[:n] = m[:n]
-    x = _REVERSED_BITS[padded].reshape(w, 8, w).transpose(0, 2, 1).copy()
-    x = x.view(np.uint64).reshape(w, w)
+    blocks = _REVERSED_BITS[padded].reshape(w, 8, w).transpose(0, 2, 1).copy()
+    x: npt.NDArray[np.uint64] = blocks.view(np.uint64).reshape(w, w)
     t = (x ^ (x >> _S1)) & _M1
     x = x ^ t ^ (t << _S1)
     t = (x ^ (x >> _S2)) & _M2
