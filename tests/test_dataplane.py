@@ -58,6 +58,95 @@ spec:
     ports: [{port: http}]
 """
 
+# an Ingress through a controller pod: / reaches web, /db is dropped by db's policy on the
+# controller -> db hop (504), /gone names a missing Service (500); web may only reach the
+# internet on 443
+ROUTED = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: edge}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: controller, namespace: edge, labels: {app.kubernetes.io/name: ingress-nginx}}
+spec:
+  containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: controller, namespace: edge}
+spec:
+  type: LoadBalancer
+  selector: {app.kubernetes.io/name: ingress-nginx}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: app, labels: {app: web}}
+spec:
+  containers: [{name: c, ports: [{containerPort: 9000}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: app, labels: {app: db}}
+spec:
+  containers: [{name: c, ports: [{containerPort: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 9000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: app}
+spec:
+  selector: {app: db}
+  ports: [{port: 80, targetPort: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site, namespace: app}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /db, pathType: Prefix, backend: {service: {name: db, port: {number: 80}}}}
+      - {path: /gone, pathType: Exact, backend: {service: {name: nope, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-private, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-web-only, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 203.0.113.0/24}}]
+    ports: [{port: 443}]
+"""
+
 CAN_RUN = (
     sys.platform.startswith("linux")
     and hasattr(os, "geteuid")
@@ -69,7 +158,7 @@ needs_root = pytest.mark.skipif(not CAN_RUN, reason="needs root, Linux, ip and n
 EXAMPLES_SHOP = Path(__file__).resolve().parent.parent / "examples" / "shop"
 
 
-def _podpath(*args: str, state: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _podpath(*args: str, state: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PODPATH_STATE_DIR=str(state))
     return subprocess.run(
         [sys.executable, "-m", "podpath.cli", *args],
@@ -183,6 +272,55 @@ def test_compiled_egress_follows_evaluate_on_every_port(seed: int, tmp_path: Pat
                     assert got == want, (pod.key, dst, port, proto)
 
 
+def test_routed_checks_come_from_route_and_trace(tmp_path: Path) -> None:
+    """Route checks: the proxy ports, and the answers route/trace give (200 by web, 504 where
+    policy drops the controller -> db hop, 500 for a missing Service); internet egress checks
+    from trace (web may only reach the internet on 443)."""
+    from podpath.dataplane.probe import build_checks
+
+    path = tmp_path / "routed.yaml"
+    path.write_text(ROUTED)
+    cluster = load_cluster([str(path)])
+    plan = build_plan(cluster)
+    assert [(p.pod, p.target, p.service_port) for p in plan.proxies] == [
+        ("edge/controller", 8080, 80)
+    ]
+    state = {
+        "pods": [
+            {
+                "key": p.key,
+                "netns": p.netns,
+                "ip": p.ip,
+                "node": p.node,
+                "host_network": p.host_network,
+                "listeners": [[x.port, x.protocol, x.serves] for x in p.listeners],
+            }
+            for p in plan.pods
+        ],
+        "nodes": [{"name": n.name, "netns": n.netns, "ip": n.ip} for n in plan.nodes],
+        "internet": {
+            "netns": "x",
+            "ip": INTERNET_IP,
+            "listeners": [[x.port, x.protocol, x.serves] for x in plan.internet_listeners],
+        },
+        "lb_routes": [list(r) for r in plan.lb_routes],
+        "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
+        "dns_ip": plan.dns_ip,
+    }
+    checks = build_checks(cluster, state)
+    routes = {c.target.split()[-1]: set(c.expected) for c in checks if c.route}
+    assert routes == {
+        "a.example.com/": {"http 200 app/web"},
+        "a.example.com/db": {"http 504"},
+        "a.example.com/gone": {"http 500"},
+    }
+    web_out = {
+        c.port: set(c.expected) for c in checks if c.target == "internet" and c.source == "app/web"
+    }
+    assert web_out[443] == {"answered internet"}
+    assert {"timeout"} in web_out.values()
+
+
 def test_no_root_is_one_line_exit_2(tmp_path: Path) -> None:
     if CAN_RUN:
         pytest.skip("running as root")
@@ -223,6 +361,16 @@ def test_random_cluster_agrees(seed: int, tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump_all(random_cluster(seed, pods=30, policies=20)))
     result = _up_probe_down([path], tmp_path / "state")
     assert result["disagreements"] == []
+
+
+@pytest.mark.dataplane
+@needs_root
+def test_routed_cluster_agrees(tmp_path: Path) -> None:
+    path = tmp_path / "routed.yaml"
+    path.write_text(ROUTED)
+    result = _up_probe_down([path], tmp_path / "state")
+    assert result["disagreements"] == []
+    assert result["checked"] == result["agree"] > 0
 
 
 @pytest.mark.dataplane

@@ -22,6 +22,7 @@ from typing import Any, cast
 from podpath.dataplane.dnsserver import DNSAnswerer
 from podpath.dataplane.netns import open_netns, socket_in
 from podpath.dataplane.plan import DNS_NS, DNS_PORT
+from podpath.dataplane.proxy import Proxy, ProxyPort
 
 BACKLOG = 512
 SOCK = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM, "SCTP": socket.SOCK_STREAM}
@@ -91,7 +92,14 @@ def _dns_stream(answerer: DNSAnswerer) -> Any:
 
 
 async def _listen(
-    netns: str, port: int, proto: str, serves: str, identity: str, answerer: DNSAnswerer, home: int
+    netns: str,
+    port: int,
+    proto: str,
+    serves: str,
+    identity: str,
+    answerer: DNSAnswerer,
+    home: int,
+    proxy: Proxy | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     fd = open_netns(netns)
@@ -111,10 +119,25 @@ async def _listen(
         await loop.create_datagram_endpoint(factory, sock=sock)
         return
     sock.listen(BACKLOG)
-    handler = (
-        _dns_stream(answerer) if serves == "dns" else _identity_stream(identity.encode() + b"\n")
-    )
+    if proxy is not None:
+        handler = proxy.handle
+    elif serves == "dns":
+        handler = _dns_stream(answerer)
+    else:
+        handler = _identity_stream(identity.encode() + b"\n")
     await asyncio.start_server(handler, sock=sock)
+
+
+def _socket_factory(netns: str, home: int) -> Any:
+    """Non-blocking TCP sockets made in ``netns`` (its descriptor stays open: one per pod)."""
+    fd = open_netns(netns)
+
+    def make() -> socket.socket:
+        sock = socket_in(fd, home, socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        return sock
+
+    return make
 
 
 async def serve(state_dir: Path) -> None:
@@ -123,9 +146,20 @@ async def serve(state_dir: Path) -> None:
         cluster = pickle.load(fh)  # noqa: S301 - written by `podpath up` as root, read as root
     answerer = DNSAnswerer(cluster)
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    proxies = {
+        (pod, target): ProxyPort(pod, target, sport, tuple(entries))
+        for pod, target, sport, entries in state.get("proxies", [])
+    }
     for pod in state["pods"]:
         for port, proto, serves in pod["listeners"]:
-            await _listen(pod["netns"], port, proto, serves, pod["key"], answerer, home)
+            proxy = None
+            spec = proxies.get((pod["key"], port))
+            if serves == "proxy" and spec is not None:
+                proxy = Proxy(cluster, spec, pod["key"], _socket_factory(pod["netns"], home))
+            await _listen(pod["netns"], port, proto, serves, pod["key"], answerer, home, proxy)
+    internet = state["internet"]
+    for port, proto, serves in internet.get("listeners", []):
+        await _listen(internet["netns"], port, proto, serves, "internet", answerer, home)
     if not state["dns_in_pods"]:
         for proto in ("UDP", "TCP"):
             await _listen(DNS_NS, DNS_PORT, proto, "dns", "", answerer, home)

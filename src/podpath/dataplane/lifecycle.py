@@ -229,7 +229,11 @@ def up(
         "version": 1,
         "netns": list(plan.netns_names),
         "agent_pid": None,
-        "internet": {"netns": INTERNET_NS, "ip": INTERNET_IP},
+        "internet": {
+            "netns": INTERNET_NS,
+            "ip": INTERNET_IP,
+            "listeners": [[lst.port, lst.protocol, lst.serves] for lst in plan.internet_listeners],
+        },
         "dns_ip": plan.dns_ip,
         "dns_in_pods": plan.dns_in_pods,
         "nodes": [{"name": n.name, "netns": n.netns, "ip": n.ip} for n in plan.nodes],
@@ -245,6 +249,7 @@ def up(
             for p in plan.pods
         ],
         "lb_routes": [list(r) for r in plan.lb_routes],
+        "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
         "skipped": list(plan.skipped),
     }
     _write_state(state, state_dir)

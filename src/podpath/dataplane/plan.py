@@ -28,6 +28,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from podpath.cluster import Cluster, is_dns_service
 from podpath.engine.policy import INTERNET_IP as INTERNET_IP  # the model's "internet"
@@ -50,6 +51,8 @@ DNS_NS = f"{PREFIX}dns"
 GATEWAY_IP = "169.254.1.1"
 GATEWAY_MAC = "ee:ee:ee:ee:ee:ee"
 DNS_PORT = 53
+MAX_INTERNET_PORTS = 12
+UNNAMED_PORTS = (4444, 4445, 31999)
 
 
 def is_v4(ip: str) -> bool:
@@ -69,7 +72,7 @@ class Listener:
 
     port: int
     protocol: str  # "TCP" | "UDP" | "SCTP"
-    serves: str = "identity"  # "identity" | "dns"
+    serves: str = "identity"  # "identity" | "dns" | "proxy" (Ingress/Gateway HTTP proxy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,8 @@ class Plan:
     dns_in_pods: bool
     domain: str
     skipped: tuple[str, ...] = ()
+    internet_listeners: tuple[Listener, ...] = ()  # served by the internet client (identity)
+    proxies: tuple[Any, ...] = ()  # podpath.dataplane.proxy.ProxyPort, on declared TCP ports
 
     @property
     def netns_names(self) -> tuple[str, ...]:
@@ -145,7 +150,11 @@ def _listeners(
 
 def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
     """The namespaces, links, addresses and listeners of :mod:`podpath.dataplane` (module doc)."""
+    from podpath.dataplane.proxy import proxy_ports
+
     skipped: list[str] = []
+    proxies = proxy_ports(cluster)
+    proxied = {(p.pod, p.target) for p in proxies}
     nodes = []
     for i, model in enumerate(cluster.nodes):
         node_ip = first_v4(model.internal_ips)
@@ -165,7 +174,12 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
             skipped.append(f"pod {pod.key}: no IPv4 address or node")
             continue
         ports = [(p.container_port, p.protocol.value) for p in pod.ports]
-        listeners = _listeners(ports, dns_ports.get(pod.key, set()), sctp)
+        listeners = tuple(
+            Listener(lst.port, lst.protocol, "proxy")
+            if lst.protocol == "TCP" and lst.serves == "identity" and (pod.key, lst.port) in proxied
+            else lst
+            for lst in _listeners(ports, dns_ports.get(pod.key, set()), sctp)
+        )
         if pod.host_network:
             mine = {(node.name, lst.port, lst.protocol) for lst in listeners}
             if mine & host_ports:
@@ -188,7 +202,45 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
         dns_in_pods=bool(dns_ports),
         domain=cluster.settings.cluster_domain,
         skipped=tuple(skipped),
+        internet_listeners=internet_listeners(cluster),
+        proxies=tuple(
+            p
+            for p in proxies
+            if any(
+                q.key == p.pod
+                and any(lst.serves == "proxy" and lst.port == p.target for lst in q.listeners)
+                for q in pods
+            )
+        ),
     )
+
+
+def internet_listeners(cluster: Cluster) -> tuple[Listener, ...]:
+    """The ports the ``internet`` client serves, so that pods' egress to it can be probed: the
+    first and last port of each numeric TCP/UDP port an egress rule names (NetworkPolicy
+    ``port``/``endPort``, admin ``start``/``end``), plus one port no rule names
+    (:data:`UNNAMED_PORTS`), at most :data:`MAX_INTERNET_PORTS`."""
+    from podpath.engine.admin_policy import admin_policies
+    from podpath.model.policy import Direction
+
+    found: set[tuple[int, str]] = set()
+    for pol in cluster.network_policies:
+        for rule in pol.egress:
+            for p in rule.ports:
+                if isinstance(p.port, int) and p.protocol.value in ("TCP", "UDP"):
+                    found |= {(p.port, p.protocol.value), (p.end_port or p.port, p.protocol.value)}
+    for tier in ("Admin", "Baseline"):
+        for apol in admin_policies(cluster, tier):
+            for arule in apol.rules(Direction.EGRESS):
+                for ap in arule.ports or ():
+                    if ap.name is None and ap.protocol.value in ("TCP", "UDP"):
+                        found |= {(ap.start, ap.protocol.value), (ap.end, ap.protocol.value)}
+    ports = sorted(p for p in found if 0 < p[0] <= 65535)[: MAX_INTERNET_PORTS - 1]
+    named = {n for n, _ in found}
+    spare = next((n for n in UNNAMED_PORTS if n not in named), None)
+    if spare is not None:
+        ports.append((spare, "TCP"))
+    return tuple(Listener(n, proto) for n, proto in ports)
 
 
 def _lb_routes(cluster: Cluster, nodes: list[NodeNet]) -> tuple[tuple[str, str], ...]:

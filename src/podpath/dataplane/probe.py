@@ -1,6 +1,8 @@
 """``probe``: real connections through the data plane, compared with the model.
 
-Checks (each one attempt, bounded by ``timeout``, at most ``concurrency`` at once):
+Checks (each one attempt, bounded by ``timeout``, at most ``concurrency`` at once; a check
+that disagrees is tried once more with a longer timeout, fewer at a time, and only that second
+answer counts -- a loaded machine drops SYNs and answers late, a wrong rule does so every time):
 
 - pod -> pod: every pod to every other pod on every port/protocol it serves. The model's answer
   is the policy engine's verdict (:func:`podpath.engine.policy.evaluate`); the real one is what
@@ -47,6 +49,13 @@ UNREACHABLE = "unreachable"
 DNS_TIMEOUT = "dns-timeout"
 PROBE_PAYLOAD = b"podpath-probe\n"
 READ_LIMIT = 512
+ROUTE_TIMEOUT = 3.0  # a route check waits for the proxy's own upstream timeout (1 s)
+IDENTITY_REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: podpath-probe\r\nx-podpath-identity: 1\r\nConnection: close\r\n\r\n"
+)
+RETRY_FACTOR = 4.0  # a disagreement is tried again with this times the timeout (at least
+RETRY_MIN_TIMEOUT = 2.0  # this many seconds), at most RETRY_CONCURRENCY at a time
+RETRY_CONCURRENCY = 64
 Progress = Callable[[str], None]
 
 
@@ -61,6 +70,9 @@ class Check:
     expected: frozenset[str]  # allowed outcomes ("answered NS/NAME", "timeout", ...)
     model: str
     dns: bool = False  # the target serves DNS (no identity: any answer counts as its)
+    send: bytes = b""  # sent after connecting (an HTTP request to a proxy)
+    http: bool = False  # the answer is HTTP: identity in the body (``route``: "http STATUS")
+    route: bool = False
 
 
 class _Prober:
@@ -82,24 +94,36 @@ class _Prober:
         sock.setblocking(False)
         return sock
 
-    async def tcp(self, netns: str, ip: str, port: int, *, read: bool = True) -> str:
+    async def tcp(
+        self,
+        netns: str,
+        ip: str,
+        port: int,
+        *,
+        read: bool = True,
+        send: bytes = b"",
+        timeout: float | None = None,
+    ) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         sock = self.socket(netns, socket.SOCK_STREAM)
+        wait = timeout or self.timeout
         try:
-            await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), self.timeout)
+            await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), wait)
             if not read:  # a DNS server waits for a query: the connection is the answer
-                return ANSWERED
+                return ANSWERED, b""
+            if send:
+                await asyncio.wait_for(loop.sock_sendall(sock, send), wait)
             data = b""
             while len(data) < READ_LIMIT:
-                chunk = await asyncio.wait_for(loop.sock_recv(sock, READ_LIMIT), self.timeout)
+                chunk = await asyncio.wait_for(loop.sock_recv(sock, READ_LIMIT), wait)
                 if not chunk:
                     break
                 data += chunk
-            return f"{ANSWERED} {data.decode(errors='replace').strip()}"
+            return f"{ANSWERED} {data.decode(errors='replace').strip()}", data
         except TimeoutError:
-            return TIMEOUT
+            return TIMEOUT, b""
         except OSError as exc:
-            return _os_outcome(exc)
+            return _os_outcome(exc), b""
         finally:
             sock.close()
 
@@ -144,7 +168,16 @@ class _Prober:
                 address = resolved
             dns = check.dns or (check.target, check.port, check.protocol) in dns_serving
             if check.protocol == "TCP":
-                outcome = await self.tcp(check.netns, address, check.port, read=not dns)
+                outcome, data = await self.tcp(
+                    check.netns,
+                    address,
+                    check.port,
+                    read=not dns,
+                    send=check.send,
+                    timeout=max(self.timeout, ROUTE_TIMEOUT) if check.route else None,
+                )
+                if check.http and outcome.startswith(ANSWERED):
+                    outcome = _http_outcome(data, check.route)
             else:
                 payload = (
                     bytes(DNSRecord.question("podpath.probe", "A").pack()) if dns else PROBE_PAYLOAD
@@ -154,6 +187,20 @@ class _Prober:
                 answers = sorted(o for o in check.expected if o.startswith(ANSWERED))
                 return answers[0] if answers else f"{ANSWERED} {check.target}"
             return outcome
+
+
+def _http_outcome(data: bytes, route: bool) -> str:
+    """``http STATUS [IDENTITY]`` for a route check; ``answered IDENTITY`` when a proxy answered
+    the identity request."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    parts = head.split(b" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        return f"error not HTTP: {data[:40]!r}"
+    status = int(parts[1])
+    text = body.decode(errors="replace").strip()
+    if route:
+        return f"http {status} {text}" if status == 200 else f"http {status}"
+    return f"{ANSWERED} {text}" if status == 200 else f"http {status}"
 
 
 def _os_outcome(exc: OSError) -> str:
@@ -227,7 +274,13 @@ def _verdict(outcomes: set[str]) -> str:
     return "partial"
 
 
+def _proxied(state: dict[str, Any]) -> set[tuple[str, int]]:
+    """(pod, port) pairs where the Ingress/Gateway proxy listens."""
+    return {(pod, target) for pod, target, _, _ in state.get("proxies", [])}
+
+
 def _pod_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
+    proxied = _proxied(state)
     pods = [p for p in state["pods"] if not p["host_network"]]
     for src in pods:
         peer = PodPeer(cluster.pod_by_key[src["key"]])
@@ -248,7 +301,36 @@ def _pod_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
                     proto,
                     frozenset({outcome}),
                     model,
+                    **_identity_request((dst["key"], port) in proxied and proto == "TCP"),
                 )
+
+
+def _identity_request(http: bool) -> dict[str, Any]:
+    return {"send": IDENTITY_REQUEST, "http": True} if http else {}
+
+
+def _internet_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
+    """Every pod to the ``internet`` client on each port it serves (ports egress rules name,
+    and one they do not). Expected: ``podpath trace --from POD --to INTERNET_IP --port P``
+    (:func:`podpath.analyze.trace.trace`): allowed -> answered by ``internet``, denied ->
+    timeout (egress is the only side with a policy)."""
+    from podpath.analyze.trace import trace
+
+    internet = state["internet"]
+    for src in (p for p in state["pods"] if not p["host_network"]):
+        for port, proto, _ in internet.get("listeners", []):
+            verdict = trace(cluster, src["key"], internet["ip"], f"{port}/{proto}").verdict
+            outcome = f"{ANSWERED} internet" if verdict == "allowed" else TIMEOUT
+            yield Check(
+                src["key"],
+                src["netns"],
+                "internet",
+                internet["ip"],
+                port,
+                proto,
+                frozenset({outcome}),
+                verdict,
+            )
 
 
 def _dns_outcomes(cluster: Cluster, src: Peer) -> set[str]:
@@ -278,6 +360,7 @@ def _service_checks(
     cluster: Cluster, state: dict[str, Any], protocols: set[str]
 ) -> Iterable[Check]:
     served = _served(state)
+    proxied = _proxied(state)
     zone = cluster.settings.cluster_domain
     services = _probed_services(cluster)
     for src in (p for p in state["pods"] if not p["host_network"]):
@@ -305,6 +388,9 @@ def _service_checks(
                     frozenset(outcomes | dns),
                     _verdict(outcomes),
                     dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
+                    **_identity_request(
+                        proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
+                    ),
                 )
 
 
@@ -312,6 +398,7 @@ def _external_checks(
     cluster: Cluster, state: dict[str, Any], protocols: set[str]
 ) -> Iterable[Check]:
     served = _served(state)
+    proxied = _proxied(state)
     nodes = {n["name"]: n["ip"] for n in state["nodes"]}
     lb_node = {ip: node_ip for ip, node_ip in state.get("lb_routes", [])}
     netns = state["internet"]["netns"]
@@ -349,6 +436,9 @@ def _external_checks(
                     proto,
                     frozenset(outcomes),
                     _verdict(outcomes),
+                    **_identity_request(
+                        proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
+                    ),
                 )
 
 
@@ -381,6 +471,11 @@ def build_checks(cluster: Cluster, state: dict[str, Any], *, services: bool = Tr
     if services:
         checks += list(_service_checks(cluster, state, protocols))
         checks += list(_external_checks(cluster, state, protocols))
+    checks += list(_internet_checks(cluster, state))
+    if services:
+        from podpath.dataplane.probe_routes import route_checks
+
+        checks += list(route_checks(cluster, state))
     return checks
 
 
@@ -404,6 +499,19 @@ def run_probe(
     prober = _Prober(timeout, concurrency, state["dns_ip"])
     try:
         reals = asyncio.run(_run_all(checks, prober, dns_serving, progress))
+        # a failed attempt may be the machine's load, not the network: each disagreement is
+        # tried once more, fewer at a time and with a longer timeout, before it counts
+        again = [
+            i for i, (c, real) in enumerate(zip(checks, reals, strict=True)) if not _agrees(c, real)
+        ]
+        if again:
+            if progress is not None:
+                progress(f"retrying {len(again)} disagreements")
+            prober.timeout = max(RETRY_FACTOR * timeout, RETRY_MIN_TIMEOUT)
+            prober.limit = asyncio.Semaphore(max(1, min(concurrency, RETRY_CONCURRENCY)))
+            retried = asyncio.run(_run_all([checks[i] for i in again], prober, dns_serving, None))
+            for i, real in zip(again, retried, strict=True):
+                reals[i] = real
     finally:
         prober.close()
     disagreements = [
@@ -421,6 +529,7 @@ def run_probe(
     return {
         "checked": len(checks),
         "agree": len(checks) - len(disagreements),
+        "retried": len(again),
         "disagreements": disagreements,
     }
 
