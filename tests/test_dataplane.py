@@ -219,7 +219,8 @@ def _expand(allows: list[object], sources: list[str]) -> set[tuple[str, str, int
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_compiled_ingress_equals_per_pair_evaluate(seed: int, tmp_path: Path) -> None:
     """The flows compiled from the fast matrix (+ cached verdicts for nodes and the internet)
-    are exactly the per-pair evaluator's, source by source."""
+    are exactly the per-pair evaluator's, source by source (a pod to itself included: the
+    hairpin case)."""
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump_all(random_cluster(seed, pods=24, policies=20)))
     cluster = load_cluster([str(path)])
@@ -231,12 +232,8 @@ def test_compiled_ingress_equals_per_pair_evaluate(seed: int, tmp_path: Path) ->
         target = PodPeer(cluster.pod_by_key[dst.key])
         for port, proto in sorted({(x.port, x.protocol) for x in dst.listeners}):
             for ip in sources:
-                if (
-                    ip == dst.ip
-                    or evaluate(
-                        cluster, peer_for_ip(cluster, ip), target, port, Protocol(proto)
-                    ).allowed
-                ):
+                src = peer_for_ip(cluster, ip)
+                if evaluate(cluster, src, target, port, Protocol(proto)).allowed:
                     expected.add((ip, proto, port, dst.ip))
     served = {(p.ip, x.port, x.protocol) for p in pods for x in p.listeners}
     got = {f for f in _expand(allows_for(cluster, plan), sources) if (f[3], f[2], f[1]) in served}
@@ -314,6 +311,8 @@ def test_routed_checks_come_from_route_and_trace(tmp_path: Path) -> None:
         "a.example.com/db": {"http 504"},
         "a.example.com/gone": {"http 500"},
     }
+    hairpin = [c for c in checks if c.source == "app/web" and c.target == "svc:app/web"]
+    assert [set(c.expected) for c in hairpin] == [{"timeout"}]  # web's egress denies itself
     web_out = {
         c.port: set(c.expected) for c in checks if c.target == "internet" and c.source == "app/web"
     }

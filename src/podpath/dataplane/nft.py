@@ -21,8 +21,10 @@ the destination port is the pod's port and the source is what the pod sees) must
 allowed (source, protocol, port, destination) element computed by the policy engine (ingress
 and egress combined); replies of allowed connections pass (``ct state established,related``),
 and so does traffic from the pod's own node ("pods cannot block access from their resident
-node", NetworkPolicy docs, "What you can't do with network policies"), which includes hairpin
-traffic and external traffic source-NATed by the pod's own node.
+node", NetworkPolicy docs, "What you can't do with network policies"), which includes
+external traffic source-NATed by the pod's own node. Hairpin traffic (a pod reaching itself
+through a Service, source-NATed to its node so replies come back) is judged by its original
+source, the pod itself, as the policy engine judges a pod's connection to itself.
 
 Egress to addresses that are no pod's (the ``internet``, node IPs) is checked on the pod's node
 (forward hook, after Service DNAT, before source NAT) against allowed (pod, protocol, port
@@ -245,10 +247,14 @@ def policy_ruleset(plan: Plan, node: NodeNet, rules: PolicyRules) -> str:
         + _set("pods", "ipv4_addr", pods)
         + _set("allow", FLOW, deliver, interval=True)
         + _set("egress", FLOW, egress, interval=True)
+        + _set("hairpin", "ipv4_addr . ipv4_addr", [f"{ip} . {ip}" for ip in local])
         + "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
         "    ct state established,related accept\n"
         "    ip daddr != @local accept\n"
         "    meta l4proto icmp accept\n"
+        "    ct original ip saddr . ip daddr @hairpin"
+        " ct original ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
+        "    ct original ip saddr . ip daddr @hairpin drop\n"
         f"    ip saddr {node.ip} accept\n"
         "    ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
         "    drop\n"

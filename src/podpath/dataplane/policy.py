@@ -17,8 +17,10 @@ No second reading of the policies; every element comes from an engine verdict:
   the compiled set covers every port, not just probed ones.
 
 A (port, protocol) open to every source becomes one ``0.0.0.0/0`` element. Host-network pods
-are not policed (their traffic is their node's), nor is a pod's traffic to its own IP (it
-never leaves its namespace).
+are not policed (their traffic is their node's). A pod reaching itself through a Service
+(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do
+(``Matrix.allowed`` on the diagonal: the ``self-traffic`` assumption); its own IP directly
+never leaves its namespace.
 """
 
 from __future__ import annotations
@@ -143,9 +145,8 @@ class _Compiler:
             dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
             allowed = self.matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
             for j, dst in enumerate(dsts):
+                # a pod to itself: only through a Service (hairpin), judged as the model does
                 sources = [src_pods[i].ip for i in np.flatnonzero(allowed[:, j])]
-                if dst.ip not in sources:
-                    sources.append(dst.ip)  # its own IP never leaves its namespace
                 target = PodPeer(self.cluster.pod_by_key[dst.key])
                 for ip, peer, node in self.outside:
                     memo = ("in", self._cls(dst), ip, node == dst.node, port, proto)

@@ -356,37 +356,72 @@ def _probed_services(cluster: Cluster) -> list[Service]:
     ]
 
 
+def _traced_outcomes(
+    cluster: Cluster,
+    source: str,
+    svc: Service,
+    pe: Any,
+    served: dict[str, set[tuple[int, str]]],
+) -> tuple[set[str], str]:
+    """The outcomes ``trace --from SOURCE --to svc:NS/NAME --port PORT/PROTO`` allows, mapped
+    to what a connection does here: an endpoint pod ``allowed`` answers when it serves the
+    target port (refused otherwise), ``denied`` times out; an endpoint that is no policed
+    pod's answers/refuses as its address does (:func:`_endpoint_outcome`). With no endpoint
+    the trace says only "unreachable"; whether that is a reject or a drop is this data plane's
+    (:func:`_no_endpoint`)."""
+    from podpath.analyze.trace import trace
+
+    proto = pe.service_port.protocol.value
+    result = trace(cluster, source, f"svc:{svc.key}", f"{pe.service_port.port}/{proto}")
+    out: set[str] = set()
+    by_ip = {e.ip: e for e in pe.ready}
+    src = PodPeer(cluster.pod_by_key[source])
+    for e in result.endpoints:
+        pod = cluster.pod_by_key.get(e.pod or "")
+        if pod is None or pod.host_network:
+            ep = by_ip.get(e.ip)
+            if e.verdict == "denied":
+                out.add(TIMEOUT)
+            elif ep is not None:
+                out.add(_endpoint_outcome(cluster, src, ep, proto, served))
+            continue
+        if e.verdict == "denied":
+            out.add(TIMEOUT)
+        elif (e.port, proto) in served.get(pod.key, set()):
+            out.add(f"{ANSWERED} {pod.key}")
+        else:
+            out.add(REFUSED)
+    return out or _no_endpoint(pe.ready), result.verdict
+
+
 def _service_checks(
     cluster: Cluster, state: dict[str, Any], protocols: set[str]
 ) -> Iterable[Check]:
+    """Every pod to every Service port by DNS name; expected from ``trace``
+    (:func:`_traced_outcomes`), plus ``dns-timeout`` where policy blocks the pod's DNS."""
     served = _served(state)
     proxied = _proxied(state)
     zone = cluster.settings.cluster_domain
     services = _probed_services(cluster)
     for src in (p for p in state["pods"] if not p["host_network"]):
         pod = cluster.pod_by_key[src["key"]]
-        peer = PodPeer(pod)
-        dns = _dns_outcomes(cluster, peer)
+        dns = _dns_outcomes(cluster, PodPeer(pod))
         for svc in services:
             for pe in cluster.endpoints.get(svc.key, ()):
                 proto = pe.service_port.protocol.value
                 if proto not in protocols:
                     continue
+                outcomes, model = _traced_outcomes(cluster, pod.key, svc, pe, served)
                 eps = [e for e in pe.ready if is_v4(e.ip)]
-                if svc.internal_traffic_policy == "Local":
-                    eps = [e for e in eps if e.node_name == pod.node_name]
-                outcomes = {_endpoint_outcome(cluster, peer, e, proto, served) for e in eps}
-                outcomes = outcomes or _no_endpoint(pe.ready)
-                name = f"{svc.name}.{svc.namespace}.svc.{zone}"
                 yield Check(
                     src["key"],
                     src["netns"],
                     f"svc:{svc.key}",
-                    name,
+                    f"{svc.name}.{svc.namespace}.svc.{zone}",
                     pe.service_port.port,
                     proto,
                     frozenset(outcomes | dns),
-                    _verdict(outcomes),
+                    model,
                     dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
                     **_identity_request(
                         proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
