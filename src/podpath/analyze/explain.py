@@ -160,9 +160,12 @@ def explain_pod(
     cluster: Cluster, key: str, assumptions: Assumptions = DEFAULT_ASSUMPTIONS
 ) -> dict[str, Any]:
     """The explanation of pod ``NS/NAME`` (see the module docstring)."""
-    pod = cluster.pod_by_key.get(key)
+    pod = cluster.find_pod(key)
     if pod is None:
-        raise InputError(f"no such pod {key!r} (pods are named NAMESPACE/NAME)", field="POD")
+        raise InputError(
+            f"no such pod {key!r} (NAMESPACE/NAME, or NAMESPACE/WORKLOAD for its first pod)",
+            field="POD",
+        )
     reach = _reach(cluster, pod, assumptions)
     notes = []
     if not is_policy_subject(pod, assumptions):
