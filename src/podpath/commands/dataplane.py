@@ -34,8 +34,9 @@ def _fail(exc: Exception) -> None:
 @with_inputs
 def up(cluster: Any) -> None:
     """Bring the modelled network up on this machine (root, Linux): a namespace per node and
-    pod, Services in nftables, NetworkPolicies enforced, cluster DNS, an `internet` client.
-    Replaces an existing environment."""
+    pod, Services in nftables, NetworkPolicies enforced (ingress and egress), cluster DNS, an
+    Ingress/Gateway proxy in the controller pods, an `internet` client. Replaces an existing
+    environment."""
     _require("up")
     from podpath.dataplane.lifecycle import up as do_up
     from podpath.dataplane.netns import DataplaneError
@@ -66,8 +67,9 @@ def up(cluster: Any) -> None:
 @click.option("--concurrency", type=click.IntRange(1, 4096), default=256, show_default=True)
 @click.option("--no-services", is_flag=True, help="Only pod-to-pod connections.")
 def probe(fmt: str, timeout: float, concurrency: int, no_services: bool) -> None:
-    """Real connections from every pod to every pod on every declared port (and to every Service
-    by DNS name), compared with the model. Exit 1 on any disagreement."""
+    """Real connections from every pod to every pod on every declared port, to every Service by
+    DNS name and to the internet, and from the internet to every exposed address and route,
+    compared with the model. Exit 1 on any disagreement."""
     _require("probe", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_model, load_state
     from podpath.dataplane.probe import render_table, run_probe

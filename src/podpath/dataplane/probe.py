@@ -506,10 +506,10 @@ def build_checks(cluster: Cluster, state: dict[str, Any], *, services: bool = Tr
     if services:
         checks += list(_service_checks(cluster, state, protocols))
         checks += list(_external_checks(cluster, state, protocols))
-    checks += list(_internet_checks(cluster, state))
     if services:
         from podpath.dataplane.probe_routes import route_checks
 
+        checks += list(_internet_checks(cluster, state))
         checks += list(route_checks(cluster, state))
     return checks
 
