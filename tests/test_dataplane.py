@@ -354,7 +354,7 @@ def test_small_cluster_agrees(small: Path, tmp_path: Path) -> None:
 
 @pytest.mark.dataplane
 @needs_root
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_random_cluster_agrees(seed: int, tmp_path: Path) -> None:
     path = tmp_path / f"random-{seed}.yaml"
     path.write_text(yaml.safe_dump_all(random_cluster(seed, pods=30, policies=20)))
