@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 from podpath.cluster import Cluster
 from podpath.engine.dns import build_zone, fqdn, is_ip
+from podpath.engine.policy import INTERNET_IP
 from podpath.engine.resolver import (
     ResolvConf,
     namespace_resolv_conf,
@@ -53,7 +54,7 @@ from podpath.model.core import Pod, Protocol
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort, ServiceType
 
 INTERNET = "internet"
-INTERNET_CLIENT_IP = "203.0.113.10"  # TEST-NET-3 (RFC 5737): "a client on the internet"
+INTERNET_CLIENT_IP = INTERNET_IP  # one "client on the internet" for every layer (TEST-NET-3)
 
 ALLOWED, DENIED, PARTIAL, UNREACHABLE = "allowed", "denied", "partial", "unreachable"
 
