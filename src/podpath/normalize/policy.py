@@ -2,10 +2,13 @@
 
 https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/
 
-- ``policyTypes`` absent: ``["Ingress"]``, plus ``"Egress"`` when the policy has egress rules.
+- ``policyTypes`` absent or empty: ``["Ingress"]``, plus ``"Egress"`` when the policy has egress
+  rules (the API server's ``SetDefaults_NetworkPolicy`` tests ``len(policyTypes) == 0``, so an
+  explicit ``policyTypes: []`` is defaulted too, never "isolates nothing").
 - A port's ``protocol`` defaults to TCP; ``endPort`` requires a numeric ``port`` and must be
   ``>= port``.
-- ``ipBlock.except`` entries must lie inside ``cidr``; a peer has either ipBlock or selectors.
+- ``ipBlock.except`` entries must be strict subsets of ``cidr`` (inside it, with a longer
+  prefix: ``ValidateIPBlock``); a peer has either ipBlock or selectors.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from podpath.normalize.fields import Fields, object_fields
 MSG_END_PORT_WITHOUT_PORT = "endPort requires a numeric port"
 MSG_END_PORT_NAMED = "endPort cannot be used with a named port"
 MSG_END_PORT_BELOW = "endPort {end} is below port {port}"
-MSG_EXCEPT_OUTSIDE = "except {ex} is not inside cidr {cidr}"
+MSG_EXCEPT_OUTSIDE = "except {ex} is not a strict subset of cidr {cidr}"
 MSG_PEER_MIXED = "ipBlock cannot be combined with podSelector or namespaceSelector"
 MSG_PEER_EMPTY = "a peer needs podSelector, namespaceSelector or ipBlock"
 MSG_BAD_POLICY_TYPE = "unknown policy type {got!r} (Ingress or Egress)"
@@ -55,7 +58,11 @@ def _ip_block(b: Fields) -> IPBlock:
     excepts = b.cidrs("except")
     for i, ex in enumerate(excepts):
         sub = ipaddress.ip_network(ex)
-        if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type,unused-ignore]
+        if (
+            sub.version != net.version
+            or not sub.subnet_of(net)  # type: ignore[arg-type,unused-ignore]
+            or sub.prefixlen <= net.prefixlen
+        ):
             raise b.error(f"except[{i}]", MSG_EXCEPT_OUTSIDE.format(ex=ex, cidr=cidr))
     return IPBlock(cidr, excepts)
 
@@ -87,7 +94,7 @@ def normalize_network_policy(raw: dict[str, Any], source: SourceRef) -> NetworkP
     spec = top.map("spec")
     ingress = tuple(_rule(r, "from") for r in spec.maps("ingress"))
     egress = tuple(_rule(r, "to") for r in spec.maps("egress"))
-    if spec.get("policyTypes") is not None:
+    if spec.get("policyTypes"):  # absent, null or [] -> defaulted (SetDefaults_NetworkPolicy)
         types = []
         for i, t in enumerate(spec.strs("policyTypes")):
             try:

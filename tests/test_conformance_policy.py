@@ -1,0 +1,1087 @@
+"""NetworkPolicy and admin-tier conformance: truth tables from the upstream suite and the spec.
+
+Every case runs against BOTH the per-pair evaluator (:func:`podpath.engine.policy.evaluate`)
+and the fast matrix (:func:`podpath.engine.matrix.reachability`), on every pod pair.
+
+The cluster is the model of the upstream e2e suite (kubernetes/kubernetes
+test/e2e/network/netpol: ``initializeResources`` / ``model.go``): namespaces x, y, z, each
+with pods a, b, c labelled ``pod: <name>``, every pod serving ports 80 and 81 on TCP, UDP and
+SCTP with container ports named ``serve-<port>-<proto>``. Expectations are written like the
+suite's ``Reachability``: everything allowed, then ``expect`` overrides, later ones winning
+(``ExpectPeer`` / ``ExpectAllIngress`` / ``ExpectAllEgress`` / ``Expect``). The upstream suite
+ignores loopback (CNIs differ); podpath gives a pod's traffic to itself the policies' verdict
+(issue 3), so the tables below include the diagonal as the policies decide it.
+
+Cases are written in our own words from: the upstream e2e tests (``network_policy.go``), the
+NetworkPolicy concept page (https://kubernetes.io/docs/concepts/services-networking/network-policies/),
+the API reference and its defaulting/validation code (``pkg/apis/networking/v1/defaults.go``,
+``pkg/apis/networking/validation/validation.go``), and kubernetes-sigs/network-policy-api
+(``apis/v1alpha1``, ``apis/v1alpha2``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from podpath.cluster import Cluster, resolve
+from podpath.engine.matrix import reachability
+from podpath.engine.policy import Assumptions, PodPeer, evaluate
+from podpath.errors import InputError
+from podpath.model.core import Protocol, SourceRef
+from podpath.normalize import normalize
+from podpath.sources.manifests import RawDoc
+
+NAMESPACES = ("x", "y", "z")
+PODS = ("a", "b", "c")
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+NS_INDEX = {"x": 1, "y": 2, "z": 3}
+POD_INDEX = {"a": 1, "b": 2, "c": 3}
+
+
+def pod_ip(ns: str, pod: str) -> str:
+    return f"10.{NS_INDEX[ns]}.0.{POD_INDEX[pod]}"
+
+
+def pod_ip6(ns: str, pod: str) -> str:
+    return f"fd00::{NS_INDEX[ns]}:{POD_INDEX[pod]}"
+
+
+def model(dual_stack: bool = False) -> list[dict[str, Any]]:
+    """The upstream e2e model: 3 namespaces x 3 pods, ports 80/81 on TCP/UDP/SCTP, named."""
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "n1"},
+            "status": {"addresses": [{"type": "InternalIP", "address": "192.168.0.1"}]},
+        }
+    ]
+    ports = [
+        {"containerPort": p, "protocol": proto, "name": f"serve-{p}-{proto.lower()}"}
+        for p in (80, 81)
+        for proto in PROTOCOLS
+    ]
+    for ns in NAMESPACES:
+        objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        for pod in PODS:
+            ips = [{"ip": pod_ip(ns, pod)}] + ([{"ip": pod_ip6(ns, pod)}] if dual_stack else [])
+            objects.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": pod, "namespace": ns, "labels": {"pod": pod}},
+                    "spec": {"nodeName": "n1", "containers": [{"name": "c", "ports": ports}]},
+                    "status": {"podIP": pod_ip(ns, pod), "podIPs": ips},
+                }
+            )
+    return objects
+
+
+def np(
+    name: str,
+    ns: str,
+    selector: dict[str, Any] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
+    """A NetworkPolicy; ``spec`` keys in the API's spelling (``policyTypes``, ``ingress``...)."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"podSelector": selector if selector is not None else {}, **spec},
+    }
+
+
+def pod_sel(**labels: str) -> dict[str, Any]:
+    return {"matchLabels": labels}
+
+
+def ns_sel(name: str) -> dict[str, Any]:
+    return {"matchLabels": {"kubernetes.io/metadata.name": name}}
+
+
+def build(objects: list[dict[str, Any]]) -> Cluster:
+    docs = [RawDoc(d, SourceRef("conformance", i)) for i, d in enumerate(objects)]
+    return resolve(normalize(docs))
+
+
+# --- the Reachability truth table ---------------------------------------------------------
+
+ALL_PODS = tuple(f"{ns}/{p}" for ns in NAMESPACES for p in PODS)
+
+
+def _match(spec: str, pod: str) -> bool:
+    """``*`` every pod, ``x`` every pod of namespace x, ``x/a`` one pod."""
+    if spec == "*":
+        return True
+    if "/" in spec:
+        return spec == pod
+    return pod.split("/")[0] == spec
+
+
+@dataclass(frozen=True)
+class Table:
+    """Expected reachability on one port: ``default`` for every pair, then ``expect`` rows
+    ``(from, to, allowed)`` applied in order (later rows win), as upstream ``Reachability``."""
+
+    port: int
+    protocol: str = "TCP"
+    expect: tuple[tuple[str, str, bool], ...] = ()
+    default: bool = True
+
+    def expected(self, src: str, dst: str) -> bool:
+        out = self.default
+        for f, t, allowed in self.expect:
+            if _match(f, src) and _match(t, dst):
+                out = allowed
+        return out
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    objects: tuple[dict[str, Any], ...]
+    tables: tuple[Table, ...]
+    assumptions: Assumptions = field(default_factory=Assumptions)
+    dual_stack: bool = False
+
+
+def check_tables(case: Case) -> None:
+    cluster = build(model(case.dual_stack) + list(case.objects))
+    pods = {p.key: p for p in cluster.pods}
+    for table in case.tables:
+        key = (table.port, Protocol(table.protocol))
+        matrix = reachability(cluster, ports=[key], assumptions=case.assumptions)
+        index = {p.key: i for i, p in enumerate(matrix.pods)}
+        wrong: list[str] = []
+        for src in ALL_PODS:
+            for dst in ALL_PODS:
+                want = table.expected(src, dst)
+                verdict = evaluate(
+                    cluster,
+                    PodPeer(pods[src]),
+                    PodPeer(pods[dst]),
+                    table.port,
+                    Protocol(table.protocol),
+                    case.assumptions,
+                )
+                fast = matrix.is_allowed(index[src], index[dst], key)
+                if verdict.allowed != want or fast != want:
+                    wrong.append(
+                        f"{src} -> {dst} {table.port}/{table.protocol}: want {want}, "
+                        f"evaluate {verdict.allowed} ({'; '.join(verdict.reasons)}), matrix {fast}"
+                    )
+        assert not wrong, "\n".join(wrong)
+
+
+# --- upstream e2e cases (test/e2e/network/netpol/network_policy.go) ------------------------
+
+E2E = "kubernetes/kubernetes test/e2e/network/netpol/network_policy.go"
+ING = ["Ingress"]
+EGR = ["Egress"]
+BOTH = ["Ingress", "Egress"]
+
+
+def t(port: int, *expect: tuple[str, str, bool], protocol: str = "TCP") -> Table:
+    return Table(port, protocol, tuple(expect))
+
+
+def all_in(pod: str, allowed: bool) -> tuple[str, str, bool]:
+    """``ExpectAllIngress``: every source to ``pod``."""
+    return ("*", pod, allowed)
+
+
+def all_out(pod: str, allowed: bool) -> tuple[str, str, bool]:
+    """``ExpectAllEgress``: ``pod`` to every destination."""
+    return (pod, "*", allowed)
+
+
+E2E_CASES = [
+    Case(
+        "default-deny-ingress",
+        E2E,
+        (np("deny-ingress", "x", policyTypes=ING),),
+        (t(80, ("*", "x", False)),),
+    ),
+    Case(
+        "default-deny-all",
+        E2E,
+        (np("deny-all", "x", policyTypes=BOTH),),
+        (t(80, ("*", "x", False), ("x", "*", False)),),
+    ),
+    Case(
+        "allow-from-pods-in-server-namespace-by-pod-selector",
+        E2E,
+        (
+            np(
+                "x-a-allows-x-b",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"podSelector": pod_sel(pod="b")}]}],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("x/b", "x/a", True)),),
+    ),
+    Case(
+        "allow-ingress-for-a-target-over-deny-all",
+        E2E,
+        (
+            np("deny-all", "x", policyTypes=ING),
+            np(
+                "allow-all-to-a",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"podSelector": {}, "namespaceSelector": {}}]}],
+            ),
+        ),
+        (t(80, all_in("x/a", True), all_in("x/b", False), all_in("x/c", False)),),
+    ),
+    Case(
+        "allow-from-all-namespaces-with-empty-namespace-selector",
+        E2E,
+        (
+            np(
+                "allow-from-another-ns",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": {"matchLabels": {}}}]}],
+            ),
+        ),
+        (t(80),),
+    ),
+    Case(
+        "allow-only-from-a-different-namespace",
+        E2E,
+        (
+            np(
+                "allow-client-a-via-ns-selector",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": ns_sel("y")}]}],
+            ),
+        ),
+        (t(80, ("x", "x/a", False), ("z", "x/a", False)),),
+    ),
+    Case(
+        "pod-selector-match-expressions",
+        E2E,
+        (
+            np(
+                "x-a-allows-x-b",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "podSelector": {
+                                    "matchExpressions": [
+                                        {"key": "pod", "operator": "In", "values": ["b"]}
+                                    ]
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("x/b", "x/a", True)),),
+    ),
+    Case(
+        "namespace-selector-match-expressions",
+        E2E,
+        (
+            np(
+                "allow-ns-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "kubernetes.io/metadata.name",
+                                            "operator": "In",
+                                            "values": ["y"],
+                                        }
+                                    ]
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("x", "x/a", False), ("z", "x/a", False)),),
+    ),
+    Case(
+        "pod-selector-or-namespace-selector-two-peers",
+        E2E,
+        (
+            np(
+                "allow-ns-not-x-or-pod-b",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "kubernetes.io/metadata.name",
+                                            "operator": "NotIn",
+                                            "values": ["x"],
+                                        }
+                                    ]
+                                }
+                            },
+                            {"podSelector": pod_sel(pod="b")},
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("x/a", "x/a", False), ("x/c", "x/a", False)),),
+    ),
+    Case(
+        "pod-selector-and-namespace-selector-one-peer",
+        E2E,
+        (
+            np(
+                "allow-ns-not-x-and-pod-b",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "kubernetes.io/metadata.name",
+                                            "operator": "NotIn",
+                                            "values": ["x"],
+                                        }
+                                    ]
+                                },
+                                "podSelector": pod_sel(pod="b"),
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("y/b", "x/a", True), ("z/b", "x/a", True)),),
+    ),
+    Case(
+        "multiple-pod-and-namespace-selectors",
+        E2E,
+        (
+            np(
+                "allow-ns-y-z-pod-b-c",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "kubernetes.io/metadata.name",
+                                            "operator": "NotIn",
+                                            "values": ["x"],
+                                        }
+                                    ]
+                                },
+                                "podSelector": {
+                                    "matchExpressions": [
+                                        {"key": "pod", "operator": "In", "values": ["b", "c"]}
+                                    ]
+                                },
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("x", "x/a", False), ("y/a", "x/a", False), ("z/a", "x/a", False)),),
+    ),
+    Case(
+        "any-of-several-pod-selectors",
+        E2E,
+        (
+            np(
+                "allow-ns-x-pod-b-c",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {"from": [{"podSelector": pod_sel(pod="b")}, {"podSelector": pod_sel(pod="c")}]}
+                ],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("x/b", "x/a", True), ("x/c", "x/a", True)),),
+    ),
+    Case(
+        "pod-in-a-different-namespace-by-pod-and-namespace-selector",
+        E2E,
+        (
+            np(
+                "allow-ns-y-pod-a",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {"from": [{"namespaceSelector": ns_sel("y"), "podSelector": pod_sel(pod="a")}]}
+                ],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("y/a", "x/a", True)),),
+    ),
+    Case(
+        "ports-one-port-from-one-namespace",
+        E2E,
+        (
+            np(
+                "allow-81-from-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [{"namespaceSelector": ns_sel("y")}],
+                        "ports": [{"port": 81, "protocol": "TCP"}],
+                    }
+                ],
+            ),
+        ),
+        (
+            t(81, ("x", "x/a", False), ("y", "x/a", True), ("z", "x/a", False)),
+            t(80, all_in("x/a", False)),
+        ),
+    ),
+    Case(
+        "stacked-policies-with-overlapping-selectors-add-up",
+        E2E,
+        (
+            np(
+                "allow-81-from-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [{"namespaceSelector": ns_sel("y")}],
+                        "ports": [{"port": 81, "protocol": "TCP"}],
+                    }
+                ],
+            ),
+            np(
+                "allow-80-from-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [{"namespaceSelector": ns_sel("y")}],
+                        "ports": [{"port": 80, "protocol": "TCP"}],
+                    }
+                ],
+            ),
+        ),
+        (
+            t(81, ("x", "x/a", False), ("z", "x/a", False)),
+            t(80, ("x", "x/a", False), ("z", "x/a", False)),
+        ),
+    ),
+    Case(
+        "allow-all-with-empty-ingress-rule",
+        E2E,
+        (np("allow-all", "x", ingress=[{}]),),
+        (t(80), t(81)),
+    ),
+    Case(
+        "ingress-on-one-named-port",
+        E2E,
+        (np("allow-81-by-name", "x", ingress=[{"ports": [{"port": "serve-81-tcp"}]}]),),
+        (t(81), t(80, ("*", "x", False))),
+    ),
+    Case(
+        "ingress-from-namespace-on-one-named-port",
+        E2E,
+        (
+            np(
+                "allow-80-by-name-from-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [{"namespaceSelector": ns_sel("y")}],
+                        "ports": [{"port": "serve-80-tcp", "protocol": "TCP"}],
+                    }
+                ],
+            ),
+        ),
+        (
+            t(80, ("x", "x/a", False), ("z", "x/a", False)),
+            t(81, all_in("x/a", False)),
+        ),
+    ),
+    Case(
+        "egress-on-one-named-port-resolves-on-the-destination",
+        E2E,
+        (
+            np(
+                "allow-egress-80-by-name",
+                "x",
+                policyTypes=EGR,
+                egress=[{"ports": [{"port": "serve-80-tcp"}]}],
+            ),
+        ),
+        (t(80), t(81, ("x", "*", False))),
+    ),
+    Case(
+        "policy-with-no-ingress-rules-denies-all",
+        E2E + " (should enforce updated policy: ingress: [])",
+        (np("deny-all", "x", ingress=[]),),
+        (t(81, ("*", "x", False)),),
+    ),
+    Case(
+        "deny-ingress-from-other-namespaces-with-empty-pod-selector-peer",
+        E2E,
+        (np("deny-empty-policy", "x", ingress=[{"from": [{"podSelector": {}}]}]),),
+        (t(80, ("y", "x", False), ("z", "x", False)),),
+    ),
+    Case(
+        "deny-egress-by-pod-selector",
+        E2E,
+        (np("deny-egress-pod-a", "x", pod_sel(pod="a"), policyTypes=EGR),),
+        (t(80, all_out("x/a", False)),),
+    ),
+    Case(
+        "deny-egress-from-a-namespace",
+        E2E,
+        (np("deny-egress-ns-x", "x", policyTypes=EGR),),
+        (t(80, ("x", "*", False)),),
+    ),
+    Case(
+        "ingress-and-egress-together",
+        E2E,
+        (
+            np(
+                "allow-from-b-egress-80",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=["Egress", "Ingress"],
+                ingress=[{"from": [{"podSelector": pod_sel(pod="b")}]}],
+                egress=[{"ports": [{"port": 80}]}],
+            ),
+        ),
+        (
+            t(80, all_in("x/a", False), ("x/b", "x/a", True)),
+            t(81, all_in("x/a", False), all_out("x/a", False), ("x/b", "x/a", True)),
+        ),
+    ),
+    Case(
+        "client-egress-denies-even-if-server-ingress-allows",
+        E2E,
+        (
+            np(
+                "allow-to-y-a",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {"to": [{"namespaceSelector": ns_sel("y"), "podSelector": pod_sel(pod="a")}]}
+                ],
+            ),
+            np(
+                "allow-from-xa-on-ya",
+                "y",
+                pod_sel(pod="a"),
+                ingress=[
+                    {"from": [{"namespaceSelector": ns_sel("x"), "podSelector": pod_sel(pod="a")}]}
+                ],
+            ),
+            np(
+                "allow-from-xa-on-yb",
+                "y",
+                pod_sel(pod="b"),
+                ingress=[
+                    {"from": [{"namespaceSelector": ns_sel("x"), "podSelector": pod_sel(pod="a")}]}
+                ],
+            ),
+        ),
+        (
+            t(
+                80,
+                ("x/a", "*", False),
+                ("*", "y/a", False),
+                ("x/a", "y/a", True),
+                ("*", "y/b", False),
+            ),
+        ),
+    ),
+    Case(
+        "egress-to-a-server-in-another-namespace",
+        E2E,
+        (
+            np(
+                "allow-to-y-a",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {"to": [{"namespaceSelector": ns_sel("y"), "podSelector": pod_sel(pod="a")}]}
+                ],
+            ),
+        ),
+        (t(80, all_out("x/a", False), ("x/a", "y/a", True)),),
+    ),
+    Case(
+        "any-port-on-one-protocol",
+        E2E,
+        (
+            np(
+                "allow-ingress-by-proto",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"protocol": "TCP"}]}],
+            ),
+        ),
+        (t(80), t(80, all_in("x/a", False), protocol="UDP")),
+    ),
+    Case(
+        "ingress-allow-all-policy-takes-precedence",
+        E2E,
+        (
+            np("allow-ingress-port-80", "x", ingress=[{"ports": [{"port": 80}]}]),
+            np("allow-ingress", "x", ingress=[{}]),
+        ),
+        (t(81),),
+    ),
+    Case(
+        "egress-allow-all-policy-takes-precedence",
+        E2E,
+        (
+            np("allow-egress-port-80", "x", policyTypes=EGR, egress=[{"ports": [{"port": 80}]}]),
+            np("allow-egress", "x", policyTypes=EGR, egress=[{}]),
+        ),
+        (t(81),),
+    ),
+    Case(
+        "egress-only-port-80-blocks-81",
+        E2E,
+        (np("allow-egress-port-80", "x", policyTypes=EGR, egress=[{"ports": [{"port": 80}]}]),),
+        (t(81, ("x", "*", False)), t(80)),
+    ),
+    Case(
+        "egress-to-a-server-in-cidr-block",
+        E2E + " (ipBlock matches the pod IP, /32)",
+        (
+            np(
+                "allow-to-yb-ip",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"to": [{"ipBlock": {"cidr": pod_ip("y", "b") + "/32"}}]}],
+            ),
+        ),
+        (t(80, all_out("x/a", False), ("x/a", "y/b", True)),),
+    ),
+    Case(
+        "except-clause-in-cidr-block",
+        E2E,
+        (
+            np(
+                "allow-cidr-except-xb",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {
+                        "to": [
+                            {
+                                "ipBlock": {
+                                    "cidr": pod_ip("x", "a") + "/4",
+                                    "except": [pod_ip("x", "b") + "/32"],
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("x/a", "x/b", False)),),
+    ),
+    Case(
+        "ip-in-except-is-allowed-by-another-block",
+        E2E + " (an IP overlapping both cidr and except is allowed by a second policy)",
+        (
+            np(
+                "allow-cidr-except-xb",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {
+                        "to": [
+                            {
+                                "ipBlock": {
+                                    "cidr": pod_ip("x", "a") + "/4",
+                                    "except": [pod_ip("x", "b") + "/32"],
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+            np(
+                "allow-xb",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"to": [{"ipBlock": {"cidr": pod_ip("x", "b") + "/32"}}]}],
+            ),
+        ),
+        (t(80),),
+    ),
+    Case(
+        "ingress-and-egress-controlled-independently",
+        E2E,
+        (
+            np("allow-egress-for-target", "x", pod_sel(pod="a"), policyTypes=EGR, egress=[{}]),
+            np("deny-ingress-for-target", "x", pod_sel(pod="a"), policyTypes=ING),
+        ),
+        (t(80, all_in("x/a", False)),),
+    ),
+    Case(
+        "sctp-is-not-tcp",
+        E2E + " (should not mistakenly treat 'protocol: SCTP' as 'protocol: TCP')",
+        (
+            np("deny-ingress", "x", policyTypes=ING),
+            np(
+                "allow-only-sctp-81",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"port": 81, "protocol": "SCTP"}]}],
+            ),
+        ),
+        (
+            t(81, ("*", "x", False)),
+            t(81, ("*", "x/b", False), ("*", "x/c", False), protocol="SCTP"),
+        ),
+    ),
+    Case(
+        "policy-allowing-sctp-isolates-for-tcp",
+        E2E,
+        (
+            np(
+                "allow-only-sctp-80",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"port": 80, "protocol": "SCTP"}]}],
+            ),
+        ),
+        (t(81, all_in("x/a", False)), t(80, all_in("x/a", True), protocol="SCTP")),
+    ),
+    Case(
+        "udp-only-does-not-allow-tcp",
+        E2E,
+        (
+            np(
+                "allow-only-udp-81",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"port": 81, "protocol": "UDP"}]}],
+            ),
+        ),
+        (t(81, all_in("x/a", False)), t(81, protocol="UDP")),
+    ),
+    Case(
+        "namespace-selector-default-name-label",
+        E2E,
+        (
+            np(
+                "allow-from-y-by-name-label",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": ns_sel("y")}]}],
+            ),
+        ),
+        (t(80, ("x", "x/a", False), ("z", "x/a", False)),),
+    ),
+    Case(
+        "egress-namespace-not-in-by-name-label",
+        E2E,
+        (
+            np(
+                "allow-egress-not-y",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "kubernetes.io/metadata.name",
+                                            "operator": "NotIn",
+                                            "values": ["y"],
+                                        }
+                                    ]
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("x/a", "y", False)),),
+    ),
+    Case(
+        "end-port-range",
+        E2E + " (network_legacy / SCTP+endPort: egress to a port range, inclusive)",
+        (
+            np(
+                "allow-egress-80-81",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"ports": [{"port": 80, "endPort": 81}]}],
+            ),
+        ),
+        (t(80), t(81), t(80, all_out("x/a", False), protocol="UDP")),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", E2E_CASES, ids=[c.name for c in E2E_CASES])
+def test_e2e_truth_table(case: Case) -> None:
+    check_tables(case)
+
+
+# --- the API's defaults and the concept page's cases ---------------------------------------
+
+DOCS = "https://kubernetes.io/docs/concepts/services-networking/network-policies/"
+REF = "https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/"
+DEFAULTS = "kubernetes/kubernetes pkg/apis/networking/v1/defaults.go SetDefaults_NetworkPolicy"
+
+SPEC_CASES = [
+    Case(
+        "policy-types-empty-list-is-defaulted-like-absent",
+        DEFAULTS + ": len(policyTypes) == 0 -> [Ingress] (+ Egress when egress rules exist)",
+        (np("empty-types", "x", pod_sel(pod="a"), policyTypes=[]),),
+        (t(80, all_in("x/a", False)),),
+    ),
+    Case(
+        "policy-types-empty-list-with-egress-rules-is-ingress-and-egress",
+        DEFAULTS,
+        (
+            np(
+                "empty-types",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=[],
+                egress=[{"to": [{"podSelector": {}}]}],
+            ),
+        ),
+        (
+            t(
+                80,
+                all_in("x/a", False),
+                all_out("x/a", False),
+                ("x/a", "x", True),
+                ("x/a", "x/a", False),
+            ),
+        ),
+    ),
+    Case(
+        "policy-types-omitted-with-egress-rules-is-ingress-and-egress",
+        DEFAULTS + "; " + REF + "#NetworkPolicySpec policyTypes",
+        (np("egress-rules", "x", pod_sel(pod="a"), egress=[{"to": [{"podSelector": {}}]}]),),
+        (
+            t(
+                80,
+                all_in("x/a", False),
+                all_out("x/a", False),
+                ("x/a", "x", True),
+                ("x/a", "x/a", False),
+            ),
+        ),
+    ),
+    Case(
+        "policy-types-omitted-with-empty-egress-list-is-ingress-only",
+        DEFAULTS + " (len(egress) == 0)",
+        (np("no-egress-rules", "x", pod_sel(pod="a"), egress=[]),),
+        (t(80, all_in("x/a", False)),),
+    ),
+    Case(
+        "policy-types-egress-only-ignores-ingress-rules",
+        REF + "#NetworkPolicySpec (ingress rules of a policy without Ingress type do not apply)",
+        (
+            np(
+                "egress-only",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                ingress=[{"from": [{"podSelector": pod_sel(pod="b")}]}],
+            ),
+        ),
+        (t(80, all_out("x/a", False)),),
+    ),
+    Case(
+        "policy-types-ingress-only-ignores-egress-rules",
+        REF + "#NetworkPolicySpec",
+        (
+            np(
+                "ingress-only",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=ING,
+                ingress=[{}],
+                egress=[{"to": [{"podSelector": pod_sel(pod="b")}]}],
+            ),
+        ),
+        (t(80),),
+    ),
+    Case(
+        "empty-from-list-means-every-source",
+        REF + "#NetworkPolicyIngressRule from: empty or missing matches all sources",
+        (np("from-empty", "x", pod_sel(pod="a"), ingress=[{"from": [], "ports": [{"port": 80}]}]),),
+        (t(80), t(81, all_in("x/a", False))),
+    ),
+    Case(
+        "empty-ports-list-means-every-port",
+        REF + "#NetworkPolicyIngressRule ports: empty or missing matches all ports",
+        (
+            np(
+                "ports-empty",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"podSelector": pod_sel(pod="b")}], "ports": []}],
+            ),
+        ),
+        (
+            t(80, all_in("x/a", False), ("x/b", "x/a", True)),
+            t(81, all_in("x/a", False), ("x/b", "x/a", True), protocol="SCTP"),
+        ),
+    ),
+    Case(
+        "empty-pod-selector-peer-is-the-policy-namespace-only",
+        DOCS + " (podSelector without namespaceSelector: pods of the policy's namespace)",
+        (np("same-ns", "y", ingress=[{"from": [{"podSelector": {}}]}]),),
+        (t(80, ("*", "y", False), ("y", "y", True)),),
+    ),
+    Case(
+        "empty-namespace-selector-peer-is-every-pod-of-every-namespace",
+        REF + "#NetworkPolicyPeer",
+        (
+            np(
+                "all-ns",
+                "y",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"to": [{"namespaceSelector": {}}]}],
+            ),
+        ),
+        (t(80),),
+    ),
+    Case(
+        "both-selectors-empty-in-one-peer-is-every-pod",
+        REF + "#NetworkPolicyPeer",
+        (np("all-pods", "y", ingress=[{"from": [{"namespaceSelector": {}, "podSelector": {}}]}]),),
+        (t(80),),
+    ),
+    Case(
+        "pod-selector-with-namespace-selector-selects-in-other-namespaces",
+        DOCS + " (Behavior of to and from selectors: namespaceSelector AND podSelector)",
+        (
+            np(
+                "b-anywhere",
+                "y",
+                ingress=[{"from": [{"namespaceSelector": {}, "podSelector": pod_sel(pod="b")}]}],
+            ),
+        ),
+        (t(80, ("*", "y", False), ("y/b", "y", True), ("x/b", "y", True), ("z/b", "y", True)),),
+    ),
+    Case(
+        "policies-never-select-pods-of-another-namespace",
+        REF + "#NetworkPolicySpec podSelector (selects pods in the policy's namespace)",
+        (np("deny-all-in-y", "y", policyTypes=BOTH),),
+        (t(80, ("*", "y", False), ("y", "*", False)),),
+    ),
+    Case(
+        "match-expressions-exists-and-does-not-exist",
+        "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#set-based-requirement",
+        (
+            np(
+                "exists",
+                "x",
+                {"matchExpressions": [{"key": "pod", "operator": "Exists"}]},
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "podSelector": {
+                                    "matchExpressions": [
+                                        {"key": "missing", "operator": "DoesNotExist"},
+                                        {"key": "pod", "operator": "NotIn", "values": ["c"]},
+                                    ]
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (t(80, ("*", "x", False), ("x/a", "x", True), ("x/b", "x", True)),),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SPEC_CASES, ids=[c.name for c in SPEC_CASES])
+def test_spec_truth_table(case: Case) -> None:
+    check_tables(case)
+
+
+# --- validation: what the API server rejects is an input error, not a guess ----------------
+
+VALIDATION = "kubernetes/kubernetes pkg/apis/networking/validation/validation.go"
+BAD_POLICIES = [
+    (
+        "except-equal-to-cidr",
+        {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/24", "except": ["10.0.0.0/24"]}}]}]},
+    ),
+    (
+        "except-outside-cidr",
+        {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/24", "except": ["10.0.1.0/28"]}}]}]},
+    ),
+    (
+        "except-other-family",
+        {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/24", "except": ["fd00::/64"]}}]}]},
+    ),
+    ("invalid-cidr", {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.300/24"}}]}]}),
+    (
+        "ip-block-with-selector",
+        {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}]},
+    ),
+    ("empty-peer", {"ingress": [{"from": [{}]}]}),
+    ("end-port-without-port", {"ingress": [{"ports": [{"endPort": 90}]}]}),
+    ("end-port-below-port", {"ingress": [{"ports": [{"port": 90, "endPort": 80}]}]}),
+    ("end-port-with-named-port", {"ingress": [{"ports": [{"port": "http", "endPort": 80}]}]}),
+    ("unknown-protocol", {"ingress": [{"ports": [{"port": 80, "protocol": "ICMP"}]}]}),
+    ("unknown-policy-type", {"policyTypes": ["Ingress", "Sideways"]}),
+]
+
+
+@pytest.mark.parametrize("spec", [b[1] for b in BAD_POLICIES], ids=[b[0] for b in BAD_POLICIES])
+def test_invalid_policy_is_an_input_error(spec: dict[str, Any]) -> None:
+    """ValidateNetworkPolicySpec / ValidateIPBlock / ValidateNetworkPolicyPort ({VALIDATION})."""
+    with pytest.raises(InputError):
+        build(model() + [np("bad", "x", **spec)])
