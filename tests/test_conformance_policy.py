@@ -28,7 +28,7 @@ import pytest
 
 from podpath.cluster import Cluster, resolve
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import Assumptions, PodPeer, evaluate
+from podpath.engine.policy import Assumptions, Peer, PodPeer, evaluate, peer_for_ip
 from podpath.errors import InputError
 from podpath.model.core import Protocol, SourceRef
 from podpath.normalize import normalize
@@ -1085,3 +1085,668 @@ def test_invalid_policy_is_an_input_error(spec: dict[str, Any]) -> None:
     """ValidateNetworkPolicySpec / ValidateIPBlock / ValidateNetworkPolicyPort ({VALIDATION})."""
     with pytest.raises(InputError):
         build(model() + [np("bad", "x", **spec)])
+
+
+# --- single connections: addresses outside the cluster, nodes, extra pods ------------------
+
+#: Extra objects some flows use: node n2, a host-network pod on n2 (namespace x, pod: h), and
+#: w/odd, whose container port named serve-80-tcp is 8080 (named ports resolve per pod).
+EXTRA: list[dict[str, Any]] = [
+    {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n2"},
+        "status": {"addresses": [{"type": "InternalIP", "address": "192.168.0.2"}]},
+    },
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "w"}},
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "h", "namespace": "x", "labels": {"pod": "h"}},
+        "spec": {"nodeName": "n2", "hostNetwork": True, "containers": [{"name": "c"}]},
+        "status": {"podIP": "192.168.0.2"},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "odd", "namespace": "w", "labels": {"pod": "odd"}},
+        "spec": {
+            "nodeName": "n2",
+            "containers": [
+                {"name": "c", "ports": [{"containerPort": 8080, "name": "serve-80-tcp"}]}
+            ],
+        },
+        "status": {"podIP": "10.4.0.1"},
+    },
+]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """``src -> dst`` (``NS/POD`` or ``ip:ADDRESS``) on ``port/protocol``; ``tier`` and a
+    ``reason`` substring are checked when given."""
+
+    src: str
+    dst: str
+    port: int
+    allowed: bool
+    protocol: str = "TCP"
+    tier: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FlowCase:
+    name: str
+    source: str
+    objects: tuple[dict[str, Any], ...]
+    flows: tuple[Flow, ...]
+    assumptions: Assumptions = field(default_factory=Assumptions)
+
+
+def _peer(cluster: Cluster, text: str) -> Peer:
+    if text.startswith("ip:"):
+        return peer_for_ip(cluster, text[3:])
+    return PodPeer(cluster.pod_by_key[text])
+
+
+def check_flows(case: FlowCase) -> None:
+    cluster = build(model(dual_stack=True) + EXTRA + list(case.objects))
+    wrong: list[str] = []
+    for f in case.flows:
+        src, dst = _peer(cluster, f.src), _peer(cluster, f.dst)
+        protocol = Protocol(f.protocol)
+        v = evaluate(cluster, src, dst, f.port, protocol, case.assumptions)
+        where = f"{f.src} -> {f.dst} {f.port}/{f.protocol}"
+        if v.allowed != f.allowed:
+            wrong.append(f"{where}: want {f.allowed}, evaluate {v.allowed} {v.reasons}")
+        if f.tier and str(v.tier) != f.tier:
+            wrong.append(f"{where}: want tier {f.tier}, got {v.tier} {v.reasons}")
+        if f.reason and not any(f.reason in r for r in v.reasons):
+            wrong.append(f"{where}: want a reason with {f.reason!r}, got {v.reasons}")
+        if isinstance(src, PodPeer) and isinstance(dst, PodPeer):
+            key = (f.port, protocol)
+            m = reachability(cluster, ports=[key], assumptions=case.assumptions)
+            index = {p.key: i for i, p in enumerate(m.pods)}
+            fast = m.is_allowed(index[src.pod.key], index[dst.pod.key], key)
+            if fast != f.allowed:
+                wrong.append(f"{where}: want {f.allowed}, matrix {fast}")
+    assert not wrong, "\n".join(wrong)
+
+
+A_SELF = Assumptions(self_traffic_allowed=True)
+A_NO_NODE = Assumptions(node_traffic_allowed=False)
+A_HOST_AS_POD = Assumptions(host_network_as_node=False)
+
+FLOW_CASES = [
+    FlowCase(
+        "ip-block-outside-the-cluster-with-except",
+        DOCS + " (ipBlock: cidr minus except)",
+        (
+            np(
+                "egress-public",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[
+                    {
+                        "to": [
+                            {
+                                "ipBlock": {
+                                    "cidr": "0.0.0.0/0",
+                                    "except": ["10.0.0.0/8", "192.168.0.0/16"],
+                                }
+                            }
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (
+            Flow("x/a", "ip:8.8.8.8", 443, True, reason="egress rule 0"),
+            Flow("x/a", "ip:10.200.0.1", 443, False, reason="egress isolation of x/a"),
+            Flow("x/a", "y/a", 80, False),
+            Flow("x/a", "ip:2001:db8::1", 443, False),
+            Flow("x/b", "ip:10.200.0.1", 443, True),
+        ),
+    ),
+    FlowCase(
+        "ip-block-v4-zero-matches-every-ipv4-pod",
+        REF + "#IPBlock",
+        (
+            np(
+                "ingress-any-v4",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}],
+            ),
+        ),
+        (
+            Flow("y/b", "x/a", 80, True),
+            Flow("ip:203.0.113.9", "x/a", 80, True),
+            Flow("ip:2001:db8::9", "x/a", 80, False),
+        ),
+    ),
+    FlowCase(
+        "ip-block-ipv6-with-except",
+        REF + "#IPBlock (IPv6)",
+        (
+            np(
+                "ingress-v6",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {"ipBlock": {"cidr": "2001:db8::/32", "except": ["2001:db8:bad::/48"]}}
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (
+            Flow("ip:2001:db8:1::1", "x/a", 80, True),
+            Flow("ip:2001:db8:bad::1", "x/a", 80, False),
+            Flow("ip:198.51.100.1", "x/a", 80, False),
+        ),
+    ),
+    FlowCase(
+        "ip-block-single-address-edges",
+        REF + "#IPBlock (/32 and except at the edges of the block)",
+        (
+            np(
+                "edges",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[
+                    {
+                        "from": [
+                            {"ipBlock": {"cidr": "198.51.100.0/30", "except": ["198.51.100.3/32"]}},
+                            {"ipBlock": {"cidr": "203.0.113.7/32"}},
+                        ]
+                    }
+                ],
+            ),
+        ),
+        (
+            Flow("ip:198.51.100.0", "x/a", 80, True),
+            Flow("ip:198.51.100.2", "x/a", 80, True),
+            Flow("ip:198.51.100.3", "x/a", 80, False),
+            Flow("ip:198.51.100.4", "x/a", 80, False),
+            Flow("ip:203.0.113.7", "x/a", 80, True),
+            Flow("ip:203.0.113.8", "x/a", 80, False),
+        ),
+    ),
+    FlowCase(
+        "named-port-resolves-on-the-destination-pod-for-egress",
+        E2E + " (egress on one named port); " + REF + "#NetworkPolicyPort",
+        (
+            np(
+                "egress-by-name",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"ports": [{"port": "serve-80-tcp"}]}],
+            ),
+        ),
+        (
+            Flow("x/a", "w/odd", 8080, True, reason="egress rule 0"),
+            Flow("x/a", "w/odd", 80, False),
+            Flow("x/a", "y/b", 80, True),
+            Flow("x/a", "ip:8.8.8.8", 80, False, reason="egress isolation"),
+        ),
+    ),
+    FlowCase(
+        "named-port-resolves-on-the-destination-pod-for-ingress",
+        REF + "#NetworkPolicyPort",
+        (np("ingress-by-name", "w", ingress=[{"ports": [{"port": "serve-80-tcp"}]}]),),
+        (
+            Flow("x/a", "w/odd", 8080, True),
+            Flow("x/a", "w/odd", 80, False),
+            Flow("ip:8.8.8.8", "w/odd", 8080, True),
+        ),
+    ),
+    FlowCase(
+        "named-port-needs-the-rule-protocol",
+        REF + "#NetworkPolicyPort (protocol AND port must match; the name is looked up with it)",
+        (
+            np(
+                "udp-name-tcp-rule",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"port": "serve-80-udp"}]}],
+            ),
+            np(
+                "udp-name-udp-rule",
+                "x",
+                pod_sel(pod="b"),
+                ingress=[{"ports": [{"port": "serve-80-udp", "protocol": "UDP"}]}],
+            ),
+        ),
+        (
+            Flow("y/a", "x/a", 80, False),
+            Flow("y/a", "x/a", 80, False, protocol="UDP"),
+            Flow("y/a", "x/b", 80, True, protocol="UDP"),
+            Flow("y/a", "x/b", 80, False),
+        ),
+    ),
+    FlowCase(
+        "named-port-the-destination-does-not-declare",
+        REF + "#NetworkPolicyPort",
+        (np("by-missing-name", "x", pod_sel(pod="a"), ingress=[{"ports": [{"port": "nope"}]}]),),
+        (Flow("y/a", "x/a", 80, False),),
+    ),
+    FlowCase(
+        "end-port-range-is-inclusive",
+        REF + "#NetworkPolicyPort endPort",
+        (
+            np(
+                "range",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"ports": [{"port": 8000, "endPort": 8002, "protocol": "SCTP"}]}],
+            ),
+        ),
+        (
+            Flow("y/a", "x/a", 7999, False, protocol="SCTP"),
+            Flow("y/a", "x/a", 8000, True, protocol="SCTP"),
+            Flow("y/a", "x/a", 8002, True, protocol="SCTP"),
+            Flow("y/a", "x/a", 8003, False, protocol="SCTP"),
+            Flow("y/a", "x/a", 8001, False),
+        ),
+    ),
+    FlowCase(
+        "node-traffic-to-its-pods-is-allowed",
+        DOCS + " (traffic to and from the node where a Pod is running is always allowed)",
+        (np("deny-all", "x", policyTypes=BOTH),),
+        (
+            Flow("ip:192.168.0.1", "x/a", 80, True, tier="Assumption"),
+            Flow("x/a", "ip:192.168.0.1", 10250, True, tier="Assumption"),
+            Flow("ip:192.168.0.2", "x/a", 80, False, reason="ingress isolation of x/a"),
+        ),
+    ),
+    FlowCase(
+        "node-traffic-switched-off",
+        "assumption node-traffic-allowed off: policies decide node traffic",
+        (np("deny-all", "x", policyTypes=BOTH),),
+        (Flow("ip:192.168.0.1", "x/a", 80, False),),
+        A_NO_NODE,
+    ),
+    FlowCase(
+        "host-network-pods-are-their-node",
+        DOCS + " (NetworkPolicy and hostNetwork pods: as the node's IP)",
+        (
+            np("deny-all", "x", policyTypes=BOTH),
+            np(
+                "from-x-pods",
+                "y",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": ns_sel("x")}]}],
+            ),
+            np(
+                "from-n2",
+                "y",
+                pod_sel(pod="b"),
+                ingress=[{"from": [{"ipBlock": {"cidr": "192.168.0.2/32"}}]}],
+            ),
+        ),
+        (
+            Flow("y/c", "x/h", 80, True, tier="Assumption"),
+            Flow("x/h", "y/c", 80, True),
+            Flow("x/h", "y/a", 80, False, reason="ingress isolation of y/a"),
+            Flow("x/h", "y/b", 80, True),
+            Flow("x/h", "w/odd", 8080, True, tier="Assumption"),
+        ),
+    ),
+    FlowCase(
+        "host-network-pods-as-ordinary-pods",
+        "assumption host-network-as-node off: policies select host-network pods like others",
+        (
+            np("deny-all", "x", policyTypes=BOTH),
+            np(
+                "from-x-pods",
+                "y",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": ns_sel("x")}]}],
+            ),
+        ),
+        (
+            Flow("y/c", "x/h", 80, False),
+            Flow("x/h", "y/c", 80, False),
+        ),
+        A_HOST_AS_POD,
+    ),
+    FlowCase(
+        "pod-to-itself-gets-the-policy-verdict",
+        "issue 3 (a pod to its own IP: policies decide; CNIs differ; e2e ignores loopback)",
+        (np("deny-ingress", "x", pod_sel(pod="a"), policyTypes=ING),),
+        (Flow("x/a", "x/a", 80, False, reason="ingress isolation of x/a"),),
+    ),
+    FlowCase(
+        "pod-to-itself-switched-to-allowed",
+        DOCS + " (a pod cannot block access to itself) as assumption self-traffic",
+        (np("deny-ingress", "x", pod_sel(pod="a"), policyTypes=ING),),
+        (Flow("x/a", "x/a", 80, True, tier="Assumption"), Flow("x/b", "x/a", 80, False)),
+        A_SELF,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", FLOW_CASES, ids=[c.name for c in FLOW_CASES])
+def test_flow(case: FlowCase) -> None:
+    check_flows(case)
+
+
+# --- admin tiers (policy.networking.k8s.io) ------------------------------------------------
+
+NPAPI = "kubernetes-sigs/network-policy-api"
+ANP_TYPES = NPAPI + " apis/v1alpha1/adminnetworkpolicy_types.go"
+CNP_TYPES = NPAPI + " apis/v1alpha2/clusternetworkpolicy_types.go"
+
+
+def anp(name: str, priority: int, subject: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"priority": priority, "subject": subject, **spec},
+    }
+
+
+def banp(subject: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "BaselineAdminNetworkPolicy",
+        "metadata": {"name": "default"},
+        "spec": {"subject": subject, **spec},
+    }
+
+
+def cnp(
+    name: str, tier: str, priority: int, subject: dict[str, Any], **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"tier": tier, "priority": priority, "subject": subject, **spec},
+    }
+
+
+def ns_subject(name: str) -> dict[str, Any]:
+    return {"namespaces": ns_sel(name)}
+
+
+def from_ns(name: str) -> list[dict[str, Any]]:
+    return [{"namespaces": ns_sel(name)}]
+
+
+def rule(action: str, peers: list[dict[str, Any]], name: str = "", **extra: Any) -> dict[str, Any]:
+    return {"name": name or action.lower(), "action": action, **extra, "from": peers}
+
+
+def erule(action: str, peers: list[dict[str, Any]], name: str = "", **extra: Any) -> dict[str, Any]:
+    return {"name": name or action.lower(), "action": action, **extra, "to": peers}
+
+
+ADMIN_CASES = [
+    Case(
+        "anp-lower-priority-number-is-evaluated-first",
+        ANP_TYPES + " (Priority: lower values have higher precedence)",
+        (
+            anp("deny-y", 10, ns_subject("x"), ingress=[rule("Deny", from_ns("y"))]),
+            anp("allow-y", 20, ns_subject("x"), ingress=[rule("Allow", from_ns("y"))]),
+            np("allow-all", "x", ingress=[{}]),
+        ),
+        (t(80, ("y", "x", False)),),
+    ),
+    Case(
+        "anp-allow-first-then-deny",
+        ANP_TYPES,
+        (
+            anp("allow-y", 5, ns_subject("x"), ingress=[rule("Allow", from_ns("y"))]),
+            anp("deny-y", 10, ns_subject("x"), ingress=[rule("Deny", from_ns("y"))]),
+            np("deny-all", "x", policyTypes=ING),
+        ),
+        (t(80, ("*", "x", False), ("y", "x", True)),),
+    ),
+    Case(
+        "anp-rules-in-written-order",
+        ANP_TYPES + " (relative precedence of rules within one ANP: the order written)",
+        (
+            anp(
+                "ordered",
+                10,
+                ns_subject("x"),
+                ingress=[
+                    rule(
+                        "Deny",
+                        [
+                            {
+                                "pods": {
+                                    "namespaceSelector": ns_sel("y"),
+                                    "podSelector": pod_sel(pod="a"),
+                                }
+                            }
+                        ],
+                        "deny-ya",
+                    ),
+                    rule("Allow", from_ns("y"), "allow-y"),
+                ],
+            ),
+            np("deny-all", "x", policyTypes=ING),
+        ),
+        (t(80, ("*", "x", False), ("y", "x", True), ("y/a", "x", False)),),
+    ),
+    Case(
+        "anp-pass-skips-lower-admin-rules-to-network-policy",
+        ANP_TYPES + " (Pass: skip any remaining ANP rules, then NetworkPolicy)",
+        (
+            anp("pass-y", 10, ns_subject("x"), ingress=[rule("Pass", from_ns("y"))]),
+            anp("allow-y", 20, ns_subject("x"), ingress=[rule("Allow", from_ns("y"))]),
+            np("deny-all", "x", policyTypes=ING),
+        ),
+        (t(80, ("*", "x", False)),),
+    ),
+    Case(
+        "anp-pass-without-network-policy-goes-to-baseline",
+        ANP_TYPES + " (Pass: if no NetworkPolicy selects the pod, BaselineAdminNetworkPolicy)",
+        (
+            anp("pass-y", 10, ns_subject("x"), ingress=[rule("Pass", from_ns("y"))]),
+            banp(ns_subject("x"), ingress=[rule("Deny", from_ns("y"))]),
+        ),
+        (t(80, ("y", "x", False)),),
+    ),
+    Case(
+        "anp-pass-with-network-policy-ignores-baseline",
+        ANP_TYPES,
+        (
+            anp("pass-y", 10, ns_subject("x"), ingress=[rule("Pass", from_ns("y"))]),
+            np(
+                "allow-from-y",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"namespaceSelector": ns_sel("y")}]}],
+            ),
+            banp(ns_subject("x"), ingress=[rule("Deny", from_ns("y"))]),
+        ),
+        (t(80, ("*", "x/a", False), ("y", "x/a", True), ("y", "x/b", False), ("y", "x/c", False)),),
+    ),
+    Case(
+        "baseline-only-where-no-network-policy-isolates",
+        NPAPI + " BaselineAdminNetworkPolicy (after NetworkPolicy)",
+        (
+            np(
+                "b-to-a",
+                "x",
+                pod_sel(pod="a"),
+                ingress=[{"from": [{"podSelector": pod_sel(pod="b")}]}],
+            ),
+            banp(
+                {"namespaces": {}},
+                ingress=[
+                    rule(
+                        "Deny",
+                        [
+                            {
+                                "pods": {
+                                    "namespaceSelector": ns_sel("x"),
+                                    "podSelector": pod_sel(pod="b"),
+                                }
+                            }
+                        ],
+                    )
+                ],
+            ),
+        ),
+        (t(80, all_in("x/a", False), ("x/b", "*", False), ("x/b", "x/a", True)),),
+    ),
+    Case(
+        "baseline-allow-does-not-open-an-isolated-pod",
+        NPAPI + " BaselineAdminNetworkPolicy",
+        (
+            np("deny-all", "x", pod_sel(pod="a"), policyTypes=ING),
+            banp({"namespaces": {}}, ingress=[rule("Allow", [{"namespaces": {}}])]),
+        ),
+        (t(80, all_in("x/a", False)),),
+    ),
+    Case(
+        "anp-egress-allow-does-not-skip-destination-ingress",
+        CNP_TYPES + " (Accept on egress: ingress rules at the destination still apply)",
+        (
+            anp("x-egress-all", 10, ns_subject("x"), egress=[erule("Allow", [{"namespaces": {}}])]),
+            np("deny-all", "y", policyTypes=ING),
+            np("deny-egress", "x", policyTypes=EGR),
+        ),
+        (t(80, ("*", "y", False)),),
+    ),
+    Case(
+        "anp-ingress-allow-does-not-skip-source-egress",
+        ANP_TYPES,
+        (
+            anp(
+                "x-ingress-all", 10, ns_subject("x"), ingress=[rule("Allow", [{"namespaces": {}}])]
+            ),
+            np("deny-egress", "y", policyTypes=EGR),
+            np("deny-ingress", "x", policyTypes=ING),
+        ),
+        (t(80, ("y", "*", False), ("*", "x", True), ("y", "x", False)),),
+    ),
+    Case(
+        "anp-deny-ports-number-range-and-name",
+        ANP_TYPES + " / shared_types.go AdminNetworkPolicyPort",
+        (
+            anp(
+                "ports",
+                10,
+                ns_subject("x"),
+                ingress=[
+                    rule(
+                        "Deny",
+                        from_ns("y"),
+                        "n",
+                        ports=[{"portNumber": {"protocol": "TCP", "port": 80}}],
+                    ),
+                    rule(
+                        "Deny",
+                        from_ns("y"),
+                        "r",
+                        ports=[{"portRange": {"protocol": "UDP", "start": 80, "end": 81}}],
+                    ),
+                    rule("Deny", from_ns("z"), "name", ports=[{"namedPort": "serve-81-sctp"}]),
+                ],
+            ),
+        ),
+        (
+            t(80, ("y", "x", False)),
+            t(81),
+            t(80, ("y", "x", False), protocol="UDP"),
+            t(81, ("y", "x", False), protocol="UDP"),
+            t(81, ("z", "x", False), protocol="SCTP"),
+            t(80, protocol="SCTP"),
+        ),
+    ),
+    Case(
+        "anp-subject-pods-and-namespaces",
+        ANP_TYPES + " (subject: namespaces, or pods = namespaceSelector AND podSelector)",
+        (
+            anp(
+                "deny-to-xa",
+                10,
+                {"pods": {"namespaceSelector": ns_sel("x"), "podSelector": pod_sel(pod="a")}},
+                ingress=[rule("Deny", [{"namespaces": {}}])],
+            ),
+        ),
+        (t(80, all_in("x/a", False)),),
+    ),
+    Case(
+        "anp-networks-peer-matches-pod-ips",
+        CNP_TYPES + " (Networks: cluster-internal traffic is checked against the rule as well)",
+        (
+            anp(
+                "deny-to-y-cidr",
+                10,
+                ns_subject("x"),
+                egress=[erule("Deny", [{"networks": ["10.2.0.0/16"]}])],
+            ),
+        ),
+        (t(80, ("x", "y", False)),),
+    ),
+    Case(
+        "cnp-admin-accept-deny-pass-and-baseline",
+        CNP_TYPES + " (tiers Admin -> NetworkPolicy -> Baseline; Accept/Deny/Pass)",
+        (
+            cnp("admin-pass-z", "Admin", 5, ns_subject("x"), ingress=[rule("Pass", from_ns("z"))]),
+            cnp(
+                "admin-accept-y",
+                "Admin",
+                10,
+                ns_subject("x"),
+                ingress=[rule("Accept", from_ns("y")), rule("Deny", from_ns("z"))],
+            ),
+            np("deny-all", "x", pod_sel(pod="a"), policyTypes=ING),
+            cnp(
+                "baseline-deny-z",
+                "Baseline",
+                10,
+                ns_subject("x"),
+                ingress=[rule("Deny", from_ns("z"))],
+            ),
+        ),
+        (t(80, ("*", "x/a", False), ("y", "x", True), ("z", "x", False)),),
+    ),
+    Case(
+        "cnp-protocols-destination-port-and-range",
+        CNP_TYPES + " (protocols: tcp/udp/sctp destinationPort number or range)",
+        (
+            cnp(
+                "deny-ports",
+                "Admin",
+                10,
+                ns_subject("x"),
+                ingress=[
+                    rule(
+                        "Deny",
+                        from_ns("y"),
+                        "tcp80",
+                        protocols=[{"tcp": {"destinationPort": {"number": 80}}}],
+                    ),
+                    rule(
+                        "Deny",
+                        from_ns("y"),
+                        "udp",
+                        protocols=[
+                            {"udp": {"destinationPort": {"range": {"start": 80, "end": 81}}}}
+                        ],
+                    ),
+                ],
+            ),
+        ),
+        (t(80, ("y", "x", False)), t(81), t(81, ("y", "x", False), protocol="UDP")),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ADMIN_CASES, ids=[c.name for c in ADMIN_CASES])
+def test_admin_truth_table(case: Case) -> None:
+    check_tables(case)
