@@ -1750,3 +1750,46 @@ ADMIN_CASES = [
 @pytest.mark.parametrize("case", ADMIN_CASES, ids=[c.name for c in ADMIN_CASES])
 def test_admin_truth_table(case: Case) -> None:
     check_tables(case)
+
+
+# --- podpath check: a "denied" expectation covers every port, declared or not ------------
+
+
+def test_check_denied_covers_undeclared_ports() -> None:
+    """A container port need not be declared to be reachable ({REF}#NetworkPolicyPort; the
+    Pod API: "Not specifying a port here DOES NOT prevent that port from being exposed"), so
+    ``expect: denied`` without ``ports`` must fail when any port is allowed."""
+    from podpath.analyze.check import parse_expectations, run_checks
+
+    objects = model() + [
+        np("deny-all", "x", policyTypes=ING),
+        np(
+            "oops-9999",
+            "x",
+            pod_sel(pod="a"),
+            ingress=[{"ports": [{"port": 9000, "endPort": 9999}]}],
+        ),
+        np(
+            "oops-udp",
+            "x",
+            pod_sel(pod="b"),
+            ingress=[{"ports": [{"port": 5353, "protocol": "UDP"}]}],
+        ),
+    ]
+    cluster = build(objects)
+    data = {
+        "expectations": [
+            {"name": "nothing reaches x/a", "from": "!x/*", "to": "x/a", "expect": "denied"},
+            {"name": "nothing reaches x/b", "from": "!x/*", "to": "x/b", "expect": "denied"},
+            {"name": "nothing reaches x/c", "from": "!x/*", "to": "x/c", "expect": "denied"},
+        ]
+    }
+    result = run_checks(cluster, parse_expectations(data, "expect.yaml"))
+    ok = {r["name"]: r["ok"] for r in result["results"]}
+    assert ok == {
+        "nothing reaches x/a": False,
+        "nothing reaches x/b": False,
+        "nothing reaches x/c": True,
+    }
+    ports = {v["port"] for r in result["results"] for v in r["violations"]}
+    assert ports <= {"9000/TCP", "5353/UDP"} and ports

@@ -108,7 +108,9 @@ CASES = [
     ),
     (
         "except-covers-cidr",
-        WEB + API + ingress_policy("9000", "ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}"),
+        WEB
+        + API
+        + ingress_policy("9000", "ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/9, 10.128.0.0/9]}"),
         WEB + API + ingress_policy("9000", "ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}"),
         ("policy-rule-never-matches", "NetworkPolicy/shop/api-from-web"),
     ),

@@ -6,7 +6,7 @@ The file (parsed by the command; see docs/policy.md)::
       - name: frontend may reach cart on 8080
         from: shop/app=frontend
         to: shop/app=cart
-        ports: [8080]            # PORT or PORT/PROTO; default: the ports the targets declare
+        ports: [8080]            # PORT or PORT/PROTO; default: see below
         expect: allowed          # allowed: every pair on every port; denied: no pair on any
       - name: nothing outside payments reaches it, except checkout
         from: "!payments/*"
@@ -17,6 +17,12 @@ The file (parsed by the command; see docs/policy.md)::
 A pod pattern is ``NAMESPACE/WHAT``: NAMESPACE a name, ``*`` (any) or ``!NAME`` (any but);
 WHAT ``*`` (all pods), labels ``k=v,k2=v2`` (all must match), or a pod name. A pod is never
 checked against itself.
+
+Default ports: for ``allowed``, every port the targets declare; for ``denied``, every port at
+all, since a container port need not be declared to be reachable (Pod API, ``ports``: "Not
+specifying a port here DOES NOT prevent that port from being exposed"). The port space is
+finite in effect: the declared ports plus one port of each range that the policies' port
+rules cut out of 1-65535 per protocol (:func:`port_space_representatives`) decide everything.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ import numpy as np
 
 from podpath.analyze.matrix import parse_port
 from podpath.cluster import Cluster
+from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix import PortKey, port_label, reachability
 from podpath.engine.policy import DEFAULT_ASSUMPTIONS, Assumptions, PodPeer, evaluate
 from podpath.errors import InputError
-from podpath.model.core import Pod
+from podpath.model.core import Pod, Protocol
 
 MAX_VIOLATIONS = 50
 MAX_EXPLAINED = 10
@@ -137,10 +144,41 @@ def _select(
     ]
 
 
-def _ports_of(exp: Expectation, pods: tuple[Pod, ...], targets: list[int]) -> tuple[PortKey, ...]:
+def port_space_representatives(cluster: Cluster) -> tuple[PortKey, ...]:
+    """One port of every range in which no policy can tell ports apart, per protocol.
+
+    Every NetworkPolicy/admin port match is a numeric range (``port``..``endPort``; admin
+    ``portNumber``/``portRange``/``destinationPort``), all ports of a protocol, or a named port
+    (which resolves to a declared container port). Cutting 1-65535 at every range's ends and
+    around every declared port leaves intervals on which every rule matches all ports or none,
+    so the first port of each interval stands for all of it.
+    """
+    cuts: dict[Protocol, set[int]] = {p: {1} for p in Protocol}
+    for policy in cluster.network_policies:
+        for rule in (*policy.ingress, *policy.egress):
+            for rp in rule.ports:
+                if isinstance(rp.port, int):
+                    cuts[rp.protocol].update((rp.port, (rp.end_port or rp.port) + 1))
+    for tier in ("Admin", "Baseline"):
+        for admin in admin_policies(cluster, tier):
+            for arule in (*admin.ingress, *admin.egress):
+                for ap in arule.ports or ():
+                    if ap.name is None:
+                        cuts[ap.protocol].update((ap.start, ap.end + 1))
+    for pod in cluster.pods:
+        for cp in pod.ports:
+            cuts[cp.protocol].update((cp.container_port, cp.container_port + 1))
+    return tuple((n, proto) for proto in Protocol for n in sorted(cuts[proto]) if n <= 65535)
+
+
+def _ports_of(
+    exp: Expectation, pods: tuple[Pod, ...], targets: list[int], space: tuple[PortKey, ...]
+) -> tuple[PortKey, ...]:
     if exp.ports:
         return exp.ports
     found = {(p.container_port, p.protocol) for j in targets for p in pods[j].ports}
+    if not exp.allowed:
+        found.update(space)
     return tuple(sorted(found, key=lambda k: (k[0], k[1].value)))
 
 
@@ -153,10 +191,12 @@ def run_checks(
     pods = cluster.pods
     plans = []
     wanted: set[PortKey] = set()
+    needs_space = any(not e.allowed and not e.ports for e in expectations)
+    space = port_space_representatives(cluster) if needs_space else ()
     for exp in expectations:
         sources = _select(pods, exp.sources, exp.excluded)
         targets = _select(pods, exp.targets, ())
-        ports = _ports_of(exp, pods, targets)
+        ports = _ports_of(exp, pods, targets, space)
         wanted.update(ports)
         plans.append((exp, sources, targets, ports))
     columns = sorted(wanted, key=lambda k: (k[0], k[1].value))

@@ -7,7 +7,7 @@ Selection and matching are the policy engine's (:mod:`podpath.engine.policy`):
 - a ``namespaceSelector`` is matched against namespace labels (every namespace carries
   ``kubernetes.io/metadata.name``); one that matches no namespace never matches;
 - a peer whose selectors match no pod in namespaces the input describes never matches;
-- an ``ipBlock`` whose ``except`` covers its whole ``cidr`` matches nothing;
+- an ``ipBlock`` whose ``except`` entries together cover its whole ``cidr`` match nothing;
 - a named port matches only pods that declare a container port of that name and protocol
   (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#NetworkPolicyPort).
 """
@@ -77,12 +77,14 @@ def policies_selecting_nothing(ctx: DoctorContext) -> Iterator[Finding]:
 
 
 def _covered(block: IPBlock) -> bool:
+    """Whether the ``except`` entries together cover the whole ``cidr`` (each one alone cannot:
+    the API server requires a strict subset, ``ValidateIPBlock``); merged adjacent blocks
+    (``collapse_addresses``) contain every CIDR their union covers."""
     net = ipaddress.ip_network(block.cidr, strict=False)
-    for ex in block.except_:
-        other = ipaddress.ip_network(ex, strict=False)
-        if other.version == net.version and net.subnet_of(other):  # type: ignore[arg-type]
-            return True
-    return False
+    excepts = [ipaddress.ip_network(ex, strict=False) for ex in block.except_]
+    same = [ex for ex in excepts if ex.version == net.version]
+    merged = ipaddress.collapse_addresses(same)  # type: ignore[type-var,misc,unused-ignore]
+    return any(net.subnet_of(other) for other in merged)  # type: ignore[arg-type,unused-ignore]
 
 
 def _peer_findings(
