@@ -1793,3 +1793,38 @@ def test_check_denied_covers_undeclared_ports() -> None:
     }
     ports = {v["port"] for r in result["results"] for v in r["violations"]}
     assert ports <= {"9000/TCP", "5353/UDP"} and ports
+
+
+# --- podpath explain: what addresses outside the cluster may do ---------------------------
+
+
+def test_explain_egress_named_ports_never_reach_outside() -> None:
+    """Egress on a named port resolves on the destination pod; an address outside the cluster
+    has no container ports, so such a rule lets the pod reach no outside address
+    ({REF}#NetworkPolicyPort; issue 3). Numeric rules and ipBlock rules still count."""
+    from podpath.analyze.explain import explain_pod
+
+    cluster = build(
+        model()
+        + [
+            np(
+                "named",
+                "x",
+                pod_sel(pod="a"),
+                policyTypes=EGR,
+                egress=[{"ports": [{"port": "serve-80-tcp"}]}],
+            ),
+            np(
+                "mixed",
+                "x",
+                pod_sel(pod="b"),
+                policyTypes=EGR,
+                egress=[{"ports": [{"port": "serve-80-tcp"}, {"port": 443}]}],
+            ),
+            np("in-named", "x", pod_sel(pod="a"), ingress=[{"ports": [{"port": "serve-80-tcp"}]}]),
+        ]
+    )
+    a = explain_pod(cluster, "x/a")
+    assert a["egress"]["external"] == []
+    assert len(a["ingress"]["external"]) == 1  # ingress: the name resolves on x/a itself
+    assert len(explain_pod(cluster, "x/b")["egress"]["external"]) == 1

@@ -89,6 +89,19 @@ def describe_admin_rule(rule: AdminRule, direction: Direction) -> str:
     return f"{rule.action} {word} {peers} on {ports}"
 
 
+def reaches_outside(rule: PolicyRule, direction: Direction) -> bool:
+    """Whether a rule can match an address outside the cluster: its peers must allow one
+    (``from``/``to`` empty, or an ``ipBlock``), and on egress some port must be numeric or
+    absent: a named port resolves on the destination pod's container ports, which an outside
+    address does not have (NetworkPolicyPort,
+    https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/)."""
+    if rule.peers and not any(peer.ip_block is not None for peer in rule.peers):
+        return False
+    if direction is Direction.EGRESS and rule.ports:
+        return any(not isinstance(p.port, str) for p in rule.ports)
+    return True
+
+
 def _reach(cluster: Cluster, pod: Pod, assumptions: Assumptions) -> dict[Direction, list[Any]]:
     """Workloads that may reach the pod / that it may reach, with their ports."""
     matrix = reachability(cluster, assumptions=assumptions)
@@ -144,7 +157,7 @@ def _direction(
             for p in policies
             for i, rule in enumerate(p.rules(direction))
             for r in [{"text": describe_rule(p, rule, direction), "policy": str(p.ref), "rule": i}]
-            if not rule.peers or any(peer.ip_block is not None for peer in rule.peers)
+            if reaches_outside(rule, direction)
         ]
     return {
         "isolated": bool(policies),
