@@ -1828,3 +1828,36 @@ def test_explain_egress_named_ports_never_reach_outside() -> None:
     assert a["egress"]["external"] == []
     assert len(a["ingress"]["external"]) == 1  # ingress: the name resolves on x/a itself
     assert len(explain_pod(cluster, "x/b")["egress"]["external"]) == 1
+
+
+# --- admin priority ties: the spec leaves them to the implementation ---------------------
+
+TIE = CNP_TYPES + " (same priority: the implementation can apply any); " + ANP_TYPES
+
+
+@pytest.mark.parametrize(
+    "actions,flagged",
+    [
+        (("Deny", "Allow"), True),
+        (("Allow", "Deny"), True),
+        (("Deny", "Deny"), False),
+        (("Pass", "Deny"), True),
+    ],
+    ids=["deny-vs-allow", "allow-vs-deny", "same-action", "pass-vs-deny"],
+)
+def test_admin_priority_tie_is_named(actions: tuple[str, str], flagged: bool) -> None:
+    """Two ANPs with the same priority matching one connection with different verdicts: the
+    verdict names assumption ``admin-priority-tie`` ({TIE}); otherwise it does not."""
+    first, second = actions
+    cluster = build(
+        model()
+        + [
+            anp("a-first", 10, ns_subject("x"), ingress=[rule(first, from_ns("y"))]),
+            anp("b-second", 10, ns_subject("x"), ingress=[rule(second, from_ns("y"))]),
+        ]
+    )
+    pods = cluster.pod_by_key
+    v = evaluate(cluster, PodPeer(pods["y/a"]), PodPeer(pods["x/a"]), 80)
+    assert ("admin-priority-tie" in v.assumptions) == flagged, v.ingress.reason
+    other = evaluate(cluster, PodPeer(pods["z/a"]), PodPeer(pods["x/a"]), 80)
+    assert "admin-priority-tie" not in other.assumptions

@@ -6,8 +6,9 @@ v1alpha1 AdminNetworkPolicy/BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkP
 - tiers are evaluated Admin -> NetworkPolicy -> Baseline -> default allow, per direction at
   the pod the rule's ``subject`` selects (ingress at the destination, egress at the source);
 - within a tier, policies by ascending ``priority`` (ties broken by kind and name, the spec
-  leaves them undefined), rules in written order; the FIRST matching rule decides:
-  Allow/Accept and Deny are final, Pass skips the rest of the tier;
+  leaves them undefined: :func:`priority_tie` finds when a tie decides), rules in written
+  order; the FIRST matching rule decides: Allow/Accept and Deny are final, Pass skips the rest
+  of the tier;
 - host-network pods are never subjects nor matched by ``namespaces``/``pods`` peers;
 - ``networks`` peers match any address, pod IPs included; ``nodes`` peers match node IPs;
   ``domainNames`` cannot be decided from manifests and never match here.
@@ -139,4 +140,45 @@ def admin_decision(
         for i, rule in enumerate(policy.rules(direction)):
             if admin_rule_matches(cluster, rule, other, port, protocol, dst_pod):
                 return RuleRef(policy.ref, direction, i, rule.action, rule.name)
+    return None
+
+
+def priority_tie(
+    cluster: Cluster,
+    tier: str,
+    pod: Pod,
+    other: Peer,
+    direction: Direction,
+    port: int,
+    protocol: Protocol,
+    decided: RuleRef,
+) -> RuleRef | None:
+    """Another policy of the same tier and ``priority`` as the one that ``decided``, whose
+    first matching rule has a different verdict: the spec leaves the outcome to the
+    implementation ("If two (or more) policies in the same tier with the same priority could
+    match a connection, then the implementation can apply any of the matching policies",
+    ClusterNetworkPolicySpec.priority; AdminNetworkPolicySpec.priority: "The behavior is
+    undefined if two ANP objects have same priority")."""
+    from podpath.engine.policy import PodPeer, RuleRef
+
+    policies = admin_policies(cluster, tier)
+    winner = next((p for p in policies if p.ref == decided.policy), None)
+    if winner is None:
+        return None
+    dst_pod = (
+        pod
+        if direction is Direction.INGRESS
+        else (other.pod if isinstance(other, PodPeer) else None)
+    )
+    verdict = "Allow" if decided.action == "Accept" else decided.action
+    for policy in policies:
+        if policy.priority != winner.priority or policy.ref == winner.ref:
+            continue
+        if not subject_selects(cluster, policy, pod):
+            continue
+        for i, rule in enumerate(policy.rules(direction)):
+            if admin_rule_matches(cluster, rule, other, port, protocol, dst_pod):
+                if rule.verdict != verdict:
+                    return RuleRef(policy.ref, direction, i, rule.action, rule.name)
+                break
     return None

@@ -46,6 +46,7 @@ A_IPBLOCK_POD = "ipblock-matches-pod-ips"
 A_NODE_TRAFFIC = "node-traffic-allowed"
 A_HOST_NETWORK = "host-network-as-node"
 A_SELF_TRAFFIC = "self-traffic"
+A_PRIORITY_TIE = "admin-priority-tie"
 
 ASSUMPTION_DOCS: dict[str, str] = {
     A_IPBLOCK_POD: (
@@ -63,6 +64,10 @@ ASSUMPTION_DOCS: dict[str, str] = {
     A_SELF_TRAFFIC: (
         "a pod connecting to its own IP gets the verdict of its policies; the documentation "
         "says a pod cannot block access to itself and CNIs differ on loopback"
+    ),
+    A_PRIORITY_TIE: (
+        "two admin policies of the same tier and priority match with different actions; the "
+        "spec leaves the choice to the implementation, podpath applies the first by kind and name"
     ),
 }
 
@@ -452,6 +457,7 @@ def evaluate_direction(
             assumptions=(A_HOST_NETWORK,),
         )
     admin = admin_decision(cluster, "Admin", pod, other, direction, port, protocol, assumptions)
+    tie = _tie_note(cluster, "Admin", pod, other, direction, port, protocol, admin)
     if admin is not None and admin.action in ("Allow", "Accept", "Deny"):
         allowed = admin.action != "Deny"
         return DirectionResult(
@@ -459,8 +465,9 @@ def evaluate_direction(
             pod.key,
             allowed,
             Tier.ADMIN,
-            f"{'allowed' if allowed else 'denied'} by admin policy rule {admin}",
+            f"{'allowed' if allowed else 'denied'} by admin policy rule {admin}{tie}",
             decided_by=admin,
+            assumptions=(A_PRIORITY_TIE,) if tie else (),
         )
     policies = selecting_policies(cluster, pod, direction, assumptions)
     refs = tuple(p.ref for p in policies)
@@ -474,7 +481,7 @@ def evaluate_direction(
             if allowing
             else f"denied by {word} isolation of {pod.key} "
             f"(selected by {', '.join(str(r) for r in refs)}; no rule allows it)"
-        )
+        ) + tie
         return DirectionResult(
             direction,
             pod.key,
@@ -484,8 +491,10 @@ def evaluate_direction(
             isolated=True,
             isolating_policies=refs,
             allowing=allowing,
+            assumptions=(A_PRIORITY_TIE,) if tie else (),
         )
     base = admin_decision(cluster, "Baseline", pod, other, direction, port, protocol, assumptions)
+    tie = tie or _tie_note(cluster, "Baseline", pod, other, direction, port, protocol, base)
     if base is not None and base.action in ("Allow", "Accept", "Deny"):
         allowed = base.action != "Deny"
         return DirectionResult(
@@ -493,13 +502,40 @@ def evaluate_direction(
             pod.key,
             allowed,
             Tier.BASELINE,
-            f"{'allowed' if allowed else 'denied'} by baseline admin policy rule {base}",
+            f"{'allowed' if allowed else 'denied'} by baseline admin policy rule {base}{tie}",
             decided_by=base,
+            assumptions=(A_PRIORITY_TIE,) if tie else (),
         )
     word = "egress" if direction is Direction.EGRESS else "ingress"
     return DirectionResult(
-        direction, pod.key, True, Tier.DEFAULT, f"{pod.key} is not isolated for {word}"
+        direction,
+        pod.key,
+        True,
+        Tier.DEFAULT,
+        f"{pod.key} is not isolated for {word}{tie}",
+        assumptions=(A_PRIORITY_TIE,) if tie else (),
     )
+
+
+def _tie_note(
+    cluster: Cluster,
+    tier: str,
+    pod: Pod,
+    other: Peer,
+    direction: Direction,
+    port: int,
+    protocol: Protocol,
+    decided: RuleRef | None,
+) -> str:
+    """`` (tie: ...)`` when a same-priority policy of the tier would decide otherwise
+    (assumption ``admin-priority-tie``), else ``""``. A Pass that ties with a final action
+    changes whether the tier decides at all, so it counts too."""
+    from podpath.engine.admin_policy import priority_tie
+
+    if decided is None:
+        return ""
+    rival = priority_tie(cluster, tier, pod, other, direction, port, protocol, decided)
+    return f" (tie: same priority as {rival})" if rival is not None else ""
 
 
 def _pod_of(peer: Peer) -> Pod | None:
