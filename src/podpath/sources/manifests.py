@@ -241,6 +241,23 @@ _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 
 
+def _scalar(node: yaml.Node) -> Any:
+    """A plain scalar: str, decimal int, bool or null; anything else needs PyYAML."""
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _INT:
+        digits = node.value.replace("_", "").lstrip("+-")
+        if not digits.isdigit() or (digits.startswith("0") and len(digits) > 1):
+            raise _Slow
+        return int(node.value.replace("_", ""))
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return node.value.lower() in ("yes", "true", "on")
+    raise _Slow
+
+
 def _construct(root: yaml.Node, loader: yaml.SafeLoader) -> Any:
     """Build Python values from a composed document.
 
@@ -251,40 +268,22 @@ def _construct(root: yaml.Node, loader: yaml.SafeLoader) -> Any:
     memo: dict[int, Any] = {}
 
     def build(node: yaml.Node) -> Any:
-        known = memo.get(id(node))
-        if known is not None or id(node) in memo:
-            return known
-        tag = node.tag
-        if tag == _STR:
-            value: Any = node.value
-        elif tag == _MAP:
-            value = {}
-            memo[id(node)] = value
+        if id(node) in memo:
+            return memo[id(node)]
+        if node.tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            memo[id(node)] = mapping
             for key_node, value_node in node.value:
                 if key_node.tag not in (_STR, _INT):
                     raise _Slow
-                key = key_node.value if key_node.tag == _STR else build(key_node)
-                value[key] = build(value_node)
-            return value
-        elif tag == _SEQ:
-            value = []
-            memo[id(node)] = value
-            value.extend(build(child) for child in node.value)
-            return value
-        elif tag == _INT:
-            text = node.value.replace("_", "")
-            if not text.lstrip("+-").isdigit() or (
-                text.lstrip("+-").startswith("0") and len(text.lstrip("+-")) > 1
-            ):
-                raise _Slow
-            value = int(text)
-        elif tag == _NULL:
-            value = None
-        elif tag == _BOOL:
-            value = node.value.lower() in ("yes", "true", "on")
-        else:
-            raise _Slow
-        memo[id(node)] = value
+                mapping[_scalar(key_node)] = build(value_node)
+            return mapping
+        if node.tag == _SEQ:
+            sequence: list[Any] = []
+            memo[id(node)] = sequence
+            sequence.extend(build(child) for child in node.value)
+            return sequence
+        value = memo[id(node)] = _scalar(node)
         return value
 
     try:
