@@ -1861,3 +1861,44 @@ def test_admin_priority_tie_is_named(actions: tuple[str, str], flagged: bool) ->
     assert ("admin-priority-tie" in v.assumptions) == flagged, v.ingress.reason
     other = evaluate(cluster, PodPeer(pods["z/a"]), PodPeer(pods["x/a"]), 80)
     assert "admin-priority-tie" not in other.assumptions
+
+
+# --- a selector with an unknown field is an error, never "select everything" ---------------
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [np("typo", "x", {"matchLabel": {"pod": "a"}}, policyTypes=ING)],
+        [
+            np(
+                "peer-typo",
+                "x",
+                ingress=[{"from": [{"podSelector": {"matchlabels": {"pod": "b"}}}]}],
+            )
+        ],
+        [
+            anp(
+                "old-shape",
+                10,
+                {"namespaces": {"namespaceSelector": ns_sel("x")}},
+                ingress=[rule("Deny", from_ns("y"))],
+            )
+        ],
+        [
+            anp(
+                "same-labels",
+                10,
+                ns_subject("x"),
+                ingress=[rule("Deny", [{"namespaces": {"sameLabels": ["team"]}}])],
+            )
+        ],
+    ],
+    ids=["np-pod-selector", "np-peer", "anp-subject-old-shape", "anp-peer-same-labels"],
+)
+def test_selector_with_unknown_field_is_an_input_error(objects: list[dict[str, Any]]) -> None:
+    """Strict field validation (kubectl's default) rejects unknown fields; podpath must not
+    read ``{matchLabel: ...}`` (or an older admin-policy shape) as the empty selector, which
+    would select every pod (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation)."""
+    with pytest.raises(InputError, match="unknown field"):
+        build(model() + objects)

@@ -177,9 +177,11 @@ def _ports_of(
     if exp.ports:
         return exp.ports
     found = {(p.container_port, p.protocol) for j in targets for p in pods[j].ports}
-    if not exp.allowed:
-        found.update(space)
-    return tuple(sorted(found, key=lambda k: (k[0], k[1].value)))
+    declared = sorted(found, key=lambda k: (k[0], k[1].value))
+    if exp.allowed:
+        return tuple(declared)
+    rest = sorted(set(space) - found, key=lambda k: (k[0], k[1].value))
+    return (*declared, *rest)  # the declared ports first: their violations are listed first
 
 
 def run_checks(

@@ -95,9 +95,24 @@ def normalize_node(raw: dict[str, Any], source: SourceRef) -> Node:
     )
 
 
+MSG_SELECTOR_FIELD = (
+    "unknown field {got!r} in a label selector (matchLabels, matchExpressions): the API "
+    "server's strict field validation (kubectl's default) rejects it; dropped, it would leave "
+    "a selector that selects everything"
+)
+SELECTOR_FIELDS = ("matchLabels", "matchExpressions")
+
+
 def normalize_selector(f: Fields) -> LabelSelector:
     """A meta/v1 LabelSelector. ``In``/``NotIn`` need values, ``Exists``/``DoesNotExist``
-    must have none (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements)."""
+    must have none (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements).
+    A field other than ``matchLabels``/``matchExpressions`` (a typo such as ``matchLabel``) is
+    an error, as strict field validation makes it
+    (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation): read
+    leniently it would become the empty selector, which selects every object."""
+    for key in f.raw:
+        if key not in SELECTOR_FIELDS:
+            raise f.error(str(key), MSG_SELECTOR_FIELD.format(got=key))
     requirements = []
     for expr in f.maps("matchExpressions"):
         key = expr.req_str("key")
