@@ -107,6 +107,13 @@ def test_hook_entries_run(tmp_path: Path, hook_id: str) -> None:
         pytest.skip("`podpath check` is not part of this build yet")
     repo = tmp_path / "repo"
     shutil.copytree(DATA / "new", repo / "k8s")
+    (repo / "podpath-expectations.yaml").write_text(
+        "expectations:\n"
+        "  - name: the monitor does not reach the database\n"
+        "    from: ops/*\n"
+        "    to: shop/app=db\n"
+        "    expect: denied\n"
+    )
     argv = shlex.split(hook["entry"]) + list(hook.get("args", []))
     if hook.get("pass_filenames", True):
         argv += ["k8s/shop.yaml"]

@@ -476,3 +476,13 @@ def test_unmodelled_kinds_without_a_name_are_skipped_not_refused() -> None:
     )
     (note,) = inventory.notes
     assert (note.code, note.object) == ("skipped-kind", "Kustomization/(unnamed)")
+
+
+def test_a_document_of_another_tool_is_skipped_with_a_note() -> None:
+    """Helm values, CI configs or podpath's own expectations read from a folder are not
+    Kubernetes objects: skipped with an info note, not an error."""
+    from podpath.normalize import normalize as _normalize
+    from podpath.sources.manifests import parse_text as _parse
+
+    inv = _normalize(_parse(b"expectations:\n  - name: x\nreplicaCount: 3\n", "values.yaml"))
+    assert [n.code for n in inv.notes] == ["not-a-kubernetes-object"]

@@ -111,6 +111,20 @@ class _Collector:
     def add(self, doc: RawDoc) -> None:
         raw, source = doc.data, doc.source
         kind = raw.get("kind")
+        if all(raw.get(key) is None for key in ("kind", "apiVersion", "metadata")):
+            # A YAML file of another tool (Helm values, CI config, podpath's own expectations)
+            # read from a folder: not a Kubernetes object at all (one with metadata but no
+            # kind is an error below).
+            self.notes.append(
+                Note(
+                    "info",
+                    "not-a-kubernetes-object",
+                    "skipped a document without apiVersion, kind and metadata",
+                    "",
+                    source,
+                )
+            )
+            return
         if isinstance(kind, str) and kind and not _modelled(kind):
             # skipped before validation: kinds like Kustomization carry no metadata.name
             self._skip(kind, raw, source)

@@ -1,8 +1,13 @@
-"""Terminal tables (rich), rendered to a string so output stays deterministic and pipeable."""
+"""Terminal tables (rich), rendered to a string so output stays deterministic and pipeable.
+
+On a terminal, tables fit its width (long cells fold); piped, they take their natural width
+up to ``PIPE_WIDTH`` columns, so that each row stays on one line for grep and diff."""
 
 from __future__ import annotations
 
 import io
+import shutil
+import sys
 from collections.abc import Sequence
 
 from rich import box
@@ -15,9 +20,10 @@ def render_table(
     columns: Sequence[str],
     rows: Sequence[Sequence[str]],
     *,
-    width: int = 160,
+    width: int | None = None,
 ) -> str:
     """A table with a header row; cells are strings (newlines allowed)."""
+    width = width or output_width()
     table = Table(
         title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left", pad_edge=False
     )
@@ -35,6 +41,16 @@ def render_table(
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+PIPE_WIDTH = 400
+
+
+def output_width() -> int:
+    """The terminal's width when standard output is one, else ``PIPE_WIDTH``."""
+    if sys.stdout.isatty():
+        return max(80, shutil.get_terminal_size((160, 40)).columns)
+    return PIPE_WIDTH
 
 
 def join(values: Sequence[object], sep: str = ", ", empty: str = "-") -> str:
