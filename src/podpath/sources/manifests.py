@@ -32,7 +32,7 @@ from podpath.errors import (
 from podpath.model.core import SourceRef
 
 MAX_BYTES = int(os.environ.get("PODPATH_MAX_BYTES", str(256 * 1024 * 1024)))
-MAX_DEPTH = 1000
+MAX_DEPTH = 500  # below libyaml's own limit (1000 levels in PyYAML >= 6.0.4's build)
 MAX_EXPANDED_NODES = 5_000_000
 _SAFE_TEXT_DEPTH = MAX_DEPTH  # below this bound libyaml's recursive composer is safe
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -299,6 +299,9 @@ class _Slow(Exception):
 def _yaml_error(exc: yaml.YAMLError, name: str) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    if "maximum nesting depth" in problem:  # libyaml's own limit, reached first
+        line = mark.line + 1 if mark is not None else None
+        return InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name, line=line)
     line = mark.line + 1 if mark is not None else 0
     column = mark.column + 1 if mark is not None else 0
     return InputError(MSG_YAML.format(problem=problem, line=line, column=column), path=name)
