@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -147,19 +148,31 @@ def _parse_json(text: str, name: str) -> tuple[Any, int]:
         raise InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name) from None
 
 
+_BRACKET_STEP = np.zeros(256, dtype=np.int8)
+_BRACKET_STEP[[ord("["), ord("{")]] = 1
+_BRACKET_STEP[[ord("]"), ord("}")]] = -1
+_DEPTH_CHUNK = 1 << 22
+
+
 def _text_depth_bound(text: str) -> int:
     """An upper bound of the nesting depth: flow brackets plus the longest line (block
-    nesting cannot exceed a line's length). Computed with numpy in one pass."""
+    nesting cannot exceed a line's length). Computed with numpy, in chunks of 4 MiB (a
+    running bracket sum carried across them), so memory stays small for large files."""
     raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
     if raw.size == 0:
         return 0
-    opens = (raw == ord("[")) | (raw == ord("{"))
-    closes = (raw == ord("]")) | (raw == ord("}"))
-    depth = np.cumsum(opens.astype(np.int64) - closes.astype(np.int64))
+    deepest, level = 0, 0
+    for start in range(0, raw.size, _DEPTH_CHUNK):
+        steps = _BRACKET_STEP[raw[start : start + _DEPTH_CHUNK]]
+        steps = steps[steps != 0]  # only brackets move the depth
+        if steps.size:
+            depth = np.cumsum(steps, dtype=np.int64)
+            deepest = max(deepest, level + int(depth.max()))
+            level += int(depth[-1])
     newlines = np.flatnonzero(raw == ord("\n"))
     bounds = np.concatenate(([-1], newlines, [raw.size]))
     longest = int(np.diff(bounds).max())
-    return int(depth.max(initial=0)) + longest
+    return deepest + longest
 
 
 def _check_depth_by_events(text: str, name: str) -> None:
@@ -207,7 +220,122 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+# -- JSON documents in a YAML stream -------------------------------------------------------
+# Tools that turn ``kubectl -o json`` into a stream (and bench/generate.py) write ``---``
+# lines each followed by one JSON object. JSON is (almost) a subset of YAML 1.1: such a
+# document is read with json.loads when that provably gives what PyYAML gives, and the whole
+# stream goes to libyaml otherwise (so errors, locations and limits are PyYAML's own).
+_MARKER_LINE = re.compile(r"^(?:---|\.\.\.|%).*$", re.MULTILINE)  # markers and directives
+_COLON_AT_LINE_START = re.compile(r"\n[ ]*:")  # a key and its ':' on different lines
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_SPACES_COLON = re.compile(r"[ ]*:")
+# Characters YAML reads differently from JSON: outside YAML's printable set (the reader
+# refuses them), or line breaks to YAML 1.1 only (NEL, LS, PS fold inside strings).
+_NOT_YAML_PLAIN = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # libyaml refuses escaped surrogates
+_SIMPLE_KEY_SPAN = 1000  # libyaml: a key must end within 1024 characters of its start
+_YAML11_FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
+
+
+def _yaml11_number(text: str) -> float | str:
+    """A JSON number with a fraction or exponent as YAML 1.1 resolves it: a float only with
+    a ``.`` and a signed exponent if any (``1.5e+3``); ``1e3``/``1.5e3`` stay strings."""
+    return float(text) if _YAML11_FLOAT.fullmatch(text) else text
+
+
+def _yaml11_constant(text: str) -> str:
+    """JSON's ``NaN``/``Infinity``/``-Infinity`` are plain strings in YAML 1.1."""
+    return text
+
+
+_JSON = json.JSONDecoder(parse_float=_yaml11_number, parse_constant=_yaml11_constant)
+
+
+def _json_documents(text: str) -> list[tuple[Any, int]] | None:
+    """The documents of a stream whose every document is one JSON object, with the line of
+    its ``{``; None when any part of the stream needs libyaml."""
+    bodies = _json_bodies(text) if _json_safe_text(text) else None
+    if bodies is None:
+        return None
+    may_alias = "&" in text
+    out: list[tuple[Any, int]] = []
+    for start, end, line in bodies:
+        body = text[start:end]
+        lead = len(body) - len(body.lstrip(" \n"))  # JSON's whitespace here (no tab, no CR)
+        if lead == len(body) or body[lead] != "{":
+            return None  # empty (a null document) or not an object
+        if not _json_body_is_yaml(body, may_alias):
+            return None
+        try:
+            value, stop = _JSON.raw_decode(body, lead)
+        except (ValueError, RecursionError):
+            return None
+        if body[stop:].strip(" \n") or not isinstance(value, dict):
+            return None
+        out.append((value, line + body.count("\n", 0, lead)))
+    return out
+
+
+def _json_safe_text(text: str) -> bool:
+    """No character that YAML reads differently from JSON (see _NOT_YAML_PLAIN; tabs and
+    carriage returns are left to libyaml too), no escaped surrogate, no key whose ``:`` is
+    on the next line."""
+    if "\t" in text or "\r" in text:
+        return False
+    if text.isascii():
+        if "\x7f" in text:
+            return False
+    elif _NOT_YAML_PLAIN.search(text):
+        return False
+    return not (_SURROGATE_ESCAPE.search(text) or _COLON_AT_LINE_START.search(text))
+
+
+def _json_bodies(text: str) -> list[tuple[int, int, int]] | None:
+    """(start, end, first line) of each document of the stream, split at ``---`` lines (the
+    only document marker taken here: ``...``, ``--- x`` and directives go to libyaml)."""
+    bodies: list[tuple[int, int, int]] = []
+    start, line = 0, 1
+    for marker in _MARKER_LINE.finditer(text):
+        if marker.group() != "---":
+            return None
+        end = marker.start()
+        if start > 0 or text[start:end].strip():  # text before the first marker: a document
+            bodies.append((start, end, line))
+        line += text.count("\n", start, marker.end()) + 1
+        start = marker.end() + 1
+    if start > 0 or text[start:].strip():  # after a marker, even blank: a (null) document
+        bodies.append((start, len(text), line))
+    return bodies
+
+
+def _json_body_is_yaml(body: str, may_alias: bool) -> bool:
+    """Limits libyaml and our own checks apply that a JSON body could hit: nesting (an upper
+    bound from its brackets), the expanded-node limit (a JSON node takes at least two
+    characters), and the length of simple keys (only on lines longer than the limit)."""
+    brackets = body.count("{") + body.count("[")
+    if brackets > MAX_DEPTH and _text_depth_bound(body) > MAX_DEPTH:
+        return False
+    if may_alias and len(body) >= 2 * MAX_EXPANDED_NODES:
+        return False
+    if len(body) <= _SIMPLE_KEY_SPAN:
+        return True
+    for text_line in body.split("\n"):
+        if len(text_line) <= _SIMPLE_KEY_SPAN:
+            continue
+        for string in _JSON_STRING.finditer(text_line):
+            colon = _SPACES_COLON.match(text_line, string.end())
+            if colon is not None and colon.end() - string.start() > _SIMPLE_KEY_SPAN:
+                return False
+    return True
+
+
 def _parse_yaml(text: str, name: str) -> Iterator[tuple[Any, int]]:
+    fast = _json_documents(text)
+    if fast is not None:
+        yield from fast
+        return
     if _text_depth_bound(text) > _SAFE_TEXT_DEPTH:
         try:
             _check_depth_by_events(text, name)
