@@ -86,7 +86,7 @@ def _entry_hop(
     cluster: Cluster, ep: EntryPoint, address: str, port: int, node_ip: str, served: Any
 ) -> set[str]:
     """What the connection to the entry point's pods does (the LB Service's checks)."""
-    from podpath.dataplane.probe import _endpoint_outcome, _no_endpoint
+    from podpath.dataplane.probe_checks import endpoint_outcome, no_endpoint
     from podpath.engine.policy import INTERNET_IP, IPPeer, Peer, peer_for_ip
 
     for key in ep.services:
@@ -102,8 +102,8 @@ def _entry_hop(
             if local:
                 eps = [e for e in eps if node is not None and e.node_name == node.name]
             src: Peer = IPPeer(INTERNET_IP) if local else peer_for_ip(cluster, node_ip)
-            outcomes = {_endpoint_outcome(cluster, src, e, "TCP", served) for e in eps}
-            return outcomes or _no_endpoint(pe.ready)
+            outcomes = {endpoint_outcome(cluster, src, e, "TCP", served) for e in eps}
+            return outcomes or no_endpoint(pe.ready)
     return {f"{ANSWERED} entry"}
 
 
@@ -137,7 +137,7 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
 def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Any]:
     """``internet`` -> each probed route on each routed address of its entry point."""
     from podpath.analyze.routes import routing_table
-    from podpath.dataplane.probe import Check, _served
+    from podpath.dataplane.probe_checks import Check, served_ports
     from podpath.engine.routing import entry_points
 
     proxies = state.get("proxies", [])
@@ -145,7 +145,7 @@ def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Any]:
         return
     lb_node = {ip: node_ip for ip, node_ip in state.get("lb_routes", [])}
     netns = state["internet"]["netns"]
-    served = _served(state)
+    served = served_ports(state)
     rows = routing_table(cluster)["routes"]
     count = 0
     for ep in entry_points(cluster):

@@ -7,325 +7,83 @@ References:
 - https://gateway-api.sigs.k8s.io/reference/spec/
 
 Every API default is applied by :mod:`podpath.normalize.routing`; the engine never sees a raw
-dict.
+dict. The Ingress models live in :mod:`podpath.model.ingress`, the Gateway API models in
+:mod:`podpath.model.gateway`; this module holds TLS Secrets and the routing engine's results,
+and re-exports them all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podpath.model.core import EMPTY_LABELS, NO_SOURCE, Labels, LabelSelector, ObjectRef, SourceRef
-
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-
-# -- Ingress -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IngressBackend:
-    """``IngressBackend``: a Service and port (number or name) *or* a resource reference."""
-
-    service_name: str | None = None
-    service_port: int | str | None = None
-    resource_group: str | None = None
-    resource_kind: str | None = None
-    resource_name: str | None = None
-
-    @property
-    def is_resource(self) -> bool:
-        return self.resource_kind is not None
-
-    def __str__(self) -> str:
-        if self.is_resource:
-            group = f"{self.resource_group}/" if self.resource_group else ""
-            return f"{group}{self.resource_kind}/{self.resource_name}"
-        return f"{self.service_name}:{self.service_port}"
-
-
-@dataclass(frozen=True, slots=True)
-class IngressPath:
-    """``HTTPIngressPath``; ``path`` defaults to ``/`` when absent (ImplementationSpecific)."""
-
-    path: str
-    path_type: str  # "Exact" | "Prefix" | "ImplementationSpecific"
-    backend: IngressBackend
-
-
-@dataclass(frozen=True, slots=True)
-class IngressRule:
-    """``IngressRule``: ``host`` None applies to every host."""
-
-    host: str | None
-    paths: tuple[IngressPath, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class IngressTLS:
-    hosts: tuple[str, ...] = ()
-    secret_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Ingress:
-    """An Ingress. ``class_name`` is ``spec.ingressClassName``; ``class_annotation`` the legacy
-    ``kubernetes.io/ingress.class`` annotation."""
-
-    namespace: str
-    name: str
-    class_name: str | None = None
-    class_annotation: str | None = None
-    default_backend: IngressBackend | None = None
-    rules: tuple[IngressRule, ...] = ()
-    tls: tuple[IngressTLS, ...] = ()
-    creation_timestamp: str = ""
-    annotations: Labels = EMPTY_LABELS
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Ingress", self.namespace, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class IngressClass:
-    """An IngressClass (cluster-scoped); ``is_default`` from
-    ``ingressclass.kubernetes.io/is-default-class: "true"``."""
-
-    name: str
-    controller: str = ""
-    is_default: bool = False
-    labels: Labels = EMPTY_LABELS
-    annotations: Labels = EMPTY_LABELS
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("IngressClass", "", self.name)
-
-
-# -- Gateway API ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayClass:
-    name: str
-    controller_name: str = ""
-    labels: Labels = EMPTY_LABELS
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("GatewayClass", "", self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class SecretObjectRef:
-    """A ``SecretObjectReference`` (listener ``tls.certificateRefs``), namespace defaulted."""
-
-    namespace: str
-    name: str
-    group: str = ""
-    kind: str = "Secret"
-
-
-@dataclass(frozen=True, slots=True)
-class RouteGroupKind:
-    group: str
-    kind: str
-
-    def __str__(self) -> str:
-        return f"{self.group}/{self.kind}" if self.group else self.kind
-
-
-@dataclass(frozen=True, slots=True)
-class Listener:
-    """A Gateway ``Listener``. ``allowed_from`` is ``allowedRoutes.namespaces.from`` (default
-    Same); ``allowed_kinds`` empty means "by protocol"."""
-
-    name: str
-    protocol: str
-    port: int
-    hostname: str | None = None
-    tls_mode: str | None = None  # "Terminate" | "Passthrough" (HTTPS/TLS listeners)
-    certificate_refs: tuple[SecretObjectRef, ...] = ()
-    allowed_from: str = "Same"
-    allowed_selector: LabelSelector | None = None
-    allowed_kinds: tuple[RouteGroupKind, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Gateway:
-    namespace: str
-    name: str
-    class_name: str
-    listeners: tuple[Listener, ...] = ()
-    addresses: tuple[str, ...] = ()  # spec.addresses values
-    status_addresses: tuple[str, ...] = ()  # status.addresses values
-    labels: Labels = EMPTY_LABELS
-    creation_timestamp: str = ""
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Gateway", self.namespace, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class ParentRef:
-    """``ParentReference`` with defaults: group gateway.networking.k8s.io, kind Gateway,
-    namespace the route's."""
-
-    namespace: str
-    name: str
-    group: str = GATEWAY_GROUP
-    kind: str = "Gateway"
-    section_name: str | None = None
-    port: int | None = None
-
-    def __str__(self) -> str:
-        text = f"{self.kind}/{self.namespace}/{self.name}"
-        if self.section_name:
-            text += f"/{self.section_name}"
-        if self.port is not None:
-            text += f":{self.port}"
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class PathMatch:
-    type: str = "PathPrefix"  # "Exact" | "PathPrefix" | "RegularExpression"
-    value: str = "/"
-
-
-@dataclass(frozen=True, slots=True)
-class ValueMatch:
-    """A header or query-parameter match (``type`` Exact or RegularExpression)."""
-
-    name: str
-    value: str
-    type: str = "Exact"
-
-
-@dataclass(frozen=True, slots=True)
-class HTTPRouteMatch:
-    path: PathMatch = PathMatch()
-    headers: tuple[ValueMatch, ...] = ()
-    query_params: tuple[ValueMatch, ...] = ()
-    method: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GRPCRouteMatch:
-    """``GRPCRouteMatch``: ``method`` (service and/or method, Exact or RegularExpression) and
-    headers."""
-
-    service: str | None = None
-    method: str | None = None
-    type: str = "Exact"
-    headers: tuple[ValueMatch, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RouteFilter:
-    """A filter as reported: its ``type`` and its settings flattened to ``key=value`` pairs."""
-
-    type: str
-    settings: tuple[tuple[str, str], ...] = ()
-
-    def __str__(self) -> str:
-        inner = ", ".join(f"{k}={v}" for k, v in self.settings)
-        return f"{self.type}({inner})" if inner else self.type
-
-
-@dataclass(frozen=True, slots=True)
-class BackendRef:
-    """A route ``backendRef`` with defaults: group "" and kind Service, namespace the route's,
-    weight 1."""
-
-    namespace: str
-    name: str
-    port: int | None = None
-    group: str = ""
-    kind: str = "Service"
-    weight: int = 1
-    filters: tuple[RouteFilter, ...] = ()
-
-    def __str__(self) -> str:
-        kind = f"{self.group}/{self.kind}" if self.group else self.kind
-        port = f":{self.port}" if self.port is not None else ""
-        return f"{kind}/{self.namespace}/{self.name}{port}"
-
-
-@dataclass(frozen=True, slots=True)
-class RouteRule:
-    """One rule of any route kind; ``matches`` holds HTTPRouteMatch or GRPCRouteMatch values
-    (empty for TLSRoute/TCPRoute)."""
-
-    matches: tuple[HTTPRouteMatch | GRPCRouteMatch, ...] = ()
-    filters: tuple[RouteFilter, ...] = ()
-    backend_refs: tuple[BackendRef, ...] = ()
-    name: str | None = None
-
-
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute")
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """An HTTPRoute, GRPCRoute, TLSRoute or TCPRoute (``kind`` says which)."""
-
-    kind: str
-    namespace: str
-    name: str
-    parent_refs: tuple[ParentRef, ...] = ()
-    hostnames: tuple[str, ...] = ()
-    rules: tuple[RouteRule, ...] = ()
-    creation_timestamp: str = ""
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(self.kind, self.namespace, self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class GrantFrom:
-    group: str
-    kind: str
-    namespace: str
-
-
-@dataclass(frozen=True, slots=True)
-class GrantTo:
-    group: str
-    kind: str
-    name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReferenceGrant:
-    namespace: str
-    name: str
-    from_: tuple[GrantFrom, ...] = ()
-    to: tuple[GrantTo, ...] = ()
-    source: SourceRef = NO_SOURCE
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("ReferenceGrant", self.namespace, self.name)
-
+from podpath.model.core import NO_SOURCE, ObjectRef, SourceRef
+from podpath.model.gateway import (
+    GATEWAY_GROUP,
+    ROUTE_KINDS,
+    BackendRef,
+    Gateway,
+    GatewayClass,
+    GrantFrom,
+    GrantTo,
+    GRPCRouteMatch,
+    HTTPRouteMatch,
+    Listener,
+    ParentRef,
+    PathMatch,
+    ReferenceGrant,
+    Route,
+    RouteFilter,
+    RouteGroupKind,
+    RouteRule,
+    SecretObjectRef,
+    ValueMatch,
+)
+from podpath.model.ingress import (
+    Ingress,
+    IngressBackend,
+    IngressClass,
+    IngressPath,
+    IngressRule,
+    IngressTLS,
+)
+
+__all__ = [
+    "BackendRef",
+    "Certificate",
+    "EntryPoint",
+    "GATEWAY_GROUP",
+    "GRPCRouteMatch",
+    "Gateway",
+    "GatewayClass",
+    "GrantFrom",
+    "GrantTo",
+    "HTTPRouteMatch",
+    "Ingress",
+    "IngressBackend",
+    "IngressClass",
+    "IngressPath",
+    "IngressRule",
+    "IngressTLS",
+    "Listener",
+    "MatchRef",
+    "ParentRef",
+    "ParentStatus",
+    "PathMatch",
+    "ROUTE_KINDS",
+    "ReferenceGrant",
+    "Request",
+    "Route",
+    "RouteAnswer",
+    "RouteFilter",
+    "RouteGroupKind",
+    "RouteRule",
+    "RouteStatus",
+    "Secret",
+    "SecretObjectRef",
+    "TLSCheck",
+    "ValueMatch",
+    "WeightedBackend",
+]
 
 # -- TLS Secrets ---------------------------------------------------------------------------
 

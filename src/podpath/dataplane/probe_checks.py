@@ -1,0 +1,323 @@
+"""The checks of ``probe`` and the outcomes the model expects of each (no I/O).
+
+Every expected outcome comes from the engines (:func:`podpath.engine.policy.evaluate`,
+:func:`podpath.analyze.trace.trace`); what each kind of check means is described in
+:mod:`podpath.dataplane.probe`, which runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from podpath.cluster import Cluster, is_dns_service
+from podpath.dataplane.plan import DNS_PORT, INTERNET_IP, dns_endpoint_ports, is_v4
+from podpath.engine.policy import IPPeer, Peer, PodPeer, evaluate, peer_for_ip
+from podpath.model.core import Protocol
+from podpath.model.services import Endpoint, Service, ServiceType
+
+ANSWERED = "answered"
+TIMEOUT = "timeout"
+REFUSED = "refused"
+UNREACHABLE = "unreachable"
+DNS_TIMEOUT = "dns-timeout"
+IDENTITY_REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: podpath-probe\r\nx-podpath-identity: 1\r\nConnection: close\r\n\r\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    source: str  # pod key or "internet"
+    netns: str
+    target: str  # pod key, "svc:NS/NAME" or an address
+    address: str  # IP, or a DNS name to resolve first
+    port: int
+    protocol: str
+    expected: frozenset[str]  # allowed outcomes ("answered NS/NAME", "timeout", ...)
+    model: str
+    dns: bool = False  # the target serves DNS (no identity: any answer counts as its)
+    send: bytes = b""  # sent after connecting (an HTTP request to a proxy)
+    http: bool = False  # the answer is HTTP: identity in the body (``route``: "http STATUS")
+    route: bool = False
+
+
+def served_ports(state: dict[str, Any]) -> dict[str, set[tuple[int, str]]]:
+    return {p["key"]: {(port, proto) for port, proto, _ in p["listeners"]} for p in state["pods"]}
+
+
+def endpoint_outcome(
+    cluster: Cluster,
+    src: Peer,
+    ep: Endpoint,
+    protocol: str,
+    served: dict[str, set[tuple[int, str]]],
+) -> str:
+    """What one connection landing on ``ep`` does. A pod reaching itself through a Service is
+    source-NATed to its node's IP (kube-proxy's hairpin masquerade), so its node is the source
+    policy sees. An endpoint that is no pod's answers when a host-network pod serves it on that
+    node, is refused by a node without a listener, and is unreachable elsewhere."""
+    dst = cluster.pod_by_key.get(ep.pod or "") or cluster.pod_by_ip.get(ep.ip)
+    if dst is None or dst.host_network:
+        # an address that is no (policed) pod's: only the source pod's egress applies
+        if not evaluate(
+            cluster, src, peer_for_ip(cluster, ep.ip), ep.port, Protocol(protocol)
+        ).allowed:
+            return TIMEOUT
+        owner = next(
+            (
+                k
+                for k, ports in served.items()
+                if (ep.port, protocol) in ports
+                and cluster.pod_by_key[k].host_network
+                and ep.ip in cluster.pod_by_key[k].ips
+            ),
+            None,
+        )
+        if owner is not None:
+            return f"{ANSWERED} {owner}"
+        return REFUSED if cluster.node_at(ep.ip) is not None else UNREACHABLE
+    if isinstance(src, PodPeer) and src.pod.key == dst.key and dst.node_name:
+        node = cluster.node_by_name.get(dst.node_name)
+        if node is not None and node.internal_ips:
+            src = peer_for_ip(cluster, node.internal_ips[0])
+    if not evaluate(cluster, src, PodPeer(dst), ep.port, Protocol(protocol)).allowed:
+        return TIMEOUT
+    if (ep.port, protocol) not in served.get(dst.key, set()):
+        return REFUSED
+    return f"{ANSWERED} {dst.key}"
+
+
+def no_endpoint(ready: Iterable[Endpoint]) -> set[str]:
+    """No endpoint to use: a traffic policy of Local without a local endpoint drops; no ready
+    endpoint at all rejects (kube-proxy: ICMP unreachable, or no listener on the node)."""
+    return {TIMEOUT} if any(is_v4(e.ip) for e in ready) else {UNREACHABLE, REFUSED}
+
+
+def _verdict(outcomes: set[str]) -> str:
+    answered = {o for o in outcomes if o.startswith(ANSWERED)}
+    if not outcomes:
+        return UNREACHABLE
+    if answered == outcomes:
+        return "allowed"
+    if not answered:
+        return "denied" if TIMEOUT in outcomes else sorted(outcomes)[0]
+    return "partial"
+
+
+def _proxied(state: dict[str, Any]) -> set[tuple[str, int]]:
+    """(pod, port) pairs where the Ingress/Gateway proxy listens."""
+    return {(pod, target) for pod, target, _, _ in state.get("proxies", [])}
+
+
+def _pod_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
+    proxied = _proxied(state)
+    pods = [p for p in state["pods"] if not p["host_network"]]
+    for src in pods:
+        peer = PodPeer(cluster.pod_by_key[src["key"]])
+        for dst in pods:
+            if dst["key"] == src["key"]:
+                continue
+            target = PodPeer(cluster.pod_by_key[dst["key"]])
+            for port, proto, _ in dst["listeners"]:
+                allowed = evaluate(cluster, peer, target, port, Protocol(proto)).allowed
+                outcome = f"{ANSWERED} {dst['key']}" if allowed else TIMEOUT
+                model = "allowed" if allowed else "denied"
+                yield Check(
+                    src["key"],
+                    src["netns"],
+                    dst["key"],
+                    dst["ip"],
+                    port,
+                    proto,
+                    frozenset({outcome}),
+                    model,
+                    **_identity_request((dst["key"], port) in proxied and proto == "TCP"),
+                )
+
+
+def _identity_request(http: bool) -> dict[str, Any]:
+    return {"send": IDENTITY_REQUEST, "http": True} if http else {}
+
+
+def _internet_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
+    """Every pod to the ``internet`` client on each port it serves (ports egress rules name,
+    and one they do not). Expected: ``podpath trace --from POD --to INTERNET_IP --port P``
+    (:func:`podpath.analyze.trace.trace`): allowed -> answered by ``internet``, denied ->
+    timeout (egress is the only side with a policy)."""
+    from podpath.analyze.trace import trace
+
+    internet = state["internet"]
+    for src in (p for p in state["pods"] if not p["host_network"]):
+        for port, proto, _ in internet.get("listeners", []):
+            verdict = trace(cluster, src["key"], internet["ip"], f"{port}/{proto}").verdict
+            outcome = f"{ANSWERED} internet" if verdict == "allowed" else TIMEOUT
+            yield Check(
+                src["key"],
+                src["netns"],
+                "internet",
+                internet["ip"],
+                port,
+                proto,
+                frozenset({outcome}),
+                verdict,
+            )
+
+
+def _dns_outcomes(cluster: Cluster, src: Peer) -> set[str]:
+    """``dns-timeout`` when policy denies this pod's DNS traffic to some DNS pod."""
+    out = set()
+    for key, ports in dns_endpoint_ports(cluster).items():
+        dst = cluster.pod_by_key.get(key)
+        for port, proto in ports:
+            if (
+                dst is not None
+                and proto == "UDP"
+                and not evaluate(cluster, src, PodPeer(dst), port, Protocol.UDP).allowed
+            ):
+                out.add(DNS_TIMEOUT)
+    return out
+
+
+def _probed_services(cluster: Cluster) -> list[Service]:
+    return [
+        s
+        for s in cluster.services
+        if s.external_name is None and not s.headless and any(is_v4(ip) for ip in s.cluster_ips)
+    ]
+
+
+def _traced_outcomes(
+    cluster: Cluster,
+    source: str,
+    svc: Service,
+    pe: Any,
+    served: dict[str, set[tuple[int, str]]],
+) -> tuple[set[str], str]:
+    """The outcomes ``trace --from SOURCE --to svc:NS/NAME --port PORT/PROTO`` allows, mapped
+    to what a connection does here: an endpoint pod ``allowed`` answers when it serves the
+    target port (refused otherwise), ``denied`` times out; an endpoint that is no policed
+    pod's answers/refuses as its address does (:func:`endpoint_outcome`). With no endpoint
+    the trace says only "unreachable"; whether that is a reject or a drop is this data plane's
+    (:func:`no_endpoint`)."""
+    from podpath.analyze.trace import trace
+
+    proto = pe.service_port.protocol.value
+    result = trace(cluster, source, f"svc:{svc.key}", f"{pe.service_port.port}/{proto}")
+    out: set[str] = set()
+    by_ip = {e.ip: e for e in pe.ready}
+    src = PodPeer(cluster.pod_by_key[source])
+    for e in result.endpoints:
+        pod = cluster.pod_by_key.get(e.pod or "")
+        if pod is None or pod.host_network:
+            ep = by_ip.get(e.ip)
+            if e.verdict == "denied":
+                out.add(TIMEOUT)
+            elif ep is not None:
+                out.add(endpoint_outcome(cluster, src, ep, proto, served))
+            continue
+        if e.verdict == "denied":
+            out.add(TIMEOUT)
+        elif (e.port, proto) in served.get(pod.key, set()):
+            out.add(f"{ANSWERED} {pod.key}")
+        else:
+            out.add(REFUSED)
+    return out or no_endpoint(pe.ready), result.verdict
+
+
+def _service_checks(
+    cluster: Cluster, state: dict[str, Any], protocols: set[str]
+) -> Iterable[Check]:
+    """Every pod to every Service port by DNS name; expected from ``trace``
+    (:func:`_traced_outcomes`), plus ``dns-timeout`` where policy blocks the pod's DNS."""
+    served = served_ports(state)
+    proxied = _proxied(state)
+    zone = cluster.settings.cluster_domain
+    services = _probed_services(cluster)
+    for src in (p for p in state["pods"] if not p["host_network"]):
+        pod = cluster.pod_by_key[src["key"]]
+        dns = _dns_outcomes(cluster, PodPeer(pod))
+        for svc in services:
+            for pe in cluster.endpoints.get(svc.key, ()):
+                proto = pe.service_port.protocol.value
+                if proto not in protocols:
+                    continue
+                outcomes, model = _traced_outcomes(cluster, pod.key, svc, pe, served)
+                eps = [e for e in pe.ready if is_v4(e.ip)]
+                yield Check(
+                    src["key"],
+                    src["netns"],
+                    f"svc:{svc.key}",
+                    f"{svc.name}.{svc.namespace}.svc.{zone}",
+                    pe.service_port.port,
+                    proto,
+                    frozenset(outcomes | dns),
+                    model,
+                    dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
+                    **_identity_request(
+                        proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
+                    ),
+                )
+
+
+def _external_checks(
+    cluster: Cluster, state: dict[str, Any], protocols: set[str]
+) -> Iterable[Check]:
+    served = served_ports(state)
+    proxied = _proxied(state)
+    nodes = {n["name"]: n["ip"] for n in state["nodes"]}
+    lb_node = {ip: node_ip for ip, node_ip in state.get("lb_routes", [])}
+    netns = state["internet"]["netns"]
+    for svc in cluster.services:
+        if svc.type not in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
+            continue
+        local = svc.external_traffic_policy == "Local"
+        for pe in cluster.endpoints.get(svc.key, ()):
+            proto = pe.service_port.protocol.value
+            if proto not in protocols:
+                continue
+            targets: list[tuple[str, int, str]] = []
+            if pe.service_port.node_port:
+                targets += [(ip, pe.service_port.node_port, ip) for ip in nodes.values()]
+            if svc.type is ServiceType.LOAD_BALANCER:
+                targets += [
+                    (ip, pe.service_port.port, lb_node[ip])
+                    for ip in svc.lb_ingress
+                    if ip in lb_node
+                ]
+            for address, port, node_ip in targets:
+                node = cluster.node_at(node_ip)
+                eps = [e for e in pe.ready if is_v4(e.ip)]
+                if local:
+                    eps = [e for e in eps if node is not None and e.node_name == node.name]
+                src: Peer = IPPeer(INTERNET_IP) if local else peer_for_ip(cluster, node_ip)
+                outcomes = {endpoint_outcome(cluster, src, e, proto, served) for e in eps}
+                outcomes = outcomes or no_endpoint(pe.ready)
+                yield Check(
+                    "internet",
+                    netns,
+                    f"svc:{svc.key}",
+                    address,
+                    port,
+                    proto,
+                    frozenset(outcomes),
+                    _verdict(outcomes),
+                    **_identity_request(
+                        proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
+                    ),
+                )
+
+
+def build_checks(cluster: Cluster, state: dict[str, Any], *, services: bool = True) -> list[Check]:
+    protocols = {"TCP", "UDP"}
+    checks = list(_pod_checks(cluster, state))
+    if services:
+        checks += list(_service_checks(cluster, state, protocols))
+        checks += list(_external_checks(cluster, state, protocols))
+    if services:
+        from podpath.dataplane.probe_routes import route_checks
+
+        checks += list(_internet_checks(cluster, state))
+        checks += list(route_checks(cluster, state))
+    return checks
