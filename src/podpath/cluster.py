@@ -30,7 +30,8 @@ from typing import Any
 from podpath.engine.scheduling import pod_fits_node
 from podpath.engine.services import service_addresses, service_endpoints
 from podpath.errors import InputError
-from podpath.model.core import Labels, Namespace, Node, Note, Pod
+from podpath.gcpause import gc_paused
+from podpath.model.core import Labels, Namespace, Node, Note, Pod, Toleration
 from podpath.model.inventory import Inventory
 from podpath.model.policy import NetworkPolicy
 from podpath.model.services import (
@@ -139,6 +140,7 @@ class Cluster:
         return None
 
 
+@gc_paused
 def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
     """Allocate every address and resolve every Service's endpoints (see module docstring)."""
     settings = settings or Settings()
@@ -235,11 +237,18 @@ def _place_and_address(
     node_by_name = {n.name: n for n in nodes}
     used: set[str] = {ip for p in pods for ip in p.ips}
     cursors: dict[tuple[str, str], Iterator[str]] = {}
+    # pod_fits_node reads only the pod's nodeSelector and tolerations: one list per pair
+    eligible_by: dict[tuple[Labels, tuple[Toleration, ...]], list[Node]] = {}
     rr = 0
     out = []
     for pod in pods:  # already sorted by (namespace, name)
-        if pod.node_name is None or pod.node_name not in node_by_name:
-            eligible = [n for n in nodes if pod_fits_node(pod, n)]
+        changes: dict[str, Any] = {}  # applied at once: one copy of the pod
+        node_name = pod.node_name
+        if node_name is None or node_name not in node_by_name:
+            constraints = (pod.node_selector, pod.tolerations)
+            eligible = eligible_by.get(constraints)
+            if eligible is None:
+                eligible = eligible_by[constraints] = [n for n in nodes if pod_fits_node(pod, n)]
             if not eligible:
                 notes.append(
                     Note(
@@ -263,11 +272,11 @@ def _place_and_address(
                         str(pod.ref),
                     )
                 )
-            pod = replace(pod, node_name=chosen)
+            changes["node_name"] = node_name = chosen
             rr += 1
-        node = node_by_name[pod.node_name or ""]
+        node = node_by_name[node_name or ""]
         if pod.host_network:
-            pod = replace(pod, ips=node.internal_ips, ip_origin="node")
+            changes["ips"], changes["ip_origin"] = node.internal_ips, "node"
         elif not pod.ips and pod.ip_origin == "ipam" and pod.phase == "Running":
             ips = []
             for cidr in node.pod_cidrs:
@@ -279,8 +288,8 @@ def _place_and_address(
                     )
                 used.add(ip)
                 ips.append(ip)
-            pod = replace(pod, ips=tuple(ips))
-        out.append(pod)
+            changes["ips"] = tuple(ips)
+        out.append(replace(pod, **changes) if changes else pod)
     return tuple(out)
 
 

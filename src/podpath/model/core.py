@@ -28,7 +28,10 @@ class Labels(Mapping[str, str]):
     __slots__ = ("_items", "_map", "_hash")
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
-        pairs = dict(items.items() if isinstance(items, Mapping) else items)
+        if type(items) is dict:  # the usual case, without the Mapping ABC check
+            pairs = items
+        else:
+            pairs = dict(items.items() if isinstance(items, Mapping) else items)
         self._items: tuple[tuple[str, str], ...] = tuple(sorted(pairs.items()))
         self._map: dict[str, str] = dict(self._items)
         self._hash = hash(self._items)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from podpath.errors import MSG_DUPLICATE, MSG_MISSING, InputError
+from podpath.gcpause import gc_paused
 from podpath.model.core import EMPTY_LABELS, Namespace, Node, Note, Pod, SourceRef, WorkloadRef
 from podpath.model.inventory import Inventory
 from podpath.model.policy import NetworkPolicy
@@ -23,8 +24,7 @@ from podpath.normalize.core import (
     node_labels,
     normalize_namespace,
     normalize_node,
-    normalize_pod,
-    owner_refs,
+    pod_and_owner,
 )
 from podpath.normalize.fields import object_fields
 from podpath.normalize.policy import normalize_network_policy
@@ -77,7 +77,13 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
     kind = raw.get("kind")
     if not isinstance(kind, str) or not kind:
         raise InputError(MSG_MISSING, path=source.path, doc_index=source.doc_index, field="kind")
-    _, _, ns, name = object_fields(raw, source)
+    meta = raw.get("metadata")
+    name = meta.get("name") if type(meta) is dict else None
+    if type(name) is str and name:  # the usual case: what object_fields gives
+        ns = meta.get("namespace")  # type: ignore[union-attr]
+        ns = ns if isinstance(ns, str) else ""
+    else:
+        _, _, ns, name = object_fields(raw, source)
     if kind not in CLUSTER_SCOPED:
         ns = ns or "default"
     return kind, ns, name
@@ -154,11 +160,9 @@ class _Collector:
         elif kind == "Node":
             self.nodes[name] = normalize_node(raw, source)
         elif kind == "Pod":
-            pod = normalize_pod(raw, source)
+            pod, ref = pod_and_owner(raw, source)
             self.pods[(ns, name)] = pod
-            _, meta, _, _ = object_fields(raw, source)
-            refs = owner_refs(meta)
-            self.pod_owners.append(((ns, name), refs[0] if refs else None))
+            self.pod_owners.append(((ns, name), ref))
         elif kind == "Service":
             self.services[(ns, name)] = normalize_service(raw, source)
         elif kind == "EndpointSlice":
@@ -189,6 +193,7 @@ class _Collector:
         )
 
 
+@gc_paused
 def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inventory:
     """Normalize raw documents into an Inventory (deterministic in any input order)."""
     c = _Collector()

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from podpath.errors import MSG_BAD_OPERATOR, MSG_BAD_SELECTOR_VALUES, MSG_MISSING
@@ -36,6 +35,8 @@ from podpath.model.core import (
 from podpath.normalize.fields import Fields, object_fields
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+DNS_POLICIES: dict[str, DNSPolicy] = {p.value: p for p in DNSPolicy}
+SELECTOR_OPERATORS: dict[str, SelectorOperator] = {op.value: op for op in SelectorOperator}
 
 
 def namespace_labels(name: str, labels: Labels) -> Labels:
@@ -117,10 +118,9 @@ def normalize_selector(f: Fields) -> LabelSelector:
     for expr in f.maps("matchExpressions"):
         key = expr.req_str("key")
         op_text = expr.req_str("operator")
-        try:
-            op = SelectorOperator(op_text)
-        except ValueError:
-            raise expr.error("operator", MSG_BAD_OPERATOR.format(got=op_text)) from None
+        op = SELECTOR_OPERATORS.get(op_text)
+        if op is None:
+            raise expr.error("operator", MSG_BAD_OPERATOR.format(got=op_text))
         values = expr.strs("values")
         needs_values = op in (SelectorOperator.IN, SelectorOperator.NOT_IN)
         if needs_values and not values:
@@ -175,13 +175,13 @@ def _dns_config(spec: Fields) -> DNSConfig | None:
 
 def _dns_policy(spec: Fields) -> DNSPolicy:
     text = spec.str("dnsPolicy", "ClusterFirst") or "ClusterFirst"
-    try:
-        return DNSPolicy(text)
-    except ValueError:
+    policy = DNS_POLICIES.get(text)
+    if policy is None:
         raise spec.error(
             "dnsPolicy",
             f"unknown dnsPolicy {text!r} (ClusterFirst, ClusterFirstWithHostNet, Default, None)",
-        ) from None
+        )
+    return policy
 
 
 def pod_from_spec(
@@ -203,10 +203,39 @@ def pod_from_spec(
     named targetPort up in ``containers`` first, then in these
     (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/).
     """
+    return Pod(
+        **_pod_spec_fields(
+            namespace,
+            name,
+            meta,
+            spec,
+            source,
+            labels=labels,
+            owner=owner,
+            hostname=hostname,
+            subdomain=subdomain,
+        )
+    )
+
+
+def _pod_spec_fields(
+    namespace: str,
+    name: str,
+    meta: Fields,
+    spec: Fields,
+    source: SourceRef,
+    *,
+    labels: Labels | None = None,
+    owner: WorkloadRef | None = None,
+    hostname: str | None = None,
+    subdomain: str | None = None,
+) -> dict[str, Any]:
+    """The Pod fields :func:`pod_from_spec` reads, in the order it reads them (so the first
+    error of an object with several is always the same one)."""
     containers = tuple(_container(c) for c in spec.maps("containers")) + tuple(
         _container(c) for c in spec.maps("initContainers") if c.str("restartPolicy") == "Always"
     )
-    return Pod(
+    return dict(
         namespace=namespace,
         name=name,
         labels=labels if labels is not None else meta.labels("labels"),
@@ -238,12 +267,27 @@ def pod_from_spec(
 def normalize_pod(raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | None = None) -> Pod:
     """A Pod object. Its IPs come from ``status.podIPs``/``status.podIP`` where given."""
     top, meta, ns, name = object_fields(raw, source)
+    return _pod(top, meta, ns, name, source, owner)
+
+
+def pod_and_owner(raw: dict[str, Any], source: SourceRef) -> tuple[Pod, tuple[str, str] | None]:
+    """A Pod object (:func:`normalize_pod`) and its controller owner reference
+    (:func:`owner_refs`), reading the object once."""
+    top, meta, ns, name = object_fields(raw, source)
+    pod = _pod(top, meta, ns, name, source, None)
+    refs = owner_refs(meta)
+    return pod, refs[0] if refs else None
+
+
+def _pod(
+    top: Fields, meta: Fields, ns: str, name: str, source: SourceRef, owner: WorkloadRef | None
+) -> Pod:
     spec = top.map("spec")
-    pod = pod_from_spec(ns or "default", name, meta, spec, source, owner=owner)
+    fields = _pod_spec_fields(ns or "default", name, meta, spec, source, owner=owner)
     status = top.maybe_map("status")
     terminating = meta.has("deletionTimestamp")
     if status is None:
-        return _replace(pod, terminating=terminating)
+        return Pod(**fields, terminating=terminating)
     ips = tuple(status.ip("podIPs", p.get("ip")) for p in status.maps("podIPs") if p.has("ip"))
     if not ips and status.has("podIP"):
         ips = (status.ip("podIP"),)
@@ -257,19 +301,15 @@ def normalize_pod(raw: dict[str, Any], source: SourceRef, owner: WorkloadRef | N
         # pending or finished pod is not ready, which its phase states.
         ready = phase == "Running"
         assumed = ready
-    return _replace(
-        pod,
+    fields["ip_origin"] = "status" if ips else "ipam"
+    return Pod(
+        **fields,
         ips=ips,
-        ip_origin="status" if ips else "ipam",
         phase=phase,
         ready=ready and phase == "Running",
         ready_assumed=assumed,
         terminating=terminating,
     )
-
-
-def _replace(pod: Pod, **changes: Any) -> Pod:
-    return replace(pod, **changes)
 
 
 def owner_refs(meta: Fields) -> list[tuple[str, str]]:

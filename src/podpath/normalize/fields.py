@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import ipaddress
+import re
 from typing import Any
 
 from podpath.errors import (
@@ -20,7 +21,12 @@ from podpath.errors import (
     MSG_NOT_AN_INT,
     InputError,
 )
-from podpath.model.core import Labels, Protocol, SourceRef
+from podpath.model.core import EMPTY_LABELS, Labels, Protocol, SourceRef
+
+PROTOCOLS: dict[str, Protocol] = {p.value: p for p in Protocol}
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# An IPv4 address as ipaddress writes it (no leading zeros): kept as given, no parsing.
+CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
 def _show(value: Any) -> str:
@@ -29,9 +35,12 @@ def _show(value: Any) -> str:
 
 
 class Fields:
-    """A view of one mapping inside a raw object, with its field path for errors."""
+    """A view of one mapping inside a raw object, with its field path for errors.
 
-    __slots__ = ("raw", "source", "obj", "path")
+    The path is formatted only when an error needs it: a nested view keeps its parent and
+    its key (a field name, or (field name, index) for an item of a list)."""
+
+    __slots__ = ("raw", "source", "obj", "_path", "_parent", "_key")
 
     def __init__(
         self,
@@ -43,7 +52,35 @@ class Fields:
         self.raw = raw
         self.source = source
         self.obj = obj
-        self.path = path
+        self._path: builtins.str | None = path
+        self._parent: Fields | None = None
+        self._key: builtins.str | tuple[builtins.str, builtins.int] = ""
+
+    @property
+    def path(self) -> builtins.str:
+        """The field path of this mapping in its object (``spec.containers[0]``)."""
+        path = self._path
+        if path is None:
+            assert self._parent is not None
+            key = self._key
+            if isinstance(key, tuple):
+                path = f"{self._parent.child_path(key[0])}[{key[1]}]"
+            else:
+                path = self._parent.child_path(key)
+            self._path = path
+        return path
+
+    def _child(
+        self, raw: dict[builtins.str, Any], key: builtins.str | tuple[builtins.str, builtins.int]
+    ) -> Fields:
+        child = _new_fields(Fields)
+        child.raw = raw
+        child.source = self.source
+        child.obj = self.obj
+        child._path = None
+        child._parent = self
+        child._key = key
+        return child
 
     # -- errors -------------------------------------------------------------------------
     def error(self, key: builtins.str | None, message: builtins.str) -> InputError:
@@ -74,7 +111,7 @@ class Fields:
             value = {}
         if not isinstance(value, dict):
             raise self.error(key, MSG_NOT_A_MAPPING.format(got=_show(value)))
-        return Fields(value, self.source, self.obj, self.child_path(key))
+        return self._child(value, key)
 
     def maybe_map(self, key: builtins.str) -> Fields | None:
         return self.map(key) if self.raw.get(key) is not None else None
@@ -90,7 +127,6 @@ class Fields:
     def maps(self, key: builtins.str) -> builtins.list[Fields]:
         """A list of mappings, each a :class:`Fields` with its index in the path."""
         out: builtins.list[Fields] = []
-        base = self.child_path(key)
         for i, item in enumerate(self.list(key)):
             if not isinstance(item, dict):
                 raise InputError(
@@ -98,15 +134,17 @@ class Fields:
                     path=self.source.path,
                     doc_index=self.source.doc_index,
                     obj=self.obj,
-                    field=f"{base}[{i}]",
+                    field=f"{self.child_path(key)}[{i}]",
                 )
-            out.append(Fields(item, self.source, self.obj, f"{base}[{i}]"))
+            out.append(self._child(item, (key, i)))
         return out
 
     def str(self, key: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         value = self.raw.get(key)
         if value is None:
             return default
+        if type(value) is builtins.str:
+            return value
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.error(key, MSG_NOT_A_STRING.format(got=_show(value)))
         return str(value)
@@ -129,6 +167,8 @@ class Fields:
         value = self.raw.get(key)
         if value is None:
             return default
+        if type(value) is builtins.int:
+            return value
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
                 return int(value)
@@ -147,9 +187,16 @@ class Fields:
         """A string map (labels, annotations, selectors); values stringified as the API does."""
         value = self.raw.get(key)
         if value is None:
-            return Labels()
+            return EMPTY_LABELS
         if not isinstance(value, dict):
             raise self.error(key, MSG_NOT_A_MAPPING.format(got=_show(value)))
+        if not value:
+            return EMPTY_LABELS
+        for k, v in value.items():
+            if type(k) is not builtins.str or type(v) is not builtins.str:
+                break
+        else:  # strings only: taken as they are
+            return Labels(value)
         out: dict[str, str] = {}
         for k, v in value.items():
             if isinstance(v, dict | list):
@@ -189,10 +236,10 @@ class Fields:
     def protocol(self, key: builtins.str = "protocol") -> Protocol:
         """``protocol``, defaulting to TCP."""
         value = self.str(key, "TCP") or "TCP"
-        try:
-            return Protocol(value.upper())
-        except ValueError:
-            raise self.error(key, MSG_BAD_PROTOCOL.format(got=value)) from None
+        protocol = PROTOCOLS.get(value.upper())
+        if protocol is None:
+            raise self.error(key, MSG_BAD_PROTOCOL.format(got=value))
+        return protocol
 
     def ip(
         self,
@@ -201,6 +248,8 @@ class Fields:
         index: builtins.int | None = None,
     ) -> builtins.str:
         raw = value if value is not None else self.raw.get(key)
+        if type(raw) is builtins.str and CANONICAL_IPV4.fullmatch(raw):
+            return raw
         try:
             return str(ipaddress.ip_address(str(raw).strip()))
         except ValueError:
@@ -227,10 +276,20 @@ class Fields:
         return tuple(self.cidr(key, item, i) for i, item in enumerate(self.strs(key)))
 
 
+_new_fields = object.__new__
+
+
 def object_fields(raw: dict[str, Any], source: SourceRef) -> tuple[Fields, Fields, str, str]:
     """(whole object, metadata, namespace or "", name) for a raw object."""
     kind = raw.get("kind") if isinstance(raw.get("kind"), str) else "?"
     meta_raw = raw.get("metadata")
+    if type(meta_raw) is dict:
+        name = meta_raw.get("name")
+        if type(name) is str and name:  # the usual case: what the general path gives
+            ns = meta_raw.get("namespace")
+            label = f"{kind} {ns + '/' if isinstance(ns, str) else ''}{name}"
+            top = Fields(raw, source, label)
+            return top, top._child(meta_raw, "metadata"), ns if isinstance(ns, str) else "", name
     name = meta_raw.get("name") if isinstance(meta_raw, dict) else None
     ns = meta_raw.get("namespace") if isinstance(meta_raw, dict) else None
     label = f"{kind} {ns + '/' if isinstance(ns, str) else ''}{name if name else '(unnamed)'}"

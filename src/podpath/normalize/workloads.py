@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from podpath.engine.scheduling import daemonset_tolerations, pod_fits_node
@@ -84,7 +84,11 @@ def _template(top: Fields, kind: str) -> tuple[Fields, Fields, Fields]:
 
 
 def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) -> Iterator[Pod]:
-    """The pods the workload's controller would create (see the module docstring)."""
+    """The pods the workload's controller would create (see the module docstring).
+
+    The pod template is read once, and only when there is a pod to make (a workload with no
+    replicas reports no template error); each pod is that pod with its own name (and node,
+    labels, hostname)."""
     top, _, _, _ = object_fields(w.raw, w.source)
     spec, tmeta, tspec = _template(top, w.kind)
     labels = tmeta.labels("labels")
@@ -94,16 +98,12 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
         for node in nodes:
             if not pod_fits_node(template_pod, node, daemonset_tolerations(template_pod)):
                 continue
-            pod = pod_from_spec(
-                w.namespace,
-                f"{w.name}-{name_suffix(identity + '@' + node.name)}",
-                tmeta,
-                tspec,
-                w.source,
-                labels=labels,
+            yield replace(
+                template_pod,
+                name=f"{w.name}-{name_suffix(identity + '@' + node.name)}",
                 owner=top_owner,
+                node_name=node.name,
             )
-            yield _placed(pod, node.name)
         return
     default = 1
     replicas = spec.int("replicas", default) if w.kind not in ("Job", "CronJob") else None
@@ -112,35 +112,42 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
     count = max(replicas or 0, 0)
     if w.kind == "StatefulSet":
         service_name = spec.str("serviceName")
+        if count <= 0:
+            return
+        first = f"{w.name}-0"
+        stateful = pod_from_spec(
+            w.namespace,
+            first,
+            tmeta,
+            tspec,
+            w.source,
+            labels=labels,
+            owner=top_owner,
+            hostname=first,  # given, as for every replica: the template's is not read
+            subdomain=service_name,
+        )
         for i in range(count):
             name = f"{w.name}-{i}"
             extra = {
                 "statefulset.kubernetes.io/pod-name": name,
                 "apps.kubernetes.io/pod-index": str(i),
             }
-            yield pod_from_spec(
-                w.namespace,
-                name,
-                tmeta,
-                tspec,
-                w.source,
-                labels=Labels({**labels, **extra}),
-                owner=top_owner,
-                hostname=name,
-                subdomain=service_name,
-            )
+            yield replace(stateful, name=name, labels=Labels({**labels, **extra}), hostname=name)
         return
     prefix, extra_labels = _name_prefix(w, identity)
+    if count <= 0:
+        return
+    template = pod_from_spec(
+        w.namespace,
+        prefix,
+        tmeta,
+        tspec,
+        w.source,
+        labels=Labels({**labels, **extra_labels}),
+        owner=top_owner,
+    )
     for i in range(count):
-        yield pod_from_spec(
-            w.namespace,
-            f"{prefix}-{name_suffix(f'{identity}#{i}')}",
-            tmeta,
-            tspec,
-            w.source,
-            labels=Labels({**labels, **extra_labels}),
-            owner=top_owner,
-        )
+        yield replace(template, name=f"{prefix}-{name_suffix(f'{identity}#{i}')}")
 
 
 def _name_prefix(w: Workload, identity: str) -> tuple[str, dict[str, str]]:
@@ -153,12 +160,6 @@ def _name_prefix(w: Workload, identity: str) -> tuple[str, dict[str, str]]:
     if w.kind == "Job":
         return w.name, {"batch.kubernetes.io/job-name": w.name, "job-name": w.name}
     return w.name, {}
-
-
-def _placed(pod: Pod, node: str) -> Pod:
-    from dataclasses import replace
-
-    return replace(pod, node_name=node)
 
 
 def top_owner(

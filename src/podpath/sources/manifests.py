@@ -30,6 +30,7 @@ from podpath.errors import (
     MSG_YAML,
     InputError,
 )
+from podpath.gcpause import gc_paused
 from podpath.model.core import SourceRef
 
 MAX_BYTES = int(os.environ.get("PODPATH_MAX_BYTES", str(256 * 1024 * 1024)))
@@ -67,6 +68,7 @@ def manifest_files(path: str) -> list[Path]:
     raise InputError(MSG_NO_SUCH_PATH, path=path)
 
 
+@gc_paused
 def load_paths(paths: Iterable[str], stdin: IO[bytes] | None = None) -> list[RawDoc]:
     """Read every path (``-`` is standard input) into raw documents, in a stable order."""
     docs: list[RawDoc] = []
@@ -92,6 +94,7 @@ def _read_limited(stream: IO[bytes], name: str) -> bytes:
     return data
 
 
+@gc_paused
 def parse_text(data: bytes, name: str) -> list[RawDoc]:
     """Parse one file's bytes (YAML stream or JSON) into raw documents, lists flattened."""
     text = data.decode("utf-8", errors="replace")
