@@ -41,9 +41,10 @@ INPUT_KEYS = (
 )
 
 
-def input_options(func: F) -> F:
-    """Add the shared input options; they arrive in the command as keyword arguments."""
-    options = [
+def source_options(func: F) -> F:
+    """Add ``-f/--file``, ``--kubeconfig`` and ``--context``."""
+    return _apply(
+        func,
         click.option(
             "-f",
             "--file",
@@ -56,6 +57,13 @@ def input_options(func: F) -> F:
             "--kubeconfig", type=str, default=None, help="Read a live cluster (read-only)."
         ),
         click.option("--context", type=str, default=None, help="kubeconfig context."),
+    )
+
+
+def cluster_options(func: F) -> F:
+    """Add the cluster parameters the manifests do not carry, ``--verbose`` and ``--strict``."""
+    return _apply(
+        func,
         click.option(
             "--pod-cidr",
             default=DEFAULTS.pod_cidr,
@@ -83,7 +91,16 @@ def input_options(func: F) -> F:
         ),
         click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2)."),
-    ]
+    )
+
+
+def input_options(func: F) -> F:
+    """Add the shared input options; they arrive in the command as keyword arguments."""
+    return source_options(cluster_options(func))
+
+
+def _apply(func: F, *options: Callable[[F], F]) -> F:
+    """Apply click options so that ``--help`` lists them in the order given."""
     for option in reversed(options):
         func = option(func)
     return func

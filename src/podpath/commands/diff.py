@@ -17,7 +17,14 @@ import click
 
 from podpath.analyze.diff import BY_CHOICES, added_exposure, diff_clusters, has_changes
 from podpath.cluster import Cluster
-from podpath.commands.common import DEFAULTS, emit, progress, report_notes, settings_from, to_json
+from podpath.commands.common import (
+    cluster_options,
+    emit,
+    progress,
+    report_notes,
+    settings_from,
+    to_json,
+)
 from podpath.render.md_diff import diff_markdown, diff_table
 
 FORMATS = ("table", "json", "md")
@@ -63,13 +70,7 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
     show_default=True,
     help="Exit 1 on new exposure outside the cluster, or on any change.",
 )
-@click.option("--pod-cidr", default=DEFAULTS.pod_cidr, show_default=True)
-@click.option("--service-cidr", default=DEFAULTS.service_cidr, show_default=True)
-@click.option("--cluster-domain", default=DEFAULTS.cluster_domain, show_default=True)
-@click.option("--lb-pool", default=DEFAULTS.lb_pool, show_default=True)
-@click.option("--nodes", type=click.IntRange(1, 100000), default=None)
-@click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
+@cluster_options
 def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **opts: Any) -> None:
     """What NEW changes, layer by layer: connections (with the policies that cause them),
     Services and their exposure, routes and DNS names.

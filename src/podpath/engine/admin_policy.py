@@ -19,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from podpath.engine.policy_rules import namespace_labels_of
+from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer, RuleRef, destination_pod
 from podpath.engine.selectors import selector_matches
 from podpath.model.admin_policy import ADMIN_KINDS, AdminPeer, AdminPolicy, AdminPort, AdminRule
 from podpath.model.core import Pod, Protocol
@@ -26,7 +28,6 @@ from podpath.model.policy import Direction
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
-    from podpath.engine.policy import Assumptions, Peer, RuleRef
 
 
 def admin_policies(cluster: Cluster, tier: str) -> tuple[AdminPolicy, ...]:
@@ -35,26 +36,21 @@ def admin_policies(cluster: Cluster, tier: str) -> tuple[AdminPolicy, ...]:
     return tuple(sorted(found, key=lambda p: p.order))
 
 
-def _namespace_labels(cluster: Cluster, namespace: str) -> dict[str, str]:
-    ns = cluster.namespace_by_name.get(namespace)
-    return dict(ns.labels) if ns is not None else {"kubernetes.io/metadata.name": namespace}
-
-
 def subject_selects(cluster: Cluster, policy: AdminPolicy, pod: Pod) -> bool:
     """``spec.subject``: ``namespaces`` selects every pod of the matching namespaces; ``pods``
     the pods ``podSelector`` selects in them. Host-network pods are not included."""
     if pod.host_network:
         return False
     subject = policy.subject
-    if not selector_matches(subject.namespace_selector, _namespace_labels(cluster, pod.namespace)):
+    if not selector_matches(
+        subject.namespace_selector, namespace_labels_of(cluster, pod.namespace)
+    ):
         return False
     return subject.pod_selector is None or selector_matches(subject.pod_selector, pod.labels)
 
 
 def admin_peer_matches(cluster: Cluster, peer: AdminPeer, other: Peer) -> bool:
     """An admin peer against the other side (see the module docstring for each form)."""
-    from podpath.engine.policy import PodPeer
-
     if peer.networks:
         ips = other.pod.ips if isinstance(other, PodPeer) else (other.ip,)
         return any(_in_cidr(ip, cidr) for ip in ips for cidr in peer.networks)
@@ -67,14 +63,12 @@ def admin_peer_matches(cluster: Cluster, peer: AdminPeer, other: Peer) -> bool:
     pod = other.pod
     if pod.host_network:
         return False
-    if not selector_matches(peer.namespace_selector, _namespace_labels(cluster, pod.namespace)):
+    if not selector_matches(peer.namespace_selector, namespace_labels_of(cluster, pod.namespace)):
         return False
     return peer.pod_selector is None or selector_matches(peer.pod_selector, pod.labels)
 
 
 def _node_name(other: Peer) -> str | None:
-    from podpath.engine.policy import PodPeer
-
     if isinstance(other, PodPeer):
         return other.pod.node_name if other.pod.host_network else None
     return other.node
@@ -124,16 +118,10 @@ def admin_decision(
 ) -> RuleRef | None:
     """The first rule of ``tier`` that matches this direction at ``pod``, or None. The
     RuleRef's ``action`` is as written (a Pass is returned too: the caller moves on)."""
-    from podpath.engine.policy import PodPeer, RuleRef
-
     policies = admin_policies(cluster, tier)
     if not policies:
         return None
-    dst_pod = (
-        pod
-        if direction is Direction.INGRESS
-        else (other.pod if isinstance(other, PodPeer) else None)
-    )
+    dst_pod = destination_pod(pod, other, direction)
     for policy in policies:
         if not subject_selects(cluster, policy, pod):
             continue
@@ -159,17 +147,11 @@ def priority_tie(
     match a connection, then the implementation can apply any of the matching policies",
     ClusterNetworkPolicySpec.priority; AdminNetworkPolicySpec.priority: "The behavior is
     undefined if two ANP objects have same priority")."""
-    from podpath.engine.policy import PodPeer, RuleRef
-
     policies = admin_policies(cluster, tier)
     winner = next((p for p in policies if p.ref == decided.policy), None)
     if winner is None:
         return None
-    dst_pod = (
-        pod
-        if direction is Direction.INGRESS
-        else (other.pod if isinstance(other, PodPeer) else None)
-    )
+    dst_pod = destination_pod(pod, other, direction)
     verdict = "Allow" if decided.action == "Accept" else decided.action
     for policy in policies:
         if policy.priority != winner.priority or policy.ref == winner.ref:

@@ -31,6 +31,7 @@ every verdict they decide): see :data:`ASSUMPTION_DOCS`.
 from __future__ import annotations
 
 from podpath.cluster import Cluster
+from podpath.engine.admin_policy import admin_decision, priority_tie
 from podpath.engine.policy_rules import (
     NP_DOCS,
     NP_REF,
@@ -64,6 +65,7 @@ from podpath.engine.policy_verdict import (
     RuleRef,
     Tier,
     Verdict,
+    destination_pod,
 )
 from podpath.model.core import Node, Pod, Protocol
 from podpath.model.policy import Direction
@@ -103,6 +105,9 @@ __all__ = [
     "selecting_policies",
 ]
 
+#: Admin-tier actions that decide (Pass moves on to the next tier).
+FINAL_ACTIONS = ("Allow", "Accept", "Deny")
+
 # --- one direction, one connection ---------------------------------------------------------
 
 
@@ -126,9 +131,7 @@ def evaluate_direction(
 ) -> DirectionResult:
     """``direction`` evaluated at ``pod`` (egress: pod is the source, ``other`` the
     destination; ingress: pod is the destination), tier by tier (see the module docstring)."""
-    from podpath.engine.admin_policy import admin_decision
-
-    dst_pod = pod if direction is Direction.INGRESS else _pod_of(other)
+    dst_pod = destination_pod(pod, other, direction)
     node = _node_of(cluster, other, assumptions)
     if assumptions.node_traffic_allowed and node is not None and node.name == pod.node_name:
         return DirectionResult(
@@ -150,17 +153,8 @@ def evaluate_direction(
         )
     admin = admin_decision(cluster, "Admin", pod, other, direction, port, protocol, assumptions)
     tie = _tie_note(cluster, "Admin", pod, other, direction, port, protocol, admin)
-    if admin is not None and admin.action in ("Allow", "Accept", "Deny"):
-        allowed = admin.action != "Deny"
-        return DirectionResult(
-            direction,
-            pod.key,
-            allowed,
-            Tier.ADMIN,
-            f"{'allowed' if allowed else 'denied'} by admin policy rule {admin}{tie}",
-            decided_by=admin,
-            assumptions=(A_PRIORITY_TIE,) if tie else (),
-        )
+    if admin is not None and admin.action in FINAL_ACTIONS:
+        return _admin_result(direction, pod, Tier.ADMIN, admin, tie)
     policies = selecting_policies(cluster, pod, direction, assumptions)
     refs = tuple(p.ref for p in policies)
     if policies:
@@ -187,17 +181,8 @@ def evaluate_direction(
         )
     base = admin_decision(cluster, "Baseline", pod, other, direction, port, protocol, assumptions)
     tie = tie or _tie_note(cluster, "Baseline", pod, other, direction, port, protocol, base)
-    if base is not None and base.action in ("Allow", "Accept", "Deny"):
-        allowed = base.action != "Deny"
-        return DirectionResult(
-            direction,
-            pod.key,
-            allowed,
-            Tier.BASELINE,
-            f"{'allowed' if allowed else 'denied'} by baseline admin policy rule {base}{tie}",
-            decided_by=base,
-            assumptions=(A_PRIORITY_TIE,) if tie else (),
-        )
+    if base is not None and base.action in FINAL_ACTIONS:
+        return _admin_result(direction, pod, Tier.BASELINE, base, tie)
     word = "egress" if direction is Direction.EGRESS else "ingress"
     return DirectionResult(
         direction,
@@ -205,6 +190,24 @@ def evaluate_direction(
         True,
         Tier.DEFAULT,
         f"{pod.key} is not isolated for {word}{tie}",
+        assumptions=(A_PRIORITY_TIE,) if tie else (),
+    )
+
+
+def _admin_result(
+    direction: Direction, pod: Pod, tier: Tier, rule: RuleRef, tie: str
+) -> DirectionResult:
+    """A direction an admin-tier rule decided (Allow/Accept or Deny; ``tie`` from
+    :func:`_tie_note`)."""
+    allowed = rule.action != "Deny"
+    label = "admin" if tier is Tier.ADMIN else "baseline admin"
+    return DirectionResult(
+        direction,
+        pod.key,
+        allowed,
+        tier,
+        f"{'allowed' if allowed else 'denied'} by {label} policy rule {rule}{tie}",
+        decided_by=rule,
         assumptions=(A_PRIORITY_TIE,) if tie else (),
     )
 
@@ -222,16 +225,10 @@ def _tie_note(
     """`` (tie: ...)`` when a same-priority policy of the tier would decide otherwise
     (assumption ``admin-priority-tie``), else ``""``. A Pass that ties with a final action
     changes whether the tier decides at all, so it counts too."""
-    from podpath.engine.admin_policy import priority_tie
-
     if decided is None:
         return ""
     rival = priority_tie(cluster, tier, pod, other, direction, port, protocol, decided)
     return f" (tie: same priority as {rival})" if rival is not None else ""
-
-
-def _pod_of(peer: Peer) -> Pod | None:
-    return peer.pod if isinstance(peer, PodPeer) else None
 
 
 def _outside(direction: Direction, peer: Peer) -> DirectionResult:

@@ -91,6 +91,14 @@ class IPPeer:
 Peer = PodPeer | IPPeer
 
 
+def destination_pod(pod: Pod, other: Peer, direction: Direction) -> Pod | None:
+    """The destination of a direction evaluated at ``pod``: ``pod`` itself on ingress, the
+    other side on egress (None when that is no pod: a named port cannot match there)."""
+    if direction is Direction.INGRESS:
+        return pod
+    return other.pod if isinstance(other, PodPeer) else None
+
+
 class Tier(enum.Enum):
     """What decided a direction's verdict."""
 

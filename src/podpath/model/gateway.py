@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podpath.model.core import EMPTY_LABELS, NO_SOURCE, Labels, LabelSelector, ObjectRef, SourceRef
+from podpath.model.objects import Namespaced
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
@@ -64,7 +65,9 @@ class Listener:
 
 
 @dataclass(frozen=True, slots=True)
-class Gateway:
+class Gateway(Namespaced):
+    KIND = "Gateway"
+
     namespace: str
     name: str
     class_name: str
@@ -74,14 +77,6 @@ class Gateway:
     labels: Labels = EMPTY_LABELS
     creation_timestamp: str = ""
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Gateway", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +180,7 @@ ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute")
 
 
 @dataclass(frozen=True, slots=True)
-class Route:
+class Route(Namespaced):
     """An HTTPRoute, GRPCRoute, TLSRoute or TCPRoute (``kind`` says which)."""
 
     kind: str
@@ -196,10 +191,6 @@ class Route:
     rules: tuple[RouteRule, ...] = ()
     creation_timestamp: str = ""
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
 
     @property
     def ref(self) -> ObjectRef:
@@ -221,13 +212,11 @@ class GrantTo:
 
 
 @dataclass(frozen=True, slots=True)
-class ReferenceGrant:
+class ReferenceGrant(Namespaced):
+    KIND = "ReferenceGrant"
+
     namespace: str
     name: str
     from_: tuple[GrantFrom, ...] = ()
     to: tuple[GrantTo, ...] = ()
     source: SourceRef = NO_SOURCE
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("ReferenceGrant", self.namespace, self.name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podpath.model.core import EMPTY_LABELS, NO_SOURCE, Labels, ObjectRef, SourceRef
+from podpath.model.objects import Namespaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,11 @@ class IngressTLS:
 
 
 @dataclass(frozen=True, slots=True)
-class Ingress:
+class Ingress(Namespaced):
     """An Ingress. ``class_name`` is ``spec.ingressClassName``; ``class_annotation`` the legacy
     ``kubernetes.io/ingress.class`` annotation."""
+
+    KIND = "Ingress"
 
     namespace: str
     name: str
@@ -74,14 +77,6 @@ class Ingress:
     creation_timestamp: str = ""
     annotations: Labels = EMPTY_LABELS
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Ingress", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from podpath.model.core import NO_SOURCE, LabelSelector, ObjectRef, Protocol, SourceRef
+from podpath.model.core import NO_SOURCE, LabelSelector, Protocol, SourceRef
+from podpath.model.objects import Namespaced
 
 
 class Direction(enum.Enum):
@@ -63,9 +64,11 @@ class PolicyRule:
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkPolicy:
+class NetworkPolicy(Namespaced):
     """A NetworkPolicy with ``policy_types`` already defaulted (Ingress, plus Egress when
     egress rules exist)."""
+
+    KIND = "NetworkPolicy"
 
     namespace: str
     name: str
@@ -74,14 +77,6 @@ class NetworkPolicy:
     ingress: tuple[PolicyRule, ...] = ()
     egress: tuple[PolicyRule, ...] = ()
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("NetworkPolicy", self.namespace, self.name)
 
     def rules(self, direction: Direction) -> tuple[PolicyRule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podpath.model.core import NO_SOURCE, ObjectRef, SourceRef
+from podpath.model.core import NO_SOURCE, SourceRef
 from podpath.model.gateway import (
     GATEWAY_GROUP,
     ROUTE_KINDS,
@@ -46,6 +46,7 @@ from podpath.model.ingress import (
     IngressRule,
     IngressTLS,
 )
+from podpath.model.objects import Namespaced
 
 __all__ = [
     "BackendRef",
@@ -101,8 +102,10 @@ class Certificate:
 
 
 @dataclass(frozen=True, slots=True)
-class Secret:
+class Secret(Namespaced):
     """A Secret: its ``type`` and, for TLS Secrets, the parsed ``tls.crt`` (no key material)."""
+
+    KIND = "Secret"
 
     namespace: str
     name: str
@@ -110,14 +113,6 @@ class Secret:
     certificate: Certificate | None = None
     has_key: bool = False
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Secret", self.namespace, self.name)
 
 
 # -- Results of the routing engine ---------------------------------------------------------

@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from podpath.model.core import NO_SOURCE, Labels, ObjectRef, Protocol, SourceRef
+from podpath.model.core import NO_SOURCE, Labels, Protocol, SourceRef
+from podpath.model.objects import Namespaced
 
 
 class ServiceType(enum.Enum):
@@ -38,13 +39,15 @@ class ServicePort:
 
 
 @dataclass(frozen=True, slots=True)
-class Service:
+class Service(Namespaced):
     """A Service. ``selector`` is ``None`` for a Service without selector (manual endpoints).
 
     ``cluster_ips`` is empty until the resolved cluster allocates it; ``headless`` is
     ``spec.clusterIP: None``. ``lb_ingress`` holds status.loadBalancer.ingress IPs (or the
     embedded pool's allocation after resolution); ``lb_hostnames`` the hostnames.
     """
+
+    KIND = "Service"
 
     namespace: str
     name: str
@@ -68,14 +71,6 @@ class Service:
     labels: Labels = Labels()
     annotations: Labels = Labels()
     source: SourceRef = NO_SOURCE
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef("Service", self.namespace, self.name)
 
     def port_named(self, name: str) -> ServicePort | None:
         for port in self.ports:
