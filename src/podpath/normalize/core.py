@@ -132,6 +132,9 @@ def normalize_selector(f: Fields) -> LabelSelector:
     return LabelSelector(f.labels("matchLabels"), tuple(requirements))
 
 
+PROBE_FIELDS = tuple((kind, f"{kind}Probe") for kind in ("readiness", "liveness", "startup"))
+
+
 def _container(f: Fields) -> Container:
     ports = tuple(
         ContainerPort(
@@ -143,8 +146,8 @@ def _container(f: Fields) -> Container:
         for p in f.maps("ports")
     )
     probes = []
-    for kind in ("readiness", "liveness", "startup"):
-        probe = f.maybe_map(f"{kind}Probe")
+    for kind, field in PROBE_FIELDS:
+        probe = f.maybe_map(field)
         if probe is None:
             continue
         for handler in ("httpGet", "tcpSocket", "grpc"):

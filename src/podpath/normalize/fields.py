@@ -126,6 +126,21 @@ class Fields:
 
     def maps(self, key: builtins.str) -> builtins.list[Fields]:
         """A list of mappings, each a :class:`Fields` with its index in the path."""
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if type(value) is builtins.list and all(type(item) is dict for item in value):
+            source, obj = self.source, self.obj
+            out: builtins.list[Fields] = []
+            for i, item in enumerate(value):
+                child = _new_fields(Fields)
+                child.raw, child.source, child.obj = item, source, obj
+                child._path, child._parent, child._key = None, self, (key, i)
+                out.append(child)
+            return out
+        return self._located_maps(key)
+
+    def _located_maps(self, key: builtins.str) -> builtins.list[Fields]:
         out: builtins.list[Fields] = []
         for i, item in enumerate(self.list(key)):
             if not isinstance(item, dict):
