@@ -45,7 +45,7 @@ from podpath.analyze.trace_base import (
     port_endpoints,
     service_ports,
 )
-from podpath.analyze.trace_policy import judge_target
+from podpath.analyze.trace_policy import judge_into
 from podpath.cluster import Cluster
 from podpath.engine.dns import is_ip
 from podpath.model.core import Node, Pod
@@ -95,28 +95,8 @@ def trace_external(
     else:
         raise TraceError(f"{dst!r}: from outside, DST is an address, svc:NS/NAME or a URL")
     if result.drop is None:
-        judge_all(cluster, targets, spec, result)
+        judge_into(cluster, targets, spec, result, "NetworkPolicy")
     return external_finish(result)
-
-
-def judge_all(cluster: Cluster, targets: list[Target], spec: PortSpec, result: TraceResult) -> None:
-    objects: list[str] = []
-    for target in targets:
-        ev, objs = judge_target(cluster, target, spec.protocol)
-        result.endpoints.append(ev)
-        objects.extend(objs)
-    ok = sum(1 for e in result.endpoints if e.verdict == ALLOWED)
-    result.hops.append(
-        Hop(
-            "policy",
-            f"NetworkPolicy on the port the pod receives: "
-            f"{ok}/{len(result.endpoints)} endpoint(s) allowed",
-            tuple(dict.fromkeys(objects)),
-        )
-    )
-    drops = [e.drop for e in result.endpoints if e.drop]
-    if drops and ok == 0:
-        result.drop = drops[0]
 
 
 def ip_from_outside(

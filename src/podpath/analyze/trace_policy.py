@@ -124,8 +124,15 @@ def judge_targets(
     cluster: Cluster, source: Source, targets: Sequence[Target], spec: PortSpec, result: TraceResult
 ) -> None:
     """Evaluate every target and record a ``policy`` hop naming the policies involved."""
-    if not targets:
-        return
+    if targets:
+        judge_into(cluster, targets, spec, result, f"NetworkPolicy from {source.label},")
+
+
+def judge_into(
+    cluster: Cluster, targets: Sequence[Target], spec: PortSpec, result: TraceResult, what: str
+) -> None:
+    """Evaluate every target into ``result.endpoints`` and record a ``policy`` hop (``what``
+    starts its detail); no endpoint allowed: the first drop is the result's."""
     objects: list[str] = []
     for target in targets:
         ev, objs = judge_target(cluster, target, spec.protocol)
@@ -133,7 +140,7 @@ def judge_targets(
         objects.extend(objs)
     allowed = sum(1 for e in result.endpoints if e.verdict == ALLOWED)
     detail = (
-        f"NetworkPolicy from {source.label}, on the port the pod receives: "
+        f"{what} on the port the pod receives: "
         f"{allowed}/{len(result.endpoints)} endpoint(s) allowed"
     )
     result.hops.append(Hop("policy", detail, tuple(dict.fromkeys(objects))))

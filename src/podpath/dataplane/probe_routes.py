@@ -28,14 +28,19 @@ from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.dataplane.plan import is_v4
+from podpath.dataplane.probe_checks import (
+    ANSWERED,
+    Check,
+    endpoint_outcome,
+    no_endpoint,
+    served_ports,
+)
 from podpath.model.routing import EntryPoint
 
 PATH_MATCH = re.compile(r"(/\S*) \((?:Exact|Prefix|PathPrefix|ImplementationSpecific)\)")
 MAX_ROUTE_CHECKS = 256
 WILDCARD_LABEL = "podpath-probe"
 ANY_HOST = "podpath-probe.test"
-ANSWERED = "answered"
-TIMEOUT = "timeout"
 
 
 def concrete_host(host: str) -> str:
@@ -86,7 +91,6 @@ def _entry_hop(
     cluster: Cluster, ep: EntryPoint, address: str, port: int, node_ip: str, served: Any
 ) -> set[str]:
     """What the connection to the entry point's pods does (the LB Service's checks)."""
-    from podpath.dataplane.probe_checks import endpoint_outcome, no_endpoint
     from podpath.engine.policy import INTERNET_IP, IPPeer, Peer, peer_for_ip
 
     for key in ep.services:
@@ -134,10 +138,9 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
     return out, result.verdict
 
 
-def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Any]:
+def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
     """``internet`` -> each probed route on each routed address of its entry point."""
     from podpath.analyze.routes import routing_table
-    from podpath.dataplane.probe_checks import Check, served_ports
     from podpath.engine.routing import entry_points
 
     proxies = state.get("proxies", [])
