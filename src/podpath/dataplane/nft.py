@@ -135,40 +135,34 @@ def _service(
         local = [e for e in ready if e.node_name == node.name]
         seed = f"{svc.key}/{sp.port}/{proto}"
         internal = _targets(local if svc.internal_traffic_policy == "Local" else ready)
-        for ip in (i for i in svc.cluster_ips if is_v4(i)):
-            rules.add(
-                f"ip daddr {ip} {proto} dport {sp.port}",
-                internal,
-                proto,
-                affinity=affinity,
-                snat=False,
-                seed=seed,
-                some_ready=bool(_targets(ready)),
-            )
         external_local = svc.external_traffic_policy == "Local"
         external = _targets(local if external_local else ready)
+        rules_wanted = [
+            (f"ip daddr {ip} {proto} dport {sp.port}", internal, False)
+            for ip in svc.cluster_ips
+            if is_v4(ip)
+        ]
         if svc.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) and sp.node_port:
-            rules.add(
-                f"ip daddr {node.ip} {proto} dport {sp.node_port}",
-                external,
-                proto,
-                affinity=affinity,
-                snat=not external_local,
-                seed=seed,
-                some_ready=bool(_targets(ready)),
+            rules_wanted.append(
+                (f"ip daddr {node.ip} {proto} dport {sp.node_port}", external, not external_local)
             )
         outside = list(svc.external_ips)
         if svc.type is ServiceType.LOAD_BALANCER:
             outside += list(svc.lb_ingress)
-        for ip in sorted({i for i in outside if is_v4(i)}):
+        rules_wanted += [
+            (f"ip daddr {ip} {proto} dport {sp.port}", external, not external_local)
+            for ip in sorted({i for i in outside if is_v4(i)})
+        ]
+        some_ready = bool(_targets(ready))
+        for match, targets, snat in rules_wanted:
             rules.add(
-                f"ip daddr {ip} {proto} dport {sp.port}",
-                external,
+                match,
+                targets,
                 proto,
                 affinity=affinity,
-                snat=not external_local,
+                snat=snat,
                 seed=seed,
-                some_ready=bool(_targets(ready)),
+                some_ready=some_ready,
             )
 
 
