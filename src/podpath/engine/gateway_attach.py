@@ -27,6 +27,7 @@ from podpath.engine.selectors import selector_matches
 from podpath.engine.tls import check_certificate
 from podpath.model.routing import (
     GATEWAY_GROUP,
+    ROUTE_KINDS,
     BackendRef,
     Gateway,
     Listener,
@@ -118,7 +119,7 @@ def gateways_by_key(cluster: Cluster) -> dict[str, Gateway]:
 
 def routes(cluster: Cluster) -> tuple[Route, ...]:
     out: list[Route] = []
-    for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute"):
+    for kind in ROUTE_KINDS:
         out.extend(cluster.of_kind(kind))
     return tuple(out)
 
