@@ -113,6 +113,10 @@ FALLBACK = [
     '---\n{"a": 1}\n{"b": 2}\n',
     "---\n{a: 1}\n",  # flow YAML, not JSON
     "---\na: 1\n",
+    '\xa0\n---\n{"a": 1}\n',  # not YAML whitespace: a scalar document first
+    '\x0c\n---\n{"a": 1}\n',
+    "\xa0",
+    '---\n\xa0{"a": 1}\n',
 ]
 
 

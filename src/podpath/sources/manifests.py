@@ -304,11 +304,11 @@ def _json_bodies(text: str) -> list[tuple[int, int, int]] | None:
         if marker.group() != "---":
             return None
         end = marker.start()
-        if start > 0 or text[start:end].strip():  # text before the first marker: a document
+        if start > 0 or text[start:end].strip(" \n"):  # text before the first marker
             bodies.append((start, end, line))
         line += text.count("\n", start, marker.end()) + 1
         start = marker.end() + 1
-    if start > 0 or text[start:].strip():  # after a marker, even blank: a (null) document
+    if start > 0 or text[start:].strip(" \n"):  # after a marker, even blank: a document
         bodies.append((start, len(text), line))
     return bodies
 
