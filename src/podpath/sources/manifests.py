@@ -39,7 +39,28 @@ MAX_EXPANDED_NODES = 5_000_000
 _SAFE_TEXT_DEPTH = MAX_DEPTH  # below this bound libyaml's recursive composer is safe
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MEMO_SCALAR = 64  # resolutions of scalars up to this length are remembered per stream
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """libyaml's safe loader with PyYAML's tag resolution of short plain scalars remembered
+    per stream: without path resolvers (SafeLoader has none) the tag is a function of the
+    kind, the value and the implicit flags only, and manifests repeat the same keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+        self._memo = not self.yaml_path_resolvers
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and self._memo and len(value) <= _MEMO_SCALAR:
+            key = (value, implicit)
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = self._resolved[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +260,7 @@ _NOT_YAML_PLAIN = re.compile(
 )
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # libyaml refuses escaped surrogates
 _SIMPLE_KEY_SPAN = 1000  # libyaml: a key must end within 1024 characters of its start
+_JSON_FIRST = re.compile(r"[ \n]*(?:---\n[ \n]*)?\{")
 _YAML11_FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
 
 
@@ -259,6 +281,8 @@ _JSON = json.JSONDecoder(parse_float=_yaml11_number, parse_constant=_yaml11_cons
 def _json_documents(text: str) -> list[tuple[Any, int]] | None:
     """The documents of a stream whose every document is one JSON object, with the line of
     its ``{``; None when any part of the stream needs libyaml."""
+    if not _JSON_FIRST.match(text):  # the first document is not an object: not worth it
+        return None
     bodies = _json_bodies(text) if _json_safe_text(text) else None
     if bodies is None:
         return None
