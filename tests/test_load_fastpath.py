@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import subprocess
@@ -156,6 +157,42 @@ def test_deep_json_document_is_refused_as_before() -> None:
 def _generate(pods: int, policies: int, out: Path) -> None:
     command = [sys.executable, str(ROOT / "bench" / "generate.py"), str(pods), str(policies)]
     subprocess.run([*command, str(out)], check=True, timeout=60)
+
+
+def test_kubectl_style_list_with_long_annotations_takes_the_fast_path() -> None:
+    """``kubectl get -o json`` output: one pretty-printed List, last-applied annotations on
+    lines far longer than the simple-key limit, thousands of brackets (in strings too)."""
+    items = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"p{i}",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{[" * 600},
+            },
+        }
+        for i in range(300)
+    ]
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4)
+    assert manifests._json_documents(text) is not None
+    assert _parse(text) == _parse(text, fast=False)
+
+
+@pytest.mark.parametrize("depth", [498, 499, 500, 501])
+def test_nesting_limit_is_the_same_on_both_paths(depth: int) -> None:
+    text = '---\n{"s": "' + "]" * 60 + '", "a": ' + "[" * depth + "]" * depth + "}\n"
+    assert (manifests._json_documents(text) is not None) == (depth + 1 <= manifests.MAX_DEPTH)
+    assert _shallow_parse(text) == _shallow_parse(text, fast=False)
+
+
+def _shallow_parse(text: str, fast: bool = True) -> Any:
+    """_parse without the recursive canonical form (deep documents)."""
+    try:
+        with contextlib.nullcontext() if fast else _general_path():
+            docs = parse_text(text.encode(), "t.yaml")
+    except InputError as exc:
+        return f"error: {exc}"
+    return [(d.data, d.source.doc_index, d.source.line) for d in docs]
 
 
 def test_generated_cluster_takes_the_fast_path(tmp_path: Path) -> None:

@@ -185,6 +185,14 @@ def _text_depth_bound(text: str) -> int:
     raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
     if raw.size == 0:
         return 0
+    newlines = np.flatnonzero(raw == ord("\n"))
+    bounds = np.concatenate(([-1], newlines, [raw.size]))
+    longest = int(np.diff(bounds).max())
+    return _bracket_depth(raw) + longest
+
+
+def _bracket_depth(raw: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
+    """The deepest running sum of opening minus closing brackets (at least 0)."""
     deepest, level = 0, 0
     for start in range(0, raw.size, _DEPTH_CHUNK):
         steps = _BRACKET_STEP[raw[start : start + _DEPTH_CHUNK]]
@@ -193,10 +201,15 @@ def _text_depth_bound(text: str) -> int:
             depth = np.cumsum(steps, dtype=np.int64)
             deepest = max(deepest, level + int(depth.max()))
             level += int(depth[-1])
-    newlines = np.flatnonzero(raw == ord("\n"))
-    bounds = np.concatenate(([-1], newlines, [raw.size]))
-    longest = int(np.diff(bounds).max())
-    return deepest + longest
+    return deepest
+
+
+def _json_depth(body: str) -> int:
+    """The nesting depth of a JSON text: its brackets outside strings (a JSON string holds
+    no line break, so strings are found line by line; on text that is not JSON the figure
+    is meaningless, and the JSON parser then refuses the text anyway)."""
+    structure = _JSON_STRING.sub("", body)
+    return _bracket_depth(np.frombuffer(structure.encode("utf-8", errors="replace"), np.uint8))
 
 
 def _check_depth_by_events(text: str, name: str) -> None:
@@ -338,11 +351,12 @@ def _json_bodies(text: str) -> list[tuple[int, int, int]] | None:
 
 
 def _json_body_is_yaml(body: str, may_alias: bool) -> bool:
-    """Limits libyaml and our own checks apply that a JSON body could hit: nesting (an upper
-    bound from its brackets), the expanded-node limit (a JSON node takes at least two
-    characters), and the length of simple keys (only on lines longer than the limit)."""
+    """Limits libyaml and our own checks apply that a JSON body could hit: nesting (its
+    brackets outside strings, counted when there are enough brackets), the expanded-node
+    limit (a JSON node takes at least two characters), and the length of simple keys (only
+    on lines longer than the limit)."""
     brackets = body.count("{") + body.count("[")
-    if brackets > MAX_DEPTH and _text_depth_bound(body) > MAX_DEPTH:
+    if brackets > MAX_DEPTH and _json_depth(body) > MAX_DEPTH:
         return False
     if may_alias and len(body) >= 2 * MAX_EXPANDED_NODES:
         return False
