@@ -255,3 +255,22 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
         MSG_TOO_LARGE.format(limit=1_000_000),
         env={"PODPATH_MAX_BYTES": "1000000"},
     )
+
+
+def test_nesting_hidden_behind_quoted_brackets_is_refused(tmp_path: Path) -> None:
+    """Closing brackets inside quoted strings defeat the text pre-check's estimate; libyaml
+    (PyYAML >= 6.0.4) still refuses the nesting while parsing, so the process never recurses
+    into it (it used to crash with a segmentation fault)."""
+    path = tmp_path / "hidden.yaml"
+    path.write_text(
+        "a:\n" + '- "]"\n' * 700 + "b: " + "[" * 200_000 + "]" * 200_000 + "\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", "from podpath.cli import main; main()", "pods", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "nesting" in proc.stderr and "Traceback" not in proc.stderr
