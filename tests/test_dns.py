@@ -391,3 +391,19 @@ def test_cli_unknown_pod_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["dns", "web", "-f", str(SCENARIO), "--from", "shop/nope"])
     assert exc.value.code == 2
     assert "shop/nope" in capsys.readouterr().err
+
+
+def test_dns_from_a_pod_whose_egress_denies_dns_says_so() -> None:
+    """examples/shop's planted mistake 3: payments is egress-isolated without DNS; the answer
+    carries the policy engine's reason, and pods that may query get no such note."""
+    from pathlib import Path
+
+    from podpath.analyze.dns import dns_answer
+    from podpath.api import load_cluster
+
+    shop = load_cluster([str(Path(__file__).resolve().parents[1] / "examples" / "shop")])
+    blocked = dns_answer(shop, "stripe", source="payments/payments")
+    assert any("cannot reach the cluster DNS" in n for n in blocked["notes"])
+    assert any("NetworkPolicy/payments/default-deny-all" in n for n in blocked["notes"])
+    fine = dns_answer(shop, "catalog", source="shop/frontend")
+    assert not any("cannot reach the cluster DNS" in n for n in fine["notes"])

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from podpath.analyze.doctor.dns_egress import dns_pods, uses_cluster_dns
 from podpath.cluster import Cluster
 from podpath.engine.dns import RECORD_TYPES, Record, build_zone, is_ip, zone_records
+from podpath.engine.policy import PodPeer, evaluate
 from podpath.engine.resolver import namespace_resolv_conf, pod_resolv_conf, resolve
 from podpath.errors import InputError
+from podpath.model.core import Pod, Protocol
 
 DEFAULT_NAMESPACE = "default"
 MSG_NO_POD = "no pod {key!r} (pods are named NAMESPACE/NAME)"
@@ -45,6 +48,9 @@ def dns_answer(
         conf = pod_resolv_conf(pod, cluster)
         origin = pod.key
         notes = list(conf.notes)
+        blocked = dns_blocked_reason(cluster, pod)
+        if blocked:
+            notes.append(blocked)
     else:
         conf = namespace_resolv_conf(DEFAULT_NAMESPACE, cluster)
         origin = None
@@ -67,6 +73,24 @@ def dns_answer(
         "resolv_conf": conf.as_dict(),
         "notes": notes,
     }
+
+
+def dns_blocked_reason(cluster: Cluster, pod: Pod) -> str | None:
+    """Why the pod's queries never reach the cluster DNS, if its egress policies deny UDP 53
+    to every DNS pod (the policy engine's verdict, as the doctor's DNS check computes it)."""
+    if not uses_cluster_dns(pod):
+        return None
+    targets, _ = dns_pods(cluster)
+    if pod.key in {t.key for t in targets}:
+        return None
+    verdicts = [evaluate(cluster, PodPeer(pod), PodPeer(t), 53, Protocol.UDP) for t in targets]
+    if any(v.allowed for v in verdicts) or not verdicts:
+        return None
+    why = "; ".join(verdicts[0].reasons)
+    return (
+        f"this pod cannot reach the cluster DNS: UDP 53 to {targets[0].key}: {why}; its "
+        "queries time out (the answers shown are what the DNS server holds)"
+    )
 
 
 def dns_listing(cluster: Cluster) -> dict[str, Any]:
