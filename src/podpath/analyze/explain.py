@@ -103,7 +103,8 @@ def reaches_outside(rule: PolicyRule, direction: Direction) -> bool:
 
 
 def _reach(cluster: Cluster, pod: Pod, assumptions: Assumptions) -> dict[Direction, list[Any]]:
-    """Workloads that may reach the pod / that it may reach, with their ports."""
+    """Workloads that may reach the pod / that it may reach, on the ports the receiving pod
+    declares (a port nothing listens on is not a connection anyone makes)."""
     matrix = reachability(cluster, assumptions=assumptions)
     me = next(i for i, p in enumerate(matrix.pods) if p.key == pod.key)
     out: dict[Direction, dict[str, dict[str, Any]]] = {Direction.INGRESS: {}, Direction.EGRESS: {}}
@@ -114,6 +115,9 @@ def _reach(cluster: Cluster, pod: Pod, assumptions: Assumptions) -> dict[Directi
                 if not ok:
                     continue
                 other = matrix.pods[j]
+                receiver = pod if direction is Direction.INGRESS else other
+                if not any((p.container_port, p.protocol) == port for p in receiver.ports):
+                    continue
                 entry = out[direction].setdefault(
                     other.workload_key, {"workload": other.workload_key, "pods": set(), "ports": []}
                 )
