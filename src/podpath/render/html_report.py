@@ -59,12 +59,40 @@ def _services(services: list[dict[str, Any]]) -> str:
     return html_table(headers, rows, raw=True)
 
 
+def _backend_text(b: dict[str, Any], weighted: bool) -> str:
+    """``90x shop/frontend:80 -> 3 ready endpoints`` or ``... [500: reason]``."""
+    if b.get("resource"):
+        target = f"resource {b['resource']}"
+    elif b.get("service"):
+        target = f"{b['service']}:{b['port']}"
+    else:
+        target = "invalid backend"
+    if weighted:
+        target = f"{b.get('weight')}x {target}"
+    if b.get("status"):
+        reason = f": {b['reason']}" if b.get("reason") else ""
+        return f"{target} [{b['status']}{reason}]"
+    endpoints = b.get("endpoints") or []
+    return f"{target} -> {len(endpoints)} ready endpoint(s): {', '.join(endpoints) or '-'}"
+
+
 def _routes(routes: list[dict[str, Any]]) -> str:
     if not routes:
         return '<p class="muted">No Ingress or Gateway API routes.</p>'
-    headers = list(routes[0].keys())
-    rows = [[_cell(r.get(h)) for h in headers] for r in routes]
-    return html_table([h.replace("_", " ") for h in headers], rows)
+    rows = []
+    for r in routes:
+        backends = r.get("backends") or []
+        rule = "" if r.get("rule") is None else f" rule {r['rule']}"
+        rows.append(
+            [
+                _cell(r.get("entry_point")),
+                _cell(r.get("host")),
+                _cell(r.get("match")),
+                _cell(r.get("object")) + rule,
+                "; ".join(_backend_text(b, len(backends) > 1) for b in backends) or "-",
+            ]
+        )
+    return html_table(["Entry point", "Host", "Match", "Route", "Backends"], rows)
 
 
 def _cell(value: Any) -> str:
