@@ -131,3 +131,26 @@ def test_no_crash_in_table_form(command: str) -> None:
     result = podpath(command)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bitnami_like_statefulset_with_empty_documents() -> None:
+    """A chart whose disabled templates render to comment-only documents (``# Source:`` only)."""
+    chart = CHART.with_name("postgresql.yaml").read_text()
+    code = "import sys; from podpath.cli import main; sys.argv[0] = 'podpath'; main()"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, *args, "-f", "-"],
+            input=chart,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    doctor = run("doctor", "--format", "json")
+    assert doctor.returncode == 0, doctor.stderr
+    assert json.loads(doctor.stdout)["findings"] == []
+    dns = run("dns", "my-pg-postgresql-0.my-pg-postgresql-hl", "--format", "json")
+    assert dns.returncode == 0, dns.stderr
+    assert "10.244." in dns.stdout and "Pod/default/my-pg-postgresql-0" in dns.stdout
