@@ -11,7 +11,7 @@ import yaml
 
 from podpath.analyze.check import check_text, parse_expectations, run_checks
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import assume_option, assumptions_from, emit, to_json, with_inputs
 from podpath.errors import InputError
 
 
@@ -20,8 +20,9 @@ from podpath.errors import InputError
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@assume_option
 @with_inputs
-def check(cluster: Cluster, expectations: str, fmt: str) -> None:
+def check(cluster: Cluster, expectations: str, fmt: str, assume: tuple[str, ...] = ()) -> None:
     """Check intended connectivity (see docs/policy.md for the file format)."""
     path = Path(expectations)
     try:
@@ -30,7 +31,7 @@ def check(cluster: Cluster, expectations: str, fmt: str) -> None:
         raise InputError(exc.strerror or "cannot read", path=expectations) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=expectations) from None
-    result = run_checks(cluster, parse_expectations(data, expectations))
+    result = run_checks(cluster, parse_expectations(data, expectations), assumptions_from(assume))
     emit(to_json(result) if fmt == "json" else check_text(result))
     if result["failed"]:
         sys.exit(1)

@@ -211,3 +211,43 @@ def with_inputs(func: F) -> F:
         return func(cluster=load_from_options(opts), **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+ASSUMPTION_NAMES = {
+    "ipblock-matches-pod-ips": "ipblock_matches_pod_ips",
+    "node-traffic-allowed": "node_traffic_allowed",
+    "host-network-as-node": "host_network_as_node",
+    "self-traffic-allowed": "self_traffic_allowed",
+}
+
+
+def assume_option(func: F) -> F:
+    """``--assume NAME=on|off`` (repeatable): switch a documented policy assumption
+    (docs/policy.md) for this run."""
+    return click.option(
+        "--assume",
+        "assume",
+        multiple=True,
+        metavar="NAME=on|off",
+        help="Switch a policy assumption: " + ", ".join(sorted(ASSUMPTION_NAMES)) + ".",
+    )(func)
+
+
+def assumptions_from(values: tuple[str, ...]) -> Any:
+    """The engine's Assumptions with the ``--assume`` switches applied."""
+    from dataclasses import replace
+
+    from podpath.engine.policy import DEFAULT_ASSUMPTIONS
+
+    changes: dict[str, bool] = {}
+    for value in values:
+        name, _, state = value.partition("=")
+        field = ASSUMPTION_NAMES.get(name.strip())
+        if field is None or state.strip().lower() not in ("on", "off", "true", "false"):
+            raise InputError(
+                f"--assume {value!r}: expected NAME=on|off with NAME one of "
+                + ", ".join(sorted(ASSUMPTION_NAMES)),
+                field="--assume",
+            )
+        changes[field] = state.strip().lower() in ("on", "true")
+    return replace(DEFAULT_ASSUMPTIONS, **changes)

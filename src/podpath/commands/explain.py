@@ -7,7 +7,7 @@ import click
 
 from podpath.analyze.explain import explain_pod, explain_text
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import assume_option, assumptions_from, emit, to_json, with_inputs
 
 
 @click.command()
@@ -15,8 +15,9 @@ from podpath.commands.common import emit, to_json, with_inputs
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@assume_option
 @with_inputs
-def explain(cluster: Cluster, pod: str, fmt: str) -> None:
+def explain(cluster: Cluster, pod: str, fmt: str, assume: tuple[str, ...] = ()) -> None:
     """Explain the NetworkPolicy and admin-tier view of one pod."""
-    data = explain_pod(cluster, pod)
+    data = explain_pod(cluster, pod, assumptions_from(assume))
     emit(to_json(data) if fmt == "json" else explain_text(data))

@@ -14,7 +14,14 @@ import click
 
 from podpath.analyze.matrix import compute_matrix, csv_lines, matrix_json, workload_json
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, progress, to_json, with_inputs
+from podpath.commands.common import (
+    assume_option,
+    assumptions_from,
+    emit,
+    progress,
+    to_json,
+    with_inputs,
+)
 from podpath.render.matrix import FORMATS
 
 ALL_FORMATS = ("table", "json", "csv", "md", "html")
@@ -44,13 +51,19 @@ ALL_FORMATS = ("table", "json", "csv", "md", "html")
     help="Rows and columns: pods, or workloads (replicas folded).",
 )
 @click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@assume_option
 @with_inputs
 def matrix(
-    cluster: Cluster, ports: tuple[str, ...], namespaces: tuple[str, ...], by: str, fmt: str
+    cluster: Cluster,
+    ports: tuple[str, ...],
+    namespaces: tuple[str, ...],
+    by: str,
+    fmt: str,
+    assume: tuple[str, ...] = (),
 ) -> None:
     """Reachability matrix: may pod A open a connection to pod B on each port, by policy."""
     with progress("computing the matrix"):
-        result = compute_matrix(cluster, ports, namespaces)
+        result = compute_matrix(cluster, ports, namespaces, assumptions_from(assume))
     if fmt == "csv":
         if by == "workload":
             click.echo("podpath: warning: --by workload is ignored with --format csv", err=True)
