@@ -154,3 +154,18 @@ def test_bitnami_like_statefulset_with_empty_documents() -> None:
     dns = run("dns", "my-pg-postgresql-0.my-pg-postgresql-hl", "--format", "json")
     assert dns.returncode == 0, dns.stderr
     assert "10.244." in dns.stdout and "Pod/default/my-pg-postgresql-0" in dns.stdout
+
+
+def test_report_summary_lists_findings_most_severe_first() -> None:
+    """The report's first line orders severities as doctor's summary does (was alphabetical)."""
+    shop = Path(__file__).resolve().parents[1] / "examples" / "shop"
+    code = "import sys; from podpath.cli import main; sys.argv[0] = 'podpath'; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "report", "-f", str(shop)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith("findings: 5 error, 1 warning, 3 info")

@@ -47,7 +47,11 @@ def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
     """The terminal page: summary, namespaces, services, entry points and routes,
     namespace reachability, DNS and the doctor's findings."""
     s = data["summary"]
-    found = ", ".join(f"{n} {k}" for k, n in s["findings"].items()) or "none"
+    order = ("error", "warning", "info")  # as doctor's summary line: most severe first
+    counts = sorted(
+        s["findings"].items(), key=lambda kn: order.index(kn[0]) if kn[0] in order else 3
+    )
+    found = ", ".join(f"{n} {k}" for k, n in counts) or "none"
     parts = [
         f"podpath report: {s['namespaces']} namespaces, {s['nodes']} nodes, {s['pods']} pods, "
         f"{s['services']} services, {s['network_policies']} network policies, "
