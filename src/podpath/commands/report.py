@@ -10,8 +10,14 @@ import click
 from podpath.analyze.inventory import services_listing
 from podpath.analyze.report import overview
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, input_options, load_from_options, split_inputs
-from podpath.render.findings import render_text_table
+from podpath.commands.common import (
+    emit,
+    input_options,
+    load_from_options,
+    split_inputs,
+    to_json,
+)
+from podpath.render.findings import finding_data, render_text_table
 from podpath.render.table import join, render_table
 
 
@@ -23,11 +29,19 @@ from podpath.render.table import join, render_table
     default=None,
     help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format (json: the page's sections as data).",
+)
 @input_options
-def report(output: str | None = None, **kwargs: Any) -> None:
-    """The cluster's network on one page: namespaces, pods, services and DNS names.
-    With -o FILE.html: services, routing table, reachability heatmap, doctor findings and
-    the interactive graph on one self-contained page."""
+def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
+    """The cluster's network on one page: namespaces, services, routes, reachability
+    between namespaces, DNS records and the doctor's findings.
+    With -o FILE.html: the same with an interactive graph on one self-contained page."""
     files = kwargs.get("files")
     cluster = load_from_options(split_inputs(kwargs))
     if output:
@@ -40,6 +54,9 @@ def report(output: str | None = None, **kwargs: Any) -> None:
 
     config = read_config(find_config(None, tuple(files or ())), ())
     data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    if fmt == "json":
+        emit(to_json({**data, "findings": [finding_data(f) for f in data["findings"]]}))
+        return
     emit(render_overview(cluster, data))
 
 

@@ -1,0 +1,22 @@
+"""Fixes found by walking the README and docs as a new user (one test per fix)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from podpath.cli import cli
+
+
+def test_report_takes_format_json_like_every_analysis_command() -> None:
+    """README: "Every command takes --format json"; report's JSON is the overview's data."""
+    result = CliRunner().invoke(cli, ["report", "-f", "examples/shop", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["summary", "namespaces", "reachability", "dns", "routes", "findings"]
+    assert data["summary"]["pods"] == 33
+    assert data["summary"]["findings"] == {"error": 5, "info": 3, "warning": 1}
+    codes = {f["code"] for f in data["findings"]}
+    assert "service-selects-no-pods" in codes
+    assert all(f["file"] for f in data["findings"] if f["severity"] == "error")
