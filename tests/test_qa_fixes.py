@@ -20,3 +20,20 @@ def test_report_takes_format_json_like_every_analysis_command() -> None:
     codes = {f["code"] for f in data["findings"]}
     assert "service-selects-no-pods" in codes
     assert all(f["file"] for f in data["findings"] if f["severity"] == "error")
+
+
+def test_every_option_says_what_it_does_in_help() -> None:
+    """``--help`` documents every flag (``--format`` lists its choices, which say enough)."""
+    import importlib
+
+    from podpath.cli import COMMANDS
+
+    missing = []
+    for name, ref in sorted(COMMANDS.items()):
+        module, attr = ref.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        for param in command.params:
+            option = param.param_type_name == "option" and "--format" not in param.opts
+            if option and not getattr(param, "help", None):
+                missing.append(f"{name} {param.opts[-1]}")
+    assert missing == []

@@ -76,7 +76,12 @@ def cluster_options(func: F) -> F:
             show_default=True,
             help="Service CIDR for Services without spec.clusterIP.",
         ),
-        click.option("--cluster-domain", default=DEFAULTS.cluster_domain, show_default=True),
+        click.option(
+            "--cluster-domain",
+            default=DEFAULTS.cluster_domain,
+            show_default=True,
+            help="Cluster DNS domain (the kubelet's clusterDomain).",
+        ),
         click.option(
             "--lb-pool",
             default=DEFAULTS.lb_pool,

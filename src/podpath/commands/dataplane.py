@@ -64,7 +64,13 @@ def up(cluster: Any) -> None:
     show_default=True,
     help="Seconds per connection attempt.",
 )
-@click.option("--concurrency", type=click.IntRange(1, 4096), default=256, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 4096),
+    default=256,
+    show_default=True,
+    help="Connection attempts in flight at once.",
+)
 @click.option("--no-services", is_flag=True, help="Only pod-to-pod connections.")
 def probe(fmt: str, timeout: float, concurrency: int, no_services: bool) -> None:
     """Real connections from every pod to every pod on every declared port, to every Service by
