@@ -37,3 +37,10 @@ def test_every_option_says_what_it_does_in_help() -> None:
             if option and not getattr(param, "help", None):
                 missing.append(f"{name} {param.opts[-1]}")
     assert missing == []
+
+
+def test_report_names_headless_services_as_services_does() -> None:
+    report = CliRunner().invoke(cli, ["report", "-f", "examples/shop"]).stdout
+    services = CliRunner().invoke(cli, ["services", "-f", "examples/shop"]).stdout
+    assert "ClusterIP (headless)" in services
+    assert "ClusterIP (headless)" in report and "ClusterIP headless" not in report

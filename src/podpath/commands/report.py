@@ -117,7 +117,7 @@ def _services_compact(data: dict[str, Any]) -> str:
         rows.append(
             [
                 svc["service"],
-                svc["type"] + (" headless" if svc["headless"] else ""),
+                svc["type"] + (" (headless)" if svc["headless"] else ""),
                 f"-> {svc['external_name']}" if svc["external_name"] else ip,
                 join(ports, " "),
                 join(exposed, " "),
