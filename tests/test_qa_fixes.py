@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -44,3 +45,28 @@ def test_report_names_headless_services_as_services_does() -> None:
     services = CliRunner().invoke(cli, ["services", "-f", "examples/shop"]).stdout
     assert "ClusterIP (headless)" in services
     assert "ClusterIP (headless)" in report and "ClusterIP headless" not in report
+
+
+WINDOWS_ONLY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: win, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: win}}
+  template:
+    metadata: {labels: {app: win}}
+    spec:
+      nodeSelector: {kubernetes.io/os: windows}
+      containers: [{name: c, image: x}]
+"""
+
+
+def test_pods_table_does_not_call_an_unscheduled_pod_counted_as_ready(tmp_path: Path) -> None:
+    """A pod no node accepts stays Pending: READY 'no', without the 'counted as ready' mark."""
+    manifest = tmp_path / "win.yaml"
+    manifest.write_text(WINDOWS_ONLY)
+    out = CliRunner().invoke(cli, ["pods", "-f", str(manifest)]).stdout
+    row = next(line for line in out.splitlines() if "default/win-" in line)
+    assert " no " in row and "no*" not in row
+    assert "counted as ready" not in out

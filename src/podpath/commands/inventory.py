@@ -20,14 +20,16 @@ def _pods_table(data: dict[str, Any]) -> str:
             p["pod"],
             join(p["ips"]),
             p["node"] or "-",
-            ("yes" if p["ready"] else "no") + ("*" if p["ready_assumed"] else ""),
+            "yes*" if p["ready"] and p["ready_assumed"] else "yes" if p["ready"] else "no",
             join([f"{k}={v}" for k, v in p["labels"].items()], ","),
             p["owner"] or "-",
         ]
         for p in data["pods"]
     ]
     note = (
-        "* no status: counted as ready\n" if any(p["ready_assumed"] for p in data["pods"]) else ""
+        "* no status: counted as ready\n"
+        if any(p["ready"] and p["ready_assumed"] for p in data["pods"])
+        else ""
     )
     return render_table(None, ["POD", "IPS", "NODE", "READY", "LABELS", "OWNER"], rows) + note
 
