@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from podpath.cli import cli
+from podpath.cli import cli, main
 
 
 def test_report_takes_format_json_like_every_analysis_command() -> None:
@@ -70,3 +71,23 @@ def test_pods_table_does_not_call_an_unscheduled_pod_counted_as_ready(tmp_path: 
     row = next(line for line in out.splitlines() if "default/win-" in line)
     assert " no " in row and "no*" not in row
     assert "counted as ready" not in out
+
+
+def test_an_unrendered_helm_chart_gets_a_hint_to_render_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-f chart/` on a Helm chart's templates: the YAML error says to run helm template."""
+    templates = tmp_path / "chart" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        '  name: {{ include "demo.fullname" . }}\n  labels:\n'
+        '    {{- include "demo.labels" . | nindent 4 }}\n'
+    )
+    with pytest.raises(SystemExit) as exited:
+        main(["services", "-f", str(tmp_path / "chart")])
+    assert exited.value.code == 2
+    message = capsys.readouterr().err.strip()
+    assert len(message.splitlines()) == 1
+    assert "deployment.yaml" in message and "invalid YAML" in message
+    assert "helm template" in message

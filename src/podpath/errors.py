@@ -25,6 +25,10 @@ MSG_BAD_SELECTOR_VALUES = "operator {op} {need} values"
 MSG_BAD_IP = "invalid IP address {got!r}"
 MSG_BAD_CIDR = "invalid CIDR {got!r}"
 MSG_YAML = "invalid YAML: {problem} (line {line}, column {column})"
+MSG_TEMPLATE_HINT = (
+    "; it looks like an unrendered Helm template ({{ }}): render it first, "
+    "e.g. helm template CHART | podpath COMMAND -f -"
+)
 MSG_JSON = "invalid JSON: {problem} (line {line}, column {column})"
 MSG_NO_SUCH_PATH = "no such file or directory"
 MSG_TOO_LARGE = "file is larger than the {limit} byte limit"

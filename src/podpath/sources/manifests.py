@@ -25,6 +25,7 @@ from podpath.errors import (
     MSG_JSON,
     MSG_NO_SUCH_PATH,
     MSG_NOT_A_MAPPING,
+    MSG_TEMPLATE_HINT,
     MSG_TOO_DEEP,
     MSG_TOO_LARGE,
     MSG_YAML,
@@ -397,7 +398,7 @@ def _parse_yaml(text: str, name: str) -> Iterator[tuple[Any, int]]:
                 )
             yield _construct(node, loader), node.start_mark.line + 1
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, name) from None
+        raise _yaml_error(exc, name, template="{{" in text) from None
     finally:
         loader.dispose()
 
@@ -465,7 +466,7 @@ class _Slow(Exception):
     """The document needs PyYAML's full constructor."""
 
 
-def _yaml_error(exc: yaml.YAMLError, name: str) -> InputError:
+def _yaml_error(exc: yaml.YAMLError, name: str, *, template: bool = False) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     if "maximum nesting depth" in problem:  # libyaml's own limit, reached first
@@ -473,4 +474,5 @@ def _yaml_error(exc: yaml.YAMLError, name: str) -> InputError:
         return InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name, line=line)
     line = mark.line + 1 if mark is not None else 0
     column = mark.column + 1 if mark is not None else 0
-    return InputError(MSG_YAML.format(problem=problem, line=line, column=column), path=name)
+    hint = MSG_TEMPLATE_HINT if template else ""
+    return InputError(MSG_YAML.format(problem=problem, line=line, column=column) + hint, path=name)
