@@ -91,3 +91,22 @@ def test_an_unrendered_helm_chart_gets_a_hint_to_render_it(
     assert len(message.splitlines()) == 1
     assert "deployment.yaml" in message and "invalid YAML" in message
     assert "helm template" in message
+
+
+def test_empty_input_is_a_warning_not_a_silent_empty_cluster(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`helm template ... | podpath services -f -` where helm failed: stdin is empty."""
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    with pytest.raises(SystemExit) as done:
+        main(["services", "-f", "-"])
+    assert done.value.code in (0, None)
+    err = capsys.readouterr().err
+    assert "warning: no Kubernetes objects in -" in err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    with pytest.raises(SystemExit) as exited:
+        main(["services", "-f", "-", "--strict"])
+    assert exited.value.code == 2

@@ -65,5 +65,7 @@ def load_cluster(
         on_progress=on_progress,
         notes=notes,
     )
+    if not docs and files and kubeconfig is None and context is None:
+        notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
     cluster = resolve(normalize(docs, node_count=node_count), settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster
