@@ -169,3 +169,17 @@ def test_report_summary_lists_findings_most_severe_first() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].endswith("findings: 5 error, 1 warning, 3 info")
+
+
+def test_helm_hooks_are_named_under_verbose() -> None:
+    """Hook Jobs and the test Pod are modelled as running; --verbose says they are hooks."""
+    result = podpath("pods", "-v")
+    assert result.returncode == 0, result.stderr
+    hooks = [line for line in result.stderr.splitlines() if "Helm hook" in line]
+    assert len(hooks) == 3, result.stderr
+    assert any(
+        "Pod/ingress-nginx/ingress-nginx-test-connection" in h and "test" in h for h in hooks
+    )
+    assert any("Job/ingress-nginx/ingress-nginx-admission-create" in h for h in hooks)
+    quiet = podpath("pods")
+    assert "Helm hook" not in quiet.stderr

@@ -150,7 +150,29 @@ class _Collector:
                 )
             )
         self.seen[key] = source
+        if kind == "Pod" or kind in WORKLOAD_KINDS:
+            self._note_helm_hook(kind, ns, name, raw, source)
         self._dispatch(kind, ns, name, raw, source)
+
+    def _note_helm_hook(
+        self, kind: str, ns: str, name: str, raw: dict[str, Any], source: SourceRef
+    ) -> None:
+        """``helm template`` renders hooks too; Helm runs them only at install/upgrade or
+        ``helm test`` (https://helm.sh/docs/topics/charts_hooks/): say so, model them anyway."""
+        meta = raw.get("metadata")
+        notes = meta.get("annotations") if isinstance(meta, dict) else None
+        hook = notes.get("helm.sh/hook") if isinstance(notes, dict) else None
+        if isinstance(hook, str) and hook:
+            self.notes.append(
+                Note(
+                    "info",
+                    "helm-hook",
+                    f"a Helm hook ({hook}): its pods exist only while Helm runs the hook; "
+                    "modelled as running",
+                    f"{kind}/{ns or 'default'}/{name}",
+                    source,
+                )
+            )
 
     def _dispatch(
         self, kind: str, ns: str, name: str, raw: dict[str, Any], source: SourceRef
