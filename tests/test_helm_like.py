@@ -183,3 +183,29 @@ def test_helm_hooks_are_named_under_verbose() -> None:
     assert any("Job/ingress-nginx/ingress-nginx-admission-create" in h for h in hooks)
     quiet = podpath("pods")
     assert "Helm hook" not in quiet.stderr
+
+
+def test_verbose_notes_point_at_file_and_line() -> None:
+    """Notes say where as doctor does (FILE:LINE, an editor's jump target), not FILE#INDEX."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from podpath.cli import main; main()",
+            "pods",
+            "-v",
+            "-f",
+            str(CHART),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    line = next(x for x in result.stderr.splitlines() if "CustomResourceDefinition/" in x)
+    text = CHART.read_text().splitlines()
+    where = line.rsplit("(", 1)[1].rstrip(")")
+    path, number = where.rsplit(":", 1)
+    assert path == str(CHART)
+    assert text[int(number) - 1].startswith(("apiVersion", "#", "---"))
+    assert "CustomResourceDefinition" in "\n".join(text[int(number) - 1 : int(number) + 3])

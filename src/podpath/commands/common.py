@@ -154,7 +154,10 @@ def report_notes(cluster: Cluster, *, verbose: bool, strict: bool) -> None:
     for note in cluster.notes:
         if note.severity == "info" and not verbose:
             continue
-        where = f" ({note.source})" if note.source is not None and verbose else ""
+        src, where = note.source, ""
+        if src is not None and verbose:  # FILE:LINE for manifests (as doctor), live:KIND#N else
+            live = src.path.startswith(("live:", "<"))
+            where = f" ({src})" if live else f" ({src.path}:{src.line})"
         click.echo(f"podpath: {note}{where}", err=True)
     if strict and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")
