@@ -110,3 +110,50 @@ def test_empty_input_is_a_warning_not_a_silent_empty_cluster(
     with pytest.raises(SystemExit) as exited:
         main(["services", "-f", "-", "--strict"])
     assert exited.value.code == 2
+
+
+def test_ci_exposure_gate_passes_a_scale_up(tmp_path: Path) -> None:
+    """docs/ci.md's 'Fail on new exposure' step: one more replica of an exposed Deployment is
+    no new exposure (by pod, every new pod would be 'new exposure' and fail every scale-up)."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text()
+    block = re.search(r"```yaml\n(name: podpath\n.*?)```", text, re.S)
+    assert block
+    steps = yaml.safe_load(block.group(1))["jobs"]["network"]["steps"]
+    run = next(s["run"] for s in steps if s.get("name") == "Fail on new exposure")
+    chart = Path(__file__).parent / "scenarios" / "helm-like" / "ingress-nginx.yaml"
+    (tmp_path / "base" / "k8s").mkdir(parents=True)
+    shutil.copy(chart, tmp_path / "base" / "k8s" / "chart.yaml")
+    (tmp_path / "repo" / "k8s").mkdir(parents=True)
+    scaled = chart.read_text().replace("replicas: 2", "replicas: 3")
+    (tmp_path / "repo" / "k8s" / "chart.yaml").write_text(scaled)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "podpath"
+    shim.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -c "from podpath.cli import main; main()" "$@"\n'
+    )
+    shim.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}:{os.environ['PATH']}",
+        "MANIFESTS": "k8s",
+        "BASE": str(tmp_path / "base"),
+    }
+    done = subprocess.run(
+        ["bash", "-c", run],
+        cwd=tmp_path / "repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
