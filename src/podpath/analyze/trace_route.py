@@ -19,6 +19,12 @@ by name, then Gateways), and the result sums them up:
   merged (allowed only if every one allows it);
 - ``hops``: the source and one ``route`` hop naming each entry point and its verdict;
 - ``drop``: the first path's drop reason unless the verdict is ``allowed``.
+
+A URL whose host is an IP address (:mod:`podpath.engine.route_address`) needs no DNS: the
+client connects to the address, through the Service that owns it. When the controller itself
+answers 404 there (no rule without host, no defaultBackend), the verdict is about the
+connection: the controller pods reached are the endpoints and the 404 is reported in the
+``route`` hop.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from podpath.analyze.trace_external import (
 )
 from podpath.analyze.trace_policy import judge_target
 from podpath.cluster import Cluster
+from podpath.engine.route_address import is_ip_address
 from podpath.engine.routing import entry_points, parse_request, route_request
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
 from podpath.model.services import ServiceType
@@ -142,21 +149,29 @@ def trace_entry_point(
         )
         result.drop = NO_ROUTE
         return external_finish(result)
+    by_address = is_ip_address(request.host)
     addresses = ", ".join(ep.addresses) or "(no load-balancer address)"
-    result.hops.append(
-        Hop(
-            "dns",
-            f"{request.host}: public DNS assumed to point at {ep.label} {addresses}",
-            (ep.label,),
-        )
+    dns = (
+        f"{request.host}: an IP address, no DNS: the client connects to it ({ep.label})"
+        if by_address
+        else f"{request.host}: public DNS assumed to point at {ep.label} {addresses}"
     )
-    controllers = controller_targets(cluster, source, ep, request.port, spec, result)
+    result.hops.append(Hop("dns", dns, (ep.label,)))
+    address = request.host if by_address else None
+    controllers = controller_targets(cluster, source, ep, request.port, spec, result, address)
     if result.drop is not None or not controllers:
         return external_finish(result)
     reached = judge_controllers(cluster, controllers, spec, result)
     if not reached:
         return external_finish(result)
     route_hop(answer, result)
+    if by_address and answer.status == 404 and answer.match is None:
+        result.drop = None
+        result.endpoints.extend(judge_target(cluster, t, spec.protocol)[0] for t in reached)
+        result.notes.append(
+            f"the controller of {ep.label} answers HTTP 404 itself: the connection is allowed"
+        )
+        return external_finish(result)
     if result.drop is not None:
         return external_finish(result)
     backends_hop(cluster, answer, reached, spec, result)
@@ -164,9 +179,16 @@ def trace_entry_point(
 
 
 def controller_targets(
-    cluster: Cluster, source: Source, ep: EntryPoint, port: int, spec: PortSpec, result: TraceResult
+    cluster: Cluster,
+    source: Source,
+    ep: EntryPoint,
+    port: int,
+    spec: PortSpec,
+    result: TraceResult,
+    address: str | None = None,
 ) -> list[Target]:
-    """Client -> the Service in front of the entry point's pods (LB address, else NodePort)."""
+    """Client -> the Service in front of the entry point's pods (LB address, else NodePort);
+    ``address``: the IP the client connects to (a URL with an IP host)."""
     pods = pods_of(cluster, ep.pods)
     result.hops.append(
         Hop(
@@ -177,6 +199,13 @@ def controller_targets(
     )
     front = [cluster.service_by_key[k] for k in ep.services if k in cluster.service_by_key]
     entry = PortSpec(port, spec.protocol)
+    if address is not None:
+        for svc in front:
+            if svc.type is ServiceType.LOAD_BALANCER and address in svc.lb_ingress:
+                return load_balancer(cluster, source, svc, address, entry, result)
+        node = cluster.node_at(address)
+        if node is not None:
+            return node_targets(cluster, source, node, address, entry, result)
     for svc in front:
         if svc.type is ServiceType.LOAD_BALANCER and svc.lb_ingress:
             return load_balancer(cluster, source, svc, svc.lb_ingress[0], entry, result)

@@ -20,6 +20,7 @@ Everything is pure: the clock for certificate expiry is a parameter (``now``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -40,8 +41,9 @@ from podpath.engine.ingress import (
     route_ingress_class,
     serves_host,
 )
+from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
 from podpath.errors import InputError
-from podpath.model.routing import EntryPoint, Request, RouteAnswer, RouteStatus
+from podpath.model.routing import EntryPoint, Gateway, Ingress, Request, RouteAnswer, RouteStatus
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
@@ -139,6 +141,8 @@ def route_request(
                 cluster, ingress_class, by_class.get(ingress_class, ()), request, now
             ),
         )
+    if is_ip_address(request.host):
+        return _route_by_address(cluster, request, by_class, gws, now)
     answers = [
         route_ingress_class(cluster, name, ings, request, now)
         for name, ings in by_class.items()
@@ -159,6 +163,47 @@ def route_request(
                 ),
             ),
         )
+    return tuple(answers)
+
+
+def _route_by_address(
+    cluster: Cluster,
+    request: Request,
+    by_class: dict[str, tuple[Ingress, ...]],
+    gws: dict[str, Gateway],
+    now: datetime,
+) -> tuple[RouteAnswer, ...]:
+    """A URL whose host is an IP: only the entry point owning the address answers, matching
+    the Host header (the IP unless ``Host`` is given), see :mod:`podpath.engine.route_address`.
+
+    Ingress rules: "If no host is specified, the rule applies to all inbound HTTP traffic
+    through the IP address specified"
+    (https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-rules), so only
+    rules without host, defaultBackend and Gateway listeners without hostname match an IP;
+    when nothing matches the controller answers 404 itself (entry point still named)."""
+    owners = owners_of_address(cluster, entry_points(cluster), request.host, request.port)
+    if not owners:
+        return (
+            RouteAnswer(
+                "",
+                404,
+                reasons=(
+                    f"no entry point owns {request.host}:{request.port} (no LoadBalancer "
+                    "Service, Gateway address, externalIP or node IP + nodePort of an "
+                    "IngressClass or Gateway)",
+                ),
+            ),
+        )
+    matched = host_header_request(request)
+    atts = attachments(cluster)
+    answers = []
+    for ep, why in owners:
+        if ep.kind == "Gateway":
+            answer = route_gateway(cluster, gws[ep.name], matched, atts, now)
+        else:
+            answer = route_ingress_class(cluster, ep.name, by_class.get(ep.name, ()), matched, now)
+        lead = f"connection to {why}; Host {matched.host}"
+        answers.append(replace(answer, reasons=(lead, *answer.reasons)))
     return tuple(answers)
 
 
