@@ -166,12 +166,9 @@ def trace_entry_point(
         return external_finish(result)
     route_hop(answer, result)
     if by_address and answer.status == 404 and answer.match is None:
-        result.drop = None
-        result.endpoints.extend(judge_target(cluster, t, spec.protocol)[0] for t in reached)
-        result.notes.append(
-            f"the controller of {ep.label} answers HTTP 404 itself: the connection is allowed"
-        )
-        return external_finish(result)
+        # As for a name no rule serves: the request reaches the controller, which answers
+        # 404 itself; the verdict is "no route" (DESIGN.md), the path up to it is shown.
+        result.notes.append(f"the controller of {ep.label} answers HTTP 404 itself")
     if result.drop is not None:
         return external_finish(result)
     backends_hop(cluster, answer, reached, spec, result)
