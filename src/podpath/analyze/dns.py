@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from podpath.analyze.doctor.dns_egress import dns_pods, uses_cluster_dns
 from podpath.cluster import Cluster
 from podpath.engine.dns import RECORD_TYPES, Record, build_zone, is_ip, zone_records
 from podpath.engine.policy import PodPeer, evaluate
-from podpath.engine.resolver import namespace_resolv_conf, pod_resolv_conf, resolve
+from podpath.engine.resolver import (
+    dns_pods,
+    namespace_resolv_conf,
+    pod_resolv_conf,
+    resolve,
+    uses_cluster_dns,
+)
 from podpath.errors import InputError
 from podpath.model.core import Pod, Protocol
 

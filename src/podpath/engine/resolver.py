@@ -30,11 +30,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.cluster import Cluster
+from podpath.cluster import Cluster, is_dns_service
 from podpath.engine.dns import (
     FORWARDED,
     MAX_CNAME_CHAIN,
@@ -48,7 +49,8 @@ from podpath.engine.dns import (
     is_ip,
     reverse_name,
 )
-from podpath.model.core import DNSPolicy, Pod
+from podpath.engine.services import service_selects_pod
+from podpath.model.core import DNSPolicy, Labels, Pod
 
 DEFAULT_NDOTS = 1  # glibc's default without an ndots option
 CLUSTER_NDOTS = 5  # kubelet's default option for ClusterFirst pods
@@ -279,3 +281,29 @@ def resolve(
             )
         nodata = nodata or answer.rcode == NOERROR
     return Resolution(name, qtype, NOERROR if nodata else NXDOMAIN, tuple(tried), (), None, conf)
+
+
+ASSUMED_DNS_NAME = "coredns (assumed)"
+
+
+def dns_pods(cluster: Cluster) -> tuple[tuple[Pod, ...], bool]:
+    """The pods behind the cluster DNS Service, else an assumed CoreDNS pod (second: assumed)."""
+    services = [s for s in cluster.services if is_dns_service(s)]
+    found = tuple(p for p in cluster.pods if any(service_selects_pod(s, p) for s in services))
+    if found:
+        return found, False
+    net = ipaddress.ip_network(cluster.settings.pod_cidr, strict=False)
+    ip = str(net.broadcast_address - 1)
+    stand_in = Pod(
+        namespace="kube-system",
+        name=ASSUMED_DNS_NAME,
+        labels=Labels({"k8s-app": "kube-dns"}),
+        ips=(ip,),
+        ip_origin="ipam",
+    )
+    return (stand_in,), True
+
+
+def uses_cluster_dns(pod: Pod) -> bool:
+    policy, _ = effective_dns_policy(pod)
+    return policy in (DNSPolicy.CLUSTER_FIRST, DNSPolicy.CLUSTER_FIRST_WITH_HOST_NET)

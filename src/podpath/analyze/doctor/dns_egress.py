@@ -14,16 +14,13 @@ pod CIDR, and the finding says so.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.cluster import Cluster, is_dns_service
 from podpath.engine.policy import PodPeer, Verdict, evaluate
-from podpath.engine.resolver import effective_dns_policy
-from podpath.engine.services import service_selects_pod
-from podpath.model.core import DNSPolicy, Labels, Pod, Protocol
+from podpath.engine.resolver import dns_pods, uses_cluster_dns
+from podpath.model.core import Pod, Protocol
 
 STEP = "3-dns"
 DNS_PORT = 53
@@ -33,30 +30,6 @@ DNS_EGRESS = rule(
     STEP,
     "Pods isolated for egress whose policies do not allow DNS (UDP and TCP 53) to the cluster DNS.",
 )
-ASSUMED_DNS_NAME = "coredns (assumed)"
-
-
-def dns_pods(cluster: Cluster) -> tuple[tuple[Pod, ...], bool]:
-    """The pods behind the cluster DNS Service, else an assumed CoreDNS pod (second: assumed)."""
-    services = [s for s in cluster.services if is_dns_service(s)]
-    found = tuple(p for p in cluster.pods if any(service_selects_pod(s, p) for s in services))
-    if found:
-        return found, False
-    net = ipaddress.ip_network(cluster.settings.pod_cidr, strict=False)
-    ip = str(net.broadcast_address - 1)
-    stand_in = Pod(
-        namespace="kube-system",
-        name=ASSUMED_DNS_NAME,
-        labels=Labels({"k8s-app": "kube-dns"}),
-        ips=(ip,),
-        ip_origin="ipam",
-    )
-    return (stand_in,), True
-
-
-def uses_cluster_dns(pod: Pod) -> bool:
-    policy, _ = effective_dns_policy(pod)
-    return policy in (DNSPolicy.CLUSTER_FIRST, DNSPolicy.CLUSTER_FIRST_WITH_HOST_NET)
 
 
 def _best(verdicts: list[Verdict]) -> Verdict:
