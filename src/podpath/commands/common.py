@@ -259,3 +259,11 @@ def assumptions_from(values: tuple[str, ...]) -> Any:
             )
         changes[field] = state.strip().lower() in ("on", "true")
     return replace(DEFAULT_ASSUMPTIONS, **changes)
+
+
+def parse_header(value: str) -> tuple[str, str]:
+    """``--header NAME:VALUE`` (as ``podpath route`` and ``podpath trace`` take it)."""
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+    return name.strip(), val.strip()
