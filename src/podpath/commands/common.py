@@ -245,7 +245,7 @@ def assumptions_from(values: tuple[str, ...]) -> Any:
     """The engine's Assumptions with the ``--assume`` switches applied."""
     from dataclasses import replace
 
-    from podpath.engine.policy import DEFAULT_ASSUMPTIONS
+    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS
 
     changes: dict[str, bool] = {}
     for value in values:

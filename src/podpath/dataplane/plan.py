@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster, is_dns_service
-from podpath.engine.policy import INTERNET_IP as INTERNET_IP  # the model's "internet"
 from podpath.model.core import Protocol
 from podpath.model.services import ServiceType
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster, is_dns_service
-from podpath.dataplane.plan import DNS_PORT, INTERNET_IP, dns_endpoint_ports, is_v4
-from podpath.engine.policy import IPPeer, Peer, PodPeer, evaluate, peer_for_ip
+from podpath.dataplane.plan import DNS_PORT, dns_endpoint_ports, is_v4
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer, PodPeer
 from podpath.model.core import Protocol
 from podpath.model.services import Endpoint, Service, ServiceType
 

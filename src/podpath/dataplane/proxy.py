@@ -29,7 +29,8 @@ from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.dataplane.plan import is_v4
-from podpath.engine.routing import entry_points, parse_request, route_request
+from podpath.engine.entrypoints import entry_points
+from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
 from podpath.model.routing import EntryPoint
 
