@@ -187,6 +187,14 @@ class progress:
             self._status.__exit__(None, None, None)
 
 
+def parse_header(value: str) -> tuple[str, str]:
+    """A ``--header NAME:VALUE`` option as (name, value), both stripped."""
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+    return name.strip(), val.strip()
+
+
 def to_json(data: Any) -> str:
     """Deterministic JSON (key order as built, two-space indent, trailing newline)."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
