@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 import click
 
-from podpath.cluster import Cluster, Settings
+from podpath.cluster import Cluster
+from podpath.cluster.settings import Settings
 from podpath.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])

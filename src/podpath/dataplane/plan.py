@@ -30,7 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from podpath.cluster import Cluster, is_dns_service
+from podpath.cluster import Cluster
+from podpath.cluster.service_network import is_dns_service
 from podpath.model.core import Protocol
 from podpath.model.services import ServiceType
 

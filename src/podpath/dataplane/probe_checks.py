@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from podpath.cluster import Cluster, is_dns_service
+from podpath.cluster import Cluster
+from podpath.cluster.service_network import is_dns_service
 from podpath.dataplane.plan import DNS_PORT, dns_endpoint_ports, is_v4
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
