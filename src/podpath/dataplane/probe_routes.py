@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import is_v4
-from podpath.dataplane.probe_checks import (
+from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,
     endpoint_outcome,
