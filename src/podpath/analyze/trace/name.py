@@ -36,7 +36,7 @@ from podpath.analyze.trace.values import (
 )
 from podpath.cluster import Cluster
 from podpath.engine.dns import build_zone, fqdn, is_ip, service_name
-from podpath.engine.policy import INTERNET_IP as OUTSIDE_IP
+from podpath.engine.policy_verdict import INTERNET_IP as OUTSIDE_IP
 from podpath.engine.resolver import (
     ResolvConf,
     namespace_resolv_conf,

@@ -43,7 +43,8 @@ from podpath.analyze.trace.values import (
     merge_endpoint,
 )
 from podpath.cluster import Cluster
-from podpath.engine.routing import entry_points, parse_request, route_request
+from podpath.engine.entrypoints import entry_points
+from podpath.engine.routing import parse_request, route_request
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
 
 

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.engine.policy import INTERNET_IP
+from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.model.core import Pod, Protocol
 
 INTERNET = "internet"
