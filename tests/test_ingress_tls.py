@@ -7,7 +7,7 @@ import datetime as dt
 from podpath.engine.ingress import ingress_tls_checks
 from podpath.engine.routing import route_request
 from podpath.engine.tls import san_matches
-from routing_helpers import NOW, app, cluster_of, ingress, rule, tls_secret
+from routing_helpers import NOW, app, cluster_of, ingress, ingress_class, rule, tls_secret
 
 LATER = NOW + dt.timedelta(days=90)
 EARLIER = NOW - dt.timedelta(days=1)
@@ -28,7 +28,7 @@ def _cluster(
     objs = [*app("d", "web"), ing]
     if with_secret:
         objs.append(tls_secret("d", "shop-tls", secret_names, not_after))
-    return cluster_of(*objs)
+    return cluster_of(ingress_class("nginx"), *objs)
 
 
 def test_valid_certificate() -> None:
@@ -64,6 +64,7 @@ def test_expired_certificate() -> None:
 
 def test_missing_secret_when_input_holds_secrets() -> None:
     cluster = cluster_of(
+        ingress_class("nginx"),
         *app("d", "web"),
         tls_secret("d", "unrelated", ["x"], LATER),
         ingress(
@@ -86,7 +87,9 @@ def test_secret_not_checked_when_input_holds_no_secrets() -> None:
 
 def test_host_without_tls_entry_gets_default_certificate() -> None:
     cluster = cluster_of(
-        *app("d", "web"), ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))])
+        ingress_class("nginx"),
+        *app("d", "web"),
+        ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))]),
     )
     (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
     assert a.tls is not None and "default certificate" in a.tls.problems[0]

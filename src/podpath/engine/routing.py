@@ -40,6 +40,7 @@ from podpath.engine.ingress import (
     ingresses_by_class,
     route_ingress_class,
     serves_host,
+    unserved_for_host,
 )
 from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
 from podpath.errors import InputError
@@ -159,7 +160,9 @@ def route_request(
                 "",
                 404,
                 reasons=(
-                    f"no Ingress rule and no Gateway listener serves {request.scheme}://{request.host}:{request.port}",
+                    "no Ingress rule and no Gateway listener serves "
+                    f"{request.scheme}://{request.host}:{request.port}",
+                    *unserved_for_host(cluster, request.host),
                 ),
             ),
         )

@@ -6,7 +6,9 @@ Verdicts come from the routing engines (:mod:`podpath.engine.ingress`,
 - a backend must name an existing Service and one of its ports, and that port needs ready
   endpoints (https://kubernetes.io/docs/concepts/services-networking/ingress/#resource-backend);
 - an Ingress needs a class: ``spec.ingressClassName`` or a default IngressClass
-  (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class);
+  (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class),
+  and a class it names must exist, else no controller serves it (the closest existing class
+  is suggested: usually a typo);
 - the same host and path defined twice within one class is a conflict;
 - a TLS Secret must exist, cover the host and not be expired
   (https://kubernetes.io/docs/concepts/services-networking/ingress/#tls).
@@ -19,7 +21,9 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.analyze.doctor.suggest import MAX_SUGGEST_DISTANCE, edit_distance
 from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS
+from podpath.engine.ingress import CLASS_NOT_FOUND as INGRESS_CLASS_NOT_FOUND
 from podpath.engine.ingress import (
     ingress_backend,
     ingress_conflicts,
@@ -47,6 +51,12 @@ NO_CLASS = rule(
     Severity.WARNING,
     STEP,
     "An Ingress has no class and there is no single default IngressClass.",
+)
+CLASS_NOT_FOUND = rule(
+    "ingress-class-not-found",
+    Severity.ERROR,
+    STEP,
+    "An Ingress names an IngressClass that does not exist: no controller serves it.",
 )
 CONFLICT = rule(
     "ingress-conflict",
@@ -113,10 +123,48 @@ def ingress_backends(ctx: DoctorContext) -> Iterator[Finding]:
                 )
 
 
-@check(STEP, NO_CLASS)
+def closest_class(wanted: str, names: list[str]) -> str | None:
+    """The existing IngressClass nearest to ``wanted`` by edit distance (a typo), if close:
+    within a third of the name, at least 2 (a swapped pair of letters), at most 3."""
+    best = min(((edit_distance(wanted, n), n) for n in names), default=None)
+    if best is None or best[0] > max(2, min(MAX_SUGGEST_DISTANCE, len(wanted) // 3)):
+        return None
+    return best[1]
+
+
+def _class_not_found(ctx: DoctorContext, ing: Ingress, message: str) -> Finding:
+    names = sorted(c.name for c in ctx.cluster.of_kind("IngressClass"))
+    near = closest_class(ing.class_name or "", names)
+    if near is not None:
+        hint = f"did you mean IngressClass {near}? set spec.ingressClassName: {near}"
+    elif names:
+        hint = f"set spec.ingressClassName to one of the IngressClasses ({', '.join(names)})"
+    else:
+        hint = (
+            f"add IngressClass {ing.class_name} (the controller's chart creates it) to the "
+            "input, or set spec.ingressClassName to the controller's class"
+        )
+    return make(
+        CLASS_NOT_FOUND,
+        str(ing.ref),
+        message,
+        hint,
+        source=ing.source,
+        impact=OUTAGE,
+        severity=None if names else Severity.WARNING,
+        related=[f"IngressClass/{near}"] if near else [],
+    )
+
+
+@check(STEP, NO_CLASS, CLASS_NOT_FOUND)
 def ingress_classes(ctx: DoctorContext) -> Iterator[Finding]:
     _, notes = ingresses_by_class(ctx.cluster)
+    by_ref = {str(i.ref): i for i in ctx.cluster.of_kind("Ingress")}
     for note in notes:
+        ing = by_ref.get(note.object)
+        if note.code == INGRESS_CLASS_NOT_FOUND and ing is not None:
+            yield _class_not_found(ctx, ing, note.message)
+            continue
         yield make(
             NO_CLASS,
             note.object,
