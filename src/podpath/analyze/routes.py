@@ -15,6 +15,7 @@ from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.engine.gateway import attachments, route_status, routes
+from podpath.engine.gateway_attach import listener_conflict_notes
 from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
 from podpath.model.routing import (
     GRPCRouteMatch,
@@ -165,7 +166,7 @@ def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
 def routing_table(cluster: Cluster) -> dict[str, Any]:
     """The routing table, route statuses and routing notes (module docstring)."""
     _, unclassed = ingresses_by_class(cluster)
-    notes = [*unclassed, *ingress_conflicts(cluster)]
+    notes = [*unclassed, *ingress_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
     for r in routes(cluster):
         st = route_status(cluster, r)

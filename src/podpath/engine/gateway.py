@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import STATUS_INVALID, outcome
-from podpath.engine.gateway_attach import Attachment
+from podpath.engine.gateway_attach import Attachment, conflict_text, conflicted_listeners
 from podpath.engine.gateway_attach import attachments as attachments
 from podpath.engine.gateway_attach import gateway_host_matches as gateway_host_matches
 from podpath.engine.gateway_attach import gateways_by_key as gateways_by_key
@@ -207,8 +207,15 @@ def listener_serves(listener: Listener, request: Request) -> bool:
 
 
 def select_listener(gateway: Gateway, request: Request) -> Listener | None:
-    """The most specific listener for the request: exact hostname, longest wildcard, none."""
-    ok = [lis for lis in gateway.listeners if listener_serves(lis, request)]
+    """The most specific accepted listener for the request: exact hostname, longest
+    wildcard, none (GatewaySpec.listeners "distinct only by Hostname"); Conflicted listeners
+    are not accepted (:func:`podpath.engine.gateway_attach.conflicted_listeners`)."""
+    conflicts = conflicted_listeners(gateway)
+    ok = [
+        lis
+        for lis in gateway.listeners
+        if listener_serves(lis, request) and lis.name not in conflicts
+    ]
     if not ok:
         return None
     return min(
@@ -247,12 +254,12 @@ def route_gateway(
     label = f"Gateway/{gateway.key}"
     listener = select_listener(gateway, request)
     if listener is None:
+        why = f"no listener of Gateway {gateway.key} serves {request.scheme}://{request.host}:{request.port}"
+        conflicted = [lis.name for lis in gateway.listeners if listener_serves(lis, request)]
         return RouteAnswer(
             label,
             404,
-            reasons=(
-                f"no listener of Gateway {gateway.key} serves {request.scheme}://{request.host}:{request.port}",
-            ),
+            reasons=(why, conflict_text(gateway, conflicted)) if conflicted else (why,),
         )
     here = [a for a in atts if a.gateway.key == gateway.key and a.listener.name == listener.name]
     lead = (

@@ -33,7 +33,9 @@ from podpath.engine.gateway import (
     route_gateway,
     route_status,
     routes,
+    select_listener,
 )
+from podpath.engine.gateway_attach import conflict_text
 from podpath.engine.ingress import (
     ingress_conflicts,
     ingress_tls_checks,
@@ -150,10 +152,13 @@ def route_request(
         if not request.grpc and serves_host(ings, request.host)
     ]
     atts = attachments(cluster)
+    conflicts = []
     for key in sorted(gws):
         gw = gws[key]
-        if any(listener_serves(lis, request) for lis in gw.listeners):
+        if select_listener(gw, request) is not None:
             answers.append(route_gateway(cluster, gw, request, atts, now))
+        elif serving := [lis.name for lis in gw.listeners if listener_serves(lis, request)]:
+            conflicts.append(conflict_text(gw, serving))
     if not answers:
         return (
             RouteAnswer(
@@ -162,6 +167,7 @@ def route_request(
                 reasons=(
                     "no Ingress rule and no Gateway listener serves "
                     f"{request.scheme}://{request.host}:{request.port}",
+                    *conflicts,
                     *unserved_for_host(cluster, request.host),
                 ),
             ),

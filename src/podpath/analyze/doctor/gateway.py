@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.engine.gateway import listener_tls, route_status, routes
+from podpath.engine.gateway_attach import listener_conflict_notes
 from podpath.model.routing import Gateway, Route
 
 STEP = "4-ingress"
@@ -36,6 +37,13 @@ LISTENER_TLS = rule(
     Severity.ERROR,
     STEP,
     "A Gateway listener's certificate is missing, not permitted, not covering or expired.",
+)
+
+LISTENER_CONFLICT = rule(
+    "gateway-listener-conflicted",
+    Severity.ERROR,
+    STEP,
+    "Listeners of one Gateway share port, protocol and hostname: all are Conflicted, none serves.",
 )
 
 _HINTS = {
@@ -121,3 +129,19 @@ def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
                 impact=OUTAGE,
                 related=[f"Secret/{tls.secret}"] if tls.secret else [],
             )
+
+
+@check(STEP, LISTENER_CONFLICT)
+def gateway_listener_conflicts(ctx: DoctorContext) -> Iterator[Finding]:
+    """GatewaySpec.listeners "Distinct Listeners": indistinct listeners are Conflicted and
+    none of them is accepted (:func:`podpath.engine.gateway_attach.conflicted_listeners`)."""
+    for note in listener_conflict_notes(ctx.cluster):
+        yield make(
+            LISTENER_CONFLICT,
+            note.object,
+            note.message,
+            "give each listener on a port its own hostname (or another port); listeners of "
+            "one protocol must differ in port or hostname",
+            source=note.source,
+            impact=OUTAGE,
+        )
