@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_gateway import gateway, listener, route, to
 
 from podpath.analyze.doctor import diagnose
 from podpath.analyze.routes import routing_table
@@ -21,6 +20,7 @@ from podpath.engine.gateway_attach import conflicted_listeners
 from podpath.engine.routing import route_request
 from podpath.model.routing import Gateway
 from routing_helpers import NOW, app, cluster_of
+from test_gateway import gateway, listener, route, to
 
 TLS = {"tls": {"mode": "Passthrough"}}
 TERM = {"tls": {"certificateRefs": [{"name": "cert"}]}}
