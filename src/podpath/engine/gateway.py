@@ -23,6 +23,7 @@ Attachment, route status, hostname intersection and ReferenceGrants live in
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from podpath.engine.gateway_attach import listener_tls as listener_tls
 from podpath.engine.gateway_attach import resolve_backend_ref as resolve_backend_ref
 from podpath.engine.gateway_attach import route_status as route_status
 from podpath.engine.gateway_attach import routes as routes
+from podpath.engine.gateway_filters import request_redirect, url_rewrite
 from podpath.model.routing import (
     Gateway,
     GRPCRouteMatch,
@@ -51,8 +53,6 @@ from podpath.model.routing import (
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
-
-REDIRECT_DEFAULT_STATUS = 302
 
 
 def host_specificity(hostnames: tuple[str, ...], host: str) -> tuple[int, int]:
@@ -267,24 +267,20 @@ def route_gateway(
     )
     if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
         return _l4_answer(cluster, label, lead, here, request)
-    answer = _http_answer(cluster, label, lead, here, request)
+    answer = _http_answer(cluster, label, lead, here, request, listener.port)
     if request.tls:
         tls = listener_tls(cluster, gateway, listener, request.host, now)
-        answer = RouteAnswer(
-            answer.entry_point,
-            answer.status,
-            answer.match,
-            answer.backend,
-            answer.backends,
-            answer.filters,
-            tls,
-            answer.reasons,
-        )
+        answer = replace(answer, tls=tls)
     return answer
 
 
 def _http_answer(
-    cluster: Cluster, label: str, lead: str, here: list[Attachment], request: Request
+    cluster: Cluster,
+    label: str,
+    lead: str,
+    here: list[Attachment],
+    request: Request,
+    listener_port: int,
 ) -> RouteAnswer:
     """HTTPRoute/GRPCRoute matching on one listener (module docstring)."""
     found = sorted(candidates(here, request), key=lambda c: c[0])
@@ -302,18 +298,17 @@ def _http_answer(
     reasons = [f"{lead}: {route.ref} rule {ri} match {mi}: {_describe(m)}"]
     match = MatchRef(route.kind, route.key, ri, mi, _describe(m))
     redirect = next((f for f in rule.filters if f.type == "RequestRedirect"), None)
-    if redirect is not None:
-        code = int(
-            dict(redirect.settings).get("requestRedirect.statusCode", REDIRECT_DEFAULT_STATUS)
-        )
+    if redirect is not None and isinstance(m, HTTPRouteMatch):
+        r = request_redirect(redirect, request, listener_port, m)
         return RouteAnswer(
             label,
-            code,
+            r.status,
             match,
             None,
             (),
             rule.filters,
-            reasons=(*reasons, f"RequestRedirect filter answers {code}"),
+            reasons=(*reasons, f"RequestRedirect filter answers {r.status} Location {r.location}"),
+            location=r.location,
         )
     if not rule.backend_refs:
         return RouteAnswer(
@@ -330,8 +325,21 @@ def _http_answer(
     reasons.extend(b.reason for b in backends if b.reason)
     if why:
         reasons.append(why)
+    path, rewrites = (
+        url_rewrite(rule.filters, request, m)
+        if isinstance(m, HTTPRouteMatch)
+        else (request.path, ())
+    )
+    reasons.extend(rewrites)
     return RouteAnswer(
-        label, status, match, primary, backends, rule.filters, reasons=tuple(reasons)
+        label,
+        status,
+        match,
+        primary,
+        backends,
+        rule.filters,
+        reasons=tuple(reasons),
+        path=path if status == 200 else None,
     )
 
 

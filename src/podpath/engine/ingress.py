@@ -24,7 +24,7 @@ https://kubernetes.io/docs/concepts/services-networking/ingress/
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -240,6 +240,7 @@ def _answer(
     backend: IngressBackend,
     match: MatchRef,
     reasons: list[str],
+    path: str,
 ) -> RouteAnswer:
     wb = ingress_backend(cluster, ing, backend)
     status, primary, why = outcome((wb,))
@@ -249,7 +250,15 @@ def _answer(
         reasons.append(wb.reason)
     if why:
         reasons.append(why)
-    return RouteAnswer(label, status, match, primary, (wb,), reasons=tuple(reasons))
+    return RouteAnswer(
+        label,
+        status,
+        match,
+        primary,
+        (wb,),
+        reasons=tuple(reasons),
+        path=path if status == 200 else None,
+    )
 
 
 def route_ingress_class(
@@ -283,7 +292,7 @@ def route_ingress_class(
             )
         reasons.insert(0, f"{win.ingress.ref} rule {win.rule} path {win.index}: {detail}")
         match = MatchRef("Ingress", win.ingress.key, win.rule, win.index, detail)
-        ans = _answer(cluster, label, win.ingress, win.path.backend, match, reasons)
+        ans = _answer(cluster, label, win.ingress, win.path.backend, match, reasons, request.path)
     else:
         defaults = [i for i in ingresses if i.default_backend is not None]
         if defaults:
@@ -298,7 +307,7 @@ def route_ingress_class(
                     f"{', '.join(str(i.ref) for i in defaults)}"
                 )
             match = MatchRef("Ingress", ing.key, None, None, "defaultBackend")
-            ans = _answer(cluster, label, ing, ing.default_backend, match, reasons)
+            ans = _answer(cluster, label, ing, ing.default_backend, match, reasons, request.path)
         else:
             ans = RouteAnswer(
                 label,
@@ -309,16 +318,7 @@ def route_ingress_class(
                 ),
             )
     if tls is not None:
-        ans = RouteAnswer(
-            ans.entry_point,
-            ans.status,
-            ans.match,
-            ans.backend,
-            ans.backends,
-            ans.filters,
-            tls,
-            ans.reasons,
-        )
+        ans = replace(ans, tls=tls)
     return ans
 
 

@@ -19,6 +19,7 @@ Everything is pure: the clock for certificate expiry is a parameter (``now``).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -67,10 +68,38 @@ __all__ = [
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
 
+def parse_cookies(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The cookies of ``Cookie`` headers (``a=1; b=2``, RFC 6265 section 5.4)."""
+    out = []
+    for name, value in headers:
+        if name == "cookie":
+            for part in value.split(";"):
+                key, sep, val = part.strip().partition("=")
+                if sep and key:
+                    out.append((key.strip(), val.strip()))
+    return tuple(out)
+
+
+def parse_client_ip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise InputError(
+            f"--client-ip {text!r} is not an IP address", field="--client-ip"
+        ) from None
+
+
 def parse_request(
-    url: str, method: str = "GET", headers: Iterable[tuple[str, str]] = ()
+    url: str,
+    method: str = "GET",
+    headers: Iterable[tuple[str, str]] = (),
+    cookies: Iterable[tuple[str, str]] = (),
+    client_ip: str | None = None,
 ) -> Request:
-    """A URL (scheme http/https/grpc/grpcs; ``http`` when absent), method and headers.
+    """A URL (scheme http/https/grpc/grpcs; ``http`` when absent), method, headers, cookies
+    (added to those of ``Cookie`` headers) and the client's address.
 
     The Host is the URL's host (lower-case, port removed, as Gateway API hostname matching
     ignores the port); the path defaults to ``/``.
@@ -101,6 +130,9 @@ def parse_request(
         method="POST" if grpc and method == "GET" else method.upper(),
         headers=hdrs,
         grpc=grpc,
+        raw_query=parts.query,
+        cookies=(*parse_cookies(hdrs), *cookies),
+        client_ip=parse_client_ip(client_ip),
     )
 
 
@@ -112,6 +144,8 @@ def route_request(
     gateway: str | None = None,
     ingress_class: str | None = None,
     now: datetime | None = None,
+    cookies: Iterable[tuple[str, str]] = (),
+    client_ip: str | None = None,
 ) -> tuple[RouteAnswer, ...]:
     """Where the request goes, once per entry point that serves its host (module docstring).
 
@@ -119,7 +153,11 @@ def route_request(
     """
     if gateway and ingress_class:
         raise InputError("use either --gateway or --ingress-class, not both")
-    request = url if isinstance(url, Request) else parse_request(url, method, headers)
+    request = (
+        url
+        if isinstance(url, Request)
+        else parse_request(url, method, headers, cookies=cookies, client_ip=client_ip)
+    )
     now = now or datetime.now(UTC)
     by_class, _ = ingresses_by_class(cluster)
     gws = gateways_by_key(cluster)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.analyze.doctor.ingress import SECRET_NOT_IN_INPUT, secret_not_in_input
 from podpath.engine.gateway import listener_tls, route_status, routes
 from podpath.engine.gateway_attach import listener_conflict_notes
 from podpath.model.routing import Gateway, Route
@@ -107,7 +108,7 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
             )
 
 
-@check(STEP, LISTENER_TLS)
+@check(STEP, LISTENER_TLS, SECRET_NOT_IN_INPUT)
 def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
     gateways: tuple[Gateway, ...] = ctx.cluster.of_kind("Gateway")
     for gw in gateways:
@@ -116,6 +117,11 @@ def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
                 continue
             host = lis.hostname or "*"
             tls = listener_tls(ctx.cluster, gw, lis, host.replace("*", "wildcard"), ctx.now)
+            if not tls.checked:
+                field = f"spec.listeners[{i}].tls.certificateRefs[0]"
+                where = f"listener {lis.name} ({host})"
+                yield secret_not_in_input(ctx, tls, str(gw.ref), where, field, source=gw.source)
+                continue
             problems = [p for p in tls.problems if lis.hostname or "does not cover" not in p]
             if not problems:
                 continue

@@ -30,7 +30,9 @@ from podpath.engine.ingress import (
     ingress_tls_checks,
     ingresses_by_class,
 )
-from podpath.model.routing import Ingress, IngressBackend
+from podpath.engine.tls import manifests_hold_secrets
+from podpath.model.core import SourceRef
+from podpath.model.routing import Ingress, IngressBackend, TLSCheck
 
 STEP = "4-ingress"
 OUTAGE = 100
@@ -51,6 +53,12 @@ NO_CLASS = rule(
     Severity.WARNING,
     STEP,
     "An Ingress has no class and there is no single default IngressClass.",
+)
+SECRET_NOT_IN_INPUT = rule(
+    "tls-secret-not-in-input",
+    Severity.INFO,
+    STEP,
+    "A TLS Secret an Ingress or Gateway references is not in the input: TLS not checked.",
 )
 CLASS_NOT_FOUND = rule(
     "ingress-class-not-found",
@@ -191,13 +199,59 @@ def ingress_host_conflicts(ctx: DoctorContext) -> Iterator[Finding]:
         )
 
 
-@check(STEP, TLS_PROBLEM)
+CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+def secret_not_in_input(
+    ctx: DoctorContext,
+    tls: TLSCheck,
+    obj: str,
+    where: str,
+    field: str,
+    issuer: bool = False,
+    source: SourceRef | None = None,
+) -> Finding:
+    """A referenced TLS Secret the input lacks: an error when the input holds Secrets (it is
+    probably missing: the controller then serves its default certificate); info when the
+    input holds none, or cert-manager is asked to issue it."""
+    missing = manifests_hold_secrets(ctx.cluster) and not issuer
+    why = (
+        "cert-manager is asked to issue it (cert-manager.io annotation)"
+        if issuer
+        else "the input holds other Secrets, so it is probably missing: the controller then "
+        "serves its default certificate"
+        if missing
+        else "the input holds no Secrets"
+    )
+    return make(
+        SECRET_NOT_IN_INPUT,
+        obj,
+        f"{where} host {tls.host}: Secret {tls.secret} is not in the input ({why}); "
+        "TLS not checked",
+        f"create the kubernetes.io/tls Secret {tls.secret}, or point {field} at an existing one"
+        if missing
+        else f"add Secret {tls.secret} to the input (kubectl get secret) to check its certificate",
+        source=source,
+        impact=OUTAGE if missing else 0,
+        severity=Severity.ERROR if missing else None,
+        related=[f"Secret/{tls.secret}"],
+    )
+
+
+@check(STEP, TLS_PROBLEM, SECRET_NOT_IN_INPUT)
 def ingress_tls(ctx: DoctorContext) -> Iterator[Finding]:
-    sources = {str(i.ref): i.source for i in ctx.cluster.of_kind("Ingress")}
+    ingresses = {str(i.ref): i for i in ctx.cluster.of_kind("Ingress")}
+    sources = {k: i.source for k, i in ingresses.items()}
     for tls in ingress_tls_checks(ctx.cluster, ctx.now):
+        obj, _, entry = tls.source.partition(" ")
+        if not tls.checked:
+            ing = ingresses.get(obj)
+            issuer = ing is not None and any(a in ing.annotations for a in CERT_MANAGER_ANNOTATIONS)
+            field = f"{entry.replace('tls', 'spec.tls')}.secretName"
+            yield secret_not_in_input(ctx, tls, obj, entry, field, issuer, sources.get(obj))
+            continue
         if not tls.problems:
             continue
-        obj, _, entry = tls.source.partition(" ")
         yield make(
             TLS_PROBLEM,
             obj,
