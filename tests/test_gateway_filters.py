@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_gateway import gateway, listener, route, to
 
 from podpath.engine.gateway_filters import replace_prefix_match
 from podpath.engine.routing import route_request
 from routing_helpers import NOW, app, cluster_of, tls_secret
+from test_gateway import gateway, listener, route, to
 
 # HTTPPathModifier.replacePrefixMatch: (request path, prefix match, replace prefix, modified)
 PREFIX_TABLE = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from podpath.analyze.doctor import diagnose
 from podpath.engine.ingress import ingress_tls_checks
 from podpath.engine.routing import route_request
-from podpath.analyze.doctor import diagnose
 from podpath.engine.tls import san_matches, tls_state
 from routing_helpers import NOW, app, cluster_of, ingress, ingress_class, rule, tls_secret
 

@@ -17,8 +17,8 @@ from typing import Any
 from podpath.cluster import Cluster
 from podpath.engine.gateway import attachments, route_status, routes
 from podpath.engine.gateway_attach import listener_conflict_notes
-from podpath.engine.tls import tls_state
 from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
+from podpath.engine.tls import tls_state
 from podpath.model.routing import (
     GRPCRouteMatch,
     HTTPRouteMatch,

@@ -23,8 +23,8 @@ Attachment, route status, hostname intersection and ReferenceGrants live in
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
