@@ -127,3 +127,26 @@ def test_doctor_and_routes_report_the_conflict() -> None:
     assert "http (HostnameConflict: with http2)" in found[0].message
     notes = routing_table(cluster)["notes"]
     assert any(n["code"] == "gateway-listener-conflicted" for n in notes)
+
+
+# -- parentRefs that are not Gateways ------------------------------------------------------
+
+MESH_PARENTS = [
+    # the GAMMA conformance tests' parent (e.g. mesh-redirect-scheme): a Service
+    ({"group": "", "kind": "Service", "name": "echo", "port": 80}, "a mesh route (GAMMA)"),
+    ({"group": "example.io", "kind": "Mesh", "name": "mesh"}, "example.io/Mesh/shop/mesh"),
+]
+
+
+@pytest.mark.parametrize(("parent", "text"), MESH_PARENTS)
+def test_parent_that_is_not_a_gateway_is_info_not_an_error(
+    parent: dict[str, Any], text: str
+) -> None:
+    cluster = cluster_of(
+        *app("shop", "echo"), route("shop", "mesh", [{"backendRefs": to("echo")}], parent=parent)
+    )
+    (status,) = route_status(cluster, cluster.of_kind("HTTPRoute")[0]).parents
+    assert (status.modelled, status.accepted_reason) == (False, "NotModelled")
+    found = [f for f in diagnose(cluster) if f.object == "HTTPRoute/shop/mesh"]
+    assert [(f.code, f.severity.value) for f in found] == [("route-parent-not-modelled", "info")]
+    assert text in found[0].message and "nothing to change" in found[0].hint

@@ -191,6 +191,7 @@ def routing_table(cluster: Cluster) -> dict[str, Any]:
                     "resolved_reason": p.resolved_reason,
                     "listeners": list(p.listeners),
                     "messages": list(p.messages),
+                    "modelled": p.modelled,
                 }
             )
     return {

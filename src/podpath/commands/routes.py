@@ -162,6 +162,9 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
     for s in data["route_status"]:
         if s["accepted"] and s["resolved_refs"]:
             continue
+        if not s["modelled"]:
+            out.append(f"info: {s['route']} -> {s['parent']}: {s['messages'][0]}")
+            continue
         why = "; ".join(s["messages"])
         out.append(
             f"{s['route']} -> {s['parent']}: Accepted={s['accepted']} ({s['accepted_reason']}), "

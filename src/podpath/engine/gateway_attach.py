@@ -32,6 +32,7 @@ from podpath.model.routing import (
     BackendRef,
     Gateway,
     Listener,
+    ParentRef,
     ParentStatus,
     ReferenceGrant,
     Route,
@@ -198,6 +199,28 @@ def routes(cluster: Cluster) -> tuple[Route, ...]:
     return tuple(out)
 
 
+NOT_MODELLED = "NotModelled"
+
+
+def is_gateway_parent(ref: ParentRef) -> bool:
+    return ref.kind == "Gateway" and ref.group == GATEWAY_GROUP
+
+
+def parent_not_modelled(ref: ParentRef) -> str:
+    """Why a parentRef that is not a Gateway is not modelled: a Service parent is a mesh
+    route (GAMMA, https://gateway-api.sigs.k8s.io/mesh/), served by the mesh's sidecars or
+    ztunnel, not by an entry point from outside; any other kind is implementation-specific
+    (ParentReference.kind)."""
+    target = f"{ref.namespace}/{ref.name}"
+    if ref.kind == "Service" and ref.group in ("", "core"):
+        return (
+            f"parentRef Service/{target}: a mesh route (GAMMA), applied by the service mesh to "
+            "traffic inside the cluster; podpath models Gateways only"
+        )
+    group = f"{ref.group}/" if ref.group else ""
+    return f"parentRef {group}{ref.kind}/{target} is not a Gateway: not modelled"
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A route attached to one listener of one Gateway, with its effective hostnames."""
@@ -212,8 +235,8 @@ def _attach_parent(
     cluster: Cluster, route: Route, ref_index: int, gateways: dict[str, Gateway]
 ) -> tuple[list[Attachment], str, str]:
     ref = route.parent_refs[ref_index]
-    if ref.kind != "Gateway" or ref.group != GATEWAY_GROUP:
-        return [], "UnsupportedValue", f"parentRef kind {ref.group}/{ref.kind} is not modelled"
+    if not is_gateway_parent(ref):
+        return [], NOT_MODELLED, parent_not_modelled(ref)
     gw = gateways.get(f"{ref.namespace}/{ref.name}")
     if gw is None:
         return [], "NoMatchingParent", f"Gateway {ref.namespace}/{ref.name} not found"
@@ -361,6 +384,7 @@ def route_status(cluster: Cluster, route: Route) -> RouteStatus:
                 resolved_reason=resolved_reason,
                 listeners=tuple(f"{a.gateway.key}/{a.listener.name}" for a in attached),
                 messages=tuple(([message] if message else []) + messages),
+                modelled=reason != NOT_MODELLED,
             )
         )
     return RouteStatus(str(route.ref), tuple(parents))

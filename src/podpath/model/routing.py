@@ -222,6 +222,7 @@ class ParentStatus:
     resolved_reason: str
     listeners: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
+    modelled: bool = True  # False: the parent is not a Gateway (a mesh Service, GAMMA)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,12 @@ LISTENER_TLS = rule(
     "A Gateway listener's certificate is missing, not permitted, not covering or expired.",
 )
 
+PARENT_NOT_MODELLED = rule(
+    "route-parent-not-modelled",
+    Severity.INFO,
+    STEP,
+    "A route's parentRef is not a Gateway (a mesh Service as in GAMMA, a Mesh): not modelled.",
+)
 LISTENER_CONFLICT = rule(
     "gateway-listener-conflicted",
     Severity.ERROR,
@@ -53,7 +59,6 @@ _HINTS = {
     "NotAllowedByListeners": "allow the route's namespace in the Gateway's "
     "spec.listeners[].allowedRoutes.namespaces (from: All or a selector), or move the route",
     "NoMatchingListenerHostname": "make spec.hostnames intersect the listener's hostname",
-    "UnsupportedValue": "point spec.parentRefs[{i}] at a Gateway",
 }
 _REF_HINTS = {
     "RefNotPermitted": "create a ReferenceGrant in the backend's namespace from this route's "
@@ -63,7 +68,7 @@ _REF_HINTS = {
 }
 
 
-@check(STEP, NOT_ACCEPTED, UNRESOLVED)
+@check(STEP, NOT_ACCEPTED, UNRESOLVED, PARENT_NOT_MODELLED)
 def route_statuses(ctx: DoctorContext) -> Iterator[Finding]:
     for route in routes(ctx.cluster):
         yield from _route_findings(ctx, route)
@@ -83,6 +88,16 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
     status = route_status(ctx.cluster, route)
     unresolved: set[str] = set()
     for i, parent in enumerate(status.parents):
+        if not parent.modelled:
+            yield make(
+                PARENT_NOT_MODELLED,
+                str(route.ref),
+                parent.messages[0] if parent.messages else parent.parent,
+                "nothing to change: podpath does not model this parent (its routing is the "
+                "mesh's or the implementation's)",
+                source=route.source,
+            )
+            continue
         if not parent.accepted:
             detail = "; ".join(parent.messages[:1]) or parent.accepted_reason
             yield make(
