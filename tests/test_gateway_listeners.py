@@ -15,10 +15,9 @@ import pytest
 
 from podpath.analyze.doctor import diagnose
 from podpath.analyze.routes import routing_table
-from podpath.engine.gateway import route_status
-from podpath.engine.gateway_attach import conflicted_listeners
+from podpath.engine.gateway_attach import conflicted_listeners, route_status
 from podpath.engine.routing import route_request
-from podpath.model.routing import Gateway
+from podpath.model.gateway import Gateway
 from routing_helpers import NOW, app, cluster_of
 from test_gateway import gateway, listener, route, to
 

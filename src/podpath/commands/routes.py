@@ -17,18 +17,11 @@ import click
 
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, parse_header, to_json, with_inputs
 from podpath.engine.gateway_filters import request_url
 from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
-
-
-def _header(value: str) -> tuple[str, str]:
-    name, sep, val = value.partition(":")
-    if not sep or not name.strip():
-        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
-    return name.strip(), val.strip()
 
 
 def _cookie(value: str) -> tuple[str, str]:
@@ -128,7 +121,7 @@ def route(
     request = parse_request(
         url,
         method,
-        [_header(h) for h in headers],
+        [parse_header(h) for h in headers],
         cookies=[_cookie(c) for c in cookies],
         client_ip=client_ip,
     )

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from podpath.model.routing import HTTPRouteMatch, Request, RouteFilter
+from podpath.model.gateway import HTTPRouteMatch, RouteFilter
+from podpath.model.routing import Request
 
 REDIRECT_DEFAULT_STATUS = 302
 WELL_KNOWN_PORTS = {"http": 80, "https": 443}

@@ -15,9 +15,13 @@ from collections.abc import Iterator
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.analyze.doctor.ingress import SECRET_NOT_IN_INPUT, secret_not_in_input
-from podpath.engine.gateway import listener_tls, route_status, routes
-from podpath.engine.gateway_attach import listener_conflict_notes
-from podpath.model.routing import Gateway, Route
+from podpath.engine.gateway_attach import (
+    listener_conflict_notes,
+    listener_tls,
+    route_status,
+    routes,
+)
+from podpath.model.gateway import Gateway, Route
 
 STEP = "4-ingress"
 OUTAGE = 100

@@ -32,7 +32,8 @@ from podpath.engine.ingress import (
 )
 from podpath.engine.tls import manifests_hold_secrets
 from podpath.model.core import SourceRef
-from podpath.model.routing import Ingress, IngressBackend, TLSCheck
+from podpath.model.ingress import Ingress, IngressBackend
+from podpath.model.routing import TLSCheck
 
 STEP = "4-ingress"
 OUTAGE = 100
