@@ -10,7 +10,7 @@ from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
     ToRequest,
     ask,
-    parse_outside_destination,
+    ask_outside,
     parse_port,
 )
 from podpath.analyze.trace.source import is_outside, parse_source
@@ -33,7 +33,7 @@ def trace(
     if not is_outside(cluster, source):
         dest, spec = ask(cluster, dst, spec)
         return trace_inside(cluster, source, dest, spec, options)
-    outside = parse_outside_destination(cluster, dst)
+    outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
         return trace_url(cluster, source, outside.url, spec, options)
     return trace_outside(cluster, source, outside, spec, options)
