@@ -24,7 +24,7 @@ from podpath.cluster import Cluster
 from podpath.model.core import Protocol
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-BOUTIQUE = SCENARIOS / "trace-boutique" / "cluster.yaml"
+BOUTIQUE = Path(__file__).parent / "data" / "trace" / "boutique.yaml"
 OPTIONS = SCENARIOS / "trace-options" / "cluster.yaml"
 
 
