@@ -11,6 +11,7 @@ from podpath.analyze.trace.question import (
     ToRequest,
     ask,
     ask_outside,
+    l4_load_balancer,
     parse_port,
 )
 from podpath.analyze.trace.source import is_outside, parse_source
@@ -35,5 +36,8 @@ def trace(
         return trace_inside(cluster, source, dest, spec, options)
     outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
-        return trace_url(cluster, source, outside.url, spec, options)
+        l4 = l4_load_balancer(cluster, outside.url, spec, options)
+        if l4 is None:
+            return trace_url(cluster, source, outside.url, spec, options)
+        outside, spec = l4
     return trace_outside(cluster, source, outside, spec, options)

@@ -16,7 +16,12 @@ from it.
   namespace names are DNS labels) or is an Ingress/Gateway host: ``shop.example.com/api``.
 - From outside, a URL or a host name (with any port and path) is an HTTP request asked of the
   routing engine (:mod:`podpath.analyze.trace.url`); a Service or an address is a connection
-  (:mod:`podpath.analyze.trace.outside`).
+  (:mod:`podpath.analyze.trace.outside`). A URL whose host is a LoadBalancer Service's address
+  (``status.loadBalancer.ingress`` IP, or hostname, which public DNS resolves to it) that no
+  Ingress or Gateway serves is a TCP connection to that load balancer on the URL's port (80 or
+  443 by default): what the browser of Online Boutique's README opens at
+  ``http://EXTERNAL_IP`` of ``frontend-external`` (:func:`l4_load_balancer`). ``--gateway`` or
+  ``--ingress-class`` asks that entry point, as ``podpath route`` does.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from podpath.analyze.trace.values import SERVICE_PREFIX, PortSpec, TraceError
+from podpath.analyze.trace.values import SERVICE_PREFIX, PortSpec, RouteOptions, TraceError
 from podpath.cluster import Cluster
 from podpath.engine.dns import is_ip
+from podpath.engine.routing import parse_request, route_request
 from podpath.model.core import Pod, Protocol
-from podpath.model.services import Service
+from podpath.model.services import Service, ServiceType
 
 URL_DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 DST_FORMS = "DST is NS/POD, NS/WORKLOAD, svc:NS/NAME, a DNS name, an IP, HOST:PORT or a URL"
@@ -49,7 +55,11 @@ class ToPod:
 
 @dataclass(frozen=True, slots=True)
 class ToAddress:
+    """An address (from outside, also a load balancer's hostname); ``url``: the URL it was
+    asked as, when no Ingress or Gateway serves it (an L4 load balancer)."""
+
     ip: str
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +113,25 @@ def ask_outside(cluster: Cluster, dst: str, spec: PortSpec) -> tuple[OutsideDest
     if "/" not in dst or is_bare_url(cluster, dst):
         return ToRequest(dst), spec
     raise TraceError(f"{dst!r}: from outside, DST is an address, svc:NS/NAME or a URL")
+
+
+def l4_load_balancer(
+    cluster: Cluster, url: str, spec: PortSpec, options: RouteOptions
+) -> tuple[ToAddress, PortSpec] | None:
+    """A URL from outside to a LoadBalancer Service's address (or hostname) that no Ingress or
+    Gateway serves: a TCP connection to that address on the URL's port (module docstring)."""
+    if options.gateway or options.ingress_class:
+        return None
+    request = parse_request(url, options.method, options.headers)
+    if not any(
+        svc.type is ServiceType.LOAD_BALANCER
+        and (request.host in svc.lb_ingress or request.host in svc.lb_hostnames)
+        for svc in cluster.services
+    ):
+        return None
+    if any(a.entry_point for a in route_request(cluster, request)):
+        return None
+    return ToAddress(request.host, url), PortSpec(request.port, spec.protocol)
 
 
 def split_port(text: str) -> tuple[str, int | None]:
