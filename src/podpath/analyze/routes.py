@@ -37,6 +37,10 @@ def backend_json(b: WeightedBackend) -> dict[str, Any]:
     out: dict[str, Any] = {"service": b.service, "port": b.port, "weight": b.weight}
     if b.status is not None:
         out["status"] = b.status
+    if b.canary:
+        out["canary"] = True
+    if b.via:
+        out["via"] = b.via
     return out
 
 
