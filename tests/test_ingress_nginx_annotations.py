@@ -429,3 +429,32 @@ def test_annotation_parsing(
     parsed = nginx_annotations(annotations)
     assert getattr(parsed, field) == value
     assert any(invalid in x for x in parsed.invalid) if invalid else not parsed.invalid
+
+
+def test_doctor_names_annotations_that_change_routing_and_invalid_values() -> None:
+    from podpath.analyze.doctor import diagnose
+
+    annotations = ann(
+        configuration_snippet="return 418;", proxy_body_size="8m", ssl_redirect="nope"
+    )
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("default", "echo"), one("s.com", annotations=annotations)
+    )
+    found = {f.code: f for f in diagnose(cluster)}
+    not_modelled = found["ingress-nginx-annotation-not-modelled"]
+    assert (
+        "configuration-snippet" in not_modelled.message
+        and "proxy-body-size" not in not_modelled.message
+    )
+    assert not_modelled.severity.value == "info"
+    invalid = found["ingress-nginx-annotation-invalid"]
+    assert "ssl-redirect: 'nope' is not a boolean" in invalid.message
+
+
+def test_canary_ingresses_are_not_conflicts() -> None:
+    from podpath.engine.ingress_nginx import routing_conflicts
+
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("default", "echo"), *_canary_pair(canary_weight="10")
+    )
+    assert routing_conflicts(cluster) == ()

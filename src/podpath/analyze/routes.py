@@ -21,7 +21,8 @@ from podpath.engine.gateway_attach import (
     route_status,
     routes,
 )
-from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
+from podpath.engine.ingress import ingress_backend, ingresses_by_class
+from podpath.engine.ingress_nginx import routing_conflicts
 from podpath.engine.tls import tls_state
 from podpath.model.gateway import GRPCRouteMatch, HTTPRouteMatch, RouteFilter
 from podpath.model.routing import RouteAnswer, TLSCheck, WeightedBackend
@@ -178,7 +179,7 @@ def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
 def routing_table(cluster: Cluster) -> dict[str, Any]:
     """The routing table, route statuses and routing notes (module docstring)."""
     _, unclassed = ingresses_by_class(cluster)
-    notes = [*unclassed, *ingress_conflicts(cluster), *listener_conflict_notes(cluster)]
+    notes = [*unclassed, *routing_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
     for r in routes(cluster):
         st = route_status(cluster, r)

@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from podpath.engine.ingress import ingress_host_matches
+from podpath.engine.ingress import ingress_conflicts, ingress_host_matches, ingresses_by_class
+from podpath.model.core import Note
 from podpath.model.ingress import NO_NGINX_ANNOTATIONS, Ingress, IngressBackend, NginxAnnotations
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Server:
     name: str  # the host, a "*." wildcard host, or "_"
     locations: tuple[Location, ...]
     regex: bool
-    conflicts: tuple[str, ...] = ()
+    conflicts: tuple[tuple[str, str], ...] = ()  # (the Ingress ignored, why)
 
 
 def server_name(ingresses: tuple[Ingress, ...], host: str) -> str:
@@ -156,9 +157,14 @@ def build_server(ingresses: tuple[Ingress, ...], name: str) -> Server:
                 if same is not None and same.default and p.path == "/":
                     locations[locations.index(same)] = loc
                 elif same is not None and same.path_type == p.path_type:
+                    first = same.ingress.ref if same.ingress else "the default backend"
                     conflicts.append(
-                        f"{ing.ref} path {p.path} ({p.path_type}) ignored: "
-                        f"{same.ingress.ref if same.ingress else 'the default'} defines it first"
+                        (
+                            str(ing.ref),
+                            f"server {name}: path {p.path} ({p.path_type}) of {ing.ref} is "
+                            f"ignored: {first} defines it first (oldest, then namespace/name "
+                            "descending)",
+                        )
                     )
                 else:
                     locations.append(loc)
@@ -270,3 +276,19 @@ def canaries(ingresses: tuple[Ingress, ...]) -> dict[UpstreamKey, tuple[Ingress,
 
 def upstream_key(ing: Ingress, backend: IngressBackend) -> UpstreamKey:
     return (ing.namespace, backend.service_name or "", backend.service_port)
+
+
+def routing_conflicts(cluster: Cluster) -> tuple[Note, ...]:
+    """Conflicting Ingress rules: the Ingress API's rule for most classes
+    (:func:`podpath.engine.ingress.ingress_conflicts`); for ingress-nginx classes a path the
+    server already has (canary Ingresses are not conflicts: they are meant to repeat it)."""
+    by_class, _ = ingresses_by_class(cluster)
+    nginx = frozenset(c for c in by_class if is_ingress_nginx(cluster, c))
+    notes = list(ingress_conflicts(cluster, skip=nginx))
+    for cls in sorted(nginx):
+        ingresses = by_class[cls]
+        names = sorted({_rule_server(r.host) for i in ingresses for r in i.rules})
+        for name in names:
+            for obj, message in build_server(ingresses, name).conflicts:
+                notes.append(Note("warning", "ingress-conflict", f"class {cls}: {message}", obj))
+    return tuple(notes)

@@ -308,7 +308,7 @@ def route_nginx_class(
             if server.regex
             else []
         ),
-        *server.conflicts,
+        *(why for _, why in server.conflicts),
     ]
     passthrough = _passthrough(ctx)
     if passthrough is not None:

@@ -54,6 +54,34 @@ MODELLED = frozenset(
         "custom-http-errors",
     }
 )
+# Annotations podpath does not model that change where a request goes or what it gets:
+# doctor names them (the others are listed under -v).
+CHANGES_ROUTING = frozenset(
+    {
+        "configuration-snippet",
+        "server-snippet",
+        "server-alias",
+        "from-to-www-redirect",
+        "auth-url",
+        "auth-type",
+        "auth-signin",
+        "auth-tls-secret",
+        "auth-tls-verify-client",
+        "limit-rps",
+        "limit-rpm",
+        "limit-connections",
+        "mirror-target",
+        "upstream-vhost",
+        "affinity",
+        "enable-cors",
+        "satisfy",
+        "enable-modsecurity",
+        "modsecurity-snippet",
+        "relative-redirects",
+        "proxy-redirect-from",
+        "use-port-in-redirects",
+    }
+)
 CANARY_KEYS = ("canary-by-header", "canary-by-header-value", "canary-by-header-pattern")
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
