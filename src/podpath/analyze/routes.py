@@ -22,7 +22,7 @@ from podpath.engine.gateway_attach import (
     routes,
 )
 from podpath.engine.ingress import ingress_backend, ingresses_by_class
-from podpath.engine.ingress_nginx import routing_conflicts
+from podpath.engine.ingress_nginx import is_ingress_nginx, routing_conflicts
 from podpath.engine.tls import tls_state
 from podpath.model.gateway import GRPCRouteMatch, HTTPRouteMatch, RouteFilter
 from podpath.model.routing import RouteAnswer, TLSCheck, WeightedBackend
@@ -143,11 +143,13 @@ def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
     by_class, _ = ingresses_by_class(cluster)
     for cls, ingresses in by_class.items():
         entry = f"IngressClass/{cls}"
+        nginx = is_ingress_nginx(cluster, cls)
         for ing in ingresses:
+            canary = " [canary]" if nginx and ing.nginx.canary else ""
             for ri, rule in enumerate(ing.rules):
                 for p in rule.paths:
                     wb = ingress_backend(cluster, ing, p.backend)
-                    match = f"{p.path} ({p.path_type})"
+                    match = f"{p.path} ({p.path_type}){canary}"
                     rows.append(_row(entry, rule.host or "*", match, str(ing.ref), ri, [wb]))
             if ing.default_backend is not None:
                 wb = ingress_backend(cluster, ing, ing.default_backend)
