@@ -149,15 +149,17 @@ class Converter:
 
     def path_rules(self, ing: Ingress, p: IngressPath, regex: bool) -> list[dict[str, Any]]:
         a = ing.nginx
-        match = path_match(p, regex, ing, self.notes)
         filters: list[dict[str, Any]] = []
+        prefix = None
         if a.rewrite_target and a.rewrite_target != p.path:
             rewrite, prefix = rewrite_filter(p, a.rewrite_target, ing, self.notes)
             if rewrite is None:
                 return []
             filters.append(rewrite)
-            if prefix is not None:
-                match = {"type": "PathPrefix", "value": prefix}
+        if prefix is not None:
+            match = path_match(IngressPath(prefix, "Prefix", p.backend), regex, ing, self.notes)
+        else:
+            match = path_match(p, regex, ing, self.notes)
         redirect = a.temporal_redirect or a.permanent_redirect
         if redirect:
             code = a.temporal_redirect_code if a.temporal_redirect else a.permanent_redirect_code
@@ -310,9 +312,10 @@ class Converter:
         parents: list[dict[str, Any]],
         rules: list[dict[str, Any]],
     ) -> dict[str, Any]:
-        spec: dict[str, Any] = {"parentRefs": parents, "rules": rules}
+        spec: dict[str, Any] = {"parentRefs": parents}
         if host:
             spec["hostnames"] = [host]
+        spec["rules"] = rules
         return {
             "apiVersion": GW,
             "kind": "HTTPRoute",

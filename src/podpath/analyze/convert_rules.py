@@ -58,6 +58,15 @@ def backend_ref(
 
 def path_match(p: IngressPath, regex: bool, ing: Ingress, notes: Notes) -> dict[str, Any]:
     """The HTTPRoute path match for an Ingress path (module docstring)."""
+    if regex and not REGEX_CHARS.search(p.path):
+        notes.add(
+            ing,
+            f"path {p.path} ({p.path_type})",
+            "ingress-nginx regex mode matches it case-insensitively and as a string prefix; "
+            "PathPrefix is case-sensitive and whole elements",
+            approximated=True,
+        )
+        return {"type": "PathPrefix", "value": p.path}
     if regex:
         notes.add(
             ing,

@@ -3,7 +3,8 @@ ingress-nginx to Gateway API), and whether the new entry point's pods are admitt
 backends' NetworkPolicies as the old controller's were.
 
 - The requests: :func:`podpath.analyze.migrate_corpus.build_corpus` (both sides).
-- Each side answers with its entry points (:func:`podpath.engine.routing.route_request`):
+- Each side answers with its entry points (cookies sent as a ``Cookie`` header, as a client
+  does) (:func:`podpath.engine.routing.route_request`):
   OLD with all of its own, NEW with the ones OLD does not have (the new Gateway), or all of
   NEW's when it has no new one. The first answer of a side is compared.
 - A difference: ``status``, ``backend`` (the serving backends and their weight *shares*, so
@@ -34,14 +35,9 @@ FIELDS = ("status", "backend", "path", "location", "tls")
 
 
 def side_answer(cluster: Cluster, probe: Probe, entries: frozenset[str]) -> RouteAnswer:
-    answers = route_request(
-        cluster,
-        probe.url,
-        probe.method,
-        probe.headers,
-        cookies=probe.cookies,
-        client_ip=probe.client_ip,
-    )
+    cookie = "; ".join(f"{k}={v}" for k, v in probe.cookies)
+    headers = (*probe.headers, *([("Cookie", cookie)] if cookie else []))
+    answers = route_request(cluster, probe.url, probe.method, headers, client_ip=probe.client_ip)
     mine = [a for a in answers if a.entry_point in entries]
     if mine:
         return mine[0]

@@ -2,7 +2,8 @@
 
 Every host (Ingress rule hosts, HTTPRoute hostnames, listener hostnames; a ``*.`` wildcard as
 one concrete name) x every path (Ingress paths, HTTPRoute path values, a sample string for a
-regular expression), over http and https, plus the edges where implementations differ:
+regular expression), over http (and https for the hosts with a certificate of their own),
+plus the edges where implementations differ:
 
 - letter case (``/API``), a trailing slash added or removed, a sub-path (``/api/x``) and a
   prefix boundary (``/apibar``);
@@ -30,7 +31,7 @@ OUTSIDE = ("203.0.113.7", "198.51.100.7")
 ANY_HOST = "any-host.example"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Probe:
     """One request of the corpus."""
 
@@ -39,6 +40,11 @@ class Probe:
     headers: tuple[tuple[str, str], ...] = ()
     cookies: tuple[tuple[str, str], ...] = ()
     client_ip: str | None = None
+
+    def sort_key(
+        self,
+    ) -> tuple[str, str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str]:
+        return (self.url, self.method, self.headers, self.cookies, self.client_ip or "")
 
 
 def concrete_host(host: str | None) -> str:
@@ -136,13 +142,31 @@ def _route_probes(
     return out
 
 
+def tls_host_names(cluster: Cluster) -> set[str]:
+    """Hosts with a certificate of their own: Ingress ``spec.tls`` hosts, HTTPS/TLS listener
+    hostnames (https is asked only of them: other hosts get a controller's default
+    certificate, which no client accepts)."""
+    ingresses: tuple[Ingress, ...] = cluster.of_kind("Ingress")
+    gateways: tuple[Gateway, ...] = cluster.of_kind("Gateway")
+    names = {h for i in ingresses for t in i.tls for h in t.hosts}
+    names |= {
+        lis.hostname
+        for g in gateways
+        for lis in g.listeners
+        if lis.hostname and lis.protocol in ("HTTPS", "TLS")
+    }
+    return {concrete_host(h) for h in names}
+
+
 def build_corpus(old: Cluster, new: Cluster) -> tuple[Probe, ...]:
     """The requests of both sides (module docstring)."""
     probes: set[Probe] = set()
+    tls_hosts = tls_host_names(old) | tls_host_names(new)
 
     def add(host: str | None, path: str, **kw: object) -> None:
-        for scheme in ("http", "https"):
-            probes.add(Probe(f"{scheme}://{concrete_host(host)}{path}", **kw))  # type: ignore[arg-type]
+        name = concrete_host(host)
+        for scheme in ("http", "https") if name in tls_hosts else ("http",):
+            probes.add(Probe(f"{scheme}://{name}{path}", **kw))  # type: ignore[arg-type]
 
     for cluster in (old, new):
         ingresses: tuple[Ingress, ...] = cluster.of_kind("Ingress")
@@ -158,4 +182,4 @@ def build_corpus(old: Cluster, new: Cluster) -> tuple[Probe, ...]:
             if extra is not None:
                 method, query, headers = extra
                 add(host, path + (f"?{query}" if query else ""), method=method, headers=headers)
-    return tuple(sorted(probes))[:MAX_REQUESTS]
+    return tuple(sorted(probes, key=Probe.sort_key))[:MAX_REQUESTS]
