@@ -340,3 +340,106 @@ def test_example_differences_are_the_predicted_ones(capsys: pytest.CaptureFixtur
     }
     assert {p["new_entry_pods"] for p in data["policy"]} == {"denied"}
     assert data["assumed"] and data["taken_from_old"]
+
+
+def _routes(
+    objs: list[dict[str, Any]], **kw: Any
+) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:
+    new, notes = converted([*BASE, *objs], **kw)
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in new}, notes
+
+
+def test_convert_rewrites_redirects_and_passthrough() -> None:
+    objs = [
+        ingress(
+            "shop",
+            "strip",
+            [rule("a.com", ("/api(/|$)(.*)", "ImplementationSpecific", "web"))],
+            annotations={P + "rewrite-target": "/$2"},
+        ),
+        ingress(
+            "shop",
+            "full",
+            [rule("b.com", ("/old", "Prefix", "web"))],
+            annotations={P + "rewrite-target": "/new"},
+        ),
+        ingress(
+            "shop",
+            "groups",
+            [rule("c.com", ("/x/(.+)/(.+)", "ImplementationSpecific", "web"))],
+            annotations={P + "rewrite-target": "/$2/$1"},
+        ),
+        ingress(
+            "shop",
+            "moved",
+            [rule("d.com", ("/", "Prefix", "web"))],
+            annotations={
+                P + "temporal-redirect": "https://e.com/x",
+                P + "temporal-redirect-code": "307",
+            },
+        ),
+        ingress(
+            "shop",
+            "pass",
+            [rule("p.com", ("/", "Prefix", "web"))],
+            annotations={P + "ssl-passthrough": "true"},
+            tls=[{"hosts": ["p.com"], "secretName": "p"}],
+        ),
+    ]
+    routes, notes = _routes(objs)
+    strip = routes["HTTPRoute/strip-a-com"]["spec"]["rules"][0]
+    assert strip["matches"][0]["path"] == {"type": "PathPrefix", "value": "/api"}
+    assert strip["filters"][0]["urlRewrite"]["path"] == {
+        "type": "ReplacePrefixMatch",
+        "replacePrefixMatch": "/",
+    }
+    full = routes["HTTPRoute/full-b-com"]["spec"]["rules"][0]
+    assert full["filters"][0]["urlRewrite"]["path"] == {
+        "type": "ReplaceFullPath",
+        "replaceFullPath": "/new",
+    }
+    assert "HTTPRoute/groups-c-com" not in routes
+    assert any("rewrite-target /$2/$1 on /x/(.+)/(.+): not converted" in n for n in notes)
+    moved = routes["HTTPRoute/moved-d-com"]["spec"]["rules"][0]["filters"][0]["requestRedirect"]
+    assert moved == {
+        "scheme": "https",
+        "hostname": "e.com",
+        "statusCode": 307,
+        "path": {"type": "ReplaceFullPath", "replaceFullPath": "/x"},
+    }
+    tls_route = routes["TLSRoute/pass-p-com"]["spec"]
+    assert tls_route["parentRefs"][0]["sectionName"] == "tls-p-com"
+    gateway = routes["Gateway/nginx"]["spec"]["listeners"]
+    assert [lis["name"] for lis in gateway] == ["http", "tls-p-com"]
+
+
+def test_convert_names_what_cannot_be_expressed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    objs = [
+        *BASE,
+        ingress(
+            "shop",
+            "i",
+            [rule("a.com", ("/", "Prefix", "web"))],
+            annotations={
+                P + "configuration-snippet": "x",
+                P + "default-backend": "web",
+                P + "backend-protocol": "GRPC",
+            },
+        ),
+    ]
+    path = tmp_path / "in.yaml"
+    path.write_text(yaml.safe_dump_all(objs))
+    code, out, err = run(capsys, "convert", "-f", str(path))
+    assert code == 0 and "kind: HTTPRoute" in out
+    for text in (
+        "configuration-snippet: not converted: raw NGINX configuration",
+        "default-backend: not converted",
+        "backend-protocol GRPC: not converted",
+    ):
+        assert text in err
+    code, _, err = run(capsys, "convert", "-f", str(path), "--gateway", "bad")
+    assert code == 2 and "NAMESPACE/NAME" in err
+    code, out, _ = run(capsys, "migrate", str(path), str(path))
+    assert code == 0 and "0 differ" in out
