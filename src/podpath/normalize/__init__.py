@@ -27,6 +27,7 @@ from podpath.normalize.core import (
     pod_and_owner,
 )
 from podpath.normalize.fields import object_fields
+from podpath.normalize.names import check_object_names
 from podpath.normalize.policy import normalize_network_policy
 from podpath.normalize.registry import LAYER_NORMALIZERS
 from podpath.normalize.services import (
@@ -136,6 +137,7 @@ class _Collector:
             self._skip(kind, raw, source)
             return
         kind, ns, name = _identity(raw, source)
+        check_object_names(kind, "" if kind in CLUSTER_SCOPED else ns, name, source)
         key = (kind, ns, name)
         if key in self.seen:
             first = self.seen[key]
