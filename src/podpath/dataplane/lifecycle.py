@@ -45,7 +45,6 @@ from podpath.dataplane.recorded import INPUT_FILE, rebuild
 from podpath.dataplane.statedir import StateDir
 from podpath.engine.resolver import pod_resolv_conf
 from podpath.errors import StateDirError
-from podpath.normalize.names import is_dns1123_subdomain
 
 STATE_DIR = Path(os.environ.get("PODPATH_STATE_DIR", "/run/podpath"))
 STATE_FILE = "state.json"
@@ -54,6 +53,9 @@ AGENT_READY_TIMEOUT = 120.0
 AGENT_MODULE = "podpath.dataplane.agent"
 NETNS_NAME = re.compile(re.escape(PREFIX) + r"[a-z0-9-]{1,40}")
 RESOLV_OPTION = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
+# search domains as the API accepts them (DNS-1123 subdomains; RelaxedDNSSearchValidation also
+# allows `_` and a lone `.`): nothing that could end the line or start another directive
+RESOLV_SEARCH = re.compile(r"\.|[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
 MSG_NO_INPUT = "no recorded input in {path}: run `podpath up -f ...` again"
 
 Progress = Callable[[str], None]
@@ -237,7 +239,7 @@ def _edge_lines(plan: Plan, own_ip: str, lb: bool) -> list[str]:
 
 def resolv_conf_text(nameservers: Any, searches: Any, options: Any) -> str:
     """A resolv.conf, refusing anything that could add a line or a directive: nameservers must
-    be IP addresses, search domains DNS-1123 subdomains, options plain ``name[:value]`` words
+    be IP addresses, search domains dot-separated DNS words, options plain ``name[:value]`` words
     (defence in depth; names were already validated when the input was loaded)."""
     for server in nameservers:
         try:
@@ -245,7 +247,7 @@ def resolv_conf_text(nameservers: Any, searches: Any, options: Any) -> str:
         except ValueError:
             raise nx.DataplaneError(f"resolv.conf: nameserver {server!r} is not an IP") from None
     for domain in searches:
-        if not is_dns1123_subdomain(str(domain).rstrip(".")):
+        if not RESOLV_SEARCH.fullmatch(str(domain)):
             raise nx.DataplaneError(f"resolv.conf: search {domain!r} is not a DNS name")
     for option in options:
         if not RESOLV_OPTION.fullmatch(str(option)):
