@@ -41,8 +41,10 @@ def load_raw(
     return load_paths(files, stdin=stdin)
 
 
-def load_inventory(docs: Sequence[RawDoc], *, node_count: int | None = None) -> Inventory:
-    return normalize(docs, node_count=node_count)
+def load_inventory(
+    docs: Sequence[RawDoc], *, node_count: int | None = None, max_pods: int | None = None
+) -> Inventory:
+    return normalize(docs, node_count=node_count, max_pods=max_pods)
 
 
 def load_cluster(
@@ -52,6 +54,7 @@ def load_cluster(
     context: str | None = None,
     settings: Settings | None = None,
     node_count: int | None = None,
+    max_pods: int | None = None,
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Cluster:
@@ -67,5 +70,5 @@ def load_cluster(
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
-    cluster = resolve(normalize(docs, node_count=node_count), settings)
+    cluster = resolve(normalize(docs, node_count=node_count, max_pods=max_pods), settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

@@ -23,6 +23,7 @@ import click
 
 from podpath.cluster import Cluster, Settings
 from podpath.errors import InputError
+from podpath.normalize.workloads import MAX_PODS
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULTS = Settings()
@@ -36,6 +37,7 @@ INPUT_KEYS = (
     "cluster_domain",
     "lb_pool",
     "nodes",
+    "max_pods",
     "verbose",
     "strict",
 )
@@ -94,6 +96,13 @@ def cluster_options(func: F) -> F:
             default=None,
             help="Number of nodes when the input declares none.",
         ),
+        click.option(
+            "--max-pods",
+            type=click.IntRange(1, None),
+            default=MAX_PODS,
+            show_default=True,
+            help="Refuse an input that expands to more pods (replicas, DaemonSets x nodes).",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2)."),
     )
@@ -142,6 +151,7 @@ def load_from_options(opts: Mapping[str, Any]) -> Cluster:
             context=opts.get("context"),
             settings=settings_from(opts),
             node_count=opts.get("nodes"),
+            max_pods=opts.get("max_pods"),
             on_progress=status.update,
         )
     report_notes(cluster, verbose=bool(opts.get("verbose")), strict=bool(opts.get("strict")))

@@ -76,7 +76,7 @@ def _load_recorded(opts: dict[str, Any]) -> tuple[Any, Any]:
             on_progress=status.update,
             notes=notes,
         )
-        record = record_input(docs, settings_from(opts), opts.get("nodes"))
+        record = record_input(docs, settings_from(opts), opts.get("nodes"), opts.get("max_pods"))
         cluster = rebuild(record)
     if notes:
         cluster = replace(cluster, notes=(*notes, *cluster.notes))

@@ -39,13 +39,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_input(
-    docs: Sequence[RawDoc], settings: Settings, node_count: int | None
+    docs: Sequence[RawDoc],
+    settings: Settings,
+    node_count: int | None,
+    max_pods: int | None = None,
 ) -> dict[str, Any]:
     """The JSON record of ``up``'s input (already round-tripped through JSON)."""
     record = {
         "version": VERSION,
         "settings": {f.name: getattr(settings, f.name) for f in fields(Settings)},
         "node_count": node_count,
+        "max_pods": max_pods,
         "documents": [
             {
                 "path": d.source.path,
@@ -108,8 +112,11 @@ def rebuild(record: Any) -> Cluster:
     """The model ``up`` built, from its recorded input (loaded and validated as any input)."""
     if not isinstance(record, dict) or record.get("version") != VERSION:
         raise _bad(f"not a version {VERSION} record")
-    node_count = record.get("node_count")
-    if node_count is not None and type(node_count) is not int:
-        raise _bad("node_count is not an integer")
+    counts = {key: record.get(key) for key in ("node_count", "max_pods")}
+    for key, value in counts.items():
+        if value is not None and type(value) is not int:
+            raise _bad(f"{key} is not an integer")
     settings = _settings(record.get("settings"))
-    return resolve(normalize(_documents(record.get("documents")), node_count=node_count), settings)
+    docs = _documents(record.get("documents"))
+    inventory = normalize(docs, node_count=counts["node_count"], max_pods=counts["max_pods"])
+    return resolve(inventory, settings)
