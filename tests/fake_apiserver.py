@@ -115,8 +115,10 @@ class FakeApiServer:
         crd_groups: Iterable[str] | None = None,
         token: str = TOKEN,
         forbidden: Iterable[str] = (),
+        ignore_field_selector: bool = False,
     ) -> None:
         self.token = token
+        self.ignore_field_selector = ignore_field_selector  # as a careless or hostile server
         self.forbidden = set(forbidden)  # plurals or "plural.group"
         self.store: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.extra_kinds: dict[str, Kind] = {}
@@ -360,7 +362,8 @@ class FakeApiServer:
     ) -> tuple[int, dict[str, Any]]:
         selected = []
         for obj in objects:
-            ok = _field_selector_matches(obj, query.get("fieldSelector", [""])[0])
+            selector = "" if self.ignore_field_selector else query.get("fieldSelector", [""])[0]
+            ok = _field_selector_matches(obj, selector)
             if ok is None:
                 return 400, _status(400, "BadRequest", "field label not supported")
             if ok:

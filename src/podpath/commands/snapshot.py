@@ -4,7 +4,9 @@ Usually from a live cluster (``--kubeconfig PATH [--context NAME]``), so that a 
 a cluster can be analysed and shared offline: ``podpath <command> -f FILE`` reads the file back
 and gives the same answers. The output is deterministic — objects sorted by kind, namespace and
 name, no timestamps — and carries no API-server bookkeeping (managedFields, resourceVersion,
-uid, ...) and no TLS private keys (redacted; their presence is kept). Kinds the credentials
+uid, ...) and of Secrets only what podpath reads: ``kubernetes.io/tls`` Secrets' ``tls.crt``
+and whether there is a key (checked here, whatever the server's field selector did; every
+other Secret, key, label and annotation is dropped). Kinds the credentials
 could not list are named in the file's header, so whoever reads it knows what it lacks.
 """
 
@@ -52,7 +54,8 @@ def snapshot_header(
     header = [
         f"podpath snapshot of {origin}: {len(objects)} objects of {len(kinds)} kinds.",
         "Read it back with: podpath <command> -f THIS_FILE",
-        "Left out: managedFields, resourceVersion, uid, creationTimestamp; TLS keys redacted.",
+        "Left out: managedFields, resourceVersion, uid, creationTimestamp; of Secrets all but"
+        " TLS certificates (a private key's presence is kept, not the key).",
     ]
     forbidden = [n.message for n in notes if n.code == "live-forbidden"]
     header.extend(f"INCOMPLETE: {m}" for m in forbidden)

@@ -33,17 +33,20 @@ from podpath.errors import ClusterAccessError
 from podpath.model.core import Note, SourceRef
 from podpath.sources.kubeconfig import api_client_from
 from podpath.sources.manifests import RawDoc
-from podpath.sources.snapshot import redact_private_key
+from podpath.sources.snapshot import TLS_SECRET_TYPE, kept_secret
 
 PAGE_LIMIT = 500
 MAX_PAGES = 20_000  # 10 million objects per resource: a bound, not a expectation
 REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
-TLS_SECRET_TYPE = "kubernetes.io/tls"
 
 MSG_NOT_INSTALLED = "not served by this cluster (CRD not installed), skipped: {resources}"
 MSG_FORBIDDEN = "no permission to list {resource} (HTTP 403): skipped, the model lacks them"
 MSG_UNAUTHORIZED = "the credentials were rejected (Unauthorized)"
 MSG_CONNECT = "cannot connect to {host}: {problem}"
+MSG_SECRETS_DROPPED = (
+    "dropped {n} Secret(s) not of type kubernetes.io/tls (the server ignored the field "
+    "selector): podpath keeps only TLS certificates"
+)
 
 Progress = Callable[[str], None]
 
@@ -167,8 +170,7 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     """An item of a list response with ``apiVersion`` and ``kind`` first, as ``kubectl get``
     prints it (the API server omits them from the items of built-in lists)."""
     rest = {k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
-    out = {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
-    return redact_private_key(out)
+    return {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
 
 
 def read_cluster(
@@ -193,12 +195,24 @@ def read_cluster(
             message = MSG_FORBIDDEN.format(resource=resource.name)
             notes.append(Note("warning", "live-forbidden", message))
             continue
+        if resource.kind == "Secret":
+            items = _tls_secrets_only(items, notes)
         path = f"live:{resource.name}"
         docs.extend(RawDoc(item, SourceRef(path, i)) for i, item in enumerate(items))
     for group, plurals in missing.items():
         message = MSG_NOT_INSTALLED.format(resources=", ".join(plurals))
         notes.append(Note("info", "live-not-installed", message, group))
     return LiveRead(tuple(docs), tuple(notes))
+
+
+def _tls_secrets_only(items: list[dict[str, Any]], notes: list[Note]) -> list[dict[str, Any]]:
+    """Secrets as podpath keeps them (:func:`~podpath.sources.snapshot.kept_secret`): checked
+    here, not left to the server's field selector; a server that ignored it is named."""
+    kept = [k for k in (kept_secret(i) for i in items) if k is not None]
+    if len(kept) < len(items):
+        dropped = len(items) - len(kept)
+        notes.append(Note("info", "live-secrets-dropped", MSG_SECRETS_DROPPED.format(n=dropped)))
+    return kept
 
 
 class DocsReader(NamedLists):
