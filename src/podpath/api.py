@@ -27,16 +27,21 @@ def load_raw(
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     notes: list[Note] | None = None,
+    timeout: float | None = None,
 ) -> list[RawDoc]:
     """Raw documents from manifest paths (``-`` = standard input) or a live cluster.
 
-    A live read reports progress to ``on_progress`` and appends its notes (kinds not
-    installed or not permitted) to ``notes``."""
+    A live read reports progress to ``on_progress``, appends its notes (kinds not
+    installed or not permitted) to ``notes`` and ends within ``timeout`` seconds."""
     if kubeconfig is not None or (not files and context is not None):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
         return read_live(
-            kubeconfig=kubeconfig, context=context, on_progress=on_progress, notes=notes
+            kubeconfig=kubeconfig,
+            context=context,
+            on_progress=on_progress,
+            notes=notes,
+            timeout=timeout,
         )
     return load_paths(files, stdin=stdin)
 
@@ -52,6 +57,7 @@ def load_cluster(
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
+    timeout: float | None = None,
     settings: Settings | None = None,
     node_count: int | None = None,
     max_pods: int | None = None,
@@ -67,6 +73,7 @@ def load_cluster(
         stdin=stdin,
         on_progress=on_progress,
         notes=notes,
+        timeout=timeout,
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))

@@ -26,6 +26,7 @@ from podpath.commands.common import (
     to_json,
 )
 from podpath.errors import InputError
+from podpath.render.escape import terminal_safe
 
 PROBE_FORMATS = {"table": None, "json": None}
 MSG_NOT_UP = "no data plane is up: run `podpath up -f ...` first"
@@ -41,7 +42,7 @@ def _require(cmd: str, tools: tuple[tuple[str, str], ...] | None = None) -> None
 
 
 def _fail(exc: Exception) -> None:
-    click.echo(f"podpath: error: {exc}", err=True)
+    click.echo(f"podpath: error: {terminal_safe(str(exc))}", err=True)
     sys.exit(2)
 
 
@@ -75,6 +76,7 @@ def _load_recorded(opts: dict[str, Any]) -> tuple[Any, Any]:
             context=opts.get("context"),
             on_progress=status.update,
             notes=notes,
+            timeout=opts.get("timeout"),
         )
         record = record_input(docs, settings_from(opts), opts.get("nodes"), opts.get("max_pods"))
         cluster = rebuild(record)
@@ -105,7 +107,7 @@ def up(wait: bool, **kwargs: Any) -> None:
         except DataplaneError as exc:
             _fail(exc)
     for note in state["skipped"]:
-        click.echo(f"podpath: skipped: {note}", err=True)
+        click.echo(f"podpath: skipped: {terminal_safe(str(note))}", err=True)
     emit(
         f"up: {len(state['pods'])} pods on {len(state['nodes'])} nodes; "
         f"DNS at {state['dns_ip']}; internet client {state['internet']['ip']} "

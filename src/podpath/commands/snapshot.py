@@ -24,6 +24,7 @@ import yaml
 from podpath.commands.common import input_options, progress, split_inputs
 from podpath.errors import InputError
 from podpath.model.core import Note
+from podpath.render.escape import terminal_safe
 from podpath.sources.manifests import RawDoc
 from podpath.sources.snapshot import snapshot_objects
 
@@ -73,7 +74,9 @@ def _read(opts: dict[str, Any], notes: list[Note]) -> tuple[list[RawDoc], str]:
         if kubeconfig is not None or context is not None:
             from podpath.sources.cluster import read_live_cluster
 
-            read = read_live_cluster(kubeconfig, context, on_progress=status.update)
+            read = read_live_cluster(
+                kubeconfig, context, on_progress=status.update, timeout=opts.get("timeout")
+            )
             notes.extend(read.notes)
             origin = f"a live cluster (context {read.context})" if read.context else "a cluster"
             return list(read.docs), origin
@@ -110,7 +113,8 @@ def snapshot(output: str, **kwargs: Any) -> None:
     for note in notes:
         if note.severity != "info" or opts.get("verbose"):
             where = f"{note.object}: " if note.object else ""
-            click.echo(f"podpath: {note.severity}: {where}{note.message}", err=True)
+            line = f"podpath: {note.severity}: {where}{note.message}"
+            click.echo(terminal_safe(line), err=True)
     warnings = [n for n in notes if n.severity in ("warning", "error")]
     if opts.get("strict") and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")

@@ -54,6 +54,19 @@ def kept_secret(obj: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+MSG_SECRETS_DROPPED = (
+    "dropped {n} Secret(s) not of type kubernetes.io/tls (the server ignored the field "
+    "selector): podpath keeps only TLS certificates"
+)
+
+
+def tls_secrets_only(items: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The Secrets as :func:`kept_secret` keeps them, and how many were dropped."""
+    listed = list(items)
+    kept = [k for k in (kept_secret(i) for i in listed) if k is not None]
+    return kept, len(listed) - len(kept)
+
+
 NOISE_METADATA = (
     "managedFields",
     "resourceVersion",
