@@ -34,7 +34,6 @@ from podpath.dataplane.plan import (
     FABRIC_NS,
     GATEWAY_IP,
     GATEWAY_MAC,
-    INTERNET_IP,
     INTERNET_NS,
     PREFIX,
     Plan,
@@ -43,6 +42,7 @@ from podpath.dataplane.plan import (
 from podpath.dataplane.policy import compile_policies
 from podpath.dataplane.recorded import INPUT_FILE, rebuild
 from podpath.dataplane.statedir import StateDir
+from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.resolver import pod_resolv_conf
 from podpath.errors import StateDirError
 
