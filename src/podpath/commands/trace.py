@@ -25,7 +25,8 @@ FORMATS = ("table", "json")
 
 
 def path_json(result: TraceResult) -> dict[str, Any]:
-    """verdict, hops, endpoints, drop and notes of one result (or one path of it)."""
+    """verdict, hops, endpoints, drop and notes of one result (or one path of it), and the
+    route's ``location`` (a redirect's target) and ``path`` (as the backend receives it)."""
     return {
         "verdict": result.verdict,
         "hops": [
@@ -44,6 +45,8 @@ def path_json(result: TraceResult) -> dict[str, Any]:
         ],
         "drop": result.drop,
         "notes": list(result.notes),
+        "location": result.location,
+        "path": result.path,
     }
 
 
@@ -77,6 +80,10 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
         lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
+    if data["location"] is not None:
+        lines.append(f"location: {data['location']}")
+    if data["path"] is not None:
+        lines.append(f"path: {data['path']} (as the backend receives it)")
     lines += [f"note: {n}" for n in data["notes"]]
     text = "\n".join(lines) + "\n"
     if endpoints and data["endpoints"]:
