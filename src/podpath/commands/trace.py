@@ -53,13 +53,14 @@ def path_json(result: TraceResult) -> dict[str, Any]:
 def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
     """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop, notes,
     ``entry_point`` (the IngressClass/Gateway a URL went through, else null) and ``paths`` (one
-    object per entry point when several serve the URL's host, else empty)."""
+    object per entry point when several serve the URL's host, else empty). ``port``: ``--port``
+    as given, else the port the trace took from DST (``HOST:PORT``, a URL's), else null."""
     data = path_json(result)
     data.update(
         {
             "from": src,
             "to": dst,
-            "port": port,
+            "port": port or (None if result.port is None else str(result.port)),
             "entry_point": result.entry_point,
             "paths": [{"entry_point": p.entry_point, **path_json(p)} for p in result.paths],
         }

@@ -176,7 +176,9 @@ class TraceResult:
     entry point (``entry_point`` set), and this one sums them up
     (:mod:`podpath.analyze.trace.url`). ``location`` and ``path``: what the route answers
     (:class:`Answered`) when the request reached an entry point's route; over several paths,
-    the value every path gives (else None)."""
+    the value every path gives (else None). ``port``: the port the connection goes to, as the
+    question decided it (``--port``, else the one DST names; set by
+    :func:`podpath.analyze.trace.dispatch.trace`)."""
 
     verdict: str
     hops: tuple[Hop, ...] = ()
@@ -187,6 +189,7 @@ class TraceResult:
     paths: tuple[TraceResult, ...] = ()
     location: str | None = None
     path: str | None = None
+    port: int | str | None = None
 
 
 def pick(addresses: Sequence[str], family: int | None) -> str | None:
