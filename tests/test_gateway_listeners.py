@@ -15,7 +15,8 @@ import pytest
 
 from podpath.analyze.doctor import diagnose
 from podpath.analyze.routes import routing_table
-from podpath.engine.gateway_attach import conflicted_listeners, route_status
+from podpath.engine.gateway_attach import route_status
+from podpath.engine.gateway_listeners import conflicted_listeners
 from podpath.engine.routing import route_request
 from podpath.model.gateway import Gateway
 from routing_helpers import NOW, app, cluster_of
@@ -103,20 +104,29 @@ def test_no_conflicted_listener_wins() -> None:
     (a,) = route_request(cluster, "http://shop.example.com/", now=NOW)
     assert (a.entry_point, a.status) == ("", 404)
     assert any(
-        "Conflicted, none accepted" in r and "http (HostnameConflict" in r for r in a.reasons
+        "Gateway/infra/gw/http is Conflicted (HostnameConflict: with http2)" in r
+        for r in a.reasons
     )
     # the distinct listener on 8080 still serves
     (b,) = route_request(cluster, "http://shop.example.com:8080/", now=NOW)
     assert (b.entry_point, b.status) == ("Gateway/infra/gw", 200)
 
 
-def test_routes_on_conflicted_listeners_are_not_accepted() -> None:
+def test_routes_attach_to_conflicted_listeners_but_get_no_traffic() -> None:
+    """ListenerStatus.attachedRoutes: "Listener or Route status does not impact successful
+    attachment ... the AttachedRoutes field count MUST be set for Listeners, even if the
+    Accepted condition of an individual Listener is set to False"."""
     cluster = _conflicted_cluster()
     statuses = {str(r.ref): route_status(cluster, r) for r in cluster.of_kind("HTTPRoute")}
     pinned = statuses["HTTPRoute/shop/pinned"].parents[0]
-    assert (pinned.accepted, pinned.accepted_reason) == (False, "NoMatchingParent")
+    assert (pinned.accepted, pinned.accepted_reason) == (True, "Accepted")
+    assert pinned.listeners == ("infra/gw/http",)
+    assert "no listener serves it" in pinned.messages[0] and "Conflicted" in pinned.messages[0]
     web = statuses["HTTPRoute/shop/web"].parents[0]
-    assert web.accepted and web.listeners == ("infra/gw/alt",)
+    assert web.accepted and web.listeners == ("infra/gw/http", "infra/gw/http2", "infra/gw/alt")
+    assert not web.messages  # the listener on 8080 serves it
+    found = [f for f in diagnose(cluster) if f.object == "HTTPRoute/shop/pinned"]
+    assert [f.code for f in found] == ["route-listeners-not-programmed"]
 
 
 def test_doctor_and_routes_report_the_conflict() -> None:
