@@ -11,9 +11,11 @@ tests ListenerSet* (conformance/tests/listenerset-*.go).
   allowed is Accepted False, NotAllowed; one naming no Gateway of the input is never
   reconciled (Pending).
 - Merging ("Listener Precedence"): the Gateway's own listeners, then each allowed
-  ListenerSet's, ordered by creation time (oldest first), then ``{namespace}/{name}``. A
-  ListenerSet listener indistinct from an earlier, not Conflicted listener (or from another
-  of its own set) is Conflicted; the first in precedence keeps serving.
+  ListenerSet's, ordered by creation time (oldest first), then ``{namespace}/{name}``, each
+  set's listeners in list order. A ListenerSet listener indistinct from an earlier, not
+  Conflicted listener is Conflicted; the first in precedence keeps serving ("the first
+  Listener in the precedence list MUST be accepted"). Among the Gateway's own listeners the
+  GatewaySpec rule stays: all indistinct ones are Conflicted.
 - A ListenerSet is Accepted when at least one of its listeners is valid (not Conflicted,
   not invalid, references resolved); else Accepted and Programmed are False with
   ListenersNotValid, and none of its listeners serves (conformance
@@ -29,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from podpath.engine.gateway_listeners import (
     conflicted_listeners,
-    conflicts_among,
     invalid_route_kinds,
     listener_kinds,
     listener_problem,
@@ -127,19 +128,20 @@ def _own(gateway: Gateway) -> list[MergedListener]:
 def _set_entries(
     gateway: Gateway, ls: ListenerSet, earlier: list[MergedListener]
 ) -> list[MergedListener]:
-    """A ListenerSet's listeners with their conflicts (within the set, and with earlier
-    merged listeners) and problems."""
-    within = conflicts_among(ls.listeners)
+    """A ListenerSet's listeners with their conflicts and problems: each is Conflicted when
+    indistinct from an earlier, not Conflicted listener of the merged list -- the Gateway's,
+    an older ListenerSet's, or one before it in its own set (conformance
+    ListenerSetProtocolConflict: a TCP listener after HTTP ones on its port is the one
+    Conflicted)."""
     owner = f"ListenerSet/{ls.key}"
-    out = []
+    out: list[MergedListener] = []
     for lis in ls.listeners:
-        conflict = within.get(lis.name)
-        if conflict is None:
-            for m in earlier:
-                reason = m.conflict is None and listeners_conflict(m.listener, lis)
-                if reason:
-                    conflict = f"{reason}: with {m.label}"
-                    break
+        conflict = None
+        for m in (*earlier, *out):
+            reason = m.conflict is None and listeners_conflict(m.listener, lis)
+            if reason:
+                conflict = f"{reason}: with {m.label}"
+                break
         problem = None if conflict else listener_problem(lis)
         out.append(MergedListener(gateway, lis, owner, conflict, problem))
     return out
