@@ -23,6 +23,7 @@ cases: the conformance tests TLSRoute*, TCPRoute*, UDPRoute* (conformance/tests/
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -264,8 +265,9 @@ def route_connection(
 ) -> tuple[ConnectionAnswer, ...]:
     """Where a TCP/UDP/TLS connection to ``address:port`` goes: one answer per Gateway the
     address reaches (its LoadBalancer address, Gateway address, externalIP, node IP +
-    nodePort; every Gateway when ``address`` is None), or the one Gateway asked for. When none
-    is reached, one answer with ``entry_point == ""`` and outcome ``no-listener``."""
+    nodePort), or the one Gateway asked for; without either, one per Gateway with a listener
+    for the port (Conflicted or invalid ones included, they say why). When none is reached,
+    one answer with ``entry_point == ""`` and outcome ``no-listener``."""
     protocol = protocol.upper()
     if protocol not in L4_PROTOCOLS:
         raise InputError(f"protocol {protocol!r} is not TCP, UDP or TLS", field="protocol")
@@ -296,16 +298,18 @@ def route_connection(
     for gw, why in targets:
         answer = connect_gateway(cluster, gw, conn, atts, now)
         if why:
-            answer = ConnectionAnswer(
-                answer.entry_point,
-                answer.outcome,
-                answer.listener,
-                answer.match,
-                answer.backend,
-                answer.backends,
-                answer.tls,
-                answer.backend_tls,
-                (f"connection to {why}", *answer.reasons),
-            )
+            answer = replace(answer, reasons=(f"connection to {why}", *answer.reasons))
         out.append(answer)
+    if address is None and gateway is None:
+        # by port alone: only the Gateways with a listener for it answer (as route_request)
+        served = [a for a in out if a.outcome != "no-listener" or len(a.reasons) > 1]
+        if not served:
+            return (
+                ConnectionAnswer(
+                    "",
+                    "no-listener",
+                    reasons=(f"no Gateway listener takes {conn.protocol} port {conn.port}",),
+                ),
+            )
+        out = served
     return tuple(out)
