@@ -182,6 +182,10 @@ def _route_for(conn: Connection, here: list[Attachment]) -> tuple[Attachment | N
     return (ok[0] if ok else None), notes
 
 
+def describe(conn: Connection) -> str:
+    return f"{conn.protocol} port {conn.port}" + (f" SNI {conn.sni}" if conn.sni else "")
+
+
 def connect_gateway(
     cluster: Cluster,
     gateway: Gateway,
@@ -192,7 +196,7 @@ def connect_gateway(
     """Where one Gateway sends a TCP, UDP or TLS connection (module docstring)."""
     label = f"Gateway/{gateway.key}"
     chosen, idle = connection_listener(gateway_listeners(cluster, gateway)[0], conn)
-    what = f"{conn.protocol} port {conn.port}" + (f" SNI {conn.sni}" if conn.sni else "")
+    what = describe(conn)
     if chosen is None:
         return ConnectionAnswer(
             label,
@@ -308,7 +312,7 @@ def route_connection(
                 ConnectionAnswer(
                     "",
                     "no-listener",
-                    reasons=(f"no Gateway listener takes {conn.protocol} port {conn.port}",),
+                    reasons=(f"no Gateway listener takes {describe(conn)}",),
                 ),
             )
         out = served
