@@ -353,3 +353,17 @@ def test_doctor_reports_invalid_and_conflicted_policies() -> None:
         (f"{INFRA}/broken", "NoValidCACertificate"),
         (f"{INFRA}/later", "Conflicted"),
     ]
+
+
+def test_live_read_keeps_only_ca_bundles_of_config_maps() -> None:
+    """Live mode lists ConfigMaps for BackendTLSPolicy CAs but keeps only key names and
+    ``ca.crt`` (sources.cluster.ca_bundle_view): other values never reach the model or a
+    snapshot."""
+    from podpath.model.core import SourceRef
+    from podpath.sources.cluster import RESOURCES, DocsReader, read_cluster
+    from podpath.sources.manifests import RawDoc
+
+    cm = config_map("app-settings", {"ca.crt": CA_PEM, "password": "hunter2"})
+    read = read_cluster(DocsReader([RawDoc(cm, SourceRef("x", 0))]), RESOURCES)
+    (doc,) = [d for d in read.docs if d.data["kind"] == "ConfigMap"]
+    assert doc.data["data"] == {"ca.crt": CA_PEM, "password": ""}

@@ -100,6 +100,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("", ("v1",), "endpoints", "Endpoints"),
     Resource("", ("v1",), "replicationcontrollers", "ReplicationController"),
     Resource("", ("v1",), "secrets", "Secret", field_selector=f"type={TLS_SECRET_TYPE}"),
+    Resource("", ("v1",), "configmaps", "ConfigMap"),  # BackendTLSPolicy CA bundles (ca.crt)
     Resource("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice"),
     Resource("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy"),
     Resource("networking.k8s.io", ("v1",), "ingresses", "Ingress"),
@@ -115,7 +116,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(_GW, ("v1", "v1beta1"), "httproutes", "HTTPRoute"),
     Resource(_GW, ("v1", "v1alpha2"), "grpcroutes", "GRPCRoute"),
     Resource(_GW, ("v1", "v1alpha3", "v1alpha2"), "tlsroutes", "TLSRoute"),
-    Resource(_GW, ("v1alpha2",), "tcproutes", "TCPRoute"),
+    Resource(_GW, ("v1", "v1alpha2"), "tcproutes", "TCPRoute"),
+    Resource(_GW, ("v1", "v1alpha2"), "udproutes", "UDPRoute"),
+    Resource(_GW, ("v1",), "listenersets", "ListenerSet"),
+    Resource(_GW, ("v1", "v1alpha3"), "backendtlspolicies", "BackendTLSPolicy"),
     Resource(_GW, ("v1", "v1beta1", "v1alpha2"), "referencegrants", "ReferenceGrant"),
     Resource(_ANP, ("v1alpha1",), "adminnetworkpolicies", "AdminNetworkPolicy", namespaced=False),
     Resource(
@@ -183,6 +187,22 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     return {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
 
 
+def ca_bundle_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A listed ConfigMap reduced to what podpath uses (BackendTLSPolicy ``ca.crt``): its
+    metadata, its key names (values blanked) and ``data["ca.crt"]``."""
+    data = item.get("data") or {}
+    kept = (
+        {k: (v if k == "ca.crt" else "") for k, v in data.items()} if isinstance(data, dict) else {}
+    )
+    binary = item.get("binaryData") or {}
+    return {
+        "apiVersion": item.get("apiVersion", "v1"),
+        "kind": "ConfigMap",
+        "metadata": item.get("metadata", {}),
+        "data": {**kept, **({k: "" for k in binary} if isinstance(binary, dict) else {})},
+    }
+
+
 def read_cluster(
     reader: ClusterReader,
     resources: Sequence[Resource] = RESOURCES,
@@ -205,6 +225,8 @@ def read_cluster(
             message = MSG_FORBIDDEN.format(resource=resource.name)
             notes.append(Note("warning", "live-forbidden", message))
             continue
+        if resource.kind == "ConfigMap":  # only CA bundles are used: keep key names and ca.crt
+            items = [ca_bundle_view(i) for i in items]
         if resource.kind == "Secret":  # checked here, whatever the field selector did
             items, dropped = tls_secrets_only(items)
             if dropped:
@@ -401,6 +423,7 @@ _CORE_LIST_METHODS = {
     "endpoints": "list_endpoints_for_all_namespaces",
     "replicationcontrollers": "list_replication_controller_for_all_namespaces",
     "secrets": "list_secret_for_all_namespaces",
+    "configmaps": "list_config_map_for_all_namespaces",
 }
 
 
