@@ -355,15 +355,20 @@ def test_doctor_reports_invalid_and_conflicted_policies() -> None:
     ]
 
 
-def test_live_read_keeps_only_ca_bundles_of_config_maps() -> None:
-    """Live mode lists ConfigMaps for BackendTLSPolicy CAs but keeps only key names and
-    ``ca.crt`` (sources.cluster.ca_bundle_view): other values never reach the model or a
-    snapshot."""
+def test_snapshot_keeps_only_ca_bundles_of_config_maps() -> None:
+    """Live mode lists ConfigMaps for BackendTLSPolicy CAs; a snapshot keeps of them only the
+    key names and ``ca.crt`` (sources.snapshot.kept_config_map), and reads back the same."""
     from podpath.model.core import SourceRef
-    from podpath.sources.cluster import RESOURCES, DocsReader, read_cluster
+    from podpath.model.gateway_policy import ConfigMap
     from podpath.sources.manifests import RawDoc
+    from podpath.sources.snapshot import snapshot_objects
 
     cm = config_map("app-settings", {"ca.crt": CA_PEM, "password": "hunter2"})
-    read = read_cluster(DocsReader([RawDoc(cm, SourceRef("x", 0))]), RESOURCES)
-    (doc,) = [d for d in read.docs if d.data["kind"] == "ConfigMap"]
-    assert doc.data["data"] == {"ca.crt": CA_PEM, "password": ""}
+    cm["metadata"]["labels"] = {"team": "x"}
+    (kept,) = snapshot_objects([RawDoc(cm, SourceRef("x", 0))])
+    assert kept["data"] == {"ca.crt": CA_PEM, "password": ""}
+    assert kept["metadata"] == {"name": "app-settings", "namespace": INFRA}
+    (before,) = cluster_of(cm).of_kind("ConfigMap")
+    (after,) = cluster_of(kept).of_kind("ConfigMap")
+    assert isinstance(after, ConfigMap) and after.keys == before.keys == ("ca.crt", "password")
+    assert after.ca_certificate == before.ca_certificate

@@ -100,7 +100,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("", ("v1",), "endpoints", "Endpoints"),
     Resource("", ("v1",), "replicationcontrollers", "ReplicationController"),
     Resource("", ("v1",), "secrets", "Secret", field_selector=f"type={TLS_SECRET_TYPE}"),
-    Resource("", ("v1",), "configmaps", "ConfigMap"),  # BackendTLSPolicy CA bundles (ca.crt)
+    Resource("", ("v1",), "configmaps", "ConfigMap"),
     Resource("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice"),
     Resource("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy"),
     Resource("networking.k8s.io", ("v1",), "ingresses", "Ingress"),
@@ -187,22 +187,6 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     return {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
 
 
-def ca_bundle_view(item: dict[str, Any]) -> dict[str, Any]:
-    """A listed ConfigMap reduced to what podpath uses (BackendTLSPolicy ``ca.crt``): its
-    metadata, its key names (values blanked) and ``data["ca.crt"]``."""
-    data = item.get("data") or {}
-    kept = (
-        {k: (v if k == "ca.crt" else "") for k, v in data.items()} if isinstance(data, dict) else {}
-    )
-    binary = item.get("binaryData") or {}
-    return {
-        "apiVersion": item.get("apiVersion", "v1"),
-        "kind": "ConfigMap",
-        "metadata": item.get("metadata", {}),
-        "data": {**kept, **({k: "" for k in binary} if isinstance(binary, dict) else {})},
-    }
-
-
 def read_cluster(
     reader: ClusterReader,
     resources: Sequence[Resource] = RESOURCES,
@@ -225,8 +209,6 @@ def read_cluster(
             message = MSG_FORBIDDEN.format(resource=resource.name)
             notes.append(Note("warning", "live-forbidden", message))
             continue
-        if resource.kind == "ConfigMap":  # only CA bundles are used: keep key names and ca.crt
-            items = [ca_bundle_view(i) for i in items]
         if resource.kind == "Secret":  # checked here, whatever the field selector did
             items, dropped = tls_secrets_only(items)
             if dropped:
