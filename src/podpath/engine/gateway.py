@@ -14,10 +14,15 @@ Attachment, route status, hostname intersection and ReferenceGrants live in
   PathPrefix, longest pattern first, as Envoy Gateway does), longest PathPrefix; method match;
   most header matches; most query matches; oldest creationTimestamp; ``namespace/name``;
   first rule, first match.
-- Outcome: nothing matches -> 404; backendRefs weighted (default 1, 0 = no traffic); an
-  invalid backend (not found, wrong kind, no port, cross-namespace without a ReferenceGrant)
-  -> 500 for its share; a Service without ready endpoints -> 503; a RequestRedirect filter
-  answers its statusCode (default 302).
+- Listeners: the Gateway's own and its ListenerSets' (:mod:`podpath.engine.gateway_listener_sets`);
+  Conflicted and invalid ones serve nothing. A TLS listener (Passthrough or Terminate) answers
+  an https:// request by TLSRoute and SNI (:mod:`podpath.engine.gateway_l4`).
+- Outcome: nothing matches -> 404; a CORS preflight is answered by the gateway
+  (:mod:`podpath.engine.gateway_cors`); backendRefs weighted (default 1, 0 = no traffic); an
+  invalid backend (not found, wrong kind, no port, cross-namespace without a ReferenceGrant,
+  an unusable BackendTLSPolicy: :mod:`podpath.engine.gateway_backend_tls`) -> 500 for its
+  share; a Service without ready endpoints -> 503; a RequestRedirect filter answers its
+  statusCode (default 302).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from podpath.engine.backends import STATUS_INVALID, outcome
 from podpath.engine.gateway_attach import Attachment, gateway_host_matches, host_specificity
 from podpath.engine.gateway_cors import PREFLIGHT_STATUS, cors_outcome
 from podpath.engine.gateway_filters import request_redirect, url_rewrite
-from podpath.engine.gateway_l4 import backends_with_tls, tls_route_answer
+from podpath.engine.gateway_l4 import backends_with_tls, primary_tls, tls_route_answer
 from podpath.engine.gateway_listener_sets import MergedListener, gateway_listeners
 from podpath.engine.gateway_refs import listener_tls
 from podpath.model.gateway import (
@@ -347,7 +352,7 @@ def _http_answer(
             rule.filters,
             reasons=(*reasons, "rule has no backendRefs: 500"),
         )
-    backends, backend_tls = backends_with_tls(cluster, route, rule.backend_refs)
+    backends, policies = backends_with_tls(cluster, route, rule.backend_refs)
     status, primary, why = outcome(backends)
     reasons.extend(b.reason for b in backends if b.reason)
     if why:
@@ -367,8 +372,6 @@ def _http_answer(
         rule.filters,
         reasons=tuple(reasons),
         path=path if status == 200 else None,
-        backend_tls=backend_tls.get(primary.service or "")
-        if primary
-        else next(iter(backend_tls.values()), None),
+        backend_tls=primary_tls(primary, policies),
         response_headers=cors_headers if status < 500 else (),
     )

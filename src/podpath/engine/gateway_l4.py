@@ -243,7 +243,7 @@ def connect_gateway(
     detail = f"sni {conn.sni}" if conn.protocol == "TLS" else f"{conn.protocol.lower()} {conn.port}"
     reasons = [f"{lead}: {route.ref} rule 0", *notes, *(b.reason for b in backends if b.reason)]
     if why:
-        reasons.append(why.replace("backend", "backend (connections rejected)", 1))
+        reasons.append(f"{why}: the gateway rejects the connection")
     return ConnectionAnswer(
         label,
         "forwarded" if status == 200 else "rejected",

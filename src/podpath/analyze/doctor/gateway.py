@@ -1,8 +1,13 @@
 """Checklist step 4 (Gateway API): routes accepted by their Gateways, references resolved,
-listener certificates valid. Every status comes from :func:`podpath.engine.gateway.route_status`
-and :func:`podpath.engine.gateway.listener_tls` (https://gateway-api.sigs.k8s.io/reference/spec/):
+listener certificates valid (the Gateway's own listeners and its ListenerSets'). Every status
+comes from :func:`podpath.engine.gateway_attach.route_status` and
+:func:`podpath.engine.gateway_refs.listener_tls`
+(https://gateway-api.sigs.k8s.io/reference/spec/); listeners and ListenerSets:
+:mod:`podpath.analyze.doctor.gateway_listeners`; BackendTLSPolicy:
+:mod:`podpath.analyze.doctor.gateway_backend_tls`.
 
-- Accepted false: NoMatchingParent (no such Gateway or listener), NotAllowedByListeners
+- Accepted false: NoMatchingParent (no such Gateway, ListenerSet or listener; a ListenerSet
+  its Gateway does not accept), NotAllowedByListeners
   (``allowedRoutes`` forbids the namespace or kind), NoMatchingListenerHostname;
 - ResolvedRefs false: BackendNotFound, RefNotPermitted (a cross-namespace backend without a
   ReferenceGrant), InvalidKind.
@@ -56,8 +61,8 @@ LISTENER_CONFLICT = rule(
 )
 
 _HINTS = {
-    "NoMatchingParent": "fix spec.parentRefs[{i}] (name, namespace, sectionName, port) to name an "
-    "existing Gateway listener",
+    "NoMatchingParent": "fix spec.parentRefs[{i}] (kind, name, namespace, sectionName, port) to "
+    "name an existing Gateway or accepted ListenerSet listener",
     "NotAllowedByListeners": "allow the route's namespace in the Gateway's "
     "spec.listeners[].allowedRoutes.namespaces (from: All or a selector), or move the route",
     "NoMatchingListenerHostname": "make spec.hostnames intersect the listener's hostname",
