@@ -53,6 +53,7 @@ from podpath.model.ingress import (
 from podpath.model.routing import Certificate, Secret
 from podpath.normalize.fields import Fields, object_fields
 from podpath.normalize.gateway import allowed_listeners, normalize_cors, normalize_listener
+from podpath.normalize.ingress_nginx import nginx_annotations
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -115,6 +116,7 @@ def normalize_ingress(raw: dict[str, Any], source: SourceRef) -> Ingress:
         creation_timestamp=meta.str("creationTimestamp") or "",
         annotations=annotations,
         source=source,
+        nginx=nginx_annotations(annotations),
     )
 
 
