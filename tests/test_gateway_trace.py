@@ -172,3 +172,16 @@ def test_tls_to_an_ip_takes_the_sni_from_the_host_header() -> None:
 def test_connection_needs_a_port() -> None:
     with pytest.raises(TraceError):
         trace(_cluster(), "internet", "tcp://pg.example.com")
+
+
+def test_tcp_to_an_address_no_gateway_owns_is_a_plain_connection() -> None:
+    """tcp://IP:PORT to a LoadBalancer Service of its own: traced as a connection to that
+    address (as ``--to IP --port PORT/TCP``), not through a Gateway."""
+    pg_lb = _svc("db", "pg-lb", {"app": "postgres"}, [{"port": 5432}], type="LoadBalancer")
+    pg_lb["status"] = {"loadBalancer": {"ingress": [{"ip": "172.18.255.220"}]}}
+    result = trace(_cluster(pg_lb), "internet", "tcp://172.18.255.220:5432")
+    assert result.verdict == "allowed", result.hops
+    assert [e.pod for e in result.endpoints] == ["db/postgres-0"]
+    assert not [h for h in result.hops if h.step == "route"]
+    udp = trace(_cluster(pg_lb), "internet", "udp://172.18.255.220:5432")
+    assert udp.verdict == "unreachable"  # the load balancer has no UDP port 5432

@@ -38,8 +38,9 @@ from podpath.analyze.trace.values import (
 )
 from podpath.cluster import Cluster
 from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS
+from podpath.engine.entrypoints import entry_points
 from podpath.engine.gateway_l4 import route_connection
-from podpath.engine.route_address import is_ip_address
+from podpath.engine.route_address import is_ip_address, owners_of_address
 from podpath.model.core import Protocol
 from podpath.model.gateway_status import ConnectionAnswer
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
@@ -99,6 +100,25 @@ def matched_route(request: Request, answer: RouteAnswer, ep: EntryPoint) -> Leg:
 def is_connection(url: str) -> bool:
     """Whether DST is a ``tcp://``, ``udp://`` or ``tls://`` connection (module docstring)."""
     return url.split("://", 1)[0].lower() in CONNECTION_SCHEMES if "://" in url else False
+
+
+def connection_address(cluster: Cluster, url: str, spec: PortSpec) -> tuple[str, PortSpec] | None:
+    """A ``tcp://`` or ``udp://`` connection to an IP that no Gateway owns (a LoadBalancer
+    Service of its own, a NodePort on a node IP...): the address and port to trace as a plain
+    connection; None when a Gateway owns it, or for ``tls://`` (routed by SNI)."""
+    parts = urlsplit(url)
+    protocol = CONNECTION_SCHEMES.get(parts.scheme.lower())
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if protocol not in ("TCP", "UDP") or port is None or not is_ip_address(host):
+        return None
+    owners = owners_of_address(cluster, entry_points(cluster), host, port)
+    if any(ep.kind == "Gateway" for ep, _ in owners):
+        return None
+    return host, PortSpec(port, Protocol.UDP if protocol == "UDP" else Protocol.TCP)
 
 
 def _status(answer: ConnectionAnswer) -> int:
