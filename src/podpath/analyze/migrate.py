@@ -4,7 +4,8 @@ backends' NetworkPolicies as the old controller's were.
 
 - The requests: :func:`podpath.analyze.migrate_corpus.build_corpus` (both sides).
 - Each side answers with its entry points (cookies sent as a ``Cookie`` header, as a client
-  does) (:func:`podpath.engine.routing.route_request`):
+  does) (:func:`podpath.engine.routing.route_request`, with the side's routing context made
+  once for the corpus, :mod:`podpath.engine.routing_context`):
   OLD with all of its own, NEW with the ones OLD does not have (the new Gateway), or all of
   NEW's when it has no new one. The first answer of a side is compared.
 - A difference: ``status``, ``backend`` (the serving backends and their weight *shares*, so
@@ -28,16 +29,26 @@ from podpath.engine.entrypoints import entry_points
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_verdict import PodPeer
 from podpath.engine.routing import route_request
+from podpath.engine.routing_context import RoutingContext, routing_context
 from podpath.model.core import Pod
 from podpath.model.routing import EntryPoint, RouteAnswer
 
 FIELDS = ("status", "backend", "path", "location", "tls")
 
 
-def side_answer(cluster: Cluster, probe: Probe, entries: frozenset[str]) -> RouteAnswer:
+def side_answer(
+    cluster: Cluster,
+    probe: Probe,
+    entries: frozenset[str],
+    context: RoutingContext | None = None,
+) -> RouteAnswer:
+    """The answer of one side to ``probe`` (module docstring); ``context``: the side's routing
+    context, made once for the whole corpus."""
     cookie = "; ".join(f"{k}={v}" for k, v in probe.cookies)
     headers = (*probe.headers, *([("Cookie", cookie)] if cookie else []))
-    answers = route_request(cluster, probe.url, probe.method, headers, client_ip=probe.client_ip)
+    answers = route_request(
+        cluster, probe.url, probe.method, headers, client_ip=probe.client_ip, context=context
+    )
     mine = [a for a in answers if a.entry_point in entries]
     if mine:
         return mine[0]
@@ -159,8 +170,10 @@ def migrate(old: Cluster, new: Cluster, taken_from_old: tuple[str, ...] = ()) ->
     diffs = []
     backends: set[tuple[str, int]] = set()
     hosts: set[str] = set()
+    old_ctx, new_ctx = routing_context(old), routing_context(new)
     for probe in probes:
-        a, b = side_answer(old, probe, old_labels), side_answer(new, probe, new_labels)
+        a = side_answer(old, probe, old_labels, old_ctx)
+        b = side_answer(new, probe, new_labels, new_ctx)
         hosts.add(probe.url.split("/")[2])
         backends |= {
             (x.service, x.port) for x in a.backends if x.service and x.port and x.status is None

@@ -29,6 +29,7 @@ template buildLocation), checked against its e2e tests (test/e2e/annotations/rew
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -97,9 +98,17 @@ class Server:
     conflicts: tuple[tuple[str, str], ...] = ()  # (the Ingress ignored, why)
 
 
-def server_name(ingresses: tuple[Ingress, ...], host: str) -> str:
-    """The server a Host reaches: exact host rule, else a matching wildcard, else ``_``."""
-    hosts = {r.host.lower() for i in ingresses for r in i.rules if r.host}
+def rule_hosts(ingresses: tuple[Ingress, ...]) -> frozenset[str]:
+    """The hosts the Ingresses' rules name, lower-case: one server each."""
+    return frozenset(r.host.lower() for i in ingresses for r in i.rules if r.host)
+
+
+def server_name(
+    ingresses: tuple[Ingress, ...], host: str, hosts: frozenset[str] | None = None
+) -> str:
+    """The server a Host reaches: exact host rule, else a matching wildcard, else ``_``
+    (``hosts``: :func:`rule_hosts` of ``ingresses``, when already known)."""
+    hosts = rule_hosts(ingresses) if hosts is None else hosts
     if host.lower() in hosts:
         return host.lower()
     wild = sorted(h for h in hosts if h.startswith("*.") and ingress_host_matches(h, host))
@@ -242,19 +251,60 @@ def rewritten_uri(location: Location, uri: str) -> str:
 UpstreamKey = tuple[str, str, int | str | None]
 
 
-def canaries(ingresses: tuple[Ingress, ...]) -> dict[UpstreamKey, tuple[Ingress, IngressBackend]]:
+Canaries = dict[UpstreamKey, tuple[Ingress, IngressBackend]]
+
+
+class NginxServers:
+    """The configuration of one ingress-nginx class for many requests: its Ingresses in
+    ingress-nginx's order, each server built the first time a request reaches it, and the
+    canaries, built once. It belongs to one routing context
+    (:class:`podpath.engine.routing_context.RoutingContext`, made for one cluster), never to
+    the module: a memo, not global state; what it returns is what :func:`build_server` and
+    :func:`canaries` return for the same Ingresses."""
+
+    def __init__(self, ingresses: tuple[Ingress, ...]) -> None:
+        self.ordered = nginx_order(ingresses)
+        self.hosts = rule_hosts(ingresses)
+        self._servers: dict[str, Server] = {}
+        self._canaries: Canaries | None = None
+
+    def server_for(self, host: str) -> Server:
+        """The server a request's Host reaches (:func:`server_name`)."""
+        return self.server(server_name(self.ordered, host, self.hosts))
+
+    def server(self, name: str) -> Server:
+        """The server ``name`` (:func:`build_server`)."""
+        found = self._servers.get(name)
+        if found is None:
+            found = self._servers[name] = build_server(self.ordered, name)
+        return found
+
+    def canaries(self) -> Canaries:
+        """The canaries of the class (:func:`canaries`)."""
+        if self._canaries is None:
+            self._canaries = canaries(self.ordered, self.server)
+        return self._canaries
+
+
+def canaries(
+    ingresses: tuple[Ingress, ...], server_of: Callable[[str], Server] | None = None
+) -> Canaries:
     """Primary upstream (namespace, Service, port) -> the canary Ingress merged into it.
 
     ``mergeAlternativeBackends``: a canary path attaches to the upstream of the non-canary
     location with the same host, path and pathType; the canary then applies wherever that
     upstream serves (the balancer is per upstream); only the first canary counts ("a maximum
-    of one canary ingress can be applied per Ingress rule")."""
-    out: dict[UpstreamKey, tuple[Ingress, IngressBackend]] = {}
+    of one canary ingress can be applied per Ingress rule"). ``server_of``: the servers of
+    ``ingresses`` already built (:class:`NginxServers`)."""
+    out: Canaries = {}
     servers: dict[str, Server] = {}
     for canary in nginx_order(tuple(i for i in ingresses if i.nginx.canary)):
         for rule in canary.rules:
             name = _rule_server(rule.host)
-            server = servers.setdefault(name, build_server(ingresses, name))
+            server = servers.get(name) or (
+                server_of(name) if server_of else build_server(ingresses, name)
+            )
+            servers[name] = server
             for p in rule.paths:
                 if p.backend.is_resource:
                     continue

@@ -31,14 +31,11 @@ from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS, service
 from podpath.engine.ingress import ingress_tls
 from podpath.engine.ingress_nginx import (
     Location,
+    NginxServers,
     Server,
-    build_server,
-    canaries,
     match_location,
-    nginx_order,
     nginx_uri,
     rewritten_uri,
-    server_name,
     upstream_key,
 )
 from podpath.engine.ingress_nginx_rules import (
@@ -77,6 +74,7 @@ class Context:
     label: str
     request: Request
     ingresses: tuple[Ingress, ...]
+    servers: NginxServers
     server: Server
     tls: TLSCheck | None  # the certificate of an https answer
     host_tls: TLSCheck | None  # the host's certificate, whatever the scheme (ssl-redirect)
@@ -168,7 +166,7 @@ def _serve(ctx: Context, loc: Location, path: str, reasons: list[str]) -> RouteA
     """Canary choice and backend of a matched location."""
     assert loc.ingress is not None and loc.backend is not None
     ing, a = loc.ingress, loc.ingress.nginx
-    canary = canaries(ctx.ingresses).get(upstream_key(ing, loc.backend))
+    canary = ctx.servers.canaries().get(upstream_key(ing, loc.backend))
     choice = PRIMARY
     primary = _backend(ctx, ing, loc.backend)
     backends: tuple[WeightedBackend, ...] = (primary,)
@@ -294,14 +292,20 @@ def route_nginx_class(
     ingresses: tuple[Ingress, ...],
     request: Request,
     now: datetime,
+    servers: NginxServers | None = None,
 ) -> RouteAnswer:
-    """Route ``request`` through the Ingresses of an ingress-nginx class (module docstring)."""
-    ordered = nginx_order(ingresses)
-    name = server_name(ordered, request.host)
-    server = build_server(ordered, name)
+    """Route ``request`` through the Ingresses of an ingress-nginx class (module docstring);
+    ``servers``: the class's configuration of the routing context, else built for this
+    request."""
+    servers = servers or NginxServers(ingresses)
+    ordered = servers.ordered
+    server = servers.server_for(request.host)
+    name = server.name
     tls = ingress_tls(cluster, ordered, class_name, request.host, now)
     label = f"IngressClass/{class_name}"
-    ctx = Context(cluster, label, request, ordered, server, tls if request.tls else None, tls)
+    ctx = Context(
+        cluster, label, request, ordered, servers, server, tls if request.tls else None, tls
+    )
     reasons = [
         *(
             [f"ingress-nginx server {name}: regex mode (use-regex or rewrite-target on the host)"]

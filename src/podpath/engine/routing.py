@@ -29,14 +29,11 @@ from urllib.parse import parse_qsl, urlsplit
 from podpath.engine.entrypoints import entry_points
 from podpath.engine.gateway import route_gateway, select_listener, unserved_reason
 from podpath.engine.gateway_attach import (
-    attachments,
-    gateways_by_key,
     parents,
     route_status,
     routes,
 )
 from podpath.engine.ingress import (
-    ingresses_by_class,
     route_ingress_class,
     serves_host,
     unserved_for_host,
@@ -44,8 +41,8 @@ from podpath.engine.ingress import (
 from podpath.engine.ingress_nginx import is_ingress_nginx
 from podpath.engine.ingress_nginx_route import route_nginx_class
 from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
+from podpath.engine.routing_context import RoutingContext, routing_context
 from podpath.errors import InputError
-from podpath.model.gateway import Gateway
 from podpath.model.ingress import Ingress
 from podpath.model.routing import Request, RouteAnswer, RouteStatus
 
@@ -134,10 +131,13 @@ def route_request(
     now: datetime | None = None,
     cookies: Iterable[tuple[str, str]] = (),
     client_ip: str | None = None,
+    context: RoutingContext | None = None,
 ) -> tuple[RouteAnswer, ...]:
     """Where the request goes, once per entry point that serves its host (module docstring).
 
     Answers are ordered: IngressClasses by name, then Gateways by namespace/name.
+    ``context``: :func:`podpath.engine.routing_context.routing_context` of ``cluster``, made
+    once for many requests (the same answers).
     """
     if gateway and ingress_class:
         raise InputError("use either --gateway or --ingress-class, not both")
@@ -147,8 +147,8 @@ def route_request(
         else parse_request(url, method, headers, cookies=cookies, client_ip=client_ip)
     )
     now = now or datetime.now(UTC)
-    by_class, _ = ingresses_by_class(cluster)
-    gws = gateways_by_key(cluster)
+    ctx = context.of(cluster) if context is not None else routing_context(cluster)
+    by_class, gws = ctx.by_class, ctx.gateways
     if gateway is not None:
         gw = gws.get(gateway)
         if gw is None:
@@ -156,7 +156,7 @@ def route_request(
                 f"Gateway {gateway} not found (known: {', '.join(sorted(gws)) or 'none'})",
                 field="--gateway",
             )
-        return (route_gateway(cluster, gw, request, attachments(cluster), now),)
+        return (route_gateway(cluster, gw, request, ctx.attachments, now),)
     if ingress_class is not None:
         known = set(by_class) | {c.name for c in cluster.of_kind("IngressClass")}
         if ingress_class not in known:
@@ -165,15 +165,16 @@ def route_request(
                 f"(known: {', '.join(sorted(known)) or 'none'})",
                 field="--ingress-class",
             )
-        return (route_class(cluster, ingress_class, by_class.get(ingress_class, ()), request, now),)
+        ings = by_class.get(ingress_class, ())
+        return (route_class(cluster, ingress_class, ings, request, now, ctx),)
     if is_ip_address(request.host):
-        return _route_by_address(cluster, request, by_class, gws, now)
+        return _route_by_address(cluster, request, ctx, now)
     answers = [
-        route_class(cluster, name, ings, request, now)
+        route_class(cluster, name, ings, request, now, ctx)
         for name, ings in by_class.items()
         if not request.grpc and serves_host(ings, request.host)
     ]
-    atts = attachments(cluster)
+    atts = ctx.attachments
     conflicts = []
     for key in sorted(gws):
         gw = gws[key]
@@ -198,11 +199,7 @@ def route_request(
 
 
 def _route_by_address(
-    cluster: Cluster,
-    request: Request,
-    by_class: dict[str, tuple[Ingress, ...]],
-    gws: dict[str, Gateway],
-    now: datetime,
+    cluster: Cluster, request: Request, ctx: RoutingContext, now: datetime
 ) -> tuple[RouteAnswer, ...]:
     """A URL whose host is an IP: only the entry point owning the address answers, matching
     the Host header (the IP unless ``Host`` is given), see :mod:`podpath.engine.route_address`.
@@ -226,13 +223,13 @@ def _route_by_address(
             ),
         )
     matched = host_header_request(request)
-    atts = attachments(cluster)
     answers = []
     for ep, why in owners:
         if ep.kind == "Gateway":
-            answer = route_gateway(cluster, gws[ep.name], matched, atts, now)
+            answer = route_gateway(cluster, ctx.gateways[ep.name], matched, ctx.attachments, now)
         else:
-            answer = route_class(cluster, ep.name, by_class.get(ep.name, ()), matched, now)
+            ings = ctx.by_class.get(ep.name, ())
+            answer = route_class(cluster, ep.name, ings, matched, now, ctx)
         lead = f"connection to {why}; Host {matched.host}"
         answers.append(replace(answer, reasons=(lead, *answer.reasons)))
     return tuple(answers)
@@ -244,12 +241,15 @@ def route_class(
     ingresses: tuple[Ingress, ...],
     request: Request,
     now: datetime,
+    context: RoutingContext | None = None,
 ) -> RouteAnswer:
     """One IngressClass's answer: ingress-nginx's semantics when its controller is
     ``k8s.io/ingress-nginx`` (:mod:`podpath.engine.ingress_nginx_route`), else the Ingress
-    API's (:mod:`podpath.engine.ingress`)."""
+    API's (:mod:`podpath.engine.ingress`). ``context``: its servers, when routing many
+    requests (:mod:`podpath.engine.routing_context`)."""
     if is_ingress_nginx(cluster, class_name):
-        return route_nginx_class(cluster, class_name, ingresses, request, now)
+        servers = context.nginx.get(class_name) if context is not None else None
+        return route_nginx_class(cluster, class_name, ingresses, request, now, servers)
     return route_ingress_class(cluster, class_name, ingresses, request, now)
 
 
