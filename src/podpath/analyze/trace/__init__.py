@@ -6,6 +6,7 @@ on to the stages below it (and asks the engines), never to one above:
 1. :mod:`~podpath.analyze.trace.source` -- who opens it: a pod, an IP, ``internet``;
 2. :mod:`~podpath.analyze.trace.name` -- the name, resolved as the source pod would (DNS,
    ExternalName aliases, names forwarded upstream); from outside, public DNS to an entry point;
+   what policy on DNS means for the lookups (:mod:`~podpath.analyze.trace.dns_reach`);
 3. :mod:`~podpath.analyze.trace.address` -- what the address is: a pod IP, a ClusterIP, a
    load balancer (``loadBalancerSourceRanges``), an externalIP, a node (NodePort, hostPort,
    host network; source NAT per ``externalTrafficPolicy``), outside;
