@@ -10,11 +10,13 @@ import textwrap
 
 import pytest
 
+from podpath.errors import InputError
 from podpath.model.core import DNSPolicy, Protocol
 from podpath.model.inventory import Inventory
 from podpath.model.policy import Direction
 from podpath.model.services import ServiceType
 from podpath.normalize import normalize
+from podpath.normalize.admin_policy import MSG_BANP_NAME
 from podpath.normalize.core import NAMESPACE_NAME_LABEL
 from podpath.sources.manifests import parse_text
 
@@ -261,9 +263,9 @@ kind: Deployment
 metadata: {name: scaled-down, namespace: w}
 spec:
   replicas: 0
-  selector: {matchLabels: {app: off}}
+  selector: {matchLabels: {app: "off"}}
   template:
-    metadata: {labels: {app: off}}
+    metadata: {labels: {app: "off"}}
     spec: {containers: [{name: c}]}
 """
 
@@ -486,3 +488,79 @@ def test_a_document_of_another_tool_is_skipped_with_a_note() -> None:
 
     inv = _normalize(_parse(b"expectations:\n  - name: x\nreplicaCount: 3\n", "values.yaml"))
     assert [n.code for n in inv.notes] == ["not-a-kubernetes-object"]
+
+
+# -- EndpointSlices and the Service they belong to -----------------------------------------
+# https://kubernetes.io/docs/reference/kubernetes-api/discovery/endpoint-slice-v1/: the slices
+# of a Service are those whose kubernetes.io/service-name label is its name; the label is
+# optional.
+
+
+def test_an_endpointslice_without_the_service_name_label_is_ignored_with_a_note() -> None:
+    inventory = inv(
+        """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: orphan, namespace: shop, labels: {app: x}}
+        addressType: IPv4
+        ports: [{name: http, port: 80}]
+        endpoints: [{addresses: [10.1.2.3]}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: example-abc
+          namespace: shop
+          labels: {kubernetes.io/service-name: example}
+        addressType: IPv4
+        ports: [{name: http, protocol: TCP, port: 80}]
+        endpoints: [{addresses: [10.1.2.3], conditions: {ready: true}}]
+        """
+    )
+    assert [(s.name, s.service_name) for s in inventory.endpoint_slices] == [
+        ("example-abc", "example")
+    ]
+    notes = [n for n in inventory.notes if n.code == "endpointslice-without-service"]
+    assert [(n.severity, n.object) for n in notes] == [("info", "EndpointSlice/shop/orphan")]
+
+
+def test_an_endpointslice_without_the_label_is_still_checked() -> None:
+    with pytest.raises(InputError, match=r"field endpoints\[0\].addresses\[0\]"):
+        inv(
+            """
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: orphan}
+            endpoints: [{addresses: [not-an-ip]}]
+            """
+        )
+
+
+# -- BaselineAdminNetworkPolicy is a singleton named default -----------------------------
+# network-policy-api apis/v1alpha1/baselineadminnetworkpolicy_types.go:
+# +kubebuilder:validation:XValidation:rule="self.metadata.name == 'default'"
+
+BANP = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: NAME}
+spec:
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+"""
+
+
+@pytest.mark.parametrize("name", ["default"])
+def test_the_baseline_admin_network_policy_named_default_is_valid(name: str) -> None:
+    (banp,) = inv(BANP.replace("NAME", name)).of_kind("BaselineAdminNetworkPolicy")
+    assert banp.name == "default"
+
+
+@pytest.mark.parametrize("name", ["baseline", "default-deny", "Default"])
+def test_any_other_name_of_a_baseline_admin_network_policy_is_invalid_input(name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        inv(BANP.replace("NAME", name))
+    error = caught.value
+    assert error.field == "metadata.name"
+    assert f"BaselineAdminNetworkPolicy {name}" in str(error)
+    assert MSG_BANP_NAME.format(got=name) in str(error)

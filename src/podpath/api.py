@@ -15,7 +15,7 @@ from typing import IO
 from podpath.cluster import Cluster, Settings, resolve
 from podpath.model.core import Note
 from podpath.model.inventory import Inventory
-from podpath.normalize import normalize
+from podpath.normalize import is_modelled, normalize
 from podpath.sources.manifests import RawDoc, load_paths
 
 
@@ -38,7 +38,7 @@ def load_raw(
         return read_live(
             kubeconfig=kubeconfig, context=context, on_progress=on_progress, notes=notes
         )
-    return load_paths(files, stdin=stdin)
+    return load_paths(files, stdin=stdin, modelled=is_modelled)
 
 
 def load_inventory(docs: Sequence[RawDoc], *, node_count: int | None = None) -> Inventory:

@@ -30,6 +30,7 @@ from podpath.normalize.fields import object_fields
 from podpath.normalize.policy import normalize_network_policy
 from podpath.normalize.registry import LAYER_NORMALIZERS
 from podpath.normalize.services import (
+    SERVICE_NAME_LABEL,
     normalize_endpoint_slice,
     normalize_endpoints,
     normalize_service,
@@ -94,7 +95,9 @@ CORE_KINDS = frozenset(
 )
 
 
-def _modelled(kind: str) -> bool:
+def is_modelled(kind: str) -> bool:
+    """Whether podpath models ``kind`` (documents of other kinds are skipped with a note;
+    the loader reads only their apiVersion, kind and metadata)."""
     return kind in CORE_KINDS or kind in WORKLOAD_KINDS or kind in LAYER_NORMALIZERS
 
 
@@ -131,7 +134,7 @@ class _Collector:
                 )
             )
             return
-        if isinstance(kind, str) and kind and not _modelled(kind):
+        if isinstance(kind, str) and kind and not is_modelled(kind):
             # skipped before validation: kinds like Kustomization carry no metadata.name
             self._skip(kind, raw, source)
             return
@@ -188,7 +191,11 @@ class _Collector:
         elif kind == "Service":
             self.services[(ns, name)] = normalize_service(raw, source)
         elif kind == "EndpointSlice":
-            self.slices.append(normalize_endpoint_slice(raw, source))
+            eslice = normalize_endpoint_slice(raw, source)
+            if eslice is None:
+                self._note_serviceless_slice(ns, name, source)
+            else:
+                self.slices.append(eslice)
         elif kind == "Endpoints":
             self.slices.extend(normalize_endpoints(raw, source))
         elif kind == "NetworkPolicy":
@@ -199,6 +206,17 @@ class _Collector:
             self.layer.setdefault(kind, {})[(ns, name)] = LAYER_NORMALIZERS[kind](raw, source)
         else:
             self._skip(kind, raw, source)
+
+    def _note_serviceless_slice(self, ns: str, name: str, source: SourceRef) -> None:
+        self.notes.append(
+            Note(
+                "info",
+                "endpointslice-without-service",
+                f"ignored: no {SERVICE_NAME_LABEL} label, so it belongs to no Service",
+                f"EndpointSlice/{ns}/{name}",
+                source,
+            )
+        )
 
     def _skip(self, kind: str, raw: dict[str, Any], source: SourceRef) -> None:
         meta = raw.get("metadata")

@@ -125,18 +125,25 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
     )
 
 
-def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice:
-    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names it."""
+def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice | None:
+    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names its
+    Service. The label is optional in the API, and it is what ties a slice to its Service
+    ("you can find all of the slices for a given service by listing EndpointSlices in the
+    service's namespace whose kubernetes.io/service-name label contains the service's name",
+    https://kubernetes.io/docs/reference/kubernetes-api/discovery/endpoint-slice-v1/): a slice
+    without it belongs to no Service. It is None here (its fields still checked), and the
+    caller notes that it is ignored."""
     top, meta, ns, name = object_fields(raw, source)
     labels = meta.labels("labels")
     service = labels.get(SERVICE_NAME_LABEL)
+    endpoints = tuple(_slice_endpoint(e) for e in top.maps("endpoints"))
     if not service:
-        raise meta.error("labels", f"missing the {SERVICE_NAME_LABEL} label naming the Service")
+        return None
     return EndpointSlice(
         namespace=ns or "default",
         name=name,
         service_name=service,
-        endpoints=tuple(_slice_endpoint(e) for e in top.maps("endpoints")),
+        endpoints=endpoints,
         ports=tuple(
             SlicePort(p.port_number("port"), p.protocol(), p.str("name", "") or "")
             for p in top.maps("ports")
