@@ -12,8 +12,8 @@ Expected answers, from the analyses rather than recomputed here:
 - the status of :func:`podpath.engine.routing.route_request` for that entry point (``podpath
   route URL --gateway/--ingress-class``): anything but 200 is answered as ``http STATUS``; a
   weighted invalid backend adds its status (500/503);
-- for a 200, the endpoints of :func:`podpath.analyze.trace.trace` from ``internet`` to the URL
-  on that entry point (``podpath trace --from internet --to URL``), judged from the entry
+- for a 200, the endpoints of :func:`podpath.analyze.trace.dispatch.trace` from ``internet``
+  to the URL on that entry point (``podpath trace --from internet --to URL``), judged from the entry
   point's pods: ``allowed`` -> ``http 200 NS/POD`` (the backend pod answers through the
   proxy), ``denied`` -> ``http 504`` (the proxy's connection to the ClusterIP is dropped);
 - the hop from the client to the entry point's pods (the load-balancer Service in front), as
@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import is_v4
-from podpath.dataplane.probe_checks import (
+from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,
     endpoint_outcome,
@@ -91,7 +91,8 @@ def _entry_hop(
     cluster: Cluster, ep: EntryPoint, address: str, port: int, node_ip: str, served: Any
 ) -> set[str]:
     """What the connection to the entry point's pods does (the LB Service's checks)."""
-    from podpath.engine.policy import INTERNET_IP, IPPeer, Peer, peer_for_ip
+    from podpath.engine.policy_rules import peer_for_ip
+    from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer
 
     for key in ep.services:
         svc = cluster.service_by_key.get(key)
@@ -114,8 +115,8 @@ def _entry_hop(
 def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str], str]:
     """The outcomes the model allows for ``url`` on entry point ``ep`` (module docstring),
     and the model's one-word answer."""
-    from podpath.analyze.trace import trace
-    from podpath.analyze.trace_base import RouteOptions
+    from podpath.analyze.trace.dispatch import trace
+    from podpath.analyze.trace.values import RouteOptions
     from podpath.engine.routing import route_request
 
     gateway = ep.name if ep.kind == "Gateway" else None
@@ -141,7 +142,7 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
 def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
     """``internet`` -> each probed route on each routed address of its entry point."""
     from podpath.analyze.routes import routing_table
-    from podpath.engine.routing import entry_points
+    from podpath.engine.entrypoints import entry_points
 
     proxies = state.get("proxies", [])
     if not proxies:
