@@ -199,6 +199,32 @@ def test_pod_without_status_counts_as_ready_by_assumption() -> None:
     assert (pod.ready, pod.ready_assumed, pod.ip_origin, pod.ips) == (True, True, "ipam", ())
 
 
+READINESS = [
+    # (status, ready, assumed): IsPodReady (pkg/api/v1/pod/util.go) reads the Ready condition
+    ("{phase: Running, conditions: [{type: Ready, status: 'True'}]}", True, False),
+    ("{phase: Running, conditions: [{type: Ready, status: 'False'}]}", False, False),
+    ("{phase: Running, conditions: [{type: Ready, status: Unknown}]}", False, False),
+    ("{phase: Running, conditions: [{type: PodScheduled, status: 'True'}]}", False, False),
+    (
+        "{phase: Running, conditions: [{type: Initialized, status: 'True'}, "
+        "{type: ContainersReady, status: 'True'}]}",
+        False,
+        False,
+    ),
+    ("{phase: Running, conditions: []}", False, False),
+    ("{phase: Pending, conditions: [{type: PodScheduled, status: 'False'}]}", False, False),
+    ("{phase: Succeeded, conditions: [{type: Ready, status: 'True'}]}", False, False),
+    ("{phase: Running, podIP: 10.244.1.5}", True, True),  # no conditions: nothing said
+    ("{phase: Pending}", False, False),
+]
+
+
+@pytest.mark.parametrize(("status", "ready", "assumed"), READINESS)
+def test_readiness_is_the_ready_condition(status: str, ready: bool, assumed: bool) -> None:
+    (pod,) = inv(f"kind: Pod\nmetadata: {{name: p}}\nspec: {{}}\nstatus: {status}\n").pods
+    assert (pod.ready, pod.ready_assumed) == (ready, assumed)
+
+
 # -- Workloads -> pods -------------------------------------------------------------------------
 
 WORKLOADS = """
@@ -564,3 +590,39 @@ def test_any_other_name_of_a_baseline_admin_network_policy_is_invalid_input(name
     assert error.field == "metadata.name"
     assert f"BaselineAdminNetworkPolicy {name}" in str(error)
     assert MSG_BANP_NAME.format(got=name) in str(error)
+
+
+# -- the labels the kubelet sets on its Node -----------------------------------------------
+# pkg/kubelet/kubelet_node_status.go initialNode: hostname, os, arch and the deprecated
+# beta.kubernetes.io/os and beta.kubernetes.io/arch.
+
+KUBELET_LABELS = [
+    ("kubernetes.io/hostname", "node-1"),
+    ("kubernetes.io/os", "linux"),
+    ("kubernetes.io/arch", "amd64"),
+    ("beta.kubernetes.io/os", "linux"),
+    ("beta.kubernetes.io/arch", "amd64"),
+]
+
+
+@pytest.mark.parametrize(("label", "value"), KUBELET_LABELS)
+def test_made_up_nodes_carry_every_label_the_kubelet_sets(label: str, value: str) -> None:
+    node = inv("kind: Namespace\nmetadata: {name: x}\n").nodes[0]
+    assert node.labels[label] == value
+
+
+@pytest.mark.parametrize(("label", "value"), KUBELET_LABELS[1:])
+def test_a_pod_selecting_a_kubelet_label_is_scheduled(label: str, value: str) -> None:
+    """sock-shop's Deployments select ``beta.kubernetes.io/os: linux``."""
+    from podpath.cluster import resolve
+
+    cluster = resolve(
+        inv(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+            "spec:\n  selector: {matchLabels: {app: d}}\n  template:\n"
+            "    metadata: {labels: {app: d}}\n"
+            f"    spec: {{nodeSelector: {{{label}: {value}}}, containers: [{{name: c}}]}}\n"
+        )
+    )
+    (pod,) = cluster.pods
+    assert pod.node_name and pod.phase == "Running"
