@@ -93,11 +93,28 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         external_traffic_policy=_traffic_policy(spec, "externalTrafficPolicy"),
         internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
+        traffic_distribution=_traffic_distribution(spec),
         allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
         labels=meta.labels("labels"),
         annotations=meta.labels("annotations"),
         source=source,
     )
+
+
+TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
+
+
+def _traffic_distribution(spec: Fields) -> str | None:
+    """``spec.trafficDistribution``: PreferClose (= PreferSameZone, its newer name),
+    PreferSameZone or PreferSameNode; the API server refuses any other value
+    (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-distribution)."""
+    value = spec.str("trafficDistribution")
+    if value is not None and value not in TRAFFIC_DISTRIBUTIONS:
+        raise spec.error(
+            "trafficDistribution",
+            f"unknown trafficDistribution {value!r} ({', '.join(TRAFFIC_DISTRIBUTIONS)})",
+        )
+    return value
 
 
 def _traffic_policy(spec: Fields, key: str) -> str:
@@ -114,6 +131,7 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
     if ref is not None and ref.str("kind") == "Pod":
         target = f"{ref.str('namespace') or ''}/{ref.str('name') or ''}"
     ready = cond.get("ready")
+    hints = e.maybe_map("hints")
     return SliceEndpoint(
         addresses=e.ips("addresses"),
         ready=True if ready is None else bool(ready),
@@ -122,6 +140,9 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
         hostname=e.str("hostname"),
         node_name=e.str("nodeName"),
         target_pod=target,
+        zone=e.str("zone"),
+        for_zones=tuple(z.req_str("name") for z in hints.maps("forZones")) if hints else (),
+        for_nodes=tuple(n.req_str("name") for n in hints.maps("forNodes")) if hints else (),
     )
 
 
