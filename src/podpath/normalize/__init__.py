@@ -15,8 +15,18 @@ from typing import Any
 
 from podpath.errors import MSG_DUPLICATE, MSG_MISSING, InputError
 from podpath.gcpause import gc_paused
-from podpath.model.core import EMPTY_LABELS, Namespace, Node, Note, Pod, SourceRef, WorkloadRef
+from podpath.model.core import (
+    EMPTY_LABELS,
+    Labels,
+    Namespace,
+    Node,
+    Note,
+    Pod,
+    SourceRef,
+    WorkloadRef,
+)
 from podpath.model.inventory import Inventory
+from podpath.model.objects import SKIPPED_KIND, SkippedObject
 from podpath.model.policy import NetworkPolicy
 from podpath.model.services import EndpointSlice, Service
 from podpath.normalize.core import (
@@ -220,17 +230,27 @@ class _Collector:
 
     def _skip(self, kind: str, raw: dict[str, Any], source: SourceRef) -> None:
         meta = raw.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        name, ns, labels = meta.get("name"), meta.get("namespace"), meta.get("labels")
+        name = name if isinstance(name, str) and name else "(unnamed)"
         api = raw.get("apiVersion", "?")
         self.notes.append(
             Note(
                 "info",
                 "skipped-kind",
                 f"skipped {api} {kind} (not modelled)",
-                f"{kind}/{name if isinstance(name, str) and name else '(unnamed)'}",
+                f"{kind}/{name}",
                 source,
             )
         )
+        if isinstance(labels, dict) and all(type(v) is str for v in labels.values()):
+            kept = Labels({str(k): v for k, v in labels.items()})
+        else:
+            kept = EMPTY_LABELS
+        skipped = SkippedObject(
+            str(api), kind, ns if isinstance(ns, str) else "", name, kept, source
+        )
+        self.layer.setdefault(SKIPPED_KIND, {})[(skipped.namespace, f"{kind}/{name}")] = skipped
 
 
 @gc_paused
@@ -319,8 +339,9 @@ def _namespaces(c: _Collector, pods: dict[tuple[str, str], Pod]) -> dict[str, Na
     names.update(ns for ns, _ in c.services)
     names.update(ns for ns, _ in c.policies)
     names.update(s.namespace for s in c.slices)
-    for objs in c.layer.values():
-        names.update(ns for ns, _ in objs if ns)
+    for kind, objs in c.layer.items():
+        if kind != SKIPPED_KIND:  # a skipped object creates no namespace in the model
+            names.update(ns for ns, _ in objs if ns)
     out = dict(c.namespaces)
     for name in names - out.keys():
         out[name] = Namespace(
