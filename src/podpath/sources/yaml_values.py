@@ -417,6 +417,7 @@ class _Refused:
 
 _MISSING: Any = object()
 
+
 def resolve_tag(kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
     """The tag the loader gives a node without one: PLAIN for an untagged plain scalar (its
     value is resolved when built, by go-yaml's rules), STR for any other untagged scalar."""
