@@ -626,3 +626,38 @@ def test_a_pod_selecting_a_kubelet_label_is_scheduled(label: str, value: str) ->
     )
     (pod,) = cluster.pods
     assert pod.node_name and pod.phase == "Running"
+
+
+# -- HorizontalPodAutoscaler minReplicas ----------------------------------------------------
+# https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/: the controller
+# scales a target below minReplicas up to it; a target scaled to 0 is not autoscaled.
+
+HPA_CASES = [
+    # (Deployment replicas or None, HPA minReplicas or None, HPA target name, pods)
+    (None, 2, "web", 2),  # podinfo: no replicas, minReplicas 2
+    (3, 2, "web", 3),
+    (1, 5, "web", 5),
+    (0, 2, "web", 0),
+    (None, None, "web", 1),  # minReplicas defaults to 1
+    (None, 4, "other", 1),  # another target
+]
+
+
+@pytest.mark.parametrize(("replicas", "minimum", "target", "pods"), HPA_CASES)
+def test_an_hpa_keeps_its_target_at_min_replicas(
+    replicas: int | None, minimum: int | None, target: str, pods: int
+) -> None:
+    count = f"  replicas: {replicas}\n" if replicas is not None else ""
+    floor = f"  minReplicas: {minimum}\n" if minimum is not None else ""
+    inventory = inv(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        + count
+        + "  selector: {matchLabels: {app: web}}\n"
+        "  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+        "metadata: {name: web}\nspec:\n"
+        f"  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}\n"
+        + floor
+        + "  maxReplicas: 10\n"
+    )
+    assert len(inventory.pods) == pods

@@ -49,6 +49,7 @@ from podpath.normalize.workloads import (
     WORKLOAD_KINDS,
     Workload,
     fold_unknown_owner,
+    read_hpa,
     read_workload,
     top_owner,
     workload_pods,
@@ -101,7 +102,16 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
 
 
 CORE_KINDS = frozenset(
-    {"Namespace", "Node", "Pod", "Service", "EndpointSlice", "Endpoints", "NetworkPolicy"}
+    {
+        "Namespace",
+        "Node",
+        "Pod",
+        "Service",
+        "EndpointSlice",
+        "Endpoints",
+        "NetworkPolicy",
+        "HorizontalPodAutoscaler",
+    }
 )
 
 
@@ -125,6 +135,7 @@ class _Collector:
         self.slices: list[EndpointSlice] = []
         self.policies: dict[tuple[str, str], NetworkPolicy] = {}
         self.workloads: dict[tuple[str, str, str], Workload] = {}
+        self.min_replicas: dict[tuple[str, str, str], int] = {}  # HPA target -> minReplicas
         self.layer: dict[str, dict[tuple[str, str], Any]] = {}
 
     def add(self, doc: RawDoc) -> None:
@@ -212,6 +223,9 @@ class _Collector:
             self.policies[(ns, name)] = normalize_network_policy(raw, source)
         elif kind in WORKLOAD_KINDS:
             self.workloads[(kind, ns, name)] = read_workload(raw, source)
+        elif kind == "HorizontalPodAutoscaler":
+            target, minimum = read_hpa(raw, source)
+            self.min_replicas[target] = max(minimum, self.min_replicas.get(target, 0))
         elif kind in LAYER_NORMALIZERS:
             self.layer.setdefault(kind, {})[(ns, name)] = LAYER_NORMALIZERS[kind](raw, source)
         else:
@@ -270,7 +284,7 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
         nodes = default_nodes(count)
     for w in generated:
         owner = top_owner(w.kind, w.namespace, w.name, c.workloads)
-        for pod in workload_pods(w, nodes, owner):
+        for pod in workload_pods(w, nodes, owner, c.min_replicas.get(w.key)):
             if (pod.namespace, pod.name) not in c.pods:
                 pods[(pod.namespace, pod.name)] = pod
     namespaces = _namespaces(c, pods)

@@ -83,8 +83,35 @@ def _template(top: Fields, kind: str) -> tuple[Fields, Fields, Fields]:
     return spec, template.map("metadata"), template.map("spec")
 
 
-def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) -> Iterator[Pod]:
-    """The pods the workload's controller would create (see the module docstring).
+HPA_TARGETS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
+
+
+def read_hpa(raw: dict[str, Any], source: SourceRef) -> tuple[tuple[str, str, str], int]:
+    """A HorizontalPodAutoscaler's target ``(kind, namespace, name)`` and its
+    ``minReplicas`` (default 1)."""
+    top, _, ns, _ = object_fields(raw, source)
+    spec = top.map("spec")
+    target = spec.map("scaleTargetRef")
+    kind, name = target.req_str("kind"), target.req_str("name")
+    return (kind, ns or "default", name), spec.int("minReplicas", 1) or 1
+
+
+def autoscaled_replicas(replicas: int, min_replicas: int | None) -> int:
+    """The replicas a workload runs under a HorizontalPodAutoscaler: at least ``minReplicas``
+    (the controller scales a target below it up: ``normalizeDesiredReplicas``), except that a
+    target scaled to 0 has autoscaling disabled
+    (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#implicit-maintenance-mode-deactivation;
+    pkg/controller/podautoscaler/horizontal.go). Without an HPA: ``replicas``."""
+    if min_replicas is None or replicas == 0:
+        return replicas
+    return max(replicas, min_replicas)
+
+
+def workload_pods(
+    w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef, min_replicas: int | None = None
+) -> Iterator[Pod]:
+    """The pods the workload's controller would create (see the module docstring);
+    ``min_replicas``: the ``minReplicas`` of a HorizontalPodAutoscaler scaling it.
 
     The pod template is read once, and only when there is a pod to make (a workload with no
     replicas reports no template error); each pod is that pod with its own name (and node,
@@ -110,6 +137,8 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
     if w.kind in ("Job", "CronJob"):
         replicas = spec.int("parallelism", 1)
     count = max(replicas or 0, 0)
+    if w.kind in HPA_TARGETS:
+        count = autoscaled_replicas(count, min_replicas)
     if w.kind == "StatefulSet":
         service_name = spec.str("serviceName")
         if count <= 0:

@@ -127,7 +127,8 @@ def compose_stream(
             try:
                 yield _document(node, builder, modelled), line
             except LocatedError as exc:
-                raise exc.input_error(name, first_line, index) from None
+                hint = MSG_TEMPLATE_HINT if template else ""
+                raise exc.input_error(name, first_line, index, hint) from None
             except RecursionError:
                 message = MSG_TOO_DEEP.format(limit=MAX_DEPTH)
                 raise InputError(message, path=name, line=line) from None

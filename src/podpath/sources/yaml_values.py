@@ -94,9 +94,9 @@ class LocatedError(Exception):
             out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
         return out
 
-    def input_error(self, name: str, first_line: int, doc_index: int) -> InputError:
+    def input_error(self, name: str, first_line: int, doc_index: int, hint: str = "") -> InputError:
         return InputError(
-            self.message,
+            self.message + hint,
             path=name,
             line=self.line + first_line,
             doc_index=doc_index,
