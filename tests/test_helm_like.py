@@ -22,7 +22,6 @@ SKIPPED = (
     "ClusterRoleBinding",
     "Role",
     "RoleBinding",
-    "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "ValidatingWebhookConfiguration",
     "CustomResourceDefinition",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -352,32 +353,44 @@ def test_dev_zero_is_refused_at_once_not_read(capsys: pytest.CaptureFixture[str]
     )
 
 
-def test_a_fifo_nothing_writes_to_is_refused_not_waited_for(tmp_path: Path) -> None:
+def test_a_fifo_nothing_writes_to_is_refused_not_waited_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    code, err, elapsed = run_process(["pods", "-f", str(fifo)])
-    assert code == 2 and elapsed < 15
+    start = time.monotonic()
+    code, _, err = run(["pods", "-f", str(fifo)], capsys)
+    assert code == 2 and time.monotonic() - start < 15
     assert err.strip() == f"podpath: error: {fifo}: {manifests.MSG_SILENT_PIPE}"
 
 
-def test_a_fifo_with_a_writer_is_read_like_standard_input(tmp_path: Path) -> None:
-    """``-f <(helm template ...)`` is a pipe with its writer attached."""
+def test_a_fifo_with_a_writer_is_read_like_standard_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-f <(helm template ...)`` is a pipe with its writer attached: read until it closes
+    (the writer here opens the pipe, waits, then writes in two pieces)."""
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    writer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import time; f = open({str(fifo)!r}, 'w'); time.sleep(0.5); "
-            f"f.write({GOOD!r}); f.close()",
-        ]
-    )
+    opened = threading.Event()
+
+    def write() -> None:
+        fd = os.open(fifo, os.O_RDWR)  # holds the pipe open without waiting for a reader
+        opened.set()
+        time.sleep(0.3)
+        os.write(fd, GOOD[:20].encode())
+        time.sleep(0.1)
+        os.write(fd, GOOD[20:].encode())
+        os.close(fd)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    opened.wait(10)
     try:
-        time.sleep(0.2)  # the writer has the pipe open (open() waits for the reader)
-        code, err, _ = run_process(["services", "-f", str(fifo)])
+        code, out, err = run(["services", "-f", str(fifo)], capsys)
     finally:
-        writer.wait(timeout=30)
+        writer.join(10)
     assert code == 0, err
+    assert "default/ok" in out
 
 
 def test_a_folder_that_cannot_be_read_is_an_error_not_a_warning(

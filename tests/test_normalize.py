@@ -582,7 +582,7 @@ def test_the_baseline_admin_network_policy_named_default_is_valid(name: str) -> 
     assert banp.name == "default"
 
 
-@pytest.mark.parametrize("name", ["baseline", "default-deny", "Default"])
+@pytest.mark.parametrize("name", ["baseline", "default-deny", "defaults"])
 def test_any_other_name_of_a_baseline_admin_network_policy_is_invalid_input(name: str) -> None:
     with pytest.raises(InputError) as caught:
         inv(BANP.replace("NAME", name))

@@ -224,3 +224,11 @@ def test_strings_and_small_integers_read_as_written(doc: dict[str, Any]) -> None
     what PyYAML reads too."""
     text = yaml.safe_dump(doc) if doc else "{}\n"
     assert parse_text(text.encode(), "t.yaml")[0].data == yaml.safe_load(text)
+
+
+def test_a_json_file_is_read_as_kubectl_reads_json() -> None:
+    """kubectl reads a JSON file with its JSON decoder, not as YAML: a key given twice keeps
+    its last value (Go's encoding/json); numbers are stored as the API server stores them."""
+    data = parse_text(b'{"kind": "Pod", "a": 1, "a": 2, "f": 1.0, "g": 1.5}', "t.json")[0].data
+    assert data == {"kind": "Pod", "a": 2, "f": 1, "g": 1.5}
+    assert type(data["f"]) is int

@@ -34,10 +34,8 @@ from podpath.errors import (
 from podpath.gcpause import gc_paused
 from podpath.model.core import SourceRef
 from podpath.sources.json_stream import (
-    DuplicateKey,
     has_long_number,
     k8s_json_float,
-    unique_object,
 )
 from podpath.sources.yaml_safety import MAX_DEPTH, MAX_EXPANDED_NODES
 from podpath.sources.yaml_stream import Modelled, parse_yaml
@@ -59,7 +57,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MSG_NOT_A_FILE = "not a file or folder but {what}: -f reads files, folders, pipes and - (stdin)"
 MSG_UNREADABLE_FOLDER = "cannot read this folder: {reason}"
 MSG_SILENT_PIPE = "a pipe that nothing writes to (no writer has it open)"
-MSG_JSON_DUPLICATE = "invalid JSON: a key is given twice in one object"
 MSG_JSON_NUMBER = "invalid JSON: a number out of range (line {line})"
 _FILE_TYPES = (
     (stat.S_ISCHR, "a character device"),
@@ -234,10 +231,10 @@ def _json_int(text: str) -> int | float:
     return value if -_INT64 <= value < _INT64 else float(value)
 
 
-_JSON_FILE = json.JSONDecoder(parse_float=k8s_json_float, object_pairs_hook=unique_object)
-_JSON_FILE_LONG = json.JSONDecoder(
-    parse_float=k8s_json_float, parse_int=_json_int, object_pairs_hook=unique_object
-)
+# A JSON file is read as kubectl reads one (its JSON decoder, not YAML): a key given twice
+# keeps its last value, as Go's encoding/json does.
+_JSON_FILE = json.JSONDecoder(parse_float=k8s_json_float)
+_JSON_FILE_LONG = json.JSONDecoder(parse_float=k8s_json_float, parse_int=_json_int)
 
 
 def _parse_json(text: str, name: str) -> tuple[Any, int]:
@@ -248,8 +245,6 @@ def _parse_json(text: str, name: str) -> tuple[Any, int]:
         raise InputError(
             MSG_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno), path=name
         ) from None
-    except DuplicateKey:
-        raise InputError(MSG_JSON_DUPLICATE, path=name) from None
     except OverflowError as exc:
         line = text.count("\n", 0, text.find(str(exc))) + 1
         raise InputError(MSG_JSON_NUMBER.format(line=line), path=name) from None
