@@ -33,10 +33,7 @@ from podpath.errors import (
 )
 from podpath.gcpause import gc_paused
 from podpath.model.core import SourceRef
-from podpath.sources.json_stream import (
-    has_long_number,
-    k8s_json_float,
-)
+from podpath.sources.json_stream import k8s_json_float
 from podpath.sources.yaml_safety import MAX_DEPTH, MAX_EXPANDED_NODES
 from podpath.sources.yaml_stream import Modelled, parse_yaml
 
@@ -57,7 +54,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MSG_NOT_A_FILE = "not a file or folder but {what}: -f reads files, folders, pipes and - (stdin)"
 MSG_UNREADABLE_FOLDER = "cannot read this folder: {reason}"
 MSG_SILENT_PIPE = "a pipe that nothing writes to (no writer has it open)"
-MSG_JSON_NUMBER = "invalid JSON: a number out of range (line {line})"
 _FILE_TYPES = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
@@ -219,34 +215,21 @@ def _flatten(value: dict[str, Any], source: SourceRef, name: str) -> Iterator[Ra
     yield RawDoc(value, source)
 
 
-_INT64 = 1 << 63
-
-
-def _json_int(text: str) -> int | float:
-    """A JSON integer as the API server decodes it: an int64, else a float64 (a number too
-    large for a float64 is refused: OverflowError)."""
-    if len(text) > 400:  # more digits than any float64 has: also never int() of them
-        raise OverflowError(text[:20])
-    value = int(text)
-    return value if -_INT64 <= value < _INT64 else float(value)
-
-
-# A JSON file is read as kubectl reads one (its JSON decoder, not YAML): a key given twice
-# keeps its last value, as Go's encoding/json does.
+MSG_JSON_NUMBER = "invalid JSON: a number with more digits than any number can hold"
 _JSON_FILE = json.JSONDecoder(parse_float=k8s_json_float)
-_JSON_FILE_LONG = json.JSONDecoder(parse_float=k8s_json_float, parse_int=_json_int)
 
 
 def _parse_json(text: str, name: str) -> tuple[Any, int]:
+    """A JSON file, read as kubectl reads one: with a JSON decoder, so a key given twice keeps
+    its last value (Go's encoding/json); fractions and exponents as the API server stores
+    them (see json_stream.k8s_json_float)."""
     try:
-        decoder = _JSON_FILE_LONG if has_long_number(text) else _JSON_FILE
-        return decoder.decode(text), 1
+        return _JSON_FILE.decode(text), 1
     except json.JSONDecodeError as exc:
         raise InputError(
             MSG_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno), path=name
         ) from None
-    except OverflowError as exc:
-        line = text.count("\n", 0, text.find(str(exc))) + 1
-        raise InputError(MSG_JSON_NUMBER.format(line=line), path=name) from None
+    except ValueError:  # int() of more than 4300 digits (Python's limit): no float64 either
+        raise InputError(MSG_JSON_NUMBER, path=name) from None
     except RecursionError:
         raise InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name) from None
