@@ -165,4 +165,4 @@ def render_report_html(data: ReportData) -> str:
     if data.notes:
         body = "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in data.notes) + "</ul>"
         sections.append(Section("notes", "Notes", body))
-    return page(data.title, counts, sections, graph=data.graph is not None)
+    return page(data.title, counts, sections, scripts=("graph",) if data.graph is not None else ())
