@@ -18,6 +18,7 @@ navigation start); script errors, console errors and blocked requests go to
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -30,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 TIMEOUT = 60
+READY = "document.body.hasAttribute('data-ready') || !document.querySelector('[data-podpath]')"
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -168,7 +170,7 @@ class Browser:
         start = time.monotonic()
         self.call("Page.navigate", {"url": page.resolve().as_uri() + fragment})
         self.wait("document.readyState === 'complete' && !!document.body")
-        self.wait("document.body.hasAttribute('data-ready') || !document.getElementById('podpath-graph-data')")
+        self.wait(READY)
         return time.monotonic() - start
 
     def evaluate(self, expression: str) -> Any:
@@ -195,20 +197,16 @@ class Browser:
 
     # -- lifetime --
     def close(self) -> None:
-        try:
+        with contextlib.suppress(BrowserError, OSError):
             self.call("Browser.close", session="")
-        except (BrowserError, OSError):
-            pass
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(timeout=10)
         for fd in (self._read, self._write):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._profile.cleanup()
 
     def __enter__(self) -> Browser:
