@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any
 
 TIMEOUT = 60
-READY = "document.body.hasAttribute('data-ready') || !document.querySelector('[data-podpath]')"
+READY = "document.body.hasAttribute('data-ready')"
 FLAGS = (
     "--headless",
     "--no-sandbox",

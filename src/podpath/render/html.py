@@ -23,7 +23,12 @@ from podpath.render.dot import entry_kinds
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 COLLAPSE_ABOVE = 80  # nodes; a bigger graph starts at namespace level (expand on demand)
 MEMBERS_SHOWN = 50  # pods listed per node in the page (the count is always given)
-SCRIPTS = {"graph": ("vendor/dagre.min.js", "graph.js"), "table": ("table.js",)}
+SCRIPTS = {"graph": ("vendor/dagre.min.js", "graph.js"), "report": ("report.js",)}
+# After the page's (synchronous) scripts: the mark a headless check waits for.
+READY = (
+    '<script>document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));'
+    'document.body.setAttribute("data-ready", "1");</script>'
+)
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)
 
 
@@ -98,8 +103,7 @@ def graph_section(graph: Graph) -> str:
         legend
         + '<div class="graph-tools" id="graph-tools"></div>'
         + '<div class="graph-wrap"><div class="graph-canvas" id="graph-canvas"></div>'
-        + '<aside class="graph-panel" id="graph-panel">'
-        + '<p class="muted">Click a node.</p></aside></div>'
+        + '<aside class="graph-panel" id="graph-panel" hidden></aside></div>'
         + data_script("podpath-graph-data", graph_view(graph))
     )
 
@@ -117,7 +121,7 @@ def page(
     title: str, subtitle: str, sections: Sequence[Section], *, scripts: Sequence[str] = ()
 ) -> str:
     """A complete, self-contained HTML document; ``scripts`` names the page's scripts
-    (``graph``, ``table``: SCRIPTS)."""
+    (``graph``, ``report``: SCRIPTS). ``body[data-ready]`` is set once they ran."""
     nav = "".join(f'<a href="#{esc(s.id)}">{esc(s.title)}</a>' for s in sections)
     body = "".join(
         f'<section id="{esc(s.id)}"><h2>{esc(s.title)}</h2>{s.body}</section>' for s in sections
@@ -132,7 +136,7 @@ def page(
         f"<script>{asset('errors.js')}</script></head>\n"
         f"<body><header><h1>{esc(title)}</h1><p>{esc(subtitle)}</p></header>"
         f'<nav>{nav}</nav><main>{body}<pre id="podpath-errors"></pre></main>'
-        f"{code}</body></html>\n"
+        f"{code}{READY}</body></html>\n"
     )
 
 

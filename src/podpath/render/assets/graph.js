@@ -8,8 +8,8 @@
      panel saying who reaches it and why. A click on the background leaves it.
    - Search (ids, names, pod names): matches are highlighted, Enter selects the first;
      "only matches" filters the graph.
-   Test hooks: #select=<node id> clicks that node once drawn; body[data-ready] is set when
-   done, body[data-ready-ms] the time from navigation start. */
+   Test hooks: #select=<node id> clicks that node once drawn, #search=<text> searches;
+   window.podpathGraph. (body[data-ready] is set by the page once its scripts ran.) */
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
@@ -181,27 +181,37 @@
       it.x = x; it.y = y; x += it.w + 30; shelf = Math.max(shelf, it.h);
     });
   }
-  function outerRun(v, rankdir) {
-    var dg = dagreGraph({ rankdir: rankdir, nodesep: 24, ranksep: 40, edgesep: 8, marginx: 0, marginy: 0 });
+  function outerRun(v, opts) {
+    var dg = dagreGraph({ rankdir: opts.dir, ranker: opts.ranker, align: opts.align, nodesep: 16, ranksep: 36, edgesep: 3, marginx: 0, marginy: 0 });
     v.top.forEach(function (it) { dg.setNode(it.id, { width: it.w, height: it.h }); });
     v.agg.forEach(function (x) { /* one-way pairs rank the graph; a two-way pair says no direction */
       if (!x.back.length) { dg.setEdge(x.u, x.v); } else if (!x.fwd.length) { dg.setEdge(x.v, x.u); }
     });
     dagre.layout(dg);
-    dg.rankdir = rankdir;
+    dg.rankdir = opts.dir;
     return dg;
   }
-  /* The outer layout: top to bottom or left to right, whichever shows the graph bigger in
-     the canvas (a dense namespace graph has no natural direction). */
+  /* The outer layout: of a few dagre variants (direction, ranking, alignment), the one that
+     shows the graph biggest in the canvas (a dense namespace graph has no natural shape). */
+  function variants(n) {
+    if (n > 40) { return [{ dir: "TB" }]; }
+    var out = [];
+    ["TB", "LR"].forEach(function (dir) {
+      ["network-simplex", "longest-path"].forEach(function (ranker) {
+        [undefined, "UL"].forEach(function (align) { out.push({ dir: dir, ranker: ranker, align: align }); });
+      });
+    });
+    return out;
+  }
   function outerLayout(v) {
     var room = canvasRoom(), best = null, bestScale = -1;
-    (v.top.length > 40 ? ["TB"] : ["TB", "LR"]).forEach(function (dir) {
-      var dg = outerRun(v, dir), gg = dg.graph();
+    variants(v.top.length).forEach(function (opts) {
+      var dg = outerRun(v, opts), gg = dg.graph();
       var s = Math.min(1, room.w / (gg.width + 32), room.h / (gg.height + 32));
-      if (s > bestScale + 0.02) { best = dg; bestScale = s; }
+      if (s > bestScale + 0.01) { best = dg; bestScale = s; }
     });
-    v.top.forEach(function (it) { var p = best.node(it.id); it.x = p.x - it.w / 2; it.y = p.y - it.h / 2; });
     v.rankdir = best.rankdir;
+    v.top.forEach(function (it) { var p = best.node(it.id); it.x = p.x - it.w / 2; it.y = p.y - it.h / 2; });
     v.agg.forEach(function (x) {
       if (!x.back.length) { x.points = best.edge(x.u, x.v).points; }
       else if (!x.fwd.length) { x.points = best.edge(x.v, x.u).points.slice().reverse(); }
@@ -370,8 +380,12 @@
 
   /* ---- pan, zoom and fit (viewBox) ---- */
   function setBox() { svg.setAttribute("viewBox", vb.x + " " + vb.y + " " + vb.w + " " + vb.h); }
+  /* Room for the graph: the canvas's width, and a height that keeps it inside the window
+     when the canvas starts in the window's upper half (the graph page), else 85% of it. */
   function canvasRoom() {
-    return { w: canvas.clientWidth || 800, h: Math.max(360, Math.round(window.innerHeight * 0.8)) };
+    var top = canvas.getBoundingClientRect().top + window.scrollY, h = window.innerHeight;
+    var room = top < h / 2 ? h - top - 16 : h * 0.85;
+    return { w: canvas.clientWidth || 800, h: Math.max(320, Math.round(room)) };
   }
   function fitView() {
     var room = canvasRoom(), cw = room.w, maxH = room.h;
@@ -492,7 +506,35 @@
       html("h4", "Members (" + count + ")", panel);
       html("div", n.members.join(", ") + (count > n.members.length ? ", \u2026" : ""), panel, "muted");
     }
+    panel.hidden = false;
+    var close = html("button", "\u00d7", null, "panel-close");
+    close.type = "button";
+    close.title = "close (Esc)";
+    close.addEventListener("click", unselect);
+    panel.insertBefore(close, panel.firstChild);
     document.body.setAttribute("data-selected", id);
+    makeRoom([id].concat(Object.keys(near)));
+  }
+  /* The panel covers the canvas's right side: show the focused node and its neighbours left
+     of it (zooming out if they need more room). */
+  function makeRoom(ids) {
+    var r = svg.getBoundingClientRect();
+    if (!r.width) { return; }
+    var k = vb.w / r.width, free = Math.max(120, r.width - panel.offsetWidth - 28) * k;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    ids.forEach(function (i) {
+      var it = items[i];
+      if (!it) { return; }
+      x0 = Math.min(x0, it.x - 12); y0 = Math.min(y0, it.y - 12);
+      x1 = Math.max(x1, it.x + it.w + 12); y1 = Math.max(y1, it.y + it.h + 12);
+    });
+    if (x0 >= vb.x && x1 <= vb.x + free && y0 >= vb.y && y1 <= vb.y + vb.h) { return; }
+    var z = Math.max(1, (x1 - x0) / free, (y1 - y0) / vb.h);
+    vb = { w: vb.w * z, h: vb.h * z };
+    free *= z;
+    vb.x = x0 - (free - (x1 - x0)) / 2;
+    vb.y = y0 - (vb.h - (y1 - y0)) / 2;
+    setBox();
   }
   function unselect() {
     state.focus = null;
@@ -500,7 +542,8 @@
     svg.classList.remove("focus");
     Object.keys(items).forEach(function (k) { if (items[k].el) { items[k].el.classList.remove("selected", "near"); } });
     panel.textContent = "";
-    html("p", "Click a node: who can reach it and why.", panel, "muted");
+    panel.hidden = true;
+    if (document.body.hasAttribute("data-selected")) { fitView(); }
     document.body.removeAttribute("data-selected");
   }
   function reveal(id) { /* select a node, expanding its namespace first */
@@ -581,6 +624,4 @@
     box.dispatchEvent(new Event("input"));
   }
   window.podpathGraph = { state: state, render: render, reveal: reveal, expand: expand };
-  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
-  document.body.setAttribute("data-ready", "1");
 })();
