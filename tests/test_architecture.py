@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "podpath"
-CORE = ["model", "engine", "analyze", "normalize", "cluster.py"]
+CORE = ["model", "engine", "analyze", "normalize", "cluster"]
 FORBIDDEN_MODULES = {
     "yaml",
     "kubernetes",

@@ -174,7 +174,7 @@ def test_routes_formats(manifest: str, capsys: pytest.CaptureFixture[str], fmt: 
 
 def test_entry_points_find_controller_and_lb(manifest: str) -> None:
     from podpath.api import load_cluster
-    from podpath.engine.routing import entry_points
+    from podpath.engine.entrypoints import entry_points
 
     eps = {e.label: e for e in entry_points(load_cluster([manifest]))}
     nginx = eps["IngressClass/nginx"]

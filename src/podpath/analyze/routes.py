@@ -14,16 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.engine.gateway import attachments, route_status, routes
+from podpath.engine.gateway_attach import attachments, route_status, routes
 from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
-from podpath.model.routing import (
-    GRPCRouteMatch,
-    HTTPRouteMatch,
-    RouteAnswer,
-    RouteFilter,
-    TLSCheck,
-    WeightedBackend,
-)
+from podpath.model.gateway import GRPCRouteMatch, HTTPRouteMatch, RouteFilter
+from podpath.model.routing import RouteAnswer, TLSCheck, WeightedBackend
 
 
 def backend_json(b: WeightedBackend) -> dict[str, Any]:
@@ -142,7 +136,7 @@ def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
 
 
 def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
-    from podpath.engine.gateway import resolve_backend_ref
+    from podpath.engine.gateway_attach import resolve_backend_ref
 
     rows = []
     for att in attachments(cluster):

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 import click
 
-from podpath.cluster import Cluster, Settings
+from podpath.cluster import Cluster
+from podpath.cluster.settings import Settings
 from podpath.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -187,6 +188,14 @@ class progress:
             self._status.__exit__(None, None, None)
 
 
+def parse_header(value: str) -> tuple[str, str]:
+    """A ``--header NAME:VALUE`` option as (name, value), both stripped."""
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+    return name.strip(), val.strip()
+
+
 def to_json(data: Any) -> str:
     """Deterministic JSON (key order as built, two-space indent, trailing newline)."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -245,7 +254,7 @@ def assumptions_from(values: tuple[str, ...]) -> Any:
     """The engine's Assumptions with the ``--assume`` switches applied."""
     from dataclasses import replace
 
-    from podpath.engine.policy import DEFAULT_ASSUMPTIONS
+    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS
 
     changes: dict[str, bool] = {}
     for value in values:

@@ -21,9 +21,9 @@ from typing import Any
 import click
 import yaml
 
-from podpath.analyze.doctor import diagnose, fails, rules
+from podpath.analyze.doctor import diagnose, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
-from podpath.analyze.doctor.findings import FAIL_ON
+from podpath.analyze.doctor.findings import FAIL_ON, fails
 from podpath.commands.common import emit, input_options, load_from_options, split_inputs
 from podpath.errors import InputError
 from podpath.model.core import SourceRef

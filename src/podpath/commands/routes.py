@@ -15,17 +15,9 @@ import click
 
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, parse_header, to_json, with_inputs
 from podpath.engine.routing import route_request
-from podpath.errors import InputError
 from podpath.render.table import join, render_table
-
-
-def _header(value: str) -> tuple[str, str]:
-    name, sep, val = value.partition(":")
-    if not sep or not name.strip():
-        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
-    return name.strip(), val.strip()
 
 
 def _backends_text(backends: list[dict[str, Any]]) -> str:
@@ -101,7 +93,7 @@ def route(
         cluster,
         url,
         method,
-        [_header(h) for h in headers],
+        [parse_header(h) for h in headers],
         gateway=gateway,
         ingress_class=ingress_class,
     )

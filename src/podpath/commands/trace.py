@@ -17,8 +17,7 @@ import click
 from podpath.analyze.trace import trace as run_trace
 from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
-from podpath.commands.routes import _header as parse_header
+from podpath.commands.common import emit, parse_header, to_json, with_inputs
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 

@@ -3,7 +3,7 @@
 https://gateway-api.sigs.k8s.io/reference/spec/ (HTTPRoute, GRPCRoute, Gateway, ReferenceGrant)
 
 Attachment, route status, hostname intersection and ReferenceGrants live in
-:mod:`podpath.engine.gateway_attach` (re-exported here).
+:mod:`podpath.engine.gateway_attach`.
 
 - Matching (HTTPRouteRule.matches): every condition of a match (path Exact / PathPrefix by
   element / RegularExpression, headers with case-insensitive names, query parameters, method)
@@ -28,26 +28,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import STATUS_INVALID, outcome
-from podpath.engine.gateway_attach import Attachment
-from podpath.engine.gateway_attach import attachments as attachments
-from podpath.engine.gateway_attach import gateway_host_matches as gateway_host_matches
-from podpath.engine.gateway_attach import gateways_by_key as gateways_by_key
-from podpath.engine.gateway_attach import hostnames_intersection as hostnames_intersection
-from podpath.engine.gateway_attach import listener_tls as listener_tls
-from podpath.engine.gateway_attach import resolve_backend_ref as resolve_backend_ref
-from podpath.engine.gateway_attach import route_status as route_status
-from podpath.engine.gateway_attach import routes as routes
-from podpath.model.routing import (
+from podpath.engine.gateway_attach import (
+    Attachment,
+    gateway_host_matches,
+    listener_tls,
+    resolve_backend_ref,
+)
+from podpath.model.gateway import (
     Gateway,
     GRPCRouteMatch,
     HTTPRouteMatch,
     Listener,
-    MatchRef,
-    Request,
     Route,
-    RouteAnswer,
     ValueMatch,
 )
+from podpath.model.routing import MatchRef, Request, RouteAnswer
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster

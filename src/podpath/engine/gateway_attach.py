@@ -25,20 +25,17 @@ from typing import TYPE_CHECKING
 from podpath.engine.backends import STATUS_INVALID, service_port_backend
 from podpath.engine.selectors import selector_matches
 from podpath.engine.tls import check_certificate
-from podpath.model.routing import (
+from podpath.model.gateway import (
     GATEWAY_GROUP,
     ROUTE_KINDS,
     BackendRef,
     Gateway,
     Listener,
-    ParentStatus,
     ReferenceGrant,
     Route,
     RouteGroupKind,
-    RouteStatus,
-    TLSCheck,
-    WeightedBackend,
 )
+from podpath.model.routing import ParentStatus, RouteStatus, TLSCheck, WeightedBackend
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster

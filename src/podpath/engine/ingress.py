@@ -31,17 +31,8 @@ from typing import TYPE_CHECKING
 from podpath.engine.backends import outcome, service_port_backend
 from podpath.engine.tls import check_certificate
 from podpath.model.core import Note
-from podpath.model.routing import (
-    Ingress,
-    IngressBackend,
-    IngressClass,
-    IngressPath,
-    MatchRef,
-    Request,
-    RouteAnswer,
-    TLSCheck,
-    WeightedBackend,
-)
+from podpath.model.ingress import Ingress, IngressBackend, IngressClass, IngressPath
+from podpath.model.routing import MatchRef, Request, RouteAnswer, TLSCheck, WeightedBackend
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster

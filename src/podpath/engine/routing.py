@@ -25,41 +25,23 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from podpath.engine.entrypoints import entry_points, parse_controller_override
-from podpath.engine.gateway import (
-    attachments,
-    gateways_by_key,
-    listener_serves,
-    route_gateway,
-    route_status,
-    routes,
-)
+from podpath.engine.entrypoints import entry_points
+from podpath.engine.gateway import listener_serves, route_gateway
+from podpath.engine.gateway_attach import attachments, gateways_by_key, route_status, routes
 from podpath.engine.ingress import (
-    ingress_conflicts,
-    ingress_tls_checks,
     ingresses_by_class,
     route_ingress_class,
     serves_host,
 )
 from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
 from podpath.errors import InputError
-from podpath.model.routing import EntryPoint, Gateway, Ingress, Request, RouteAnswer, RouteStatus
+from podpath.model.gateway import Gateway
+from podpath.model.ingress import Ingress
+from podpath.model.routing import Request, RouteAnswer, RouteStatus
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
 
-__all__ = [
-    "EntryPoint",
-    "Request",
-    "RouteAnswer",
-    "entry_points",
-    "ingress_conflicts",
-    "ingress_tls_checks",
-    "parse_controller_override",
-    "parse_request",
-    "route_request",
-    "route_statuses",
-]
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
@@ -210,6 +192,3 @@ def _route_by_address(
 def route_statuses(cluster: Cluster) -> tuple[RouteStatus, ...]:
     """The status (Accepted, ResolvedRefs) of every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute."""
     return tuple(route_status(cluster, r) for r in routes(cluster))
-
-
-_ = EntryPoint  # re-exported

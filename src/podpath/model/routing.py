@@ -8,8 +8,8 @@ References:
 
 Every API default is applied by :mod:`podpath.normalize.routing`; the engine never sees a raw
 dict. The Ingress models live in :mod:`podpath.model.ingress`, the Gateway API models in
-:mod:`podpath.model.gateway`; this module holds TLS Secrets and the routing engine's results,
-and re-exports them all.
+:mod:`podpath.model.gateway`; this module holds TLS Secrets and the routing engine's results.
+Import each name from the module that defines it.
 """
 
 from __future__ import annotations
@@ -18,73 +18,9 @@ from dataclasses import dataclass
 
 from podpath.model.core import NO_SOURCE, SourceRef
 from podpath.model.gateway import (
-    GATEWAY_GROUP,
-    ROUTE_KINDS,
-    BackendRef,
-    Gateway,
-    GatewayClass,
-    GrantFrom,
-    GrantTo,
-    GRPCRouteMatch,
-    HTTPRouteMatch,
-    Listener,
-    ParentRef,
-    PathMatch,
-    ReferenceGrant,
-    Route,
     RouteFilter,
-    RouteGroupKind,
-    RouteRule,
-    SecretObjectRef,
-    ValueMatch,
-)
-from podpath.model.ingress import (
-    Ingress,
-    IngressBackend,
-    IngressClass,
-    IngressPath,
-    IngressRule,
-    IngressTLS,
 )
 from podpath.model.objects import Namespaced
-
-__all__ = [
-    "BackendRef",
-    "Certificate",
-    "EntryPoint",
-    "GATEWAY_GROUP",
-    "GRPCRouteMatch",
-    "Gateway",
-    "GatewayClass",
-    "GrantFrom",
-    "GrantTo",
-    "HTTPRouteMatch",
-    "Ingress",
-    "IngressBackend",
-    "IngressClass",
-    "IngressPath",
-    "IngressRule",
-    "IngressTLS",
-    "Listener",
-    "MatchRef",
-    "ParentRef",
-    "ParentStatus",
-    "PathMatch",
-    "ROUTE_KINDS",
-    "ReferenceGrant",
-    "Request",
-    "Route",
-    "RouteAnswer",
-    "RouteFilter",
-    "RouteGroupKind",
-    "RouteRule",
-    "RouteStatus",
-    "Secret",
-    "SecretObjectRef",
-    "TLSCheck",
-    "ValueMatch",
-    "WeightedBackend",
-]
 
 # -- TLS Secrets ---------------------------------------------------------------------------
 

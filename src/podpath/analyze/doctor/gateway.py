@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.gateway import listener_tls, route_status, routes
-from podpath.model.routing import Gateway, Route
+from podpath.engine.gateway_attach import listener_tls, route_status, routes
+from podpath.model.gateway import Gateway, Route
 
 STEP = "4-ingress"
 OUTAGE = 100

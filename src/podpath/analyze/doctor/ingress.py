@@ -26,7 +26,7 @@ from podpath.engine.ingress import (
     ingress_tls_checks,
     ingresses_by_class,
 )
-from podpath.model.routing import Ingress, IngressBackend
+from podpath.model.ingress import Ingress, IngressBackend
 
 STEP = "4-ingress"
 OUTAGE = 100
