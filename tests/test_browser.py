@@ -181,10 +181,9 @@ def test_focus_mode_shows_only_the_nodes_connections(
     )
     drawn = browser.evaluate("document.querySelectorAll('.focus-edges path.edge').length")
     data = browser.evaluate(
-        "(function () { var g = JSON.parse(document.getElementById('podpath-graph-data')"
-        ".textContent); var s = {}; g.edges.forEach(function (e) {"
-        f" if (e.from === '{node}') {{ s['>' + e.to + !!e.entry] = 1; }}"
-        f" if (e.to === '{node}') {{ s['<' + e.from + !!e.entry] = 1; }} }});"
+        "(function () { var s = {}; window.podpathGraph.edges().forEach(function (e) {"
+        f" if (e.from === '{node}') {{ s['>' + e.to + e.entry] = 1; }}"
+        f" if (e.to === '{node}') {{ s['<' + e.from + e.entry] = 1; }} }});"
         " return Object.keys(s).length; })()"
     )
     assert drawn == data > 0  # one line per neighbour and direction, nothing else

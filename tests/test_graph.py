@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,10 +203,28 @@ def test_cli_svg_without_graphviz(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_graph_view_for_the_page() -> None:
-    view = graph_view(_hostile_graph())
-    entry = [e for e in view["edges"] if e.get("entry")]
-    assert [(e["from"], e["to"]) for e in entry] == [("internet", "ns/Deployment/x")]
+def _edges_of(view: dict[str, Any]) -> list[tuple[str, str, list[str], dict[str, list[str]], bool]]:
+    """The page's compact edges, decoded as graph.js decodes them."""
+    names, out = view["strings"], []
+    for edge in view["edges"]:
+        port_ids, set_ids = view["kinds"][edge[2]]
+        ports = [names[i] for i in port_ids]
+        why = {p: [names[i] for i in view["sets"][s]] for p, s in zip(ports, set_ids, strict=True)}
+        ends = (view["nodes"][edge[0]]["id"], view["nodes"][edge[1]]["id"])
+        out.append((*ends, ports, why, edge[3:] == [1]))
+    return out
+
+
+def test_graph_view_for_the_page(cluster) -> None:  # type: ignore[no-untyped-def]
+    graph = build_graph(cluster)
+    view = graph_view(graph)
+    decoded = _edges_of(view)
+    plain = [e for e in decoded if not e[4]]
+    assert [(a, b, p, w) for a, b, p, w, _ in plain] == [
+        (e["from"], e["to"], e["ports"], e["reasons"]) for e in graph_json(graph)["edges"]
+    ]
+    entry = {(a, b): p for a, b, p, _, is_entry in decoded if is_entry}
+    assert entry[("internet", "shop/Deployment/web")] == ["Ingress, LoadBalancer, NodePort"]
     assert view["start_collapsed"] is False
     big = Graph(
         by="workload",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from podpath.analyze.graph import Graph, graph_json
+from podpath.analyze.graph import Graph
 from podpath.render.dot import entry_kinds
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -64,27 +64,68 @@ class Section:
     body: str
 
 
+class _Table:
+    """Values interned in first-seen order: ``index(value)`` -> its position in ``values``."""
+
+    def __init__(self) -> None:
+        self.positions: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def index(self, value: Any) -> int:
+        found = self.positions.get(value)
+        if found is None:
+            found = self.positions[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
 def graph_view(graph: Graph) -> dict[str, Any]:
-    """The graph's JSON plus what the page needs to draw it: the entry-point edges (dashed,
-    from ``internet``), member lists cut to MEMBERS_SHOWN (with ``member_count``) and
-    ``start_collapsed`` for a graph too big to show workload by workload at first."""
-    data = graph_json(graph)
-    for node in data["nodes"]:
-        node["member_count"] = len(node["members"])
-        node["members"] = node["members"][:MEMBERS_SHOWN]
+    """The graph as the page reads it, compact (a 10k-pod cluster has 100k+ edges whose
+    ports and reasons repeat): ``strings`` interns ports and reasons, ``sets`` lists of
+    string indices, ``kinds`` [ports, reason set per port] pairs; an edge is ``[from node
+    index, to node index, kind]``, plus ``1`` for an entry point (a dashed edge from
+    ``internet``: how traffic enters). Member lists are cut to MEMBERS_SHOWN (with
+    ``member_count``); ``start_collapsed`` for a graph too big to show node by node at first."""
+    strings, sets, kinds = _Table(), _Table(), _Table()
+    index = {n.id: i for i, n in enumerate(graph.nodes)}
+
+    def kind(ports: Sequence[str], reasons: dict[str, Sequence[str]]) -> int:
+        port_ids = tuple(strings.index(p) for p in ports)
+        set_ids = tuple(
+            sets.index(tuple(strings.index(r) for r in reasons.get(p, ()))) for p in ports
+        )
+        return kinds.index((port_ids, set_ids))
+
+    edges: list[list[int]] = [
+        [index[e.source], index[e.target], kind(e.ports, dict(e.reasons))] for e in graph.edges
+    ]
     for node in graph.nodes:
-        if node.entry:
-            data["edges"].append(
-                {
-                    "from": "internet",
-                    "to": node.id,
-                    "ports": [", ".join(entry_kinds(node))],
-                    "reasons": {},
-                    "entry": True,
-                }
+        if node.entry and "internet" in index:
+            edges.append(
+                [index["internet"], index[node.id], kind([", ".join(entry_kinds(node))], {}), 1]
             )
-    data["start_collapsed"] = bool(graph.groups) and len(graph.nodes) > COLLAPSE_ABOVE
-    return data
+    return {
+        "by": graph.by,
+        "groups": list(graph.groups),
+        "nodes": [
+            {
+                "id": n.id,
+                "label": n.label,
+                "kind": n.kind,
+                "group": n.group,
+                "members": list(n.members[:MEMBERS_SHOWN]),
+                "member_count": len(n.members),
+                "entry": list(n.entry),
+            }
+            for n in graph.nodes
+        ],
+        "strings": strings.values,
+        "sets": [list(x) for x in sets.values],
+        "kinds": [[list(p), list(r)] for p, r in kinds.values],
+        "edges": edges,
+        "notes": list(graph.notes),
+        "start_collapsed": bool(graph.groups) and len(graph.nodes) > COLLAPSE_ABOVE,
+    }
 
 
 def graph_section(graph: Graph) -> str:

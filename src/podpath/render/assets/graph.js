@@ -15,7 +15,13 @@
   var SVG = "http://www.w3.org/2000/svg";
   var dataEl = document.getElementById("podpath-graph-data");
   if (!dataEl) { return; }
+  var E = null, kinds = null, edgeCache = [];
+  var times = {}, t0 = performance.now();
+  function lap(name) { var t = performance.now(); times[name] = Math.round(t - t0); t0 = t; }
   var g = JSON.parse(dataEl.textContent);
+  lap("parse");
+  g = decode(g);
+  lap("decode");
   var canvas = document.getElementById("graph-canvas");
   var panel = document.getElementById("graph-panel");
   var tools = document.getElementById("graph-tools");
@@ -25,17 +31,40 @@
   var BOLD = "600 " + FONT;
   var SMALL = "10.5px system-ui, -apple-system, \"Segoe UI\", Helvetica, Arial, sans-serif";
 
-  var byId = {}, nsNodes = {}, edgesOf = {};
+  /* The page's compact form (render/html.py graph_view): edges as typed arrays (a 10k-pod
+     cluster has 100k+), an edge object made when one is shown (edge(i)); edges of one kind
+     share their ports and reasons. */
+  function decode(raw) {
+    var str = raw.strings, n = raw.edges.length;
+    kinds = raw.kinds.map(function (k) {
+      var ports = k[0].map(function (i) { return str[i]; }), reasons = {};
+      ports.forEach(function (p, j) { reasons[p] = raw.sets[k[1][j]].map(function (i) { return str[i]; }); });
+      return { ports: ports, reasons: reasons };
+    });
+    E = { n: n, from: new Int32Array(n), to: new Int32Array(n), kind: new Int32Array(n), entry: new Uint8Array(n) };
+    raw.edges.forEach(function (e, i) { E.from[i] = e[0]; E.to[i] = e[1]; E.kind[i] = e[2]; E.entry[i] = e[3] === 1 ? 1 : 0; });
+    raw.edges = null;
+    return raw;
+  }
+  function edge(i) {
+    if (!edgeCache[i]) {
+      var k = kinds[E.kind[i]];
+      edgeCache[i] = { from: g.nodes[E.from[i]].id, to: g.nodes[E.to[i]].id, ports: k.ports, reasons: k.reasons, entry: E.entry[i] === 1 };
+    }
+    return edgeCache[i];
+  }
+  var byId = {}, nsNodes = {}, edgesOf = [];
   g.groups.forEach(function (ns) { nsNodes[ns] = []; });
-  g.nodes.forEach(function (n) {
+  g.nodes.forEach(function (n, i) {
+    n.index = i;
     byId[n.id] = n;
-    edgesOf[n.id] = [];
+    edgesOf.push([]);
     if (n.group !== null && nsNodes[n.group]) { nsNodes[n.group].push(n); }
   });
-  g.edges.forEach(function (e) {
-    if (edgesOf[e.from]) { edgesOf[e.from].push(e); }
-    if (edgesOf[e.to] && e.to !== e.from) { edgesOf[e.to].push(e); }
-  });
+  for (var ei = 0; ei < E.n; ei++) {
+    edgesOf[E.from[ei]].push(ei);
+    if (E.to[ei] !== E.from[ei]) { edgesOf[E.to[ei]].push(ei); }
+  }
   var state = { collapsed: {}, focus: null, query: "", only: false };
   if (g.start_collapsed) { g.groups.forEach(function (ns) { state.collapsed[ns] = true; }); }
   var view = null, items = {}, svg = null, vb = null;
@@ -102,9 +131,12 @@
     return it;
   }
   function buildView() {
-    var v = { top: [], where: {}, parent: {}, agg: [], boxes: {} };
+    /* where[node index]: the item drawing it (itself, or its collapsed namespace); top[node
+       index]: the number of its top-level item (its box, or itself) */
+    var v = { top: [], where: new Array(g.nodes.length), agg: [], boxes: {} };
+    var top = new Int32Array(g.nodes.length).fill(-1);
     g.nodes.forEach(function (n) {
-      if ((n.group === null || !nsNodes[n.group]) && shown(n)) { v.top.push(nodeItem(n)); v.where[n.id] = n.id; }
+      if ((n.group === null || !nsNodes[n.group]) && shown(n)) { top[n.index] = v.top.length; v.top.push(nodeItem(n)); v.where[n.index] = n.id; }
     });
     g.groups.forEach(function (ns) {
       var members = nsNodes[ns].filter(shown);
@@ -112,26 +144,28 @@
       var id = "ns:" + ns;
       if (state.collapsed[ns]) {
         var count = members.length + " " + (g.by === "pod" ? "pod" : "workload") + (members.length === 1 ? "" : "s");
+        members.forEach(function (m) { v.where[m.index] = id; top[m.index] = v.top.length; });
         v.top.push(sized({ id: id, type: "ns", ns: ns, h: NS_H, members: members }, ns, count + "  \u25b8"));
-        members.forEach(function (m) { v.where[m.id] = id; });
       } else {
         var box = { id: id, type: "box", ns: ns, children: members.map(nodeItem), inner: [] };
+        members.forEach(function (m) { v.where[m.index] = m.id; top[m.index] = v.top.length; });
         v.top.push(box);
         v.boxes[id] = box;
-        members.forEach(function (m) { v.where[m.id] = m.id; v.parent[m.id] = id; });
       }
     });
-    var agg = {};
-    g.edges.forEach(function (e) {
-      var a = v.where[e.from], b = v.where[e.to];
-      if (!a || !b || a === b) { return; }
-      var pa = v.parent[a] || a, pb = v.parent[b] || b;
-      if (pa === pb) { v.boxes[pa].inner.push({ from: a, to: b, edges: [e] }); return; }
-      var key = pa < pb ? pa + "\u0000" + pb : pb + "\u0000" + pa;
-      var x = agg[key];
-      if (!x) { x = agg[key] = { u: pa < pb ? pa : pb, v: pa < pb ? pb : pa, fwd: [], back: [] }; v.agg.push(x); }
-      (pa === x.u ? x.fwd : x.back).push(e);
-    });
+    var agg = new Map(), T = v.top.length;
+    for (var i = 0; i < E.n; i++) {
+      var f = E.from[i], t = E.to[i], pa = top[f], pb = top[t];
+      if (pa < 0 || pb < 0 || v.where[f] === v.where[t]) { continue; }
+      if (pa === pb) { v.top[pa].inner.push({ from: v.where[f], to: v.where[t], edges: [i] }); continue; }
+      var key = pa < pb ? pa * T + pb : pb * T + pa, x = agg.get(key);
+      if (!x) {
+        x = { u: v.top[Math.min(pa, pb)].id, v: v.top[Math.max(pa, pb)].id, fwd: [], back: [] };
+        agg.set(key, x);
+        v.agg.push(x);
+      }
+      (pa < pb ? x.fwd : x.back).push(i);
+    }
     return v;
   }
 
@@ -292,18 +326,38 @@
   /* ---- drawing ---- */
   var tip = html("div", null, document.body, "graph-tip");
   tip.hidden = true;
-  function hover(target, text) {
-    target.addEventListener("mousemove", function (ev) {
-      tip.textContent = text();
+  /* One set of listeners on the svg (delegation): an element's tooltip text and click
+     action are kept in maps, not in listeners of their own (hundreds of nodes). */
+  var tips = new WeakMap(), clicks = new WeakMap();
+  function hover(target, text) { tips.set(target, text); }
+  function onClick(target, fn) { clicks.set(target, fn); }
+  function owner(ev, map) {
+    for (var e = ev.target; e && e !== svg; e = e.parentNode) { if (map.has(e)) { return e; } }
+    return null;
+  }
+  function listen() {
+    svg.addEventListener("mousemove", function (ev) {
+      var e = owner(ev, tips);
+      if (!e) { tip.hidden = true; return; }
+      tip.textContent = tips.get(e)();
       tip.hidden = false;
       tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
       tip.style.top = (ev.clientY + 14) + "px";
     });
-    target.addEventListener("mouseleave", function () { tip.hidden = true; });
+    svg.addEventListener("mouseleave", function () { tip.hidden = true; });
+    svg.addEventListener("click", function (ev) {
+      var e = owner(ev, clicks);
+      if (e) { ev.stopPropagation(); clicks.get(e)(); }
+      else if (state.focus && Date.now() - dragEnd > 250) { unselect(); }
+    });
+    svg.addEventListener("keydown", function (ev) {
+      var e = owner(ev, clicks);
+      if (e && ev.key === "Enter") { clicks.get(e)(); }
+    });
   }
   function labelOf(id) { var it = items[id]; return it ? (it.type === "node" ? it.node.label : "namespace " + it.ns) : id; }
   function connText(list, limit) {
-    var out = list.slice(0, limit).map(function (e) {
+    var out = list.slice(0, limit).map(edge).map(function (e) {
       return (byId[e.from] ? byId[e.from].label : e.from) + " \u2192 " + (byId[e.to] ? byId[e.to].label : e.to) +
         ": " + e.ports.join(", ") + (e.entry ? " (entry point)" : "");
     });
@@ -327,8 +381,7 @@
     hover(ne, function () {
       return it.type === "ns" ? "namespace " + it.ns + " (collapsed): click to expand" : n.id + (n.entry.length ? "\n" + n.entry.join("\n") : "");
     });
-    ne.addEventListener("click", function (ev) { ev.stopPropagation(); if (it.type === "ns") { expand(it.ns); } else { select(it.id); } });
-    ne.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ne.dispatchEvent(new MouseEvent("click", { bubbles: true })); } });
+    onClick(ne, function () { if (it.type === "ns") { expand(it.ns); } else { select(it.id); } });
     it.el = ne;
   }
   function drawBox(layer, box) {
@@ -339,7 +392,7 @@
     el("rect", { x: box.x + box.w - 24, y: box.y + 5, width: 18, height: 16, rx: 3 }, t);
     el("text", { x: box.x + box.w - 15, y: box.y + 17, "text-anchor": "middle" }, t).textContent = "\u2212";
     hover(t, function () { return "collapse namespace " + box.ns; });
-    t.addEventListener("click", function (ev) { ev.stopPropagation(); state.collapsed[box.ns] = true; render(); });
+    onClick(t, function () { state.collapsed[box.ns] = true; render(); });
     box.el = ge;
   }
   function draw() {
@@ -359,7 +412,7 @@
         drawBox(boxes, it);
         it.children.forEach(function (c) { drawNode(nodes, c); });
         it.inner.forEach(function (e) {
-          drawEdge(edges, basis(e.points), "inner" + (e.edges[0].entry ? " entry" : ""), false, function () { return connText(e.edges, 1); });
+          drawEdge(edges, basis(e.points), "inner" + (E.entry[e.edges[0]] ? " entry" : ""), false, function () { return connText(e.edges, 1); });
         });
       } else {
         drawNode(nodes, it);
@@ -367,14 +420,14 @@
     });
     if (!view.grid) {
       view.agg.forEach(function (x) {
-        var all = x.fwd.concat(x.back), entry = all.every(function (e) { return e.entry; });
+        var all = x.fwd.concat(x.back), entry = all.every(function (i) { return E.entry[i] === 1; });
         var p = drawEdge(edges, x.d, "agg" + (entry ? " entry" : ""), x.fwd.length && x.back.length, function () {
           return labelOf(x.u) + " \u2194 " + labelOf(x.v) + ": " + all.length + " connection" + (all.length === 1 ? "" : "s") + "\n" + connText(all, 12);
         });
         p.setAttribute("stroke-width", Math.min(4, 1 + Math.log(all.length) / 1.5).toFixed(2));
       });
     }
-    svg.addEventListener("click", function () { if (state.focus && Date.now() - dragEnd > 250) { unselect(); } });
+    listen();
     zoomable();
   }
 
@@ -387,16 +440,23 @@
     var room = top < h / 2 ? h - top - 16 : h * 0.85;
     return { w: canvas.clientWidth || 800, h: Math.max(320, Math.round(room)) };
   }
+  /* Fit: the whole graph in the canvas, never enlarged; a grid of many namespaces is fitted
+     to the width only (readable), and the wheel scrolls it. */
   function fitView() {
     var room = canvasRoom(), cw = room.w, maxH = room.h;
-    var s = Math.min(1, cw / view.width, maxH / view.height);
-    var ch = Math.max(160, Math.ceil(view.height * s));
+    var s = Math.min(1, cw / view.width);
+    if (!view.grid) { s = Math.min(s, maxH / view.height); }
+    var ch = Math.max(160, Math.min(maxH, Math.ceil(view.height * s)));
     canvas.style.height = ch + "px";
     svg.setAttribute("width", cw);
     svg.setAttribute("height", ch);
     vb = { w: cw / s, h: ch / s };
     vb.x = (view.width - vb.w) / 2;
-    vb.y = (view.height - vb.h) / 2;
+    vb.y = view.grid ? 0 : (view.height - vb.h) / 2;
+    setBox();
+  }
+  function zoom(k, cx, cy) { /* by k around (cx, cy) in graph units */
+    vb = { x: cx - (cx - vb.x) * k, y: cy - (cy - vb.y) * k, w: vb.w * k, h: vb.h * k };
     setBox();
   }
   var drag = null, dragEnd = 0;
@@ -412,11 +472,17 @@
     drag = null;
   });
   function zoomable() {
-    svg.addEventListener("wheel", function (ev) {
+    svg.addEventListener("wheel", function (ev) { /* ctrl+wheel zooms; the wheel scrolls a tall graph, else the page */
+      var r = svg.getBoundingClientRect();
+      if (ev.ctrlKey || ev.metaKey) {
+        ev.preventDefault();
+        zoom(ev.deltaY > 0 ? 1.15 : 1 / 1.15, vb.x + (ev.clientX - r.left) / r.width * vb.w, vb.y + (ev.clientY - r.top) / r.height * vb.h);
+        return;
+      }
+      var y = Math.max(-16, Math.min(view.height - vb.h + 16, vb.y + ev.deltaY * vb.h / r.height));
+      if (Math.abs(y - vb.y) < 0.5) { return; }
       ev.preventDefault();
-      var r = svg.getBoundingClientRect(), k = ev.deltaY > 0 ? 1.15 : 1 / 1.15;
-      var px = vb.x + (ev.clientX - r.left) / r.width * vb.w, py = vb.y + (ev.clientY - r.top) / r.height * vb.h;
-      vb = { x: px - (px - vb.x) * k, y: py - (py - vb.y) * k, w: vb.w * k, h: vb.h * k };
+      vb.y = y;
       setBox();
     }, { passive: false });
     svg.addEventListener("pointerdown", function (ev) {
@@ -451,13 +517,14 @@
     var layer = view.focusLayer, me = items[id], seen = {};
     layer.textContent = "";
     var near = {};
-    edgesOf[id].forEach(function (e) {
-      var out = e.from === id, other = view.where[out ? e.to : e.from];
+    var me_ = byId[id].index;
+    edgesOf[me_].forEach(function (i) {
+      var e = edge(i), out = E.from[i] === me_, other = view.where[out ? E.to[i] : E.from[i]];
       if (!other || other === id || !items[other]) { return; }
       near[other] = true;
       var key = (out ? ">" : "<") + other + (e.entry ? "!" : "");
-      if (seen[key]) { seen[key].push(e); return; }
-      var list = seen[key] = [e];
+      if (seen[key]) { seen[key].push(i); return; }
+      var list = seen[key] = [i];
       var a = out ? me : items[other], b = out ? items[other] : me;
       drawEdge(layer, direct(a, b), (out ? "hl-out" : "hl-in") + (e.entry ? " entry" : ""), false, function () { return connText(list, 12); });
     });
@@ -483,8 +550,9 @@
       var ul = html("ul", null, panel);
       n.entry.forEach(function (m) { html("li", m, ul); });
     }
-    var incoming = edgesOf[id].filter(function (e) { return e.to === id && !e.entry; });
-    var outgoing = edgesOf[id].filter(function (e) { return e.from === id && !e.entry; });
+    var mine = edgesOf[n.index].map(edge);
+    var incoming = mine.filter(function (e) { return e.to === id && !e.entry; });
+    var outgoing = mine.filter(function (e) { return e.from === id && !e.entry; });
     var h = html("h4", "Who can reach it (" + incoming.length + ")", panel);
     h.id = "reach-in";
     if (!incoming.length) { html("div", "nothing in the graph may connect to it", panel, "muted"); }
@@ -567,7 +635,7 @@
       it.el.classList.toggle("match", hit);
     });
     svg.classList.toggle("searching", !!state.query);
-    if (count) { count.textContent = state.query ? found + " match" + (found === 1 ? "" : "es") : g.nodes.length + " nodes, " + g.edges.length + " edges"; }
+    if (count) { count.textContent = state.query ? found + " match" + (found === 1 ? "" : "es") : g.nodes.length + " nodes, " + E.n + " edges"; }
   }
   function firstMatch() {
     var n = g.nodes.filter(matches)[0];
@@ -593,6 +661,8 @@
       button("Expand all", function () { g.groups.forEach(function (ns) { state.collapsed[ns] = false; }); render(); });
       button("Collapse all", function () { g.groups.forEach(function (ns) { state.collapsed[ns] = true; }); render(); });
     }
+    button("+", function () { zoom(1 / 1.25, vb.x + vb.w / 2, vb.y + vb.h / 2); }).title = "zoom in (ctrl+wheel)";
+    button("\u2212", function () { zoom(1.25, vb.x + vb.w / 2, vb.y + vb.h / 2); }).title = "zoom out (ctrl+wheel)";
     button("Fit", function () { fitView(); });
     count = html("span", null, tools, "muted graph-count");
   }
@@ -600,10 +670,14 @@
 
   function render() {
     var focus = state.focus;
+    t0 = performance.now();
     view = buildView();
+    lap("view");
     layout(view);
+    lap("layout");
     draw();
     fitView();
+    lap("draw");
     highlight();
     if (focus && items[focus]) { select(focus); } else { unselect(); }
   }
@@ -623,5 +697,5 @@
     box.value = hash.slice(8);
     box.dispatchEvent(new Event("input"));
   }
-  window.podpathGraph = { state: state, render: render, reveal: reveal, expand: expand };
+  window.podpathGraph = { data: g, edge: edge, edges: function () { var a = []; for (var i = 0; i < E.n; i++) { a.push(edge(i)); } return a; }, times: times, state: state, render: render, reveal: reveal, expand: expand };
 })();
