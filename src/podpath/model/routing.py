@@ -120,7 +120,12 @@ class EntryPoint:
 
 @dataclass(frozen=True, slots=True)
 class RouteAnswer:
-    """Where one entry point sends a request, and why."""
+    """Where one entry point sends a request, and why.
+
+    ``path`` is the path the backend receives (after rewrites; None when the request is not
+    forwarded: 404, redirect, 5xx); ``location`` the absolute redirect target of a 3xx;
+    ``canary`` whether a canary backend (ingress-nginx) took the request; ``notes`` what was
+    not modelled (listed under ``-v``)."""
 
     entry_point: str  # EntryPoint.label, "" when no entry point serves the host
     status: int
@@ -130,6 +135,10 @@ class RouteAnswer:
     filters: tuple[RouteFilter, ...] = ()
     tls: TLSCheck | None = None
     reasons: tuple[str, ...] = ()
+    path: str | None = None
+    location: str | None = None
+    canary: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -149,6 +158,7 @@ class ParentStatus:
     resolved_reason: str
     listeners: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
+    modelled: bool = True  # False: the parent is not a Gateway (a mesh Service, GAMMA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +181,9 @@ class Request:
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
     grpc: bool = False
+    raw_query: str = ""
+    cookies: tuple[tuple[str, str], ...] = ()
+    client_ip: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -182,3 +195,6 @@ class Request:
 
     def query_param(self, name: str) -> str | None:
         return next((v for k, v in self.query if k == name), None)
+
+    def cookie(self, name: str) -> str | None:
+        return next((v for k, v in self.cookies if k == name), None)
