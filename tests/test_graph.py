@@ -20,7 +20,6 @@ from podpath.analyze.graph import (
     GraphNode,
     build_graph,
     graph_json,
-    reachability_heatmap,
 )
 from podpath.api import load_cluster
 from podpath.cli import main
@@ -109,15 +108,6 @@ def test_other_granularities(cluster, by: str) -> None:  # type: ignore[no-untyp
     else:
         assert "shop/db-0" in ids
         assert ("shop/db-0", "ops/Deployment/monitor") not in edges(data)
-
-
-def test_heatmap(cluster) -> None:  # type: ignore[no-untyped-def]
-    heat = reachability_heatmap(cluster, by="workload")
-    i = heat["labels"].index("shop/Deployment/web")
-    j = heat["labels"].index("shop/Deployment/api")
-    assert heat["pairs"][i][j] == [2, 2]  # both web replicas reach api
-    assert heat["pairs"][j][i] == [0, 2]
-    assert heat["pairs"][i][i] == [2, 2]  # allow-web admits any source, the other replica too
 
 
 def test_dot_golden_and_graphviz(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
