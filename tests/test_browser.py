@@ -47,7 +47,8 @@ GEOMETRY = """(function () {
     });
   var groups = Array.prototype.map.call(document.querySelectorAll('#graph-canvas g.group'),
     function (g) { return { ns: g.getAttribute('data-ns'), box: r(g.querySelector('rect')),
-                            title: r(g.querySelector('text')) }; });
+                            title: r(g.querySelector('text')),
+                            toggle: r(g.querySelector('.toggle rect')) }; });
   return { canvas: r(document.getElementById('graph-canvas')), window: [innerWidth, innerHeight],
            nodes: nodes, groups: groups, scale: svg.getScreenCTM().a,
            edgeTexts: document.querySelectorAll('#graph-canvas .edges text, ' +
@@ -160,6 +161,7 @@ def test_shop_graph_is_readable_at_a_glance(
             assert not _overlap(a["box"], b["box"]), f"{a['id']} overlaps {b['id']}"
     for i, g in enumerate(groups):
         assert _inside(g["box"], geo["canvas"]) and _inside(g["title"], g["box"]), g["ns"]
+        assert _inside(g["toggle"], g["box"]) and not _overlap(g["title"], g["toggle"]), g["ns"]
         members = [n for n in nodes if n["id"].startswith(g["ns"] + "/")]
         assert members, g["ns"]
         for n in members:
@@ -219,6 +221,24 @@ def test_search_highlights_and_selects(browser: Browser, pages: dict[str, Path])
         "new KeyboardEvent('keydown', {key: 'Enter'}))"
     )
     assert browser.evaluate("document.body.dataset.selected") == "data/CronJob/postgres-backup"
+    browser.evaluate(
+        "var o = document.querySelector('#graph-tools input[type=checkbox]'); o.checked = true;"
+        " o.dispatchEvent(new Event('change'))"
+    )
+    assert _ids(browser) == {"data/StatefulSet/postgres", "data/CronJob/postgres-backup"}
+
+
+def test_edge_labels_show_on_hover(browser: Browser, pages: dict[str, Path]) -> None:
+    _open(browser, pages["shop"])
+    text = browser.evaluate(
+        "(function () { var hit = document.querySelector('.edges path.agg + path.hit');"
+        " var b = hit.getBoundingClientRect();"
+        " hit.dispatchEvent(new MouseEvent('mousemove', {bubbles: true,"
+        " clientX: b.left + b.width / 2, clientY: b.top + b.height / 2}));"
+        " var tip = document.querySelector('.graph-tip');"
+        " return tip.hidden ? '' : tip.textContent; })()"
+    )
+    assert " \u2194 " in text and "connection" in text and "/TCP" in text
 
 
 def _big_graph(namespaces: int, per: int) -> Graph:
