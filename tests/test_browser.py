@@ -205,7 +205,13 @@ def test_namespaces_collapse_and_expand(browser: Browser, pages: dict[str, Path]
     assert "data/StatefulSet/postgres" in ids
     label = browser.evaluate("document.querySelector('g.node.ns').textContent")
     assert "shop" in label and "6 workloads" in label
-    _click(browser, 'g.node[data-id="ns:shop"]')
+    _click(browser, 'g.node[data-id="ns:shop"]')  # focus: the namespace's connections
+    assert browser.evaluate("document.body.dataset.selected") == "ns:shop"
+    panel = browser.evaluate("document.getElementById('graph-panel').innerText")
+    assert "namespace shop" in panel and "Reached from" in panel and "It reaches" in panel
+    assert "kube-system/Deployment/coredns" in _ids(browser, "#graph-canvas g.node.near")
+    assert browser.evaluate("document.querySelectorAll('.focus-edges path.edge').length") > 3
+    _click(browser, "#graph-panel button.panel-open")
     assert "shop/Deployment/frontend" in _ids(browser)
 
 

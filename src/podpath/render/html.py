@@ -131,7 +131,8 @@ def graph_view(graph: Graph) -> dict[str, Any]:
 def graph_section(graph: Graph) -> str:
     """The interactive graph: a toolbar, a canvas the script draws into, a panel, the data."""
     start = (
-        f"{len(graph.groups)} namespaces, collapsed: click one to open it"
+        f"{len(graph.groups)} namespaces, collapsed: click one for its connections,"
+        " double-click to open it"
         if graph.groups and len(graph.nodes) > COLLAPSE_ABOVE
         else "click a node: who can reach it and why"
     )

@@ -26,7 +26,7 @@
   var panel = document.getElementById("graph-panel");
   var tools = document.getElementById("graph-tools");
   var NODE_H = 34, NS_H = 40, PAD = 12, HEAD = 26, MAX_W = 250, MIN_W = 90;
-  var OUTER_MAX = 150, OUTER_EDGES_MAX = 900;
+  var OUTER_MAX = 60, OUTER_EDGES_MAX = 150; /* beyond: a grid, edges in focus mode */
   var FONT = "12px system-ui, -apple-system, \"Segoe UI\", Helvetica, Arial, sans-serif";
   var BOLD = "600 " + FONT;
   var SMALL = "10.5px system-ui, -apple-system, \"Segoe UI\", Helvetica, Arial, sans-serif";
@@ -61,7 +61,9 @@
     edgesOf.push([]);
     if (n.group !== null && nsNodes[n.group]) { nsNodes[n.group].push(n); }
   });
+  var entries = 0;
   for (var ei = 0; ei < E.n; ei++) {
+    entries += E.entry[ei];
     edgesOf[E.from[ei]].push(ei);
     if (E.to[ei] !== E.from[ei]) { edgesOf[E.to[ei]].push(ei); }
   }
@@ -208,11 +210,10 @@
     box.h = Math.ceil(h0 + HEAD + PAD);
   }
   function gridLayout(top) {
-    var area = top.reduce(function (s, it) { return s + (it.w + 30) * (it.h + 30); }, 0);
-    var rowW = Math.max(900, Math.sqrt(area) * 1.6), x = 0, y = 0, shelf = 0;
+    var rowW = Math.max(600, canvasRoom().w - 40), x = 0, y = 0, shelf = 0;
     top.forEach(function (it) {
-      if (x > 0 && x + it.w > rowW) { x = 0; y += shelf + 30; shelf = 0; }
-      it.x = x; it.y = y; x += it.w + 30; shelf = Math.max(shelf, it.h);
+      if (x > 0 && x + it.w > rowW) { x = 0; y += shelf + 20; shelf = 0; }
+      it.x = x; it.y = y; x += it.w + 20; shelf = Math.max(shelf, it.h);
     });
   }
   function outerRun(v, opts) {
@@ -379,9 +380,10 @@
     el("text", { x: cx, y: it.y + (two ? it.h / 2 - 2 : it.h / 2 + 4), "text-anchor": "middle", "class": "name" }, ne).textContent = it.lines[0];
     if (two) { el("text", { x: cx, y: it.y + it.h / 2 + 11, "text-anchor": "middle", "class": "kind" }, ne).textContent = it.lines[1]; }
     hover(ne, function () {
-      return it.type === "ns" ? "namespace " + it.ns + " (collapsed): click to expand" : n.id + (n.entry.length ? "\n" + n.entry.join("\n") : "");
+      return it.type === "ns" ? "namespace " + it.ns + " (collapsed): click for its connections, double-click to open" : n.id + (n.entry.length ? "\n" + n.entry.join("\n") : "");
     });
-    onClick(ne, function () { if (it.type === "ns") { expand(it.ns); } else { select(it.id); } });
+    onClick(ne, function () { select(it.id); });
+    if (it.type === "ns") { ne.addEventListener("dblclick", function (ev) { ev.stopPropagation(); expand(it.ns); }); }
     it.el = ne;
   }
   function drawBox(layer, box) {
@@ -513,28 +515,29 @@
     a.addEventListener("click", function (ev) { ev.preventDefault(); reveal(id); });
     return a;
   }
+  /* Focus: the connections of the item ``id`` (a node, or a collapsed namespace: those of
+     its members), one line per other item and direction; returns them by other item. */
   function focusEdges(id) {
-    var layer = view.focusLayer, me = items[id], seen = {};
+    var layer = view.focusLayer, me = items[id], seen = {}, near = {};
+    var members = me.type === "ns" ? me.members : [byId[id]], mine = {};
     layer.textContent = "";
-    var near = {};
-    var me_ = byId[id].index;
-    edgesOf[me_].forEach(function (i) {
-      var e = edge(i), out = E.from[i] === me_, other = view.where[out ? E.to[i] : E.from[i]];
-      if (!other || other === id || !items[other]) { return; }
-      near[other] = true;
-      var key = (out ? ">" : "<") + other + (e.entry ? "!" : "");
-      if (seen[key]) { seen[key].push(i); return; }
-      var list = seen[key] = [i];
-      var a = out ? me : items[other], b = out ? items[other] : me;
-      drawEdge(layer, direct(a, b), (out ? "hl-out" : "hl-in") + (e.entry ? " entry" : ""), false, function () { return connText(list, 12); });
+    members.forEach(function (m) { mine[m.index] = true; });
+    members.forEach(function (m) {
+      edgesOf[m.index].forEach(function (i) {
+        var out = mine[E.from[i]] === true, other = view.where[out ? E.to[i] : E.from[i]];
+        if (!other || other === id || !items[other] || (out && mine[E.to[i]])) { return; }
+        var key = (out ? ">" : "<") + other + (E.entry[i] ? "!" : "");
+        (near[other] = near[other] || { in: 0, out: 0 })[out ? "out" : "in"] += 1;
+        if (seen[key]) { seen[key].push(i); return; }
+        var list = seen[key] = [i];
+        var a = out ? me : items[other], b = out ? items[other] : me;
+        drawEdge(layer, direct(a, b), (out ? "hl-out" : "hl-in") + (E.entry[i] ? " entry" : ""), false, function () { return connText(list, 12); });
+      });
     });
     return near;
   }
-  function select(id) {
-    var n = byId[id], it = items[id];
-    if (!n || !it) { return; }
+  function focusOn(id, near) {
     state.focus = id;
-    var near = focusEdges(id);
     svg.classList.add("focus");
     Object.keys(items).forEach(function (k) {
       var x = items[k];
@@ -543,6 +546,50 @@
       x.el.classList.toggle("near", !!near[k]);
     });
     panel.textContent = "";
+  }
+  function showPanel(id, near) {
+    panel.hidden = false;
+    var close = html("button", "\u00d7", null, "panel-close");
+    close.type = "button";
+    close.title = "close (Esc)";
+    close.addEventListener("click", unselect);
+    panel.insertBefore(close, panel.firstChild);
+    document.body.setAttribute("data-selected", id);
+    makeRoom([id].concat(Object.keys(near)));
+  }
+  function selectNs(it) { /* a collapsed namespace: its connections, by other item */
+    var near = focusEdges(it.id);
+    focusOn(it.id, near);
+    html("h3", "namespace " + it.ns, panel);
+    html("div", it.members.length + (g.by === "pod" ? " pods" : " workloads") + " (collapsed)", panel, "muted");
+    var open = html("button", "Open the namespace", panel, "panel-open");
+    open.type = "button";
+    open.addEventListener("click", function () { expand(it.ns); });
+    function list(title, key) {
+      var rows = Object.keys(near).filter(function (k) { return near[k][key]; }).sort(function (a, b) { return near[b][key] - near[a][key]; });
+      html("h4", title + " (" + rows.length + ")", panel);
+      var ul = html("ul", null, panel);
+      rows.forEach(function (k) {
+        var li = html("li", null, ul);
+        li.appendChild(document.createTextNode(labelOf(k) + ": " + near[k][key] + " connection" + (near[k][key] === 1 ? "" : "s")));
+      });
+    }
+    list("Reached from", "in");
+    list("It reaches", "out");
+    html("h4", "Members", panel);
+    var members = html("div", null, panel, "muted");
+    it.members.slice(0, 200).forEach(function (m, i) {
+      if (i) { members.appendChild(document.createTextNode(", ")); }
+      link(m.id, members);
+    });
+    showPanel(it.id, near);
+  }
+  function select(id) {
+    var n = byId[id], it = items[id];
+    if (it && it.type === "ns") { selectNs(it); return; }
+    if (!n || !it) { return; }
+    var near = focusEdges(id);
+    focusOn(id, near);
     html("h3", n.label, panel);
     html("div", n.kind + (n.group ? " in namespace " + n.group : "") + " \u2014 " + n.id, panel, "muted");
     if (n.entry.length) {
@@ -574,14 +621,7 @@
       html("h4", "Members (" + count + ")", panel);
       html("div", n.members.join(", ") + (count > n.members.length ? ", \u2026" : ""), panel, "muted");
     }
-    panel.hidden = false;
-    var close = html("button", "\u00d7", null, "panel-close");
-    close.type = "button";
-    close.title = "close (Esc)";
-    close.addEventListener("click", unselect);
-    panel.insertBefore(close, panel.firstChild);
-    document.body.setAttribute("data-selected", id);
-    makeRoom([id].concat(Object.keys(near)));
+    showPanel(id, near);
   }
   /* The panel covers the canvas's right side: show the focused node and its neighbours left
      of it (zooming out if they need more room). */
@@ -616,7 +656,7 @@
   }
   function reveal(id) { /* select a node, expanding its namespace first */
     var n = byId[id];
-    if (!n) { return; }
+    if (!n) { if (items[id]) { select(id); centerOn(items[id]); } return; }
     if (n.group !== null && state.collapsed[n.group]) { state.collapsed[n.group] = false; render(); }
     if (items[id]) { select(id); centerOn(items[id]); }
   }
@@ -635,7 +675,7 @@
       it.el.classList.toggle("match", hit);
     });
     svg.classList.toggle("searching", !!state.query);
-    if (count) { count.textContent = state.query ? found + " match" + (found === 1 ? "" : "es") : g.nodes.length + " nodes, " + E.n + " edges"; }
+    if (count) { count.textContent = state.query ? found + " match" + (found === 1 ? "" : "es") : g.nodes.length + " nodes, " + (E.n - entries) + " edges, " + entries + " entry points"; }
   }
   function firstMatch() {
     var n = g.nodes.filter(matches)[0];
