@@ -28,22 +28,29 @@ def load_raw(
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     notes: list[Note] | None = None,
+    timeout: float | None = None,
 ) -> list[RawDoc]:
     """Raw documents from manifest paths (``-`` = standard input) or a live cluster.
 
-    A live read reports progress to ``on_progress`` and appends its notes (kinds not
-    installed or not permitted) to ``notes``."""
+    A live read reports progress to ``on_progress``, appends its notes (kinds not
+    installed or not permitted) to ``notes`` and ends within ``timeout`` seconds."""
     if kubeconfig is not None or (not files and context is not None):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
         return read_live(
-            kubeconfig=kubeconfig, context=context, on_progress=on_progress, notes=notes
+            kubeconfig=kubeconfig,
+            context=context,
+            on_progress=on_progress,
+            notes=notes,
+            timeout=timeout,
         )
     return load_paths(files, stdin=stdin)
 
 
-def load_inventory(docs: Sequence[RawDoc], *, node_count: int | None = None) -> Inventory:
-    return normalize(docs, node_count=node_count)
+def load_inventory(
+    docs: Sequence[RawDoc], *, node_count: int | None = None, max_pods: int | None = None
+) -> Inventory:
+    return normalize(docs, node_count=node_count, max_pods=max_pods)
 
 
 def load_cluster(
@@ -51,8 +58,10 @@ def load_cluster(
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
+    timeout: float | None = None,
     settings: Settings | None = None,
     node_count: int | None = None,
+    max_pods: int | None = None,
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Cluster:
@@ -65,8 +74,9 @@ def load_cluster(
         stdin=stdin,
         on_progress=on_progress,
         notes=notes,
+        timeout=timeout,
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
-    cluster = resolve(normalize(docs, node_count=node_count), settings)
+    cluster = resolve(normalize(docs, node_count=node_count, max_pods=max_pods), settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="podpath", standalone_mode=True)
     except PodpathError as exc:
-        click.echo(f"podpath: error: {exc}", err=True)
+        from podpath.render.escape import terminal_safe
+
+        click.echo(f"podpath: error: {terminal_safe(str(exc))}", err=True)  # one line, inert
         sys.exit(2)
     except BrokenPipeError:  # `podpath ... | head`: the reader left; not an error
         sys.stderr.close()

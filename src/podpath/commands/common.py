@@ -24,6 +24,9 @@ import click
 from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
 from podpath.errors import InputError
+from podpath.normalize.workloads import MAX_PODS
+from podpath.render.escape import terminal_safe
+from podpath.sources.api_errors import LIVE_TIMEOUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULTS = Settings()
@@ -32,11 +35,13 @@ INPUT_KEYS = (
     "files",
     "kubeconfig",
     "context",
+    "timeout",
     "pod_cidr",
     "service_cidr",
     "cluster_domain",
     "lb_pool",
     "nodes",
+    "max_pods",
     "verbose",
     "strict",
 )
@@ -58,6 +63,13 @@ def source_options(func: F) -> F:
             "--kubeconfig", type=str, default=None, help="Read a live cluster (read-only)."
         ),
         click.option("--context", type=str, default=None, help="kubeconfig context."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(1, None),
+            default=None,
+            metavar="SECONDS",
+            help=f"Deadline for the whole live read (default {LIVE_TIMEOUT:g}).",
+        ),
     )
 
 
@@ -94,6 +106,13 @@ def cluster_options(func: F) -> F:
             type=click.IntRange(1, 100000),
             default=None,
             help="Number of nodes when the input declares none.",
+        ),
+        click.option(
+            "--max-pods",
+            type=click.IntRange(1, None),
+            default=MAX_PODS,
+            show_default=True,
+            help="Refuse an input that expands to more pods (replicas, DaemonSets x nodes).",
         ),
         click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2)."),
@@ -141,8 +160,10 @@ def load_from_options(opts: Mapping[str, Any]) -> Cluster:
             files,
             kubeconfig=kubeconfig,
             context=opts.get("context"),
+            timeout=opts.get("timeout"),
             settings=settings_from(opts),
             node_count=opts.get("nodes"),
+            max_pods=opts.get("max_pods"),
             on_progress=status.update,
         )
     report_notes(cluster, verbose=bool(opts.get("verbose")), strict=bool(opts.get("strict")))
@@ -159,7 +180,7 @@ def report_notes(cluster: Cluster, *, verbose: bool, strict: bool) -> None:
         if src is not None and verbose:  # FILE:LINE for manifests (as doctor), live:KIND#N else
             live = src.path.startswith(("live:", "<"))
             where = f" ({src})" if live else f" ({src.path}:{src.line})"
-        click.echo(f"podpath: {note}{where}", err=True)
+        click.echo(terminal_safe(f"podpath: {note}{where}"), err=True)
     if strict and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")
 
@@ -214,7 +235,9 @@ def format_option(formats: Mapping[str, Any], default: str = "table") -> Callabl
 
 
 def emit(text: str) -> None:
-    """Write rendered output to stdout (exactly once per command)."""
+    """Write rendered output to stdout (exactly once per command); control characters but
+    the layout's newlines and tabs are shown as escapes (JSON stays valid)."""
+    text = terminal_safe(text, keep="\n\t")
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 

@@ -25,6 +25,7 @@ from podpath.commands.common import (
     settings_from,
     to_json,
 )
+from podpath.render.escape import terminal_safe
 from podpath.render.md_diff import diff_markdown, diff_table
 
 FORMATS = ("table", "json", "md")
@@ -93,7 +94,7 @@ def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **
         notes: list[str] = []
         result = diff_clusters(old, new, by=by, notes=notes)
     for note in notes:
-        click.echo(f"podpath: warning: {note}", err=True)
+        click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
     exposure = added_exposure(result)
     if fmt == "json":
         emit(to_json(result))

@@ -12,6 +12,7 @@ from podpath.analyze.graph import BY_CHOICES, Graph, build_graph, graph_json
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
 from podpath.errors import UnsupportedError
+from podpath.render.escape import terminal_safe
 
 FORMATS = ("dot", "svg", "mermaid", "html", "json")
 DOT_TIMEOUT = 600
@@ -53,7 +54,7 @@ def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
     with progress("building the graph"):
         result = build_graph(cluster, by=by)
     for note in result.notes:
-        click.echo(f"podpath: warning: {note}", err=True)
+        click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
     text = render(result, fmt)
     if output:
         with open(output, "w", encoding="utf-8") as fh:

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from podpath.render.escape import terminal_safe
 
 
 def render_table(
@@ -22,15 +25,21 @@ def render_table(
     *,
     width: int | None = None,
 ) -> str:
-    """A table with a header row; cells are strings (newlines allowed)."""
+    """A table with a header row; cells are strings (newlines allowed). Cells are plain text,
+    never rich markup, and control characters in them are shown as escapes
+    (:func:`~podpath.render.escape.terminal_safe`)."""
     width = width or output_width()
     table = Table(
-        title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left", pad_edge=False
+        title=_cell(title) if title is not None else None,
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        title_justify="left",
+        pad_edge=False,
     )
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(_cell(col), overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(_cell(c) for c in row))
     buf = io.StringIO()
     Console(file=buf, width=width, color_system=None, force_terminal=False, soft_wrap=False).print(
         table
@@ -44,6 +53,10 @@ def render_table(
 
 
 PIPE_WIDTH = 400
+
+
+def _cell(text: str) -> Text:
+    return Text(terminal_safe(str(text), keep="\n"))
 
 
 def output_width() -> int:
