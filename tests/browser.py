@@ -167,11 +167,19 @@ class Browser:
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
+        self.call("Performance.enable", {"timeDomain": "threadTicks"})
         start = time.monotonic()
         self.call("Page.navigate", {"url": page.resolve().as_uri() + fragment})
         self.wait("document.readyState === 'complete' && !!document.body")
         self.wait(READY)
         return time.monotonic() - start
+
+    def metrics(self) -> dict[str, float]:
+        """The open page's performance counters (``TaskDuration``: seconds of main-thread
+        work, ``ScriptDuration``, ``LayoutDuration``...), steadier than the wall clock on a
+        busy machine."""
+        found = self.call("Performance.getMetrics")["metrics"]
+        return {m["name"]: float(m["value"]) for m in found}
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (JSON-serialisable)."""

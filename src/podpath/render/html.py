@@ -23,7 +23,7 @@ from podpath.render.dot import entry_kinds
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 COLLAPSE_ABOVE = 80  # nodes; a bigger graph starts at namespace level (expand on demand)
 MEMBERS_SHOWN = 50  # pods listed per node in the page (the count is always given)
-SCRIPTS = {"graph": ("vendor/dagre.min.js", "graph.js"), "report": ("report.js",)}
+SCRIPTS = {"graph": ("vendor/dagre.min.js", "graph_layout.js", "graph.js"), "report": ("report.js",)}
 # After the page's (synchronous) scripts: the mark a headless check waits for.
 READY = (
     '<script>document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));'
