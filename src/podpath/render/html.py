@@ -23,7 +23,10 @@ from podpath.render.dot import entry_kinds
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 COLLAPSE_ABOVE = 80  # nodes; a bigger graph starts at namespace level (expand on demand)
 MEMBERS_SHOWN = 50  # pods listed per node in the page (the count is always given)
-SCRIPTS = {"graph": ("vendor/dagre.min.js", "graph_layout.js", "graph.js"), "report": ("report.js",)}
+SCRIPTS = {
+    "graph": ("vendor/dagre.min.js", "graph_layout.js", "graph.js"),
+    "report": ("report.js",),
+}
 # After the page's (synchronous) scripts: the mark a headless check waits for.
 READY = (
     '<script>document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));'
@@ -88,22 +91,26 @@ def graph_view(graph: Graph) -> dict[str, Any]:
     ``member_count``); ``start_collapsed`` for a graph too big to show node by node at first."""
     strings, sets, kinds = _Table(), _Table(), _Table()
     index = {n.id: i for i, n in enumerate(graph.nodes)}
+    seen: dict[tuple[Any, ...], int] = {}  # (ports, reasons) -> kind: most edges repeat one
 
-    def kind(ports: Sequence[str], reasons: dict[str, Sequence[str]]) -> int:
-        port_ids = tuple(strings.index(p) for p in ports)
-        set_ids = tuple(
-            sets.index(tuple(strings.index(r) for r in reasons.get(p, ()))) for p in ports
-        )
-        return kinds.index((port_ids, set_ids))
+    def kind(ports: tuple[str, ...], reasons: tuple[tuple[str, tuple[str, ...]], ...]) -> int:
+        found = seen.get((ports, reasons))
+        if found is None:
+            why = dict(reasons)
+            port_ids = tuple(strings.index(p) for p in ports)
+            set_ids = tuple(
+                sets.index(tuple(strings.index(r) for r in why.get(p, ()))) for p in ports
+            )
+            found = seen[(ports, reasons)] = kinds.index((port_ids, set_ids))
+        return found
 
     edges: list[list[int]] = [
-        [index[e.source], index[e.target], kind(e.ports, dict(e.reasons))] for e in graph.edges
+        [index[e.source], index[e.target], kind(e.ports, e.reasons)] for e in graph.edges
     ]
     for node in graph.nodes:
         if node.entry and "internet" in index:
-            edges.append(
-                [index["internet"], index[node.id], kind([", ".join(entry_kinds(node))], {}), 1]
-            )
+            entry = kind((", ".join(entry_kinds(node)),), ())
+            edges.append([index["internet"], index[node.id], entry, 1])
     return {
         "by": graph.by,
         "groups": list(graph.groups),
