@@ -19,7 +19,11 @@
   function pagedTable(box) {
     var s = spec(box.getAttribute("data-table"));
     var st = { page: 0, size: s.page || 25, filter: "", sort: -1, desc: false };
-    var haystack = s.rows.map(function (r) { return r.join("\u0000").toLowerCase(); });
+    var haystack = null; /* the rows' text for the filter, made on first use */
+    function hay() {
+      if (!haystack) { haystack = s.rows.map(function (r) { return r.join("\u0000").toLowerCase(); }); }
+      return haystack;
+    }
     var tools = html("div", null, box, "ptable-tools");
     var filter = html("input", null, tools);
     filter.type = "search";
@@ -37,7 +41,7 @@
     var t = html("table", null, box, "data");
     var head = html("tr", null, html("thead", null, t));
     var ths = s.columns.map(function (c, i) {
-      var th = html("th", c.title, head);
+      var th = html("th", c.title, head, c.type === "num" ? "num" : "");
       th.title = "sort";
       th.addEventListener("click", function () {
         st.desc = st.sort === i ? !st.desc : false;
@@ -57,7 +61,8 @@
     }
     function rows() {
       var idx = [];
-      for (var i = 0; i < s.rows.length; i++) { if (!st.filter || haystack[i].indexOf(st.filter) >= 0) { idx.push(i); } }
+      var text = st.filter ? hay() : null;
+      for (var i = 0; i < s.rows.length; i++) { if (!text || text[i].indexOf(st.filter) >= 0) { idx.push(i); } }
       if (st.sort >= 0) {
         var k = st.sort, num = s.columns[k].type === "num";
         idx.sort(function (a, b) {
