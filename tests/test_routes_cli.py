@@ -109,6 +109,8 @@ def test_route_single_entry_point_has_design_shape(
         "match",
         "tls",
         "filters",
+        "backend_tls",
+        "response_headers",
         "why",
         "not_modelled",
     ]
@@ -136,7 +138,8 @@ def test_route_several_entry_points_answers_list(
     )
     data = json.loads(out)
     assert [a["entry_point"] for a in data["answers"]] == ["IngressClass/nginx", "Gateway/infra/gw"]
-    assert data["answers"][0]["status"] == 500  # Service shop/api does not exist
+    # Service shop/api does not exist: ingress-nginx's upstream has no endpoints -> 503
+    assert data["answers"][0]["status"] == 503
     assert data["answers"][0]["backend"] is None
 
 
