@@ -94,6 +94,8 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
         allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
+        lb_class=spec.str("loadBalancerClass"),
+        health_check_node_port=spec.int("healthCheckNodePort"),
         labels=meta.labels("labels"),
         annotations=meta.labels("annotations"),
         source=source,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 from podpath.model.core import Pod, SourceRef
 
 SENSITIVE_KEY = "podpath.io/sensitive"
@@ -40,11 +41,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class DoctorContext:
     """``now`` is the time certificates are checked against (the CLI passes the clock; the
-    default, the epoch, finds no certificate expired, keeping the core deterministic)."""
+    default, the epoch, finds no certificate expired, keeping the core deterministic);
+    ``provider`` the provider profile in front of the cluster (``--provider``; None: the
+    generic model, and the provider step finds nothing)."""
 
     cluster: Cluster
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
     now: datetime = EPOCH
+    provider: Choice | None = None
 
     @cached_property
     def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:

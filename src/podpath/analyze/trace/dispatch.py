@@ -5,6 +5,8 @@ Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from podpath.analyze.trace.inside import trace_inside
 from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
@@ -17,6 +19,7 @@ from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
 from podpath.analyze.trace.values import RouteOptions, TraceResult
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 
 
 def trace(
@@ -25,9 +28,11 @@ def trace(
     dst: str,
     port: str | None = None,
     options: RouteOptions | None = None,
+    provider: Choice | None = None,
 ) -> TraceResult:
-    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring)."""
-    source = parse_source(cluster, src)
+    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring);
+    ``provider``: the provider profile in front of the cluster (None: the generic model)."""
+    source = replace(parse_source(cluster, src), provider=provider)
     spec = parse_port(port)
     options = options or RouteOptions()
     if not is_outside(cluster, source):
