@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.endpoints import NodeForward, ServiceAddress, behind
 from podpath.analyze.trace.entry import through_entry_point
-from podpath.analyze.trace.provider import (
+from podpath.analyze.trace.load_balancer import (
     lb_service_at,
     nodes_unreachable,
     provider_entry,
