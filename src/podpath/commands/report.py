@@ -17,6 +17,7 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
+from podpath.commands.provider import choice_from, provider_options
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.table import join, render_table
 
@@ -37,13 +38,16 @@ from podpath.render.table import join, render_table
     show_default=True,
     help="Output format (json: the page's sections as data).",
 )
+@provider_options
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """The cluster's network on one page: namespaces, services, routes, reachability
     between namespaces, DNS records and the doctor's findings.
     With -o FILE.html: the same with an interactive graph on one self-contained page."""
     files = kwargs.get("files")
+    provider, provider_params = kwargs.pop("provider", None), kwargs.pop("provider_params", ())
     cluster = load_from_options(split_inputs(kwargs))
+    choice = choice_from(cluster, provider, tuple(provider_params))
     if output:
         from podpath.commands.report_html import write_report_html
 
@@ -53,7 +57,7 @@ def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None
     from podpath.commands.doctor import find_config, read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
-    data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
     if fmt == "json":
         emit(to_json({**data, "findings": [finding_data(f) for f in data["findings"]]}))
         return
@@ -100,10 +104,39 @@ def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
         "\n== DNS records ==\n  "
         + ", ".join(f"{n} {t}" for t, n in data["dns"].items())
         + "  (podpath dns --list)\n",
+        _load_balancers_compact(data.get("load_balancers")),
         "\n== Doctor findings ==\n",
         render_text_table(data["findings"]) if data["findings"] else "  none\n",
     ]
     return "".join(parts)
+
+
+def _load_balancers_compact(rows: list[dict[str, Any]] | None) -> str:
+    """The provider's load balancers (only with a provider profile)."""
+    if rows is None:
+        return ""
+    table = render_table(
+        None,
+        ["OBJECT", "SERVICE", "LOAD BALANCER", "SCHEME", "TARGET", "PODS SEE", "SOURCE RANGES"],
+        [
+            [
+                r["object"],
+                r["service"],
+                r["load_balancer"],
+                r["scheme"],
+                r["target"],
+                r["pods_see"],
+                join(r["source_ranges"])
+                + (
+                    f" (ignored: {r['source_ranges_ignored']})"
+                    if r["source_ranges_ignored"]
+                    else ""
+                ),
+            ]
+            for r in rows
+        ],
+    )
+    return "\n== Load balancers (provider profile) ==\n" + (table if rows else "  none\n")
 
 
 def _services_compact(data: dict[str, Any]) -> str:

@@ -32,7 +32,15 @@ from podpath.engine.ingress import ingresses_by_class
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import PodPeer
-from podpath.engine.providers.alb import GROUP_CITE, ORDER_CITE, alb_groups, group_order, is_alb
+from podpath.engine.providers.alb import (
+    GROUP_CITE,
+    ORDER_CITE,
+    ORDER_RULES_CITE,
+    alb_groups,
+    group_order,
+    is_alb,
+    shadowed,
+)
 from podpath.engine.providers.base import Path, Seen, first_host
 from podpath.engine.providers.paths import EntryPath, entry_paths
 from podpath.model.core import Pod
@@ -67,6 +75,12 @@ LOCAL_NODES = rule(
     Severity.WARNING,
     STEP,
     "externalTrafficPolicy Local behind a load balancer targeting nodes without an endpoint.",
+)
+ALB_SHADOWED = rule(
+    "provider-alb-rule-shadowed",
+    Severity.WARNING,
+    STEP,
+    "An ALB rule never reached: an earlier Ingress of its IngressGroup takes all its requests.",
 )
 ALB_GROUP = rule(
     "provider-alb-group-cross-namespace",
@@ -241,7 +255,7 @@ def local_nodes(ctx: DoctorContext) -> Iterator[Finding]:
         )
 
 
-@check(STEP, ALB_GROUP)
+@check(STEP, ALB_GROUP, ALB_SHADOWED)
 def alb_group_namespaces(ctx: DoctorContext) -> Iterator[Finding]:
     if ctx.provider is None or ctx.provider.name != "eks":
         return
@@ -249,6 +263,20 @@ def alb_group_namespaces(ctx: DoctorContext) -> Iterator[Finding]:
     by_class, _ = ingresses_by_class(ctx.cluster)
     albs = [i for name, ings in by_class.items() if is_alb(classes.get(name), name) for i in ings]
     for group in alb_groups(albs):
+        for rule_, by in shadowed(group):
+            yield make(
+                ALB_SHADOWED,
+                str(rule_.ingress.ref),
+                f"{group.label}: rule {rule_.rule} path {rule_.path.path} "
+                f"({rule_.path.path_type}) is never reached: {by.ingress.ref} "
+                f"(order {group_order(by.ingress)}) path {by.path.path} ({by.path.path_type}) "
+                f"is evaluated first and takes all its requests (see {ORDER_CITE}; "
+                f"{ORDER_RULES_CITE})",
+                f"give {rule_.ingress.ref} a smaller alb.ingress.kubernetes.io/group.order "
+                f"than {group_order(by.ingress)}",
+                source=rule_.ingress.source,
+                related=[str(by.ingress.ref)],
+            )
         if not group.explicit or len(group.namespaces) < 2:
             continue
         order = ", ".join(f"{i.key} (order {group_order(i)})" for i in group.ingresses)

@@ -41,7 +41,7 @@ from podpath.analyze.trace.values import (
 )
 from podpath.cluster import Cluster
 from podpath.engine.ingress import ingress_host_matches, ingresses_by_class
-from podpath.engine.providers.alb import alb_groups, alb_route, is_alb
+from podpath.engine.providers.alb import alb_groups, alb_route, is_alb, with_group_annotations
 from podpath.engine.providers.base import Choice, Decision, Path, ip_in
 from podpath.model.ingress import Ingress, IngressClass
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
@@ -205,9 +205,21 @@ def entry_decision(
         backend = (
             cluster.service_by_key.get(answer.backend.service or "") if answer.backend else None
         )
+        matched = answer.match.object if answer.match else ""
+        ingress = with_group_annotations(
+            group, next((i for i in group.ingresses if i.key == matched), ingress)
+        )
         label = f"{ep.label} ({group.label})"
     decision = choice.ingress(ingress, cls, backend)
     return (decision, answer, label) if decision is not None else None
+
+
+def provider_implements(
+    cluster: Cluster, source: Source, ep: EntryPoint, answer: RouteAnswer, request: Request
+) -> bool:
+    """Whether the provider's own load balancer is the entry point (no controller pods)."""
+    choice = source.provider
+    return choice is not None and entry_decision(cluster, choice, ep, answer, request) is not None
 
 
 def _matched_ingress(

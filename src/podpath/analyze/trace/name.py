@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podpath.analyze.trace.address import reach_entry_point, reach_ip
+from podpath.analyze.trace.load_balancer import provider_implements
 from podpath.analyze.trace.values import (
     NO_SUCH_NAME,
     Hop,
@@ -136,6 +137,8 @@ def reach_public_name(
         dns = f"{request.host}: public DNS assumed to point at {ep.label} {addresses}"
     pods = f"{ep.label}: pods {', '.join(ep.pods) or 'none'} ({'; '.join(ep.reasons)})"
     lead = Leg((Hop("dns", dns, (ep.label,)), Hop("entrypoint", pods, (ep.label,))))
+    if provider_implements(cluster, source, ep, answer, request):
+        lead = Leg(lead.hops[:1])  # the provider's load balancer is the entry point: no pods
     return lead + reach_entry_point(cluster, source, ep, request, answer, spec)
 
 

@@ -27,7 +27,7 @@ Ingress of the class.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,7 @@ from podpath.engine.providers.base import (
     Seen,
     annotation_list,
 )
+from podpath.model.core import Labels
 from podpath.model.ingress import Ingress, IngressBackend, IngressClass, IngressPath
 from podpath.model.routing import MatchRef, Request, RouteAnswer
 from podpath.model.services import Service, ServiceType
@@ -133,6 +134,22 @@ def alb_groups(ingresses: Sequence[Ingress]) -> tuple[AlbGroup, ...]:
     )
 
 
+GROUP_KEYS = (SCHEME, INBOUND, SECURITY_GROUPS, ANN + "ip-address-type")
+
+
+def with_group_annotations(group: AlbGroup, ingress: Ingress) -> Ingress:
+    """The Ingress with the group's load-balancer-wide annotations (scheme, inbound-cidrs,
+    security groups, address type: "Exclusive" or per listen-port, one value for the whole
+    ALB, #annotations MergeBehavior) taken from the first Ingress of the group that sets
+    each."""
+    merged = dict(ingress.annotations)
+    for key in GROUP_KEYS:
+        value = next((i.annotations[key] for i in group.ingresses if key in i.annotations), None)
+        if value is not None:
+            merged[key] = value
+    return replace(ingress, annotations=Labels(merged))
+
+
 @dataclass(frozen=True, slots=True)
 class AlbRule:
     ingress: Ingress
@@ -161,6 +178,32 @@ def alb_rules(group: AlbGroup) -> tuple[AlbRule, ...]:
             for p, path in enumerate(rule.paths)
         ]
         out.extend(sorted(rules, key=_rule_rank))
+    return tuple(out)
+
+
+def covers(earlier: AlbRule, later: AlbRule) -> bool:
+    """Whether every request ``later`` matches is matched by ``earlier`` first: the same host
+    (or ``earlier`` has none) and a path that takes all of ``later``'s (a Prefix that is an
+    element-wise prefix of it, or the same Exact path)."""
+    if earlier.host is not None and earlier.host != later.host:
+        return False
+    e, lt = earlier.path, later.path
+    if e.path_type == "Prefix" and lt.path_type in ("Prefix", "Exact"):
+        return ingress_path_matches("Prefix", e.path, lt.path)
+    return e.path_type == lt.path_type == "Exact" and e.path == lt.path
+
+
+def shadowed(group: AlbGroup) -> tuple[tuple[AlbRule, AlbRule], ...]:
+    """(rule, the earlier rule that takes all its requests) for each rule of another Ingress
+    that the group's order makes unreachable."""
+    rules = alb_rules(group)
+    out = []
+    for i, rule in enumerate(rules):
+        by = next(
+            (e for e in rules[:i] if e.ingress.key != rule.ingress.key and covers(e, rule)), None
+        )
+        if by is not None:
+            out.append((rule, by))
     return tuple(out)
 
 

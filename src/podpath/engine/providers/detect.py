@@ -97,10 +97,11 @@ def _annotation_evidence(kind: str, key: str, annotations: dict[str, str]) -> li
 def evidence(cluster: Cluster) -> list[tuple[str, str]]:
     """Every piece of evidence in the input (module docstring), in a stable order."""
     out: list[tuple[str, str]] = []
-    for node in cluster.nodes:
-        for label, provider in NODE_LABELS.items():
-            if label in node.labels:
-                out.append((provider, f"node label {label} on Node/{node.name}"))
+    for label, provider in NODE_LABELS.items():
+        nodes = [n.name for n in cluster.nodes if label in n.labels]
+        if nodes:
+            more = f" (and {len(nodes) - 1} more nodes)" if len(nodes) > 1 else ""
+            out.append((provider, f"node label {label} on Node/{nodes[0]}{more}"))
     for svc in cluster.services:
         if svc.lb_class in LB_CLASSES:
             out.append((LB_CLASSES[svc.lb_class], f"loadBalancerClass {svc.lb_class} on {svc.ref}"))

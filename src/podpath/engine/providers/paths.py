@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from podpath.engine.gateway_attach import attachments, resolve_backend_ref
 from podpath.engine.ingress import ingress_backend, ingresses_by_class
+from podpath.engine.providers.alb import alb_groups, is_alb, with_group_annotations
 from podpath.engine.providers.base import Choice, Decision
 from podpath.model.core import SourceRef
 from podpath.model.services import Service, ServiceType
@@ -51,10 +52,15 @@ def entry_paths(cluster: Cluster, choice: Choice) -> Iterator[EntryPath]:
 
 
 def _ingress_paths(cluster: Cluster, choice: Choice) -> Iterator[EntryPath]:
+    """Each backend of each Ingress of a class the provider implements; an ALB Ingress
+    with its IngressGroup's load-balancer-wide annotations (scheme, inbound-cidrs)."""
     classes = {c.name: c for c in cluster.of_kind("IngressClass")}
     by_class, _ = ingresses_by_class(cluster)
     for name in sorted(by_class):
-        for ing in by_class[name]:
+        groups = alb_groups(by_class[name]) if is_alb(classes.get(name), name) else ()
+        for original in by_class[name]:
+            group = next((g for g in groups if original in g.ingresses), None)
+            ing = with_group_annotations(group, original) if group else original
             hosts = tuple(sorted({r.host for r in ing.rules if r.host}))
             refs = [p.backend for r in ing.rules for p in r.paths]
             if ing.default_backend is not None:
