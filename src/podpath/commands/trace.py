@@ -29,7 +29,7 @@ def path_json(result: TraceResult, source_ip: bool = False) -> dict[str, Any]:
     """verdict, hops, endpoints, drop and notes of one result (or one path of it); with
     ``source_ip`` (a provider profile applied) every endpoint also carries ``source_ip``, the
     address the pod sees (the first when source NAT may give several), and ``source_ips``."""
-    data = {
+    data: dict[str, Any] = {
         "verdict": result.verdict,
         "hops": [
             {"step": h.step, "detail": h.detail, "objects": list(h.objects)} for h in result.hops
