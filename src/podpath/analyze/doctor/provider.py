@@ -127,7 +127,7 @@ def health_sources(ctx: DoctorContext, path: EntryPath) -> tuple[str, ...]:
     if health.to_pods:
         return tuple(first_host(c) for c in health.sources)
     if health.forwarded and path.service.external_traffic_policy == "Cluster":
-        return tuple(n.internal_ips[0] for n in ctx.cluster.nodes[:1] if n.internal_ips)
+        return tuple(n.internal_ips[0] for n in ctx.cluster.nodes if n.internal_ips)
     return ()
 
 
@@ -149,19 +149,28 @@ def load_balancer_admitted(ctx: DoctorContext) -> Iterator[Finding]:
             done.add(key)
             what = f"health checks ({d.health})" if code is HEALTH_DENIED else "its traffic"
             cidrs = d.health.sources if code is HEALTH_DENIED and d.health else d.lb_sources
-            if code is HEALTH_DENIED and d.health and not d.health.to_pods:
-                cidrs = sources  # a NodePort check forwarded by kube-proxy: the node's address
+            forwarded = code is HEALTH_DENIED and d.health is not None and not d.health.to_pods
+            if forwarded:
+                cidrs = sources  # a NodePort check forwarded by kube-proxy: the nodes' addresses
+            cite = d.health.cite if code is HEALTH_DENIED and d.health and d.health.cite else None
             yield make(
                 code,
                 path.object,
                 f"{d.label} sends {what} to {path.service.key}'s pods from "
                 f"{', '.join(sources)}; NetworkPolicy denies {', '.join(denied[:3])}"
                 + (f" (+{len(denied) - 3} more)" if len(denied) > 3 else "")
-                + f" (see {_cite(path)})",
+                + (
+                    ": kube-proxy forwards each node's check to any endpoint, so checks fail "
+                    "on some nodes"
+                    if forwarded
+                    else ": every target fails the check and gets no traffic"
+                )
+                + f" (see {cite or _cite(path)})",
                 f"allow ipBlock {', '.join(cidrs)} in spec.ingress[].from of a policy "
                 "selecting these pods",
                 source=path.source,
                 impact=len(pods),
+                severity=Severity.WARNING if forwarded else None,
                 related=[f"Service/{path.service.key}"],
             )
 

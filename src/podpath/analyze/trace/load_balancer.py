@@ -69,10 +69,13 @@ def describe(decision: Decision, seen: tuple[str, ...]) -> str:
 
 def gate(decision: Decision, source: Source, drop: str, obj: tuple[str, ...]) -> Leg | None:
     """Scheme and source ranges (module docstring 1, 2): a leg that drops, or None."""
+    if not decision.reachable(source.ip) and not decision.reachable_from:
+        detail = f"{decision.label}: {decision.scheme_why}; client {source.ip} cannot reach it"
+        return Leg((Hop(LB_STEP, detail, obj),), drop=NO_ROUTE)
     if not decision.reachable(source.ip):
         detail = (
             f"{decision.label} is {decision.scheme}: reachable only from "
-            f"{', '.join(decision.reachable_from) or 'nowhere'}; client {source.ip} is not"
+            f"{', '.join(decision.reachable_from)}; client {source.ip} is not"
         )
         return Leg((Hop(LB_STEP, detail, obj),), drop=NO_ROUTE)
     ranges = decision.ranges
@@ -115,9 +118,10 @@ def after_kube_proxy(
         ips = node_ips(cluster)
         return ips, f"kube-proxy masquerades to the node IP ({', '.join(ips)})"
     if service.external_traffic_policy == "Local":
+        why = "the health check skips the others" if decision.health else "only they attract it"
         return seen, (
-            "externalTrafficPolicy Local: the nodes with a ready endpoint (the health check "
-            f"skips the others); source {', '.join(seen)} kept"
+            f"externalTrafficPolicy Local: the nodes with a ready endpoint ({why}); "
+            f"source {', '.join(seen)} kept"
         )
     ips = node_ips(cluster)
     return ips, (
