@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "diff": "podpath.commands.diff:diff",
     "graph": "podpath.commands.graph:graph",
     "snapshot": "podpath.commands.snapshot:snapshot",
+    "convert": "podpath.commands.convert:convert",
+    "migrate": "podpath.commands.migrate:migrate",
 }
 
 
