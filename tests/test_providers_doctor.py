@@ -67,8 +67,14 @@ LB = """
 apiVersion: v1
 kind: List
 items:
-- {{apiVersion: v1, kind: Node, metadata: {{name: n1}}, status: {{addresses: [{{type: InternalIP, address: 10.0.1.1}}]}}}}
-- {{apiVersion: v1, kind: Node, metadata: {{name: n2}}, status: {{addresses: [{{type: InternalIP, address: 10.0.1.2}}]}}}}
+- apiVersion: v1
+  kind: Node
+  metadata: {{name: n1}}
+  status: {{addresses: [{{type: InternalIP, address: 10.0.1.1}}]}}
+- apiVersion: v1
+  kind: Node
+  metadata: {{name: n2}}
+  status: {{addresses: [{{type: InternalIP, address: 10.0.1.2}}]}}
 - apiVersion: v1
   kind: Pod
   metadata: {{name: p, namespace: default, labels: {{app: a}}}}

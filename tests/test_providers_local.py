@@ -141,33 +141,29 @@ def test_detect_from_node_labels(tmp_path, label: str, provider: str) -> None:  
     assert ("detected " + provider) in found.note or provider == "none"
 
 
+ING_CLASS = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {{name: c}}\n"
+GW_CLASS = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {{name: c}}\n"
+LB_SERVICE = (
+    "apiVersion: v1\nkind: Service\nmetadata: {{name: s, annotations: {{{ann}}}}}\n"
+    "spec: {{type: LoadBalancer, {cls}ports: [{{port: 80}}]}}\n"
+)
+
+
 @pytest.mark.parametrize(
     ("doc", "provider"),
     [
+        (ING_CLASS.format() + "spec: {controller: ingress.k8s.aws/alb}\n", "eks"),
+        (ING_CLASS.format() + "spec: {controller: azure/application-gateway}\n", "aks"),
+        (GW_CLASS.format() + "spec: {controllerName: networking.gke.io/gateway}\n", "gke"),
         (
-            "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: alb}\nspec: {controller: ingress.k8s.aws/alb}\n",
-            "eks",
-        ),
-        (
-            "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: a}\nspec: {controller: azure/application-gateway}\n",
-            "aks",
-        ),
-        (
-            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: g}\nspec: {controllerName: networking.gke.io/gateway}\n",
-            "gke",
-        ),
-        (
-            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: k}\nspec: {controllerName: kind.sigs.k8s.io/gateway-controller}\n",
+            GW_CLASS.format() + "spec: {controllerName: kind.sigs.k8s.io/gateway-controller}\n",
             "kind",
         ),
+        (LB_SERVICE.format(ann="metallb.universe.tf/address-pool: p", cls=""), "metallb"),
         (
-            "apiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: {metallb.universe.tf/address-pool: p}}\n"
-            "spec: {type: LoadBalancer, ports: [{port: 80}]}\n",
-            "metallb",
-        ),
-        (
-            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
-            "spec: {type: LoadBalancer, loadBalancerClass: networking.gke.io/l4-regional-internal, ports: [{port: 80}]}\n",
+            LB_SERVICE.format(
+                ann="", cls="loadBalancerClass: networking.gke.io/l4-regional-internal, "
+            ),
             "gke",
         ),
     ],
