@@ -17,7 +17,6 @@ CHART = Path(__file__).resolve().parent / "scenarios" / "helm-like" / "ingress-n
 CONTROLLER = "ingress-nginx/ingress-nginx-controller"
 SKIPPED = (
     "ServiceAccount",
-    "ConfigMap",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",

@@ -455,14 +455,13 @@ def test_unknown_kinds_are_skipped_with_an_info_note() -> None:
     inventory = inv(
         """
         apiVersion: v1
-        kind: ConfigMap
+        kind: ServiceAccount
         metadata: {name: settings}
-        data: {a: b}
         """
     )
     (note,) = inventory.notes
     assert (note.severity, note.code) == ("info", "skipped-kind")
-    assert "v1 ConfigMap" in note.message
+    assert "v1 ServiceAccount" in note.message
 
 
 def test_unmodelled_kinds_without_a_name_are_skipped_not_refused() -> None:

@@ -270,8 +270,12 @@ def load_balancer(
     ports = service_ports(service, spec)
     if not ports:
         return Addressed(no_port(service, spec))
-    provided = provider_load_balancer(cluster, source, service, address, ports[0])
-    if provided is not None and kind == "load balancer":
+    provided = (
+        provider_load_balancer(cluster, source, service, address, ports[0])
+        if kind == "load balancer"
+        else None
+    )
+    if provided is not None:
         return Addressed(*provided)
     ranges = service.lb_source_ranges if kind == "load balancer" else ()
     if ranges and not ip_in(source.ip, ranges):

@@ -5,11 +5,16 @@ Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from dataclasses import replace
 
+=======
+from podpath.analyze.trace.entry import connection_address, is_connection
+>>>>>>> main
 from podpath.analyze.trace.inside import trace_inside
 from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
+    ToAddress,
     ToRequest,
     ask,
     ask_outside,
@@ -18,7 +23,7 @@ from podpath.analyze.trace.question import (
 )
 from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
-from podpath.analyze.trace.values import RouteOptions, TraceResult
+from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceResult
 from podpath.cluster import Cluster
 from podpath.engine.providers.base import Choice
 
@@ -41,8 +46,21 @@ def trace(
         return trace_inside(cluster, source, dest, spec, options)
     outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
-        l4 = l4_load_balancer(cluster, outside.url, spec, options)
+        l4 = (
+            _plain_connection(cluster, outside.url, spec)
+            if is_connection(outside.url)
+            else l4_load_balancer(cluster, outside.url, spec, options)
+        )
         if l4 is None:
             return trace_url(cluster, source, outside.url, spec, options)
         outside, spec = l4
     return trace_outside(cluster, source, outside, spec, options)
+
+
+def _plain_connection(
+    cluster: Cluster, url: str, spec: PortSpec
+) -> tuple[ToAddress, PortSpec] | None:
+    """``tcp://IP:PORT`` / ``udp://IP:PORT`` to an address no Gateway owns: a connection to
+    that address (:func:`podpath.analyze.trace.entry.connection_address`)."""
+    found = connection_address(cluster, url, spec)
+    return None if found is None else (ToAddress(found[0]), found[1])

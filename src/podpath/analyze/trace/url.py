@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from podpath.analyze.trace.entry import connection_answers, is_connection
 from podpath.analyze.trace.name import reach_public_name
 from podpath.analyze.trace.source import outside_leg
 from podpath.analyze.trace.values import (
@@ -53,10 +54,13 @@ def trace_url(
 ) -> TraceResult:
     """The whole path of a request from outside, once per entry point that serves its host
     (module docstring)."""
-    request = parse_request(url, options.method, options.headers)
-    answers = route_request(
-        cluster, request, gateway=options.gateway, ingress_class=options.ingress_class
-    )
+    if is_connection(url):
+        request, answers, spec = connection_answers(cluster, url, spec, options)
+    else:
+        request = parse_request(url, options.method, options.headers)
+        answers = route_request(
+            cluster, request, gateway=options.gateway, ingress_class=options.ingress_class
+        )
     eps = {ep.label: ep for ep in entry_points(cluster, options.ingress_controller)}
     lead = outside_leg(source)
     served = [a for a in answers if a.entry_point]
