@@ -5,12 +5,9 @@ Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from dataclasses import replace
 
-=======
 from podpath.analyze.trace.entry import connection_address, is_connection
->>>>>>> main
 from podpath.analyze.trace.inside import trace_inside
 from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
