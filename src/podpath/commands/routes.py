@@ -54,6 +54,24 @@ def _backends_text(backends: list[dict[str, Any]]) -> str:
     return "\n".join(parts) or "-"
 
 
+def _lb_lines(lb: dict[str, Any] | None) -> list[str]:
+    """The provider's load balancer of an answer (``--provider``), if any."""
+    if not lb:
+        return []
+    admitted = {True: "; client admitted", False: "; client NOT admitted"}.get(
+        lb["client_admitted"], ""
+    )
+    lines = [
+        f"  lb:        {lb['provider']} {lb['name']}: {lb['implementation']}, {lb['scheme']}, "
+        f"target {lb['target']}{admitted}"
+    ]
+    if lb.get("ingresses"):
+        lines.append(f"  order:     {', '.join(lb['ingresses'])}")
+    if lb.get("ingress_api_match"):
+        lines.append(f"  differs:   the Ingress API would pick {lb['ingress_api_match']}")
+    return lines
+
+
 def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     lines = [f"{a['entry_point'] or '(no entry point)'}: {a['status']}"]
     if a["match"]:
@@ -89,19 +107,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
         )
     lines.extend(f"  header:    {k}: {v}" for k, v in (a.get("response_headers") or {}).items())
     lines.extend(f"  why:       {r}" for r in a["why"])
-    lb = a.get("load_balancer")
-    if lb:
-        admitted = {True: "; client admitted", False: "; client NOT admitted"}.get(
-            lb["client_admitted"], ""
-        )
-        lines.append(
-            f"  lb:        {lb['provider']} {lb['name']}: {lb['implementation']}, {lb['scheme']}, "
-            f"target {lb['target']}{admitted}"
-        )
-        if lb.get("ingresses"):
-            lines.append(f"  order:     {', '.join(lb['ingresses'])}")
-        if lb.get("ingress_api_match"):
-            lines.append(f"  differs:   the Ingress API would pick {lb['ingress_api_match']}")
+    lines.extend(_lb_lines(a.get("load_balancer")))
     if verbose:
         lines.extend(f"  not modelled: {n}" for n in a["not_modelled"])
     return "\n".join(lines)
