@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from podpath.analyze.trace.dispatch import trace
 from podpath.api import load_cluster
 from podpath.engine.providers import CHOICES, choose
 from podpath.engine.providers.base import Path, Seen
@@ -171,3 +172,69 @@ LB_SERVICE = (
 def test_detect_from_objects(tmp_path, doc: str, provider: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "o.yaml").write_text(doc)
     assert detect(load_cluster((str(tmp_path),))).provider == provider
+
+
+ADDON = """
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: minikube, labels: {minikube.k8s.io/name: minikube}}
+  status: {addresses: [{type: InternalIP, address: NODE_IP}]}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: ingress-nginx-controller-0
+    namespace: ingress-nginx
+    labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}
+  spec:
+    nodeName: minikube
+    containers: [{name: c, image: i, ports: [{containerPort: 80, hostPort: 80}]}]
+  status: {podIP: 10.244.0.9}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: hello-0, namespace: default, labels: {app: hello}}
+  spec: {nodeName: minikube, containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+  status: {podIP: 10.244.0.5}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: hello, namespace: default}
+  spec: {selector: {app: hello}, ports: [{port: 80, targetPort: 8080}]}
+- apiVersion: networking.k8s.io/v1
+  kind: IngressClass
+  metadata: {name: nginx}
+  spec: {controller: k8s.io/ingress-nginx}
+- apiVersion: networking.k8s.io/v1
+  kind: Ingress
+  metadata: {name: hello, namespace: default}
+  spec:
+    ingressClassName: nginx
+    rules:
+    - host: hello.local
+      http:
+        paths:
+        - {path: /, pathType: Prefix, backend: {service: {name: hello, port: {number: 80}}}}
+"""
+
+
+# The minikube ingress addon and kind's legacy recipe (extraPortMappings to the controller's
+# hostPorts): the controller is reached on the node, and the nodes only from the host.
+@pytest.mark.parametrize(
+    ("provider", "node_ip", "host"),
+    [("minikube", "192.168.49.2", "192.168.49.1"), ("kind", "172.18.0.2", "172.18.0.1")],
+)
+def test_host_ports_of_a_local_cluster_are_reached_from_the_host_only(
+    tmp_path,
+    provider: str,
+    node_ip: str,
+    host: str,  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "c.yaml").write_text(ADDON.replace("NODE_IP", node_ip))
+    cluster = load_cluster([str(tmp_path)])
+    choice = choose(provider)
+    outside = trace(cluster, "internet", "http://hello.local/", None, None, choice)
+    assert (outside.verdict, outside.drop) == ("unreachable", "no route")
+    assert "host's private network" in outside.hops[-1].detail
+    assert trace(cluster, host, "http://hello.local/", None, None, choice).verdict == "allowed"
+    assert trace(cluster, host, "http://hello.local/").verdict == "allowed"  # generic model

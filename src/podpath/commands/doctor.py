@@ -25,26 +25,12 @@ from podpath.analyze.doctor import diagnose, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
 from podpath.analyze.doctor.findings import FAIL_ON, fails
 from podpath.commands.common import emit, input_options, load_from_options, split_inputs
-from podpath.commands.provider import choice_from, provider_options
+from podpath.commands.provider import CONFIG_NAME, choice_from, find_config, provider_options
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
 from podpath.render.findings import FORMAT_NAMES, render
 
-CONFIG_NAME = "podpath.yaml"
 STEPS = ("pods", "services", "dns", "ingress", "policy", "baseline", "provider")
-
-
-def find_config(explicit: str | None, files: tuple[str, ...]) -> Path | None:
-    """``--config``, else ``./podpath.yaml``, else a ``podpath.yaml`` in an input folder."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise InputError("no such file", path=explicit)
-        return path
-    candidates = [Path(CONFIG_NAME)] + [
-        Path(f) / CONFIG_NAME for f in files if f != "-" and Path(f).is_dir()
-    ]
-    return next((c for c in candidates if c.is_file()), None)
 
 
 def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig:

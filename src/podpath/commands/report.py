@@ -17,7 +17,7 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
-from podpath.commands.provider import choice_from, provider_options
+from podpath.commands.provider import choice_from, find_config, provider_options
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.table import join, render_table
 
@@ -54,7 +54,7 @@ def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None
         write_report_html(cluster, output)
         click.echo(f"podpath: wrote {output}", err=True)
         return
-    from podpath.commands.doctor import find_config, read_config
+    from podpath.commands.doctor import read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
     data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
