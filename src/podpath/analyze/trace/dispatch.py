@@ -1,7 +1,10 @@
 """``trace(cluster, src, dst, port, options)``: the kinds of SRC and DST choose the pipeline,
 once -- from inside (:mod:`podpath.analyze.trace.inside`), from outside to an address or a
 Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
-(:mod:`podpath.analyze.trace.url`)."""
+(:mod:`podpath.analyze.trace.url`). The result's ``port`` is the port the connection goes to
+as the question decided it: ``--port``, else the one DST names (``HOST:PORT``, a URL's from
+inside or to an L4 load balancer); a URL asked of an entry point keeps ``--port`` (its request
+names its own)."""
 
 from __future__ import annotations
 
@@ -40,7 +43,8 @@ def trace(
     options = options or RouteOptions()
     if not is_outside(cluster, source):
         dest, spec = ask(cluster, dst, spec)
-        return trace_inside(cluster, source, dest, spec, options)
+        result = trace_inside(cluster, source, dest, spec, options)
+        return replace(result, port=spec.port)
     outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
         l4 = (
@@ -49,9 +53,9 @@ def trace(
             else l4_load_balancer(cluster, outside.url, spec, options)
         )
         if l4 is None:
-            return trace_url(cluster, source, outside.url, spec, options)
+            return replace(trace_url(cluster, source, outside.url, spec, options), port=spec.port)
         outside, spec = l4
-    return trace_outside(cluster, source, outside, spec, options)
+    return replace(trace_outside(cluster, source, outside, spec, options), port=spec.port)
 
 
 def _plain_connection(
