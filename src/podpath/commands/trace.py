@@ -18,15 +18,19 @@ from podpath.analyze.trace.dispatch import trace as run_trace
 from podpath.analyze.trace.values import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, to_json, with_inputs
+from podpath.commands.provider import choice_from, provider_options
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 
 FORMATS = ("table", "json")
 
 
-def path_json(result: TraceResult) -> dict[str, Any]:
-    """verdict, hops, endpoints, drop and notes of one result (or one path of it)."""
-    return {
+def path_json(result: TraceResult, source_ip: bool = False) -> dict[str, Any]:
+    """verdict, hops, endpoints, drop and notes of one result (or one path of it), and the
+    route's ``location`` (a redirect's target) and ``path`` (as the backend receives it); with
+    ``source_ip`` (a provider profile applied) every endpoint also carries ``source_ip``, the
+    address the pod sees (the first when source NAT may give several), and ``source_ips``."""
+    data: dict[str, Any] = {
         "verdict": result.verdict,
         "hops": [
             {"step": h.step, "detail": h.detail, "objects": list(h.objects)} for h in result.hops
@@ -44,21 +48,33 @@ def path_json(result: TraceResult) -> dict[str, Any]:
         ],
         "drop": result.drop,
         "notes": list(result.notes),
+        "location": result.location,
+        "path": result.path,
     }
+    if source_ip:
+        for e, out in zip(result.endpoints, data["endpoints"], strict=True):
+            out["source_ip"] = e.source_ips[0] if e.source_ips else None
+            out["source_ips"] = list(e.source_ips)
+    return data
 
 
-def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
+def trace_json(
+    result: TraceResult, src: str, dst: str, port: str | None, source_ip: bool = False
+) -> dict[str, Any]:
     """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop, notes,
     ``entry_point`` (the IngressClass/Gateway a URL went through, else null) and ``paths`` (one
-    object per entry point when several serve the URL's host, else empty)."""
-    data = path_json(result)
+    object per entry point when several serve the URL's host, else empty). ``port``: ``--port``
+    as given, else the port the trace took from DST (``HOST:PORT``, a URL's), else null."""
+    data = path_json(result, source_ip)
     data.update(
         {
             "from": src,
             "to": dst,
-            "port": port,
+            "port": port or (None if result.port is None else str(result.port)),
             "entry_point": result.entry_point,
-            "paths": [{"entry_point": p.entry_point, **path_json(p)} for p in result.paths],
+            "paths": [
+                {"entry_point": p.entry_point, **path_json(p, source_ip)} for p in result.paths
+            ],
         }
     )
     return data
@@ -77,6 +93,10 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
         lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
+    if data["location"] is not None:
+        lines.append(f"location: {data['location']}")
+    if data["path"] is not None:
+        lines.append(f"path: {data['path']} (as the backend receives it)")
     lines += [f"note: {n}" for n in data["notes"]]
     text = "\n".join(lines) + "\n"
     if endpoints and data["endpoints"]:
@@ -123,6 +143,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@provider_options
 @with_inputs
 def trace(
     cluster: Cluster,
@@ -136,6 +157,8 @@ def trace(
     ingress_class: str | None,
     ingress_controller: str | None,
     fmt: str,
+    provider: str | None,
+    provider_params: tuple[str, ...],
 ) -> None:
     """The path of one connection, hop by hop, and the verdict of each endpoint, with reasons."""
     if gateway and ingress_class:
@@ -147,11 +170,14 @@ def trace(
         ingress_class=ingress_class,
         ingress_controller=ingress_controller,
     )
+    choice = choice_from(cluster, provider, provider_params)
     try:
-        result = run_trace(cluster, src, dst, port, options)
+        result = run_trace(cluster, src, dst, port, options, choice)
     except TraceError as exc:
         raise InputError(str(exc)) from None
-    data = trace_json(result, src, dst, port)
+    data = trace_json(result, src, dst, port, source_ip=choice is not None)
+    if choice is not None and choice.how.startswith("--provider auto"):
+        data["notes"].append(choice.how)
     emit(to_json(data) if fmt == "json" else trace_table(data))
     if expect is not None and result.verdict != expect:
         click.echo(f"podpath: trace verdict is {result.verdict}, expected {expect}", err=True)

@@ -1,9 +1,14 @@
 """``trace(cluster, src, dst, port, options)``: the kinds of SRC and DST choose the pipeline,
 once -- from inside (:mod:`podpath.analyze.trace.inside`), from outside to an address or a
 Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
-(:mod:`podpath.analyze.trace.url`)."""
+(:mod:`podpath.analyze.trace.url`). The result's ``port`` is the port the connection goes to
+as the question decided it: ``--port``, else the one DST names (``HOST:PORT``, a URL's from
+inside or to an L4 load balancer); a URL asked of an entry point keeps ``--port`` (its request
+names its own)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from podpath.analyze.trace.entry import connection_address, is_connection
 from podpath.analyze.trace.inside import trace_inside
@@ -20,6 +25,7 @@ from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
 from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceResult
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 
 
 def trace(
@@ -28,14 +34,17 @@ def trace(
     dst: str,
     port: str | None = None,
     options: RouteOptions | None = None,
+    provider: Choice | None = None,
 ) -> TraceResult:
-    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring)."""
-    source = parse_source(cluster, src)
+    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring);
+    ``provider``: the provider profile in front of the cluster (None: the generic model)."""
+    source = replace(parse_source(cluster, src), provider=provider)
     spec = parse_port(port)
     options = options or RouteOptions()
     if not is_outside(cluster, source):
         dest, spec = ask(cluster, dst, spec)
-        return trace_inside(cluster, source, dest, spec, options)
+        result = trace_inside(cluster, source, dest, spec, options)
+        return replace(result, port=spec.port)
     outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
         l4 = (
@@ -44,9 +53,9 @@ def trace(
             else l4_load_balancer(cluster, outside.url, spec, options)
         )
         if l4 is None:
-            return trace_url(cluster, source, outside.url, spec, options)
+            return replace(trace_url(cluster, source, outside.url, spec, options), port=spec.port)
         outside, spec = l4
-    return trace_outside(cluster, source, outside, spec, options)
+    return replace(trace_outside(cluster, source, outside, spec, options), port=spec.port)
 
 
 def _plain_connection(

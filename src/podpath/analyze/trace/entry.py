@@ -8,9 +8,11 @@ Routing (which entry point, rule and backend) is the routing engine's answer
   hands over the node forwarding to them, or the pods themselves when no LoadBalancer/NodePort
   Service is in front); NetworkPolicy judges client -> pods, and only the pods reached go on;
 - the ``route`` hop: the matched rule, filters and reasons; a 4xx/5xx or no backend drops with
-  "no route" ("no endpoints" for a 503). When the controller itself answers 404 at an IP (no
-  rule without host, no defaultBackend), a note says so: the verdict is "no route", the path
-  up to the controller is shown;
+  "no route" ("no endpoints" for a 503). The answer's ``location`` (a 3xx redirect's target,
+  with a note: the client asks it anew) and ``path`` (as the backend receives it, after
+  rewrites) go on the result, as ``podpath route`` gives them. When the controller itself
+  answers 404 at an IP (no rule without host, no defaultBackend), a note says so: the verdict
+  is "no route", the path up to the controller is shown;
 - each weighted backend's endpoints (stage 5), judged from every pod reached (stage 6).
 
 A ``tcp://``, ``udp://`` or ``tls://HOST:PORT`` destination is a connection, not an HTTP
@@ -29,6 +31,7 @@ from podpath.analyze.trace.policy import judge_backends, judge_entry
 from podpath.analyze.trace.values import (
     NO_ENDPOINTS,
     NO_ROUTE,
+    Answered,
     Hop,
     Leg,
     PortSpec,
@@ -44,6 +47,11 @@ from podpath.engine.route_address import is_ip_address, owners_of_address
 from podpath.model.core import Protocol
 from podpath.model.gateway_status import ConnectionAnswer
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
+
+REDIRECTED = (
+    "{ep} answers {status} with Location {location}: no backend receives this request; the "
+    "client asks the Location anew (trace --to {location})"
+)
 
 CONNECTION_SCHEMES = {"tcp": "TCP", "udp": "UDP", "tls": "TLS"}
 
@@ -94,7 +102,9 @@ def matched_route(request: Request, answer: RouteAnswer, ep: EntryPoint) -> Leg:
     notes: tuple[str, ...] = ()
     if is_ip_address(request.host) and answer.status == 404 and match is None:
         notes = (f"the controller of {ep.label} answers HTTP 404 itself",)
-    return Leg((hop,), notes, drop=drop)
+    if answer.location is not None:
+        notes += (REDIRECTED.format(ep=ep.label, status=answer.status, location=answer.location),)
+    return Leg((hop,), notes, drop=drop, answered=Answered(answer.location, answer.path))
 
 
 def is_connection(url: str) -> bool:

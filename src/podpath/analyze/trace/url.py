@@ -18,7 +18,8 @@ by name, then Gateways), and the result sums them up:
 - ``endpoints``: every endpoint of every path, an endpoint reached through several entry points
   merged (allowed only if every one allows it);
 - ``hops``: the source and one ``route`` hop naming each entry point and its verdict;
-- ``drop``: the first path's drop reason unless the verdict is ``allowed``.
+- ``drop``: the first path's drop reason unless the verdict is ``allowed``;
+- ``location`` and ``path``: the value every path gives (else None; each path has its own).
 """
 
 from __future__ import annotations
@@ -116,4 +117,15 @@ def combine_paths(lead: Leg, request: Request, paths: tuple[TraceResult, ...]) -
     drops = [p.drop for p in paths if p.drop]
     drop = None if verdict == ALLOWED or not drops else drops[0]
     endpoints = tuple(merge_endpoint(v) for v in grouped.values())
-    return TraceResult(verdict, (*lead.hops, hop), endpoints, drop, lead.notes, paths=paths)
+    locations = {p.location for p in paths}
+    received = {p.path for p in paths}
+    return TraceResult(
+        verdict,
+        (*lead.hops, hop),
+        endpoints,
+        drop,
+        lead.notes,
+        paths=paths,
+        location=locations.pop() if len(locations) == 1 else None,
+        path=received.pop() if len(received) == 1 else None,
+    )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from podpath.engine.policy_verdict import INTERNET_IP
+from podpath.engine.providers.base import Choice
 from podpath.model.core import Pod, Protocol
 
 INTERNET = "internet"
@@ -62,19 +63,23 @@ class EndpointVerdict:
     verdict: str
     reasons: tuple[str, ...] = ()
     drop: str | None = None
+    source_ips: tuple[str, ...] = ()  # the address(es) the pod sees the connection from
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
     """Who opens the connection: ``kind`` "pod" | "ip" | "internet", ``ip`` its address.
     ``family`` (4, 6 or None: the first address) picks the source's and the destination's
-    addresses where there are several (the seam of ``--family``)."""
+    addresses where there are several (the seam of ``--family``). ``provider``: the provider
+    profile whose load balancers the client meets on its way in (``--provider``; None: the
+    generic model)."""
 
     kind: str
     label: str
     pod: Pod | None = None
     ip: str = ""
     family: int | None = None
+    provider: Choice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +138,22 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class Answered:
+    """What the route of an entry point answers (issue 13): ``location``, the absolute target
+    of a 3xx redirect, and ``path``, the path the backend receives after rewrites (each None
+    when the answer has none: ``podpath route``'s ``location`` and ``path``)."""
+
+    location: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Leg:
     """What one stage adds to the path: hops, notes, the targets it reaches, the endpoint
-    verdicts it gives, the reason the connection drops there (None: it goes on), and probes
-    for policy. ``a + b``: ``b`` after ``a`` (the last drop reason given)."""
+    verdicts it gives, the reason the connection drops there (None: it goes on), probes for
+    policy, and what the entry point's route answers (:class:`Answered`: the redirect's
+    ``location``, the ``path`` the backend receives). ``a + b``: ``b`` after ``a`` (the last
+    drop reason and answer given)."""
 
     hops: tuple[Hop, ...] = ()
     notes: tuple[str, ...] = ()
@@ -144,6 +161,7 @@ class Leg:
     endpoints: tuple[EndpointVerdict, ...] = ()
     drop: str | None = None
     probes: tuple[Probe, ...] = ()
+    answered: Answered | None = None
 
     def __add__(self, other: Leg) -> Leg:
         return Leg(
@@ -153,6 +171,7 @@ class Leg:
             self.endpoints + other.endpoints,
             other.drop if other.drop is not None else self.drop,
             self.probes + other.probes,
+            other.answered if other.answered is not None else self.answered,
         )
 
 
@@ -160,7 +179,11 @@ class Leg:
 class TraceResult:
     """The trace. ``paths``: when several entry points serve a URL's host, one result per
     entry point (``entry_point`` set), and this one sums them up
-    (:mod:`podpath.analyze.trace.url`)."""
+    (:mod:`podpath.analyze.trace.url`). ``location`` and ``path``: what the route answers
+    (:class:`Answered`) when the request reached an entry point's route; over several paths,
+    the value every path gives (else None). ``port``: the port the connection goes to, as the
+    question decided it (``--port``, else the one DST names; set by
+    :func:`podpath.analyze.trace.dispatch.trace`)."""
 
     verdict: str
     hops: tuple[Hop, ...] = ()
@@ -169,6 +192,9 @@ class TraceResult:
     notes: tuple[str, ...] = ()
     entry_point: str | None = None
     paths: tuple[TraceResult, ...] = ()
+    location: str | None = None
+    path: str | None = None
+    port: int | str | None = None
 
 
 def pick(addresses: Sequence[str], family: int | None) -> str | None:
@@ -204,7 +230,17 @@ def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -
         verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
     else:
         verdict = aggregate(leg.endpoints)
-    return TraceResult(verdict, leg.hops, leg.endpoints, drop, leg.notes, entry_point)
+    answered = leg.answered or Answered()
+    return TraceResult(
+        verdict,
+        leg.hops,
+        leg.endpoints,
+        drop,
+        leg.notes,
+        entry_point,
+        location=answered.location,
+        path=answered.path,
+    )
 
 
 def merge_endpoint(verdicts: Sequence[EndpointVerdict]) -> EndpointVerdict:
@@ -212,4 +248,7 @@ def merge_endpoint(verdicts: Sequence[EndpointVerdict]) -> EndpointVerdict:
     first = verdicts[0]
     reasons = tuple(dict.fromkeys(r for v in verdicts for r in v.reasons))
     drop = next((v.drop for v in verdicts if v.drop), None)
-    return EndpointVerdict(first.pod, first.ip, first.port, aggregate(verdicts), reasons, drop)
+    seen = tuple(dict.fromkeys(ip for v in verdicts for ip in v.source_ips))
+    return EndpointVerdict(
+        first.pod, first.ip, first.port, aggregate(verdicts), reasons, drop, seen
+    )
