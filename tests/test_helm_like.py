@@ -21,7 +21,6 @@ SKIPPED = (
     "ClusterRoleBinding",
     "Role",
     "RoleBinding",
-    "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "ValidatingWebhookConfiguration",
     "CustomResourceDefinition",

@@ -25,25 +25,12 @@ from podpath.analyze.doctor import diagnose, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
 from podpath.analyze.doctor.findings import FAIL_ON, fails
 from podpath.commands.common import emit, input_options, load_from_options, split_inputs
+from podpath.commands.provider import CONFIG_NAME, choice_from, find_config, provider_options
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
 from podpath.render.findings import FORMAT_NAMES, render
 
-CONFIG_NAME = "podpath.yaml"
-STEPS = ("pods", "services", "dns", "ingress", "policy", "baseline")
-
-
-def find_config(explicit: str | None, files: tuple[str, ...]) -> Path | None:
-    """``--config``, else ``./podpath.yaml``, else a ``podpath.yaml`` in an input folder."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise InputError("no such file", path=explicit)
-        return path
-    candidates = [Path(CONFIG_NAME)] + [
-        Path(f) / CONFIG_NAME for f in files if f != "-" and Path(f).is_dir()
-    ]
-    return next((c for c in candidates if c.is_file()), None)
+STEPS = ("pods", "services", "dns", "ingress", "policy", "baseline", "provider")
 
 
 def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig:
@@ -94,6 +81,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
 @click.option("--to", "dst", default=None, help="Symptom mode: the traffic's destination.")
 @click.option("--port", default=None, help="Symptom mode: PORT[/PROTO].")
 @click.option("--fix", is_flag=True, help="Symptom mode: print the smallest policy that allows it.")
+@provider_options
 @input_options
 def doctor(**kwargs: Any) -> None:
     """Run the networking troubleshooting checklist and the policy baseline; rank the findings."""
@@ -107,8 +95,13 @@ def doctor(**kwargs: Any) -> None:
         find_config(kwargs["config_path"], tuple(opts.get("files") or ())), kwargs["sensitive"]
     )
     cluster = load_from_options(opts)
+    choice = choice_from(
+        cluster, kwargs["provider"], kwargs["provider_params"], kwargs["config_path"]
+    )
     now = datetime.now(UTC)  # certificate expiry: the clock is read here, at the edge
-    findings = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None, now=now)
+    findings = diagnose(
+        cluster, baseline=config, steps=kwargs["steps"] or None, now=now, provider=choice
+    )
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output
 

@@ -9,7 +9,6 @@ import click
 
 from podpath.analyze.inventory import services_listing
 from podpath.analyze.report import overview
-from podpath.cluster import Cluster
 from podpath.commands.common import (
     emit,
     input_options,
@@ -17,7 +16,9 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
+from podpath.commands.provider import choice_from, find_config, provider_options
 from podpath.render.findings import finding_data, render_text_table
+from podpath.render.html_report import headline
 from podpath.render.table import join, render_table
 
 
@@ -37,42 +38,38 @@ from podpath.render.table import join, render_table
     show_default=True,
     help="Output format (json: the page's sections as data).",
 )
+@provider_options
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """The cluster's network on one page: namespaces, services, routes, reachability
     between namespaces, DNS records and the doctor's findings.
-    With -o FILE.html: the same with an interactive graph on one self-contained page."""
+    With -o FILE.html: the same analysis on one self-contained page, with an interactive graph."""
     files = kwargs.get("files")
+    provider, provider_params = kwargs.pop("provider", None), kwargs.pop("provider_params", ())
     cluster = load_from_options(split_inputs(kwargs))
-    if output:
-        from podpath.commands.report_html import write_report_html
-
-        write_report_html(cluster, output)
-        click.echo(f"podpath: wrote {output}", err=True)
-        return
-    from podpath.commands.doctor import find_config, read_config
+    choice = choice_from(cluster, provider, tuple(provider_params))
+    from podpath.commands.doctor import read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
-    data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
+    services = services_listing(cluster)
+    if output:  # the same analysis, drawn for a browser
+        from podpath.commands.report_html import write_report_html
+
+        write_report_html(cluster, data, services, output)
+        click.echo(f"podpath: wrote {output}", err=True)
+        return
     if fmt == "json":
         emit(to_json({**data, "findings": [finding_data(f) for f in data["findings"]]}))
         return
-    emit(render_overview(cluster, data))
+    emit(render_overview(data, services))
 
 
-def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
+def render_overview(data: dict[str, Any], services: dict[str, Any]) -> str:
     """The terminal page: summary, namespaces, services, entry points and routes,
     namespace reachability, DNS and the doctor's findings."""
-    s = data["summary"]
-    order = ("error", "warning", "info")  # as doctor's summary line: most severe first
-    counts = sorted(
-        s["findings"].items(), key=lambda kn: order.index(kn[0]) if kn[0] in order else 3
-    )
-    found = ", ".join(f"{n} {k}" for k, n in counts) or "none"
     parts = [
-        f"podpath report: {s['namespaces']} namespaces, {s['nodes']} nodes, {s['pods']} pods, "
-        f"{s['services']} services, {s['network_policies']} network policies, "
-        f"{s['routes']} routes; findings: {found}\n",
+        f"podpath report: {headline(data['summary'])}\n",
         "\n== Namespaces ==\n",
         render_table(
             None,
@@ -90,7 +87,7 @@ def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
             ],
         ),
         "\n== Services ==\n",
-        _services_compact(services_listing(cluster)),
+        _services_compact(services),
         "\n== Routes (Ingress and Gateway API) ==\n",
         _routes_compact(data["routes"]) if data["routes"]["routes"] else "  (no routes)\n",
         "\n== Reachability: pod pairs allowed on a port the destination declares ==\n",
@@ -100,10 +97,39 @@ def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
         "\n== DNS records ==\n  "
         + ", ".join(f"{n} {t}" for t, n in data["dns"].items())
         + "  (podpath dns --list)\n",
+        _load_balancers_compact(data.get("load_balancers")),
         "\n== Doctor findings ==\n",
         render_text_table(data["findings"]) if data["findings"] else "  none\n",
     ]
     return "".join(parts)
+
+
+def _load_balancers_compact(rows: list[dict[str, Any]] | None) -> str:
+    """The provider's load balancers (only with a provider profile)."""
+    if rows is None:
+        return ""
+    table = render_table(
+        None,
+        ["OBJECT", "SERVICE", "LOAD BALANCER", "SCHEME", "TARGET", "PODS SEE", "SOURCE RANGES"],
+        [
+            [
+                r["object"],
+                r["service"],
+                r["load_balancer"],
+                r["scheme"],
+                r["target"],
+                r["pods_see"],
+                join(r["source_ranges"])
+                + (
+                    f" (ignored: {r['source_ranges_ignored']})"
+                    if r["source_ranges_ignored"]
+                    else ""
+                ),
+            ]
+            for r in rows
+        ],
+    )
+    return "\n== Load balancers (provider profile) ==\n" + (table if rows else "  none\n")
 
 
 def _services_compact(data: dict[str, Any]) -> str:
