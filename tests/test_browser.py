@@ -25,7 +25,7 @@ SCENARIO = str(Path(__file__).parent / "data" / "graph")
 def _write(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / "page.html"
     with pytest.raises(SystemExit) as exc:
-        main([*args, "-f", SCENARIO, "-o", str(out)])
+        main([*args, "-f", SCENARIO, "--output-file", str(out)])
     assert exc.value.code in (0, None)
     return out
 

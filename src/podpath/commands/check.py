@@ -1,4 +1,4 @@
-"""``podpath check EXPECTATIONS.yaml [--format text|json]``: intended connectivity checked
+"""``podpath check EXPECTATIONS.yaml [-o table|json|yaml]``: intended connectivity checked
 statically; exit 1 when an expectation does not hold (the violating pairs are listed)."""
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import yaml
 
 from podpath.analyze.check import check_text, parse_expectations, run_checks
 from podpath.cluster import Cluster
-from podpath.commands.common import assume_option, assumptions_from, emit, to_json, with_inputs
+from podpath.commands.common import assume_option, assumptions_from, emit, with_inputs
+from podpath.commands.output import output_option, render_as
 from podpath.errors import InputError
 
 
 @click.command()
 @click.argument("expectations", metavar="EXPECTATIONS.yaml")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@output_option(("table", "json"))
 @assume_option
 @with_inputs
 def check(cluster: Cluster, expectations: str, fmt: str, assume: tuple[str, ...] = ()) -> None:
@@ -32,6 +31,6 @@ def check(cluster: Cluster, expectations: str, fmt: str, assume: tuple[str, ...]
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=expectations) from None
     result = run_checks(cluster, parse_expectations(data, expectations), assumptions_from(assume))
-    emit(to_json(result) if fmt == "json" else check_text(result))
+    emit(render_as(fmt, result, table=check_text))
     if result["failed"]:
         sys.exit(1)

@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from podpath.commands.common import emit, format_option, progress, to_json, with_inputs
+from podpath.commands.common import emit, progress, with_inputs
+from podpath.commands.output import no_color_option, output_option, render_as
 
-PROBE_FORMATS = {"table": None, "json": None}
+PROBE_FORMATS = ("table", "json")
 
 
 def _require(cmd: str, tools: tuple[tuple[str, str], ...] | None = None) -> None:
@@ -56,7 +57,7 @@ def up(cluster: Any) -> None:
 
 
 @click.command()
-@format_option(PROBE_FORMATS)
+@output_option(PROBE_FORMATS)
 @click.option(
     "--timeout",
     type=click.FloatRange(0.05, 30.0),
@@ -72,7 +73,8 @@ def up(cluster: Any) -> None:
     help="Connection attempts in flight at once.",
 )
 @click.option("--no-services", is_flag=True, help="Only pod-to-pod connections.")
-def probe(fmt: str, timeout: float, concurrency: int, no_services: bool) -> None:
+@no_color_option
+def probe(fmt: str, timeout: float, concurrency: int, no_services: bool, no_color: bool) -> None:
     """Real connections from every pod to every pod on every declared port, to every Service by
     DNS name and to the internet, and from the internet to every exposed address and route,
     compared with the model. Exit 1 on any disagreement."""
@@ -94,7 +96,7 @@ def probe(fmt: str, timeout: float, concurrency: int, no_services: bool) -> None
             services=not no_services,
             progress=status.update,
         )
-    emit(to_json(result) if fmt == "json" else render_table(result))
+    emit(render_as(fmt, result, table=render_table))
     sys.exit(1 if result["disagreements"] else 0)
 
 

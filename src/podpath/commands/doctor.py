@@ -14,6 +14,7 @@ Flag interactions: ``--port`` and ``--fix`` need ``--from`` and ``--to``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,18 @@ import yaml
 
 from podpath.analyze.doctor import diagnose, fails, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
-from podpath.analyze.doctor.findings import FAIL_ON
-from podpath.commands.common import emit, input_options, load_from_options, split_inputs
+from podpath.analyze.doctor.findings import FAIL_ON, Finding
+from podpath.cluster import Cluster
+from podpath.commands.common import (
+    checked_scope,
+    emit,
+    input_options,
+    load_inputs,
+    split_inputs,
+    validate_inputs,
+)
+from podpath.commands.output import derived, output_option
+from podpath.commands.scope import Scope
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
 from podpath.render.findings import FORMAT_NAMES, render
@@ -74,9 +85,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
     show_default=True,
     help="Exit 1 when a finding is at or above this severity.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True
-)
+@output_option(FORMAT_NAMES)
 @click.option(
     "--sensitive", multiple=True, metavar="NS", help="A namespace that must follow the baseline."
 )
@@ -106,19 +115,48 @@ def doctor(**kwargs: Any) -> None:
     config = read_config(
         find_config(kwargs["config_path"], tuple(opts.get("files") or ())), kwargs["sensitive"]
     )
-    cluster = load_from_options(opts)
+    inputs = validate_inputs(opts, command="doctor")
+    cluster = load_inputs(inputs)
+    scope = checked_scope(inputs.scope, cluster)
     now = datetime.now(UTC)  # certificate expiry: the clock is read here, at the edge
-    findings = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None, now=now)
+    found = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None, now=now)
+    findings = tuple(findings_in_scope(found, scope, cluster))
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output
 
-        text, failed = symptom_output(
-            cluster, findings, src, dst, kwargs["port"], fix=kwargs["fix"], fmt=kwargs["fmt"]
-        )
-        emit(text)
+        outcome: list[bool] = []
+
+        def symptom(fmt: str) -> str:
+            text, failed = symptom_output(
+                cluster, findings, src, dst, kwargs["port"], fix=kwargs["fix"], fmt=fmt
+            )
+            outcome.append(failed)
+            return text
+
+        emit(derived(kwargs["fmt"], symptom))
+        failed = outcome[-1]
         if failed and kwargs["fail_on"] != "never":
             sys.exit(1)
         return
-    emit(render(kwargs["fmt"], findings, rules()))
+    emit(derived(kwargs["fmt"], lambda fmt: render(fmt, findings, rules())))
     if fails(findings, kwargs["fail_on"]):
         sys.exit(1)
+
+
+def findings_in_scope(findings: Sequence[Finding], scope: Scope, cluster: Cluster) -> list[Finding]:
+    """The findings ``-n``/``-l`` keep: on an object of those namespaces and, with ``-l``, on
+    a selected pod or a workload with a selected pod (other findings are not about pods)."""
+    if scope.is_everything:
+        return list(findings)
+    selected: set[str] = set()
+    if scope.selector is not None:
+        for pod in cluster.pods:
+            if scope.selects(pod.labels):
+                selected.add(f"Pod/{pod.key}")
+                if pod.owner is not None:
+                    selected.add(f"{pod.owner.kind}/{pod.namespace}/{pod.owner.name}")
+    return [
+        f
+        for f in findings
+        if scope.keeps_name(f.object) and (scope.selector is None or f.object in selected)
+    ]

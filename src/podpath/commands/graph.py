@@ -7,6 +7,7 @@ import click
 from podpath.analyze.graph import BY_CHOICES, build_graph, graph_json
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
+from podpath.commands.output import output_option
 
 FORMATS = ("dot", "mermaid", "html", "json")
 
@@ -19,10 +20,11 @@ FORMATS = ("dot", "mermaid", "html", "json")
     show_default=True,
     help="One node per workload, pod or namespace.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="dot", show_default=True)
+@output_option(FORMATS, default="dot", derive=False)
 @click.option(
-    "-o",
-    "--output",
+    "--output-file",
+    "output",
+    metavar="FILE",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write to FILE instead of standard output.",
@@ -35,7 +37,7 @@ def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
     \b
     podpath graph -f k8s/ | dot -Tsvg > graph.svg
     podpath graph -f k8s/ --format mermaid
-    podpath graph -f k8s/ --format html -o graph.html   # click a node: who reaches it, why
+    podpath graph -f k8s/ -o html --output-file graph.html   # click a node: who, why
     """
     with progress("building the graph"):
         result = build_graph(cluster, by=by)

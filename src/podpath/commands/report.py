@@ -17,31 +17,27 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
+from podpath.commands.output import output_option
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.table import join, render_table
 
 
 @click.command()
 @click.option(
-    "-o",
-    "--output",
+    "--html",
+    "--output-file",
+    "output",
+    metavar="FILE",
     type=click.Path(dir_okay=False),
     default=None,
     help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format (json: the page's sections as data).",
-)
+@output_option(("table", "json"), file_option="--html", derive=False)
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """The cluster's network on one page: namespaces, services, routes, reachability
     between namespaces, DNS records and the doctor's findings.
-    With -o FILE.html: the same with an interactive graph on one self-contained page."""
+    With --html FILE.html: the same with an interactive graph on one self-contained page."""
     files = kwargs.get("files")
     cluster = load_from_options(split_inputs(kwargs))
     if output:

@@ -15,7 +15,9 @@ import click
 
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, with_inputs
+from podpath.commands.output import output_option, render_as
+from podpath.commands.scope import Scope
 from podpath.engine.routing import route_request
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
@@ -83,9 +85,7 @@ def _answer_text(a: dict[str, Any]) -> str:
 @click.option(
     "--ingress-class", default=None, metavar="NAME", help="Answer for this IngressClass only."
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
-)
+@output_option(("table", "json"))
 @with_inputs
 def route(
     cluster: Cluster,
@@ -106,11 +106,11 @@ def route(
         ingress_class=ingress_class,
     )
     data = route_json(answers, single=bool(gateway or ingress_class))
-    if fmt == "json":
-        emit(to_json(data))
-        return
-    items = data.get("answers", [data])
-    emit("\n\n".join(_answer_text(a) for a in items))
+    emit(render_as(fmt, data, table=_route_text))
+
+
+def _route_text(data: dict[str, Any]) -> str:
+    return "\n\n".join(_answer_text(a) for a in data.get("answers", [data]))
 
 
 def _routes_rows(data: dict[str, Any]) -> list[list[str]]:
@@ -155,22 +155,21 @@ def _routes_md(data: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json", "md")),
-    default="table",
-    show_default=True,
-)
+@output_option(("table", "json", "md"))
 @with_inputs
-def routes(cluster: Cluster, fmt: str) -> None:
+def routes(cluster: Cluster, fmt: str, scope: Scope) -> None:
     """The routing table: entry point, host, match -> backend Service:port -> endpoints."""
     data = routing_table(cluster)
-    if fmt == "json":
-        emit(to_json(data))
-    elif fmt == "md":
-        emit(_routes_md(data))
-    else:
-        text = render_table(None, ROUTES_COLUMNS, _routes_rows(data))
-        problems = _status_lines(data)
-        emit(text + ("\n" + "\n".join(problems) + "\n" if problems else ""))
+    if scope.namespaces:
+        data = {
+            **data,
+            "routes": [r for r in data["routes"] if scope.keeps_name(r["object"])],
+            "route_status": [s for s in data["route_status"] if scope.keeps_name(s["route"])],
+        }
+    emit(render_as(fmt, data, table=_routes_table, others={"md": _routes_md}))
+
+
+def _routes_table(data: dict[str, Any]) -> str:
+    text = render_table(None, ROUTES_COLUMNS, _routes_rows(data))
+    problems = _status_lines(data)
+    return text + ("\n" + "\n".join(problems) + "\n" if problems else "")

@@ -17,8 +17,11 @@ import click
 from podpath.analyze.trace import trace as run_trace
 from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, with_inputs
+from podpath.commands.output import output_option, render_as
 from podpath.commands.routes import _header as parse_header
+from podpath.commands.scope import Scope
+from podpath.commands.suggest import check_pod, check_pod_or_service
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 
@@ -123,7 +126,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     metavar="NS/KEY=VALUE",
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option(FORMATS)
 @with_inputs
 def trace(
     cluster: Cluster,
@@ -137,8 +140,14 @@ def trace(
     ingress_class: str | None,
     ingress_controller: str | None,
     fmt: str,
+    scope: Scope,
 ) -> None:
     """The path of one connection, hop by hop, and the verdict of each endpoint, with reasons."""
+    src = scope.qualify(src) if _is_name(src) else src
+    if _is_name(src):  # a source is a pod, an IP or internet: a bare name is a slip
+        check_pod(cluster, src, "--from")
+    check_pod_or_service(cluster, src, "--from")
+    check_pod_or_service(cluster, dst, "--to")
     if gateway and ingress_class:
         raise InputError("use either --gateway or --ingress-class, not both")
     options = RouteOptions(
@@ -153,7 +162,20 @@ def trace(
     except TraceError as exc:
         raise InputError(str(exc)) from None
     data = trace_json(result, src, dst, port)
-    emit(to_json(data) if fmt == "json" else trace_table(data))
+    emit(render_as(fmt, data, table=trace_table))
     if expect is not None and result.verdict != expect:
         click.echo(f"podpath: trace verdict is {result.verdict}, expected {expect}", err=True)
         sys.exit(1)
+
+
+def _is_name(value: str) -> bool:
+    """A bare pod name (no ``NS/``, not an IP, not ``internet``) that ``-n NS`` qualifies."""
+    import ipaddress
+
+    if value == "internet" or "/" in value or ":" in value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return True
+    return False

@@ -1,18 +1,42 @@
 """Terminal tables (rich), rendered to a string so output stays deterministic and pipeable.
 
-On a terminal, tables fit its width (long cells fold); piped, they take their natural width
-up to ``PIPE_WIDTH`` columns, so that each row stays on one line for grep and diff."""
+Width: ``COLUMNS`` when set, else the terminal's width on a terminal; piped, tables take their
+natural width up to ``PIPE_WIDTH`` columns, so that each row stays on one line for grep and
+diff. Within the width, a table never breaks a word, a header or a ``file:line``: columns
+wrap only at blanks, each at least as wide as its longest word; when even that does not fit,
+the command's low-value columns (``optional``, least valuable first) are dropped. Under
+:func:`wide_tables` (``-o wide``) no column is dropped: the table takes its natural width.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+
+PIPE_WIDTH = 400
+EDGE = 2  # the box's left and right edge
+GAP = 3  # between two columns: padding, separator, padding
+_WIDE: ContextVar[bool] = ContextVar("podpath_wide_tables", default=False)
+
+
+@contextlib.contextmanager
+def wide_tables() -> Iterator[None]:
+    """Within this block, tables keep every column at its natural width (``-o wide``)."""
+    token = _WIDE.set(True)
+    try:
+        yield
+    finally:
+        _WIDE.reset(token)
 
 
 def render_table(
@@ -21,35 +45,150 @@ def render_table(
     rows: Sequence[Sequence[str]],
     *,
     width: int | None = None,
+    optional: Sequence[str] = (),
 ) -> str:
-    """A table with a header row; cells are strings (newlines allowed)."""
-    width = width or output_width()
+    """A table with a header row; cells are strings (newlines allowed). ``optional`` names
+    the columns that may be dropped to fit ``width``, the first dropped first; when the rest
+    still does not fit, each row's first cell goes on a line of its own (:func:`folded`)."""
+    wide = _WIDE.get()
+    width = PIPE_WIDTH if wide else (width or output_width())
+    keep = list(range(len(columns)))
+    dropped: list[int] = []
+    for name in [] if wide else optional:
+        if fits(columns, rows, keep, width) or name not in columns:
+            continue
+        dropped.append(list(columns).index(name))
+        keep.remove(dropped[-1])
+    if len(keep) > 1 and not fits(columns, rows, keep, width):
+        for i in reversed(dropped):  # folded, there may be room for some of them again
+            more = sorted([*keep, i])
+            if fits(columns, rows, more[1:], width - INDENT):
+                keep = more
+        return folded(title, columns, rows, keep, width)
+    text = _render(title, columns, rows, keep, column_widths(columns, rows, keep, width))
+    return "\n".join(text) + "\n"
+
+
+def _render(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep: Sequence[int],
+    widths: Mapping[int, int],
+    *,
+    header: bool = True,
+) -> list[str]:
+    """The lines of a rich table of the kept columns at the given widths."""
     table = Table(
-        title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left", pad_edge=False
+        title=title,
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        title_justify="left",
+        pad_edge=False,
+        show_header=header,
     )
-    for col in columns:
-        table.add_column(col, overflow="fold")
+    for i in keep:
+        table.add_column(columns[i], overflow="fold", width=widths[i])
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(row[i] for i in keep))
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False, soft_wrap=False).print(
-        table
-    )
+    total = sum(widths[i] for i in keep) + EDGE + GAP * (len(keep) - 1)
+    Console(
+        file=buf,
+        width=max(total, cell_len(title or "")),
+        color_system=None,
+        force_terminal=False,
+        soft_wrap=False,
+    ).print(table)
     lines = [line.rstrip() for line in buf.getvalue().splitlines()]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-PIPE_WIDTH = 400
+INDENT = 4
+
+
+def folded(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep: Sequence[int],
+    width: int,
+) -> str:
+    """The narrow layout: each row's first cell on a line of its own, its other cells on the
+    lines below, indented, in columns that wrap only at blanks."""
+    first, rest = keep[0], list(keep[1:])
+    widths = column_widths(columns, rows, rest, width - INDENT)
+    pad = " " * (INDENT - 1)
+    head = _render(None, columns, [], rest, widths)
+    lines = ([title] if title else []) + [f" {columns[first]}", pad + head[0]]
+    lines.append(" " + "─" * (max(len(line) for line in lines) - 1))
+    for row in rows:
+        lines.append(f" {row[first]}")
+        lines.extend(
+            pad + line for line in _render(None, columns, [row], rest, widths, header=False)
+        )
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _cells(columns: Sequence[str], rows: Sequence[Sequence[str]], i: int) -> list[str]:
+    return [columns[i], *(str(r[i]) for r in rows)]
+
+
+def min_width(columns: Sequence[str], rows: Sequence[Sequence[str]], i: int) -> int:
+    """The longest word of a column (header included): narrower would break it."""
+    return max((cell_len(w) for c in _cells(columns, rows, i) for w in c.split()), default=1)
+
+
+def natural_width(columns: Sequence[str], rows: Sequence[Sequence[str]], i: int) -> int:
+    """The longest line of a column: wider is never needed."""
+    return max(
+        (cell_len(line) for c in _cells(columns, rows, i) for line in c.splitlines()), default=1
+    )
+
+
+def fits(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int], width: int
+) -> bool:
+    """Whether the kept columns fit ``width`` without breaking a word."""
+    need = sum(min_width(columns, rows, i) for i in keep) + EDGE + GAP * (len(keep) - 1)
+    return need <= width
+
+
+def column_widths(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int], width: int
+) -> dict[int, int]:
+    """Each kept column's width: its natural width when all fit; else every column starts at
+    its longest word and the room left goes, in turn, to the column that lacks the most."""
+    low = {i: min_width(columns, rows, i) for i in keep}
+    high = {i: max(natural_width(columns, rows, i), low[i]) for i in keep}
+    room = width - EDGE - GAP * (len(keep) - 1)
+    if sum(high.values()) <= room:
+        return high
+    widths = dict(low)
+    spare = room - sum(widths.values())
+    while spare > 0:
+        lacking = [i for i in keep if widths[i] < high[i]]
+        if not lacking:
+            break
+        i = max(lacking, key=lambda k: (high[k] - widths[k], -k))
+        step = max(1, min(spare, high[i] - widths[i]) // max(1, len(lacking)))
+        widths[i] += step
+        spare -= step
+    return widths
 
 
 def output_width() -> int:
-    """The terminal's width when standard output is one, else ``PIPE_WIDTH``."""
+    """``COLUMNS`` when set (as ``ls`` and rich read it), else the terminal's width when
+    standard output is one, else ``PIPE_WIDTH``."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     if sys.stdout.isatty():
-        return max(80, shutil.get_terminal_size((160, 40)).columns)
+        return max(40, shutil.get_terminal_size((160, 40)).columns)
     return PIPE_WIDTH
 
 

@@ -3,22 +3,133 @@
 Every failure is one :class:`~podpath.errors.ClusterAccessError` line: a missing or unreadable
 file, a file that is not a kubeconfig, an unknown context, in-cluster configuration outside a
 pod.
+
+Which configuration, as kubectl's loading rules (client-go ``clientcmd``,
+``ClientConfigLoadingRules.Load``, and
+https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files):
+``--kubeconfig PATH`` reads that one file, unmerged; else every file named in ``KUBECONFIG``
+is merged (:func:`merge_kubeconfigs`); else ``~/.kube/config``; with none of them, inside a
+pod, the in-cluster service account. The files are only read.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podpath.errors import ClusterAccessError
 
 IN_CLUSTER = "in-cluster"
 MSG_NO_KUBECONFIG = "kubeconfig {path}: {problem}"
+NAMED_LISTS = (("clusters", "cluster"), ("contexts", "context"), ("users", "user"))
+
+
+def kubeconfig_chain(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The files kubectl merges without ``--kubeconfig`` (clientcmd
+    ``NewDefaultClientConfigLoadingRules``): the ``KUBECONFIG`` paths, split on the path list
+    separator, empty entries skipped and duplicates dropped (first kept); when ``KUBECONFIG``
+    is unset or empty, ``$HOME/.kube/config``."""
+    env = os.environ if environ is None else environ
+    paths = [p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p]
+    if not paths:
+        home = env.get("HOME") or os.path.expanduser("~")
+        return [os.path.join(home, ".kube", "config")]
+    return list(dict.fromkeys(paths))
+
+
+def default_kubeconfig_exists(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether any file of :func:`kubeconfig_chain` exists (missing ones are skipped)."""
+    return any(os.path.isfile(p) for p in kubeconfig_chain(environ))
+
+
+def merge_kubeconfigs(configs: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """Merge parsed kubeconfig files (path, content) in ``KUBECONFIG`` order, as clientcmd's
+    ``ClientConfigLoadingRules.Load`` does:
+
+    - the first file to set a map key wins and its value is never changed: a cluster, context
+      or user named in two files is the first file's entry, whole (non-conflicting fields of
+      the second file's entry are discarded);
+    - the first file to set a value outside those maps wins (``current-context``, each
+      ``preferences`` field);
+    - relative file references are resolved against the directory of the file that defines
+      the entry (``ResolveLocalPaths``: a cluster's ``certificate-authority``, a user's
+      ``client-certificate``, ``client-key``, ``tokenFile``, and ``exec.command`` when it
+      contains a path separator);
+    - a name twice in one file is an error (clientcmd's v1 conversion: "duplicate name").
+    """
+    merged: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", "preferences": {}}
+    named: dict[str, dict[str, dict[str, Any]]] = {key: {} for key, _ in NAMED_LISTS}
+    for path, config in configs:
+        base = os.path.dirname(os.path.abspath(path))
+        for key, inner in NAMED_LISTS:
+            seen: set[str] = set()
+            for entry in config.get(key) or []:
+                name = str(entry.get("name", "")) if isinstance(entry, Mapping) else ""
+                if name in seen:
+                    raise ClusterAccessError(
+                        MSG_NO_KUBECONFIG.format(path=path, problem=f"duplicate name {name!r}")
+                    )
+                seen.add(name)
+                if name not in named[key]:
+                    named[key][name] = _resolved(dict(entry), inner, base)
+        if not merged.get("current-context") and config.get("current-context"):
+            merged["current-context"] = config["current-context"]
+        for pref, value in (config.get("preferences") or {}).items():
+            merged["preferences"].setdefault(pref, value)
+    for key, _ in NAMED_LISTS:
+        merged[key] = list(named[key].values())
+    return merged
+
+
+def _resolved(entry: dict[str, Any], inner: str, base: str) -> dict[str, Any]:
+    """An entry with its relative file references made absolute against ``base``."""
+    body = entry.get(inner)
+    if not isinstance(body, Mapping):
+        return entry
+    body = dict(body)
+    refs = {"cluster": ("certificate-authority",), "user": ("client-certificate", "client-key")}
+    for field in (*refs.get(inner, ()), *(("tokenFile",) if inner == "user" else ())):
+        value = body.get(field)
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            body[field] = os.path.join(base, value)
+    exec_ = body.get("exec")
+    if inner == "user" and isinstance(exec_, Mapping):
+        command = exec_.get("command")
+        if isinstance(command, str) and os.sep in command and not os.path.isabs(command):
+            body["exec"] = {**exec_, "command": os.path.join(base, command)}
+    entry[inner] = body
+    return entry
+
+
+def read_kubeconfigs(paths: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Parse the files of a chain; missing files are skipped (clientcmd), an unreadable or
+    undecodable one is an error."""
+    import yaml
+
+    out: list[tuple[str, dict[str, Any]]] = []
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        _check_readable(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
+        if data is not None and not isinstance(data, dict):
+            raise ClusterAccessError(
+                MSG_NO_KUBECONFIG.format(path=path, problem="not a kubeconfig")
+            )
+        out.append((path, data or {}))
+    return out
 
 
 def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, str]:
-    """An ApiClient from a kubeconfig file (and context), or the in-cluster service account
-    (``--kubeconfig in-cluster``, or no kubeconfig inside a pod). Returns it and the context."""
+    """An ApiClient from a kubeconfig file, else the merged default chain (and context), else
+    the in-cluster service account (``--kubeconfig in-cluster``, or no kubeconfig file at all
+    inside a pod). Returns it and the context's name."""
     from kubernetes import client
     from kubernetes import config as kube_config
     from kubernetes.config.config_exception import ConfigException
@@ -26,47 +137,48 @@ def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, s
     config: Any = kube_config  # the client's config module is untyped
 
     in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-    if (kubeconfig == IN_CLUSTER and not os.path.exists(IN_CLUSTER)) or (
-        kubeconfig is None and context is None and in_pod
-    ):
+    explicit_in_cluster = kubeconfig == IN_CLUSTER and not os.path.exists(IN_CLUSTER)
+    if explicit_in_cluster or (kubeconfig is None and in_pod and not default_kubeconfig_exists()):
         configuration = client.Configuration()
         try:
             config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
             raise ClusterAccessError(f"in-cluster configuration: {exc}") from None
         return client.ApiClient(configuration), IN_CLUSTER
-    path = os.path.expanduser(kubeconfig) if kubeconfig else _default_kubeconfig()
-    _check_readable(path)
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, ValueError, TypeError, KeyError, AttributeError) as exc:
-        problem = str(exc).splitlines()[0] if str(exc) else "not a kubeconfig"
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
-    except Exception as exc:  # a YAML error from the client's loader
-        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
-    names = sorted(str(c.get("name")) for c in contexts or [] if isinstance(c, dict))
+    merged, where = _merged_config(kubeconfig)
+    names = sorted(str(c.get("name")) for c in merged["contexts"] if isinstance(c, Mapping))
     if context is not None and context not in names:
         raise ClusterAccessError(
             MSG_NO_KUBECONFIG.format(
-                path=path,
+                path=where,
                 problem=f"no context {context!r} (contexts: {', '.join(names) or 'none'})",
             )
         )
-    chosen = context or (str(current.get("name")) if isinstance(current, dict) else "")
+    chosen = context or str(merged.get("current-context") or "")
     try:
-        api_client = config.new_client_from_config(config_file=path, context=chosen or None)
+        api_client = config.new_client_from_config_dict(
+            config_dict=merged, context=chosen or None, persist_config=False
+        )
     except Exception as exc:  # the client raises ConfigException, TypeError, ValueError...
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=path, problem=problem)) from None
+        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=where, problem=problem)) from None
     api_client.configuration.retries = 1
     return api_client, chosen
 
 
-def _default_kubeconfig() -> str:
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return os.path.expanduser(first or "~/.kube/config")
+def _merged_config(kubeconfig: str | None) -> tuple[dict[str, Any], str]:
+    """The configuration to use and how to name it in errors: ``--kubeconfig`` alone (it
+    must exist), else the merged chain (at least one of its files must exist)."""
+    if kubeconfig:
+        path = os.path.expanduser(kubeconfig)
+        _check_readable(path)
+        return merge_kubeconfigs(read_kubeconfigs([path])), path
+    chain = kubeconfig_chain()
+    configs = read_kubeconfigs(chain)
+    where = os.pathsep.join(chain)
+    if not configs:
+        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=where, problem="no such file"))
+    return merge_kubeconfigs(configs), where
 
 
 def _check_readable(path: str) -> None:
