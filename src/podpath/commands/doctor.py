@@ -123,6 +123,10 @@ def doctor(**kwargs: Any) -> None:
     findings = tuple(findings_in_scope(found, scope, cluster))
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output
+        from podpath.commands.suggest import check_pod_or_service
+
+        check_pod_or_service(cluster, src, "--from")
+        check_pod_or_service(cluster, dst, "--to")
 
         outcome: list[bool] = []
 

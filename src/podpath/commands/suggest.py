@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from podpath.cluster import Cluster
 from podpath.errors import InputError
+
+if TYPE_CHECKING:
+    from podpath.cluster import Cluster
 
 MAX_SUGGESTIONS = 3
 CUTOFF = 0.6
@@ -51,34 +54,47 @@ def check_namespace(cluster: Cluster, namespace: str, what: str) -> None:
     raise InputError(f"no namespace {namespace!r}{hint}", field=what)
 
 
-def pod_hint(cluster: Cluster, name: str) -> str:
-    """Why ``name`` names no pod, and the closest names that do (for an error message)."""
+def pod_hint(cluster: Cluster, name: str, *, services_ok: bool = False) -> str:
+    """Why ``name`` names no pod, and the closest names that do (for an error message).
+    ``services_ok``: the option also takes ``svc:NS/NAME`` (so a Service's name gets that
+    form; elsewhere it gets the Service's pods)."""
     if "/" not in name:
         exact = sorted(
             p for p in pod_names(cluster) if p.count("/") == 1 and p.split("/")[1] == name
         )
-        services = sorted(f"svc:{k}" for k in cluster.service_by_key if k.split("/")[-1] == name)
+        services = sorted(k for k in cluster.service_by_key if k.split("/")[-1] == name)
         if exact:
             return f"; give NS/NAME: {', '.join(exact[:MAX_SUGGESTIONS])}"
         if services:
-            return f"; that is a Service: {', '.join(services[:MAX_SUGGESTIONS])}"
-        bare = {p.split("/", 1)[1]: p for p in pod_names(cluster)}
+            return _service_instead(cluster, services, services_ok)
+        bare = {p.split("/", 1)[1]: p for p in pod_names(cluster) if p.count("/") == 1}
         return did_you_mean([bare[b] for b in closest(name, bare)])
     ns = name.split("/", 1)[0]
     if ns not in cluster.namespace_by_name:
         near = closest(ns, cluster.namespace_by_name)
         return f" (no namespace {ns!r}{did_you_mean(near)})"
     if name in cluster.service_by_key:
-        return f"; that is a Service: svc:{name}"
-    in_ns = [p for p in pod_names(cluster) if p.startswith(ns + "/")]
+        return _service_instead(cluster, [name], services_ok)
+    in_ns = [p for p in pod_names(cluster) if p.startswith(ns + "/") and p.count("/") == 1]
     return did_you_mean(closest(name, in_ns))
 
 
-def check_pod(cluster: Cluster, name: str, what: str) -> None:
+def _service_instead(cluster: Cluster, keys: Sequence[str], services_ok: bool) -> str:
+    """The hint for a Service's name where a pod is expected."""
+    if services_ok:
+        return f"; that is a Service: {', '.join('svc:' + k for k in keys[:MAX_SUGGESTIONS])}"
+    pods = sorted({e.pod for k in keys for e in cluster.addresses.get(k, ()) if e.pod})
+    if not pods:
+        return f"; {keys[0]} is a Service, and it selects no pods"
+    return f"; {keys[0]} is a Service: give one of its pods, e.g. {', '.join(pods[:2])}"
+
+
+def check_pod(cluster: Cluster, name: str, what: str, *, services_ok: bool = False) -> None:
     """Raise when ``name`` (``NS/POD``, ``NS/WORKLOAD``) selects no pod, with suggestions."""
     if cluster.find_pod(name) is not None:
         return
-    raise InputError(f"no pod {name!r}{pod_hint(cluster, name)}", field=what)
+    hint = pod_hint(cluster, name, services_ok=services_ok)
+    raise InputError(f"no pod {name!r}{hint}", field=what)
 
 
 def service_hint(cluster: Cluster, name: str) -> str:
@@ -112,4 +128,5 @@ def check_pod_or_service(cluster: Cluster, value: str, what: str) -> None:
     first = value.split("/", 1)[0]
     looks_like_pod = value.count("/") in (1, 2) and ":" not in value and "." not in first
     if looks_like_pod and cluster.find_pod(value) is None:
-        raise InputError(f"no pod {value!r}{pod_hint(cluster, value)}", field=what)
+        hint = pod_hint(cluster, value, services_ok=True)
+        raise InputError(f"no pod {value!r}{hint}", field=what)
