@@ -178,7 +178,8 @@ def emit(text: str) -> None:
     if text and colour_wanted():
         from podpath.render.colour import colourise
 
-        text = colourise(text)
+        ctx = click.get_current_context(silent=True)
+        text = colourise(text, signs=ctx is not None and ctx.info_name == "diff")
     sys.stdout.write(text)
 
 

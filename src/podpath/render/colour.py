@@ -38,9 +38,12 @@ _OK_RE = re.compile(r"^ok(?= )", re.MULTILINE)
 SIGNS = {"+": GREEN, "-": RED, "!": YELLOW}
 
 
-def colourise(text: str) -> str:
-    """``text`` with ANSI colour around the words and signs of the module docstring."""
+def colourise(text: str, *, signs: bool = False) -> str:
+    """``text`` with ANSI colour around the words of the module docstring and, with
+    ``signs`` (a diff), the ``+``/``-``/``!`` that start a line."""
     text = _WORD_RE.sub(lambda m: f"{WORDS[m.group(1)]}{m.group(1)}{RESET}", text)
+    if not signs:
+        return _OK_RE.sub(f"{GREEN}ok{RESET}", text)
     text = _SIGN_RE.sub(
         lambda m: f"{m.group(1)}{SIGNS[m.group(2)]}{m.group(2)}{RESET}{m.group(3)}", text
     )
