@@ -172,13 +172,20 @@ def colour_wanted() -> bool:
 
 
 def emit(text: str) -> None:
-    """Write rendered output to stdout (exactly once per command), coloured on a terminal."""
+    """Write rendered output to stdout (exactly once per command). A table's text is fitted
+    to the terminal (or ``COLUMNS``): lines longer are wrapped at blanks; and coloured on a
+    terminal."""
     if text and not text.endswith("\n"):
         text += "\n"
+    ctx = click.get_current_context(silent=True)
+    if text and (ctx is None or ctx.params.get("fmt", "table") == "table"):
+        from podpath.render.table import fit_lines, terminal_width
+
+        width = terminal_width()
+        text = fit_lines(text, width) if width else text
     if text and colour_wanted():
         from podpath.render.colour import colourise
 
-        ctx = click.get_current_context(silent=True)
         text = colourise(text, signs=ctx is not None and ctx.info_name == "diff")
     sys.stdout.write(text)
 

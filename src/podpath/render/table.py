@@ -15,6 +15,7 @@ import io
 import os
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 
@@ -60,6 +61,8 @@ def render_table(
         dropped.append(list(columns).index(name))
         keep.remove(dropped[-1])
     if len(keep) > 1 and not fits(columns, rows, keep, width):
+        if not fits(columns, rows, keep[1:], width - INDENT):
+            return expanded(title, columns, rows, keep, width)
         for i in reversed(dropped):  # folded, there may be room for some of them again
             more = sorted([*keep, i])
             if fits(columns, rows, more[1:], width - INDENT):
@@ -134,6 +137,51 @@ def folded(
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def expanded(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep: Sequence[int],
+    width: int,
+) -> str:
+    """The narrowest layout: each row's first cell on a line, each other cell's lines below
+    it, indented, wrapped at blanks (a wrapped line continues two columns further in)."""
+    pad = " " * INDENT
+    lines = ([title] if title else []) + [f" {columns[keep[0]]}"]
+    lines += [pad + columns[i] for i in keep[1:]]
+    lines.append(" " + "─" * (max(len(line) for line in lines) - 1))
+    for row in rows:
+        lines.append(f" {row[keep[0]]}")
+        for i in keep[1:]:
+            lines += wrap_lines(str(row[i]), width - INDENT, indent=pad)
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def wrap_lines(text: str, width: int, *, indent: str = "", more: str = "  ") -> list[str]:
+    """``text``'s lines, each wrapped at blanks to ``width`` (after ``indent``); a word
+    longer than the width stays whole; continuation lines are indented by ``more``."""
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        lead = line[: len(line) - len(line.lstrip(" "))]
+        out += textwrap.wrap(
+            line,
+            width=max(width, 1),
+            initial_indent=indent,
+            subsequent_indent=indent + lead + more,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
+    return out
+
+
+def fit_lines(text: str, width: int) -> str:
+    """Every line of ``text`` longer than ``width`` wrapped at blanks (hanging indent)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out += [line] if cell_len(line) <= width else wrap_lines(line, width)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 def _cells(columns: Sequence[str], rows: Sequence[Sequence[str]], i: int) -> list[str]:
     return [columns[i], *(str(r[i]) for r in rows)]
 
@@ -158,6 +206,12 @@ def fits(
     return need <= width
 
 
+def fits_output(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a table of every column fits the output width unfolded (always under
+    :func:`wide_tables`): for renderers that have a narrower layout of their own."""
+    return _WIDE.get() or fits(columns, rows, range(len(columns)), output_width())
+
+
 def column_widths(
     columns: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int], width: int
 ) -> dict[int, int]:
@@ -179,6 +233,12 @@ def column_widths(
         widths[i] += step
         spare -= step
     return widths
+
+
+def terminal_width() -> int | None:
+    """The width asked for (``COLUMNS``) or the terminal's; None when piped without one."""
+    width = output_width()
+    return None if width == PIPE_WIDTH and not os.environ.get("COLUMNS") else width
 
 
 def output_width() -> int:
