@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from podpath.analyze.doctor import BaselineConfig, Finding, diagnose
+from podpath.analyze.doctor import diagnose
+from podpath.analyze.doctor.context import BaselineConfig
+from podpath.analyze.doctor.findings import Finding
 from podpath.cluster import Cluster, resolve
 from podpath.normalize import normalize
 from podpath.sources.manifests import parse_text

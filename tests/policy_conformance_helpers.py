@@ -27,7 +27,8 @@ from typing import Any
 
 from podpath.cluster import Cluster, resolve
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import Assumptions, PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import Assumptions, PodPeer
 from podpath.model.core import Protocol, SourceRef
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc

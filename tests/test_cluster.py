@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podpath.cluster import Cluster, Settings, resolve
+from podpath.cluster import Cluster, resolve
+from podpath.cluster.settings import Settings
 from podpath.errors import InputError
 from podpath.model.services import ServiceType
 from podpath.normalize import normalize

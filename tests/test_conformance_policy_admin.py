@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from podpath.engine.policy import PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer
 from policy_conformance_helpers import (
     ANP_TYPES,
     CNP_TYPES,

@@ -11,7 +11,9 @@ import pytest
 
 from podpath.cluster import Cluster
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import Assumptions, Peer, PodPeer, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer
 from podpath.model.core import Protocol
 from policy_conformance_helpers import (
     BOTH,

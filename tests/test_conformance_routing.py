@@ -76,7 +76,9 @@ def test_ingress_path_table(
         ]
         triples.append((path, ptype, name))
     objs.append(ingress("default", "ing", [rule("foo.com", *triples)]))
-    (ans,) = route_request(cluster_of(*objs), f"http://foo.com{request_path}", now=NOW)
+    (ans,) = route_request(
+        cluster_of(ingress_class("nginx"), *objs), f"http://foo.com{request_path}", now=NOW
+    )
     if expected is None:
         assert ans.status == 404
         return
@@ -100,6 +102,7 @@ HOST_CASES = [
 @pytest.mark.parametrize(("rule_host", "host", "matches"), HOST_CASES)
 def test_ingress_host_wildcards(rule_host: str, host: str, matches: bool) -> None:
     c = cluster_of(
+        ingress_class("nginx"),
         *_app("web"),
         ingress("default", "ing", [rule(rule_host, ("/", "Prefix", "web"))]),
     )
@@ -113,6 +116,7 @@ def _app(name: str) -> list[dict[str, Any]]:
 
 def test_ingress_default_backend_takes_unmatched_requests() -> None:
     c = cluster_of(
+        ingress_class("nginx"),
         *_app("web"),
         *_app("fallback"),
         ingress(

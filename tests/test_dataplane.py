@@ -17,7 +17,9 @@ from podpath.dataplane.generate import random_cluster
 from podpath.dataplane.nft import policy_ruleset, service_ruleset
 from podpath.dataplane.plan import PREFIX, build_plan
 from podpath.dataplane.policy import allows_for, compile_policies, egress_boundaries
-from podpath.engine.policy import INTERNET_IP, PodPeer, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import INTERNET_IP, PodPeer
 from podpath.model.core import Protocol
 
 SMALL = """
@@ -273,7 +275,7 @@ def test_routed_checks_come_from_route_and_trace(tmp_path: Path) -> None:
     """Route checks: the proxy ports, and the answers route/trace give (200 by web, 504 where
     policy drops the controller -> db hop, 500 for a missing Service); internet egress checks
     from trace (web may only reach the internet on 443)."""
-    from podpath.dataplane.probe import build_checks
+    from podpath.dataplane.probe_checks import build_checks
 
     path = tmp_path / "routed.yaml"
     path.write_text(ROUTED)

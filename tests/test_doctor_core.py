@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from doctor_helpers import codes, findings_of, pod, service
-from podpath.analyze.doctor import Severity, fails, rank
-from podpath.analyze.doctor.findings import Finding
+from podpath.analyze.doctor.findings import Finding, Severity, fails, rank
 from podpath.analyze.doctor.suggest import closest_labels, edit_distance
 
 LIVE_NOT_READY = """

@@ -131,7 +131,7 @@ CASES = [
         "tls-secret-missing",
         BASE + CLASS + OTHER_SECRET + ingress(extra=TLS.format(secret="web-tls")),
         BASE + CLASS + OTHER_SECRET + ingress(),
-        ("ingress-tls-invalid", "Ingress/shop/web"),
+        ("tls-secret-not-in-input", "Ingress/shop/web"),
     ),
     (
         "route-not-allowed",

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from doctor_helpers import cluster_of, codes, pod, service
-from podpath.analyze.doctor import BaselineConfig, diagnose
+from podpath.analyze.doctor import diagnose
+from podpath.analyze.doctor.context import BaselineConfig
 from podpath.analyze.doctor.fix import propose_all, with_policy
 from podpath.analyze.doctor.symptom import symptom
-from podpath.engine.policy import PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import Protocol
 
 COREDNS = pod(

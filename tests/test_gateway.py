@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podpath.engine.gateway import (
-    gateway_host_matches,
-    hostnames_intersection,
-    http_path_matches,
-    route_status,
-)
+from podpath.engine.gateway import http_path_matches
+from podpath.engine.gateway_attach import gateway_host_matches, hostnames_intersection, route_status
 from podpath.engine.routing import route_request
 from routing_helpers import NOW, app, cluster_of
 
@@ -440,7 +436,8 @@ ROUTES = st.lists(
 def test_precedence_is_total_and_order_independent(
     specs: list[Any], perm: list[int], path: str
 ) -> None:
-    from podpath.engine.gateway import attachments, candidates
+    from podpath.engine.gateway import candidates
+    from podpath.engine.gateway_attach import attachments
     from podpath.engine.routing import parse_request
 
     objs = []

@@ -59,7 +59,9 @@ def test_docs_longest_path_wins(paths: list[str], request_path: str, winner: str
 def test_docs_mixed_exact_preferred() -> None:
     """Docs: Mixed /foo (Prefix), /foo (Exact), request /foo -> Yes, prefers Exact."""
     r = rule("foo.com", ("/foo", "Prefix", "prefix"), ("/foo", "Exact", "exact"))
-    cluster = cluster_of(*app("d", "prefix"), *app("d", "exact"), ingress("d", "i", [r]))
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("d", "prefix"), *app("d", "exact"), ingress("d", "i", [r])
+    )
     (a,) = route_request(cluster, "http://foo.com/foo", now=NOW)
     assert a.backend is not None and a.backend.service == "d/exact"
     (b,) = route_request(cluster, "http://foo.com/foo/x", now=NOW)
@@ -69,11 +71,13 @@ def test_docs_mixed_exact_preferred() -> None:
 def test_no_match_uses_default_backend_else_404() -> None:
     r = rule("foo.com", ("/aaa", "Prefix", "a"))
     with_default = ingress("d", "i", [r], default=svc_backend("fallback"))
-    cluster = cluster_of(*app("d", "a"), *app("d", "fallback"), with_default)
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("d", "a"), *app("d", "fallback"), with_default
+    )
     (a,) = route_request(cluster, "http://foo.com/ccc", now=NOW)
     assert (a.status, a.backend and a.backend.service) == (200, "d/fallback")
     assert a.match is not None and a.match.detail == "defaultBackend"
-    cluster = cluster_of(*app("d", "a"), ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx"), *app("d", "a"), ingress("d", "i", [r]))
     (b,) = route_request(cluster, "http://foo.com/ccc", ingress_class="nginx", now=NOW)
     assert (b.status, b.backend) == (404, None)
 
@@ -104,7 +108,9 @@ def test_exact_host_rules_before_wildcard_before_hostless() -> None:
             rule("bar.foo.com", ("/", "Prefix", "exact")),
         ],
     )
-    cluster = cluster_of(*app("d", "any"), *app("d", "wild"), *app("d", "exact"), ing)
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("d", "any"), *app("d", "wild"), *app("d", "exact"), ing
+    )
     got = {
         h: route_request(cluster, f"http://{h}/", now=NOW)[0].backend
         for h in ("bar.foo.com", "x.foo.com", "other.org")
@@ -127,7 +133,7 @@ def test_named_port_resolved_and_missing_service_is_500() -> None:
             ]
         },
     }
-    cluster = cluster_of(*app("d", "web"), ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx"), *app("d", "web"), ingress("d", "i", [r]))
     (a,) = route_request(cluster, "http://foo.com/", now=NOW)
     assert (a.status, a.backend and a.backend.port, a.endpoints) == (200, 80, ("d/web-1",))
     (b,) = route_request(cluster, "http://foo.com/gone", now=NOW)
@@ -138,7 +144,9 @@ def test_named_port_resolved_and_missing_service_is_500() -> None:
 
 def test_service_without_ready_endpoints_is_503() -> None:
     svc = app("d", "web")[1]
-    cluster = cluster_of(svc, ingress("d", "i", [rule("foo.com", ("/", "Prefix", "web"))]))
+    cluster = cluster_of(
+        ingress_class("nginx"), svc, ingress("d", "i", [rule("foo.com", ("/", "Prefix", "web"))])
+    )
     (a,) = route_request(cluster, "http://foo.com/", now=NOW)
     assert a.status == 503
 
@@ -161,7 +169,7 @@ def test_resource_backend() -> None:
             ]
         }
     }
-    cluster = cluster_of(ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx"), ingress("d", "i", [r]))
     (a,) = route_request(cluster, "http://x/icons/a.png", now=NOW)
     assert a.status == 200 and a.backend is not None
     assert a.backend.resource == "k8s.example.com/StorageBucket/static-assets"
@@ -214,7 +222,9 @@ def test_ingresses_of_one_class_merged_and_conflicts_reported() -> None:
         [rule("foo.com", ("/api", "Prefix", "api"), ("/web", "Prefix", "web"))],
         created="2025-01-01T00:00:00Z",
     )
-    cluster = cluster_of(*app("a", "api"), *app("b", "api"), *app("b", "web"), new, old)
+    cluster = cluster_of(
+        ingress_class("nginx"), *app("a", "api"), *app("b", "api"), *app("b", "web"), new, old
+    )
     (a,) = route_request(cluster, "http://foo.com/api/x", now=NOW)
     assert a.backend is not None and a.backend.service == "a/api"  # oldest wins
     assert any("conflict" in r for r in a.reasons)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from podpath.analyze.doctor import diagnose
 from podpath.engine.ingress import ingress_tls_checks
 from podpath.engine.routing import route_request
-from podpath.engine.tls import san_matches
-from routing_helpers import NOW, app, cluster_of, ingress, rule, tls_secret
+from podpath.engine.tls import san_matches, tls_state
+from routing_helpers import NOW, app, cluster_of, ingress, ingress_class, rule, tls_secret
 
 LATER = NOW + dt.timedelta(days=90)
 EARLIER = NOW - dt.timedelta(days=1)
@@ -28,7 +29,7 @@ def _cluster(
     objs = [*app("d", "web"), ing]
     if with_secret:
         objs.append(tls_secret("d", "shop-tls", secret_names, not_after))
-    return cluster_of(*objs)
+    return cluster_of(ingress_class("nginx"), *objs)
 
 
 def test_valid_certificate() -> None:
@@ -64,6 +65,7 @@ def test_expired_certificate() -> None:
 
 def test_missing_secret_when_input_holds_secrets() -> None:
     cluster = cluster_of(
+        ingress_class("nginx"),
         *app("d", "web"),
         tls_secret("d", "unrelated", ["x"], LATER),
         ingress(
@@ -74,19 +76,35 @@ def test_missing_secret_when_input_holds_secrets() -> None:
         ),
     )
     (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
-    assert a.tls is not None and a.tls.problems == ("Secret d/shop-tls not found",)
+    assert a.tls is not None and not a.tls.checked and not a.tls.problems
+    assert tls_state(a.tls) == "not checked (Secret d/shop-tls not in the input)"
+    found = {f.code: f for f in diagnose(cluster, now=NOW)}["tls-secret-not-in-input"]
+    assert (found.severity.value, found.object) == ("error", "Ingress/d/i")
+    assert "probably missing" in found.message
 
 
 def test_secret_not_checked_when_input_holds_no_secrets() -> None:
-    (a,) = route_request(
-        _cluster([], LATER, with_secret=False), "https://shop.example.com/", now=NOW
-    )
+    cluster = _cluster([], LATER, with_secret=False)
+    (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
     assert a.tls is not None and not a.tls.checked and not a.tls.problems
+    assert tls_state(a.tls) == "not checked (Secret d/shop-tls not in the input)"
+    found = {f.code: f for f in diagnose(cluster, now=NOW)}["tls-secret-not-in-input"]
+    assert (found.severity.value, found.object) == ("info", "Ingress/d/i")
+
+
+def test_valid_certificate_state_is_ok_until() -> None:
+    (a,) = route_request(
+        _cluster(["shop.example.com"], LATER), "https://shop.example.com/", now=NOW
+    )
+    assert a.tls is not None and tls_state(a.tls) == f"ok (until {a.tls.not_after})"
+    assert a.tls.not_after.startswith(str(LATER.year))
 
 
 def test_host_without_tls_entry_gets_default_certificate() -> None:
     cluster = cluster_of(
-        *app("d", "web"), ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))])
+        ingress_class("nginx"),
+        *app("d", "web"),
+        ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))]),
     )
     (a,) = route_request(cluster, "https://shop.example.com/", now=NOW)
     assert a.tls is not None and "default certificate" in a.tls.problems[0]

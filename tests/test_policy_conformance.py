@@ -14,7 +14,9 @@ import yaml
 
 from podpath.cluster import Cluster, resolve
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import Peer, PodPeer, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import Peer, PodPeer
 from podpath.model.core import Protocol, SourceRef
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc

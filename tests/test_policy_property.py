@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from podpath.cluster import resolve
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import Assumptions, PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import Assumptions, PodPeer
 from podpath.model.core import SourceRef
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc

@@ -125,6 +125,6 @@ def test_trace_to_unowned_ip_is_unreachable(cluster: Cluster) -> None:
 def test_route_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["route", "-f", str(SHOP), f"http://{NGINX_LB}/", "--format", "json"])
-    answer = json.loads(capsys.readouterr().out)
+    (answer,) = json.loads(capsys.readouterr().out)["answers"]
     assert int(exc.value.code or 0) == 0
     assert (answer["entry_point"], answer["status"]) == ("IngressClass/nginx", 404)

@@ -94,15 +94,38 @@ def test_route_single_entry_point_has_design_shape(
     )
     data = json.loads(out)
     assert code == 0
-    assert list(data)[:5] == ["status", "match", "backend", "endpoints", "backends"]
-    assert data["status"] == 200
-    assert data["match"] == {"kind": "HTTPRoute", "object": "shop/web", "rule": 0}
-    assert data["backend"] == {"service": "shop/web", "port": 80}
-    assert data["endpoints"] == ["shop/web-1"]
-    assert data["backends"] == [
+    assert list(data) == ["url", "answers"]
+    assert data["url"] == "http://shop.example.com/x"
+    (answer,) = data["answers"]
+    assert list(answer) == [
+        "entry_point",
+        "status",
+        "backend",
+        "backends",
+        "endpoints",
+        "path",
+        "location",
+        "canary",
+        "match",
+        "tls",
+        "filters",
+        "why",
+        "not_modelled",
+    ]
+    assert answer["status"] == 200
+    assert answer["match"] == {
+        "kind": "HTTPRoute",
+        "object": "shop/web",
+        "rule": 0,
+        "detail": "path / (PathPrefix)",
+    }
+    assert answer["backend"] == {"service": "shop/web", "port": 80}
+    assert answer["endpoints"] == ["shop/web-1"]
+    assert answer["backends"] == [
         {"service": "shop/web", "port": 80, "weight": 90},
         {"status": 500, "weight": 10},
     ]
+    assert (answer["path"], answer["location"], answer["canary"]) == ("/x", None, False)
 
 
 def test_route_several_entry_points_answers_list(
@@ -141,6 +164,8 @@ def test_route_ingress_class_named_port_and_table(
         ("http://x/", "--gateway", "infra/none"),
         ("http://x/", "--gateway", "infra/gw", "--ingress-class", "nginx"),
         ("http://x/", "--header", "nocolon"),
+        ("http://x/", "--cookie", "novalue"),
+        ("http://x/", "--client-ip", "not-an-ip"),
     ],
 )
 def test_route_bad_input_exits_2(
@@ -152,8 +177,8 @@ def test_route_bad_input_exits_2(
 
 def test_route_nothing_serves(manifest: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "route", "-f", manifest, "https://unknown.org/", "--format", "json")
-    data = json.loads(out)
-    assert (code, data["status"], data["entry_point"]) == (0, 404, None)
+    (answer,) = json.loads(out)["answers"]
+    assert (code, answer["status"], answer["entry_point"], answer["path"]) == (0, 404, None, None)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "md"])
@@ -174,7 +199,7 @@ def test_routes_formats(manifest: str, capsys: pytest.CaptureFixture[str], fmt: 
 
 def test_entry_points_find_controller_and_lb(manifest: str) -> None:
     from podpath.api import load_cluster
-    from podpath.engine.routing import entry_points
+    from podpath.engine.entrypoints import entry_points
 
     eps = {e.label: e for e in entry_points(load_cluster([manifest]))}
     nginx = eps["IngressClass/nginx"]

@@ -16,7 +16,7 @@ from podpath.analyze.trace_route import combined_verdict
 from podpath.api import load_cluster
 from podpath.cli import main
 from podpath.cluster import Cluster
-from podpath.engine.policy import INTERNET_IP
+from podpath.engine.policy_verdict import INTERNET_IP
 
 SCENARIO = Path(__file__).parent / "scenarios" / "trace-options" / "cluster.yaml"
 URL = "http://shop.example.com/"

@@ -4,7 +4,8 @@ The library API: load a cluster (:func:`load_cluster`), then ask the engines and
 """
 
 from podpath.api import load_cluster
-from podpath.cluster import Cluster, Settings, resolve
+from podpath.cluster import Cluster, resolve
+from podpath.cluster.settings import Settings
 from podpath.errors import ClusterAccessError, InputError, PodpathError, UnsupportedError
 
 __all__ = [

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import IO
 
-from podpath.cluster import Cluster, Settings, resolve
+from podpath.cluster import Cluster, resolve
+from podpath.cluster.settings import Settings
 from podpath.model.core import Note
 from podpath.model.inventory import Inventory
 from podpath.normalize import normalize

@@ -36,7 +36,8 @@ from podpath.analyze.matrix import parse_port
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix import PortKey, port_label, reachability
-from podpath.engine.policy import DEFAULT_ASSUMPTIONS, Assumptions, PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions, PodPeer
 from podpath.errors import InputError
 from podpath.model.core import Pod, Protocol
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.engine.dns import RECORD_TYPES, Record, build_zone, is_ip, zone_records
-from podpath.engine.policy import PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer
 from podpath.engine.resolver import (
     dns_pods,
     namespace_resolv_conf,

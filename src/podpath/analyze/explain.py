@@ -13,13 +13,12 @@ from typing import Any
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies, subject_selects
 from podpath.engine.matrix import port_label, reachability
-from podpath.engine.policy import (
+from podpath.engine.policy_rules import is_policy_subject, selecting_policies
+from podpath.engine.policy_verdict import (
     A_HOST_NETWORK,
     ASSUMPTION_DOCS,
     DEFAULT_ASSUMPTIONS,
     Assumptions,
-    is_policy_subject,
-    selecting_policies,
 )
 from podpath.errors import InputError
 from podpath.model.admin_policy import AdminPeer, AdminPort, AdminRule

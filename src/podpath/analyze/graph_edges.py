@@ -66,7 +66,7 @@ def external_peers(cluster: Cluster, direction: str) -> dict[str, str]:
     blocks ``0.0.0.0/0`` and ``::/0`` are the internet itself."""
     import ipaddress
 
-    from podpath.engine.policy import INTERNET_IP
+    from podpath.engine.policy_verdict import INTERNET_IP
 
     out = {"internet": INTERNET_IP}
     for pol in cluster.network_policies:
@@ -112,7 +112,7 @@ def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
     evaluate = engine("podpath.engine.policy", "evaluate")
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
-    from podpath.engine.policy import IPPeer, PodPeer
+    from podpath.engine.policy_verdict import IPPeer, PodPeer
 
     pods = [p for p in cluster.pods if p.has_ip]
     out: list[EdgeFacts] = []

@@ -23,7 +23,7 @@ import numpy as np
 
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, port_label, reachability
-from podpath.engine.policy import DEFAULT_ASSUMPTIONS, Assumptions
+from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.errors import InputError
 from podpath.model.core import Protocol
 

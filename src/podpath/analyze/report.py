@@ -27,7 +27,7 @@ from podpath.analyze.routes import routing_table
 from podpath.cluster import Cluster
 from podpath.engine.dns import zone_records
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import is_isolated
+from podpath.engine.policy_rules import is_isolated
 from podpath.model.policy import Direction
 
 MAX_REACHABILITY_PODS = 5000  # the pod-level summary; `podpath matrix` handles more

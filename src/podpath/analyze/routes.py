@@ -1,9 +1,10 @@
 """``route`` answers and the ``routes`` routing table as plain, JSON-ready data.
 
-- :func:`answer_json` is one answer in DESIGN.md's ``route`` shape (``status``, ``match``,
-  ``backend``, ``endpoints``, ``backends``), followed by ``entry_point``, ``filters``, ``tls`` and
-  ``reasons``. :func:`route_json` keeps that single-object shape when one entry point answers
-  (or one was asked for), and is ``{"answers": [...]}`` when several do.
+- :func:`route_json` is ``route --format json``: ``{"url": ..., "answers": [...]}`` whether one
+  entry point answers or several; :func:`answer_json` one answer (``entry_point``, ``status``,
+  ``backend``, ``backends``, ``endpoints``, ``path`` as the backend receives it, ``location`` of
+  a redirect, ``canary``, ``match``, ``tls``, ``filters``, ``why``, ``not_modelled``) -- the
+  contract of docs/contract.md.
 - :func:`routing_table` is every entry point's host and match -> backend Service:port ->
   endpoints, plus every route's status and the routing notes (conflicts, unclassed
   Ingresses); ``report`` and ``diff`` reuse it.
@@ -14,16 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.engine.gateway import attachments, route_status, routes
-from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
-from podpath.model.routing import (
-    GRPCRouteMatch,
-    HTTPRouteMatch,
-    RouteAnswer,
-    RouteFilter,
-    TLSCheck,
-    WeightedBackend,
+from podpath.engine.gateway_attach import (
+    attachments,
+    listener_conflict_notes,
+    route_status,
+    routes,
 )
+from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
+from podpath.engine.tls import tls_state
+from podpath.model.gateway import GRPCRouteMatch, HTTPRouteMatch, RouteFilter
+from podpath.model.routing import RouteAnswer, TLSCheck, WeightedBackend
 
 
 def backend_json(b: WeightedBackend) -> dict[str, Any]:
@@ -54,11 +55,12 @@ def _tls_json(t: TLSCheck) -> dict[str, Any]:
         "not_after": t.not_after or None,
         "expired": t.expired,
         "problems": list(t.problems),
+        "state": tls_state(t),
     }
 
 
 def answer_json(a: RouteAnswer) -> dict[str, Any]:
-    """One answer in DESIGN.md's shape, then the explanation keys."""
+    """One answer in docs/contract.md's shape (module docstring)."""
     backend: dict[str, Any] | None = None
     if a.backend is not None:
         if a.backend.resource is not None:
@@ -66,26 +68,33 @@ def answer_json(a: RouteAnswer) -> dict[str, Any]:
         else:
             backend = {"service": a.backend.service, "port": a.backend.port}
     return {
+        "entry_point": a.entry_point or None,
         "status": a.status,
+        "backend": backend,
+        "backends": [backend_json(b) for b in a.backends],
+        "endpoints": list(a.endpoints),
+        "path": a.path,
+        "location": a.location,
+        "canary": a.canary,
         "match": None
         if a.match is None
-        else {"kind": a.match.kind, "object": a.match.object, "rule": a.match.rule},
-        "backend": backend,
-        "endpoints": list(a.endpoints),
-        "backends": [backend_json(b) for b in a.backends],
-        "entry_point": a.entry_point or None,
-        "match_detail": a.match.detail if a.match else None,
-        "filters": [_filter_json(f) for f in a.filters],
+        else {
+            "kind": a.match.kind,
+            "object": a.match.object,
+            "rule": a.match.rule,
+            "detail": a.match.detail,
+        },
         "tls": _tls_json(a.tls) if a.tls else None,
-        "reasons": list(a.reasons),
+        "filters": [_filter_json(f) for f in a.filters],
+        "why": list(a.reasons),
+        "not_modelled": list(a.notes),
     }
 
 
-def route_json(answers: tuple[RouteAnswer, ...], *, single: bool = False) -> dict[str, Any]:
-    """One answer as DESIGN.md's object; several as ``{"answers": [...]}``."""
-    if single or len(answers) == 1:
-        return answer_json(answers[0])
-    return {"answers": [answer_json(a) for a in answers]}
+def route_json(url: str, answers: tuple[RouteAnswer, ...]) -> dict[str, Any]:
+    """``{"url": URL, "answers": [...]}``: always a list, one answer per entry point (one
+    when asked for a single entry point, or when nothing serves the host)."""
+    return {"url": url, "answers": [answer_json(a) for a in answers]}
 
 
 def _match_text(m: HTTPRouteMatch | GRPCRouteMatch) -> str:
@@ -142,7 +151,7 @@ def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
 
 
 def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
-    from podpath.engine.gateway import resolve_backend_ref
+    from podpath.engine.gateway_attach import resolve_backend_ref
 
     rows = []
     for att in attachments(cluster):
@@ -165,7 +174,7 @@ def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
 def routing_table(cluster: Cluster) -> dict[str, Any]:
     """The routing table, route statuses and routing notes (module docstring)."""
     _, unclassed = ingresses_by_class(cluster)
-    notes = [*unclassed, *ingress_conflicts(cluster)]
+    notes = [*unclassed, *ingress_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
     for r in routes(cluster):
         st = route_status(cluster, r)
@@ -180,6 +189,7 @@ def routing_table(cluster: Cluster) -> dict[str, Any]:
                     "resolved_reason": p.resolved_reason,
                     "listeners": list(p.listeners),
                     "messages": list(p.messages),
+                    "modelled": p.modelled,
                 }
             )
     return {

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from podpath.cluster import Cluster
 from podpath.engine.dns import build_zone, fqdn, is_ip
-from podpath.engine.policy import INTERNET_IP
+from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.resolver import (
     ResolvConf,
     namespace_resolv_conf,

@@ -35,7 +35,7 @@ from podpath.analyze.trace_base import (
 from podpath.analyze.trace_policy import judge_target
 from podpath.cluster import Cluster
 from podpath.engine.dns import fqdn, is_ip, service_name
-from podpath.engine.policy import INTERNET_IP as OUTSIDE_IP
+from podpath.engine.policy_verdict import INTERNET_IP as OUTSIDE_IP
 from podpath.model.services import Service
 
 EXTERNAL_NAME_DOC = "https://kubernetes.io/docs/concepts/services-networking/service/#externalname"

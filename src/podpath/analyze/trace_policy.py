@@ -33,7 +33,9 @@ from podpath.analyze.trace_base import (
     TraceResult,
 )
 from podpath.cluster import Cluster
-from podpath.engine.policy import Peer, PodPeer, Tier, Verdict, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import Peer, PodPeer, Tier, Verdict
 from podpath.model.core import Protocol
 from podpath.model.policy import Direction
 

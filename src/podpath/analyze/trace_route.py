@@ -54,8 +54,9 @@ from podpath.analyze.trace_external import (
 )
 from podpath.analyze.trace_policy import judge_target
 from podpath.cluster import Cluster
+from podpath.engine.entrypoints import entry_points
 from podpath.engine.route_address import is_ip_address
-from podpath.engine.routing import entry_points, parse_request, route_request
+from podpath.engine.routing import parse_request, route_request
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
 from podpath.model.services import ServiceType
 

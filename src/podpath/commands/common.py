@@ -39,7 +39,8 @@ from typing import Any, TypeVar
 
 import click
 
-from podpath.cluster import Cluster, Settings
+from podpath.cluster import Cluster
+from podpath.cluster.settings import Settings
 from podpath.commands.output import emit, format_option, no_color_option, to_json
 from podpath.commands.scope import Scope, parse_label_selector
 from podpath.errors import InputError
@@ -334,6 +335,14 @@ class progress:
             self._status.__exit__(None, None, None)
 
 
+def parse_header(value: str) -> tuple[str, str]:
+    """A ``--header NAME:VALUE`` option as (name, value), both stripped."""
+    name, sep, val = value.partition(":")
+    if not sep or not name.strip():
+        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+    return name.strip(), val.strip()
+
+
 def with_inputs(func: F) -> F:
     """Decorator: add the input and scope options and pass a resolved ``cluster`` (and, to a
     function with a ``scope`` parameter, the checked :class:`Scope`) instead of them."""
@@ -380,7 +389,7 @@ def assumptions_from(values: tuple[str, ...]) -> Any:
     """The engine's Assumptions with the ``--assume`` switches applied."""
     from dataclasses import replace
 
-    from podpath.engine.policy import DEFAULT_ASSUMPTIONS
+    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS
 
     changes: dict[str, bool] = {}
     for value in values:

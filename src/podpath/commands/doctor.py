@@ -22,9 +22,9 @@ from typing import Any
 import click
 import yaml
 
-from podpath.analyze.doctor import diagnose, fails, rules
+from podpath.analyze.doctor import diagnose, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
-from podpath.analyze.doctor.findings import FAIL_ON, Finding
+from podpath.analyze.doctor.findings import FAIL_ON, Finding, fails
 from podpath.cluster import Cluster
 from podpath.commands.common import (
     checked_scope,

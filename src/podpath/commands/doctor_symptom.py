@@ -21,7 +21,9 @@ from podpath.analyze.doctor.symptom import symptom
 from podpath.analyze.trace_base import TraceError, parse_port, parse_source
 from podpath.cluster import Cluster
 from podpath.commands.trace import trace_json, trace_table
-from podpath.engine.policy import INTERNET_IP, Peer, PodPeer, Verdict, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import INTERNET_IP, Peer, PodPeer, Verdict
 from podpath.errors import InputError
 from podpath.render.findings import finding_data, render, render_text_table
 

@@ -2,9 +2,11 @@
 
 ``route``: where a request from outside goes, once per entry point (IngressClass or Gateway)
 that serves the host. Flag interactions: ``--gateway`` and ``--ingress-class`` are exclusive;
-either one answers for that entry point only (DESIGN.md's single-object JSON); without them,
-one answer prints as that object and several as ``{"answers": [...]}``. Exit 0 whatever the
-HTTP status (a 404 is an answer, not an error); 2 on a bad URL or an unknown entry point.
+either one answers for that entry point only. JSON is always ``{"url": ..., "answers": [...]}``
+(docs/contract.md). ``--cookie`` adds to a ``Cookie`` header; ``--client-ip`` is the address the
+entry point sees (source ranges). ``-v`` lists what the answer did not model. Exit 0 whatever
+the HTTP status (a 404 is an answer, not an error); 2 on a bad URL, header, cookie or client
+IP, or an unknown entry point.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ import click
 
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, with_inputs
+from podpath.commands.common import emit, parse_header, with_inputs
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
-from podpath.engine.routing import route_request
+from podpath.engine.gateway_filters import request_url
+from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 
 
-def _header(value: str) -> tuple[str, str]:
-    name, sep, val = value.partition(":")
+def _cookie(value: str) -> tuple[str, str]:
+    name, sep, val = value.partition("=")
     if not sep or not name.strip():
-        raise InputError(f"--header {value!r}: expected NAME:VALUE", field="--header")
+        raise InputError(f"--cookie {value!r}: expected NAME=VALUE", field="--cookie")
     return name.strip(), val.strip()
 
 
@@ -50,28 +53,35 @@ def _backends_text(backends: list[dict[str, Any]]) -> str:
     return "\n".join(parts) or "-"
 
 
-def _answer_text(a: dict[str, Any]) -> str:
+def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     lines = [f"{a['entry_point'] or '(no entry point)'}: {a['status']}"]
     if a["match"]:
         m = a["match"]
         rule = "" if m["rule"] is None else f" rule {m['rule']}"
-        lines.append(f"  match:     {m['kind']}/{m['object']}{rule}: {a['match_detail']}")
+        lines.append(f"  match:     {m['kind']}/{m['object']}{rule}: {m['detail']}")
+    if a["location"]:
+        lines.append(f"  location:  {a['location']}")
     if a["backend"]:
         b = a["backend"]
+        canary = " (canary)" if a["canary"] else ""
         lines.append(
             f"  backend:   {b.get('service') or b.get('resource')}:{b.get('port', '')}".rstrip(":")
+            + canary
         )
     if len(a["backends"]) > 1:
         lines.append("  backends:  " + ", ".join(_backends_text([b]) for b in a["backends"]))
+    if a["path"] is not None and a["path"] != request_path:
+        lines.append(f"  path:      {a['path']} (as the backend receives it)")
     lines.append(f"  endpoints: {join(a['endpoints'])}")
     for f in a["filters"]:
         settings = ", ".join(f"{k}={v}" for k, v in f["settings"].items())
         lines.append(f"  filter:    {f['type']}({settings})")
     if a["tls"]:
         t = a["tls"]
-        state = "; ".join(t["problems"]) or f"ok (until {t['not_after']})"
-        lines.append(f"  tls:       {t['secret'] or '-'} from {t['source']}: {state}")
-    lines.extend(f"  why:       {r}" for r in a["reasons"])
+        lines.append(f"  tls:       {t['secret'] or '-'} from {t['source']}: {t['state']}")
+    lines.extend(f"  why:       {r}" for r in a["why"])
+    if verbose:
+        lines.extend(f"  not modelled: {n}" for n in a["not_modelled"])
     return "\n".join(lines)
 
 
@@ -80,6 +90,15 @@ def _answer_text(a: dict[str, Any]) -> str:
 @click.option("--method", default="GET", show_default=True, help="HTTP method.")
 @click.option(
     "--header", "headers", multiple=True, metavar="NAME:VALUE", help="Request header. Repeatable."
+)
+@click.option(
+    "--cookie", "cookies", multiple=True, metavar="NAME=VALUE", help="Request cookie. Repeatable."
+)
+@click.option(
+    "--client-ip",
+    default=None,
+    metavar="IP",
+    help="The client's address, as the entry point sees it (source ranges).",
 )
 @click.option("--gateway", default=None, metavar="NS/NAME", help="Answer for this Gateway only.")
 @click.option(
@@ -92,25 +111,28 @@ def route(
     url: str,
     method: str,
     headers: tuple[str, ...],
+    cookies: tuple[str, ...],
+    client_ip: str | None,
     gateway: str | None,
     ingress_class: str | None,
     fmt: str,
 ) -> None:
     """Where a request to URL goes: matched rule, backend Service:port, endpoints, TLS."""
-    answers = route_request(
-        cluster,
+    request = parse_request(
         url,
         method,
-        [_header(h) for h in headers],
-        gateway=gateway,
-        ingress_class=ingress_class,
+        [parse_header(h) for h in headers],
+        cookies=[_cookie(c) for c in cookies],
+        client_ip=client_ip,
     )
-    data = route_json(answers, single=bool(gateway or ingress_class))
-    emit(render_as(fmt, data, table=_route_text))
+    answers = route_request(cluster, request, gateway=gateway, ingress_class=ingress_class)
+    data = route_json(request_url(request), answers)
+    verbose = bool(click.get_current_context().params.get("verbose"))
 
+    def table(data: dict[str, Any]) -> str:
+        return "\n\n".join(_answer_text(a, request.path, verbose) for a in data["answers"])
 
-def _route_text(data: dict[str, Any]) -> str:
-    return "\n\n".join(_answer_text(a) for a in data.get("answers", [data]))
+    emit(render_as(fmt, data, table=table))
 
 
 def _routes_rows(data: dict[str, Any]) -> list[list[str]]:
@@ -133,6 +155,9 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
     out = []
     for s in data["route_status"]:
         if s["accepted"] and s["resolved_refs"]:
+            continue
+        if not s["modelled"]:
+            out.append(f"info: {s['route']} -> {s['parent']}: {s['messages'][0]}")
             continue
         why = "; ".join(s["messages"])
         out.append(

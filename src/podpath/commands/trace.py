@@ -17,9 +17,8 @@ import click
 from podpath.analyze.trace import trace as run_trace
 from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, with_inputs
+from podpath.commands.common import emit, parse_header, with_inputs
 from podpath.commands.output import output_option, render_as
-from podpath.commands.routes import _header as parse_header
 from podpath.commands.scope import Scope
 from podpath.commands.suggest import check_pod, check_pod_or_service
 from podpath.errors import InputError

@@ -32,13 +32,13 @@ from podpath.dataplane.plan import (
     FABRIC_NS,
     GATEWAY_IP,
     GATEWAY_MAC,
-    INTERNET_IP,
     INTERNET_NS,
     PREFIX,
     Plan,
     build_plan,
 )
 from podpath.dataplane.policy import compile_policies
+from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.resolver import pod_resolv_conf
 
 STATE_DIR = Path(os.environ.get("PODPATH_STATE_DIR", "/run/podpath"))

@@ -39,7 +39,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import INTERNET_IP, NodeNet, Plan, is_v4
+from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.plan import NodeNet, Plan
+from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.model.services import Endpoint, Service, ServiceType
 
 SVC_TABLE = "pp-svc"

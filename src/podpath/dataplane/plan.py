@@ -24,14 +24,14 @@ Host-network pods serve in their node's namespace. IPv6 addresses are left out (
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from podpath.cluster import Cluster, is_dns_service
-from podpath.engine.policy import INTERNET_IP as INTERNET_IP  # the model's "internet"
+from podpath.cluster import Cluster
+from podpath.cluster.service_network import is_dns_service
+from podpath.dataplane.ipv4 import first_v4, is_v4
+from podpath.dataplane.proxy import ProxyPort, proxy_ports
 from podpath.model.core import Protocol
 from podpath.model.services import ServiceType
 
@@ -53,17 +53,6 @@ GATEWAY_MAC = "ee:ee:ee:ee:ee:ee"
 DNS_PORT = 53
 MAX_INTERNET_PORTS = 12
 UNNAMED_PORTS = (4444, 4445, 31999)
-
-
-def is_v4(ip: str) -> bool:
-    try:
-        return ipaddress.ip_address(ip).version == 4
-    except ValueError:
-        return False
-
-
-def first_v4(ips: tuple[str, ...]) -> str | None:
-    return next((ip for ip in ips if is_v4(ip)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +94,7 @@ class Plan:
     domain: str
     skipped: tuple[str, ...] = ()
     internet_listeners: tuple[Listener, ...] = ()  # served by the internet client (identity)
-    proxies: tuple[Any, ...] = ()  # podpath.dataplane.proxy.ProxyPort, on declared TCP ports
+    proxies: tuple[ProxyPort, ...] = ()  # on declared TCP ports
 
     @property
     def netns_names(self) -> tuple[str, ...]:
@@ -150,8 +139,6 @@ def _listeners(
 
 def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
     """The namespaces, links, addresses and listeners of :mod:`podpath.dataplane` (module doc)."""
-    from podpath.dataplane.proxy import proxy_ports
-
     skipped: list[str] = []
     proxies = proxy_ports(cluster)
     proxied = {(p.pod, p.target) for p in proxies}

@@ -31,10 +31,12 @@ import numpy as np
 
 from podpath.cluster import Cluster
 from podpath.dataplane.nft import Allow, PolicyRules
-from podpath.dataplane.plan import INTERNET_IP, Plan, PodNet
+from podpath.dataplane.plan import Plan, PodNet
 from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix import reachability
-from podpath.engine.policy import IPPeer, Peer, PodPeer, evaluate, peer_for_ip
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer, PodPeer
 from podpath.model.core import Protocol
 from podpath.model.policy import Direction
 

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.probe_checks import Check
-from podpath.dataplane.probe_checks import build_checks as build_checks
+from podpath.dataplane.probe_checks import build_checks
+from podpath.dataplane.probe_outcomes import Check
 from podpath.dataplane.prober import Prober
 
 RETRY_FACTOR = 4.0  # a disagreement is tried again with this times the timeout (at least

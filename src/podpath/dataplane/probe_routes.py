@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import is_v4
-from podpath.dataplane.probe_checks import (
+from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,
     endpoint_outcome,
@@ -91,7 +91,8 @@ def _entry_hop(
     cluster: Cluster, ep: EntryPoint, address: str, port: int, node_ip: str, served: Any
 ) -> set[str]:
     """What the connection to the entry point's pods does (the LB Service's checks)."""
-    from podpath.engine.policy import INTERNET_IP, IPPeer, Peer, peer_for_ip
+    from podpath.engine.policy_rules import peer_for_ip
+    from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer
 
     for key in ep.services:
         svc = cluster.service_by_key.get(key)
@@ -141,7 +142,7 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
 def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
     """``internet`` -> each probed route on each routed address of its entry point."""
     from podpath.analyze.routes import routing_table
-    from podpath.engine.routing import entry_points
+    from podpath.engine.entrypoints import entry_points
 
     proxies = state.get("proxies", [])
     if not proxies:

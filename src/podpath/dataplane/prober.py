@@ -12,9 +12,10 @@ import socket
 
 from dnslib import QTYPE, DNSRecord
 
+from podpath.dataplane.ipv4 import is_v4
 from podpath.dataplane.netns import open_netns, socket_in
-from podpath.dataplane.plan import DNS_PORT, is_v4
-from podpath.dataplane.probe_checks import (
+from podpath.dataplane.plan import DNS_PORT
+from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     DNS_TIMEOUT,
     REFUSED,

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.plan import is_v4
-from podpath.engine.routing import entry_points, parse_request, route_request
+from podpath.dataplane.ipv4 import is_v4
+from podpath.engine.entrypoints import entry_points
+from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
 from podpath.model.routing import EntryPoint
 

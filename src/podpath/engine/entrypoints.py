@@ -27,7 +27,9 @@ from podpath.engine.ingress import ingresses_by_class
 from podpath.engine.services import service_selects_pod
 from podpath.errors import InputError
 from podpath.model.core import Labels, Pod
-from podpath.model.routing import EntryPoint, Gateway, GatewayClass, IngressClass
+from podpath.model.gateway import Gateway, GatewayClass
+from podpath.model.ingress import IngressClass
+from podpath.model.routing import EntryPoint
 from podpath.model.services import Service, ServiceType
 
 if TYPE_CHECKING:

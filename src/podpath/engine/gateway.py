@@ -3,7 +3,7 @@
 https://gateway-api.sigs.k8s.io/reference/spec/ (HTTPRoute, GRPCRoute, Gateway, ReferenceGrant)
 
 Attachment, route status, hostname intersection and ReferenceGrants live in
-:mod:`podpath.engine.gateway_attach` (re-exported here).
+:mod:`podpath.engine.gateway_attach`.
 
 - Matching (HTTPRouteRule.matches): every condition of a match (path Exact / PathPrefix by
   element / RegularExpression, headers with case-insensitive names, query parameters, method)
@@ -24,35 +24,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import STATUS_INVALID, outcome
-from podpath.engine.gateway_attach import Attachment
-from podpath.engine.gateway_attach import attachments as attachments
-from podpath.engine.gateway_attach import gateway_host_matches as gateway_host_matches
-from podpath.engine.gateway_attach import gateways_by_key as gateways_by_key
-from podpath.engine.gateway_attach import hostnames_intersection as hostnames_intersection
-from podpath.engine.gateway_attach import listener_tls as listener_tls
-from podpath.engine.gateway_attach import resolve_backend_ref as resolve_backend_ref
-from podpath.engine.gateway_attach import route_status as route_status
-from podpath.engine.gateway_attach import routes as routes
-from podpath.model.routing import (
+from podpath.engine.gateway_attach import (
+    Attachment,
+    conflict_text,
+    conflicted_listeners,
+    gateway_host_matches,
+    listener_tls,
+    resolve_backend_ref,
+)
+from podpath.engine.gateway_filters import request_redirect, url_rewrite
+from podpath.model.gateway import (
     Gateway,
     GRPCRouteMatch,
     HTTPRouteMatch,
     Listener,
-    MatchRef,
-    Request,
     Route,
-    RouteAnswer,
     ValueMatch,
 )
+from podpath.model.routing import MatchRef, Request, RouteAnswer
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
-
-REDIRECT_DEFAULT_STATUS = 302
 
 
 def host_specificity(hostnames: tuple[str, ...], host: str) -> tuple[int, int]:
@@ -207,8 +204,15 @@ def listener_serves(listener: Listener, request: Request) -> bool:
 
 
 def select_listener(gateway: Gateway, request: Request) -> Listener | None:
-    """The most specific listener for the request: exact hostname, longest wildcard, none."""
-    ok = [lis for lis in gateway.listeners if listener_serves(lis, request)]
+    """The most specific accepted listener for the request: exact hostname, longest
+    wildcard, none (GatewaySpec.listeners "distinct only by Hostname"); Conflicted listeners
+    are not accepted (:func:`podpath.engine.gateway_attach.conflicted_listeners`)."""
+    conflicts = conflicted_listeners(gateway)
+    ok = [
+        lis
+        for lis in gateway.listeners
+        if listener_serves(lis, request) and lis.name not in conflicts
+    ]
     if not ok:
         return None
     return min(
@@ -247,12 +251,12 @@ def route_gateway(
     label = f"Gateway/{gateway.key}"
     listener = select_listener(gateway, request)
     if listener is None:
+        why = f"no listener of Gateway {gateway.key} serves {request.scheme}://{request.host}:{request.port}"
+        conflicted = [lis.name for lis in gateway.listeners if listener_serves(lis, request)]
         return RouteAnswer(
             label,
             404,
-            reasons=(
-                f"no listener of Gateway {gateway.key} serves {request.scheme}://{request.host}:{request.port}",
-            ),
+            reasons=(why, conflict_text(gateway, conflicted)) if conflicted else (why,),
         )
     here = [a for a in atts if a.gateway.key == gateway.key and a.listener.name == listener.name]
     lead = (
@@ -260,24 +264,20 @@ def route_gateway(
     )
     if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
         return _l4_answer(cluster, label, lead, here, request)
-    answer = _http_answer(cluster, label, lead, here, request)
+    answer = _http_answer(cluster, label, lead, here, request, listener.port)
     if request.tls:
         tls = listener_tls(cluster, gateway, listener, request.host, now)
-        answer = RouteAnswer(
-            answer.entry_point,
-            answer.status,
-            answer.match,
-            answer.backend,
-            answer.backends,
-            answer.filters,
-            tls,
-            answer.reasons,
-        )
+        answer = replace(answer, tls=tls)
     return answer
 
 
 def _http_answer(
-    cluster: Cluster, label: str, lead: str, here: list[Attachment], request: Request
+    cluster: Cluster,
+    label: str,
+    lead: str,
+    here: list[Attachment],
+    request: Request,
+    listener_port: int,
 ) -> RouteAnswer:
     """HTTPRoute/GRPCRoute matching on one listener (module docstring)."""
     found = sorted(candidates(here, request), key=lambda c: c[0])
@@ -295,18 +295,17 @@ def _http_answer(
     reasons = [f"{lead}: {route.ref} rule {ri} match {mi}: {_describe(m)}"]
     match = MatchRef(route.kind, route.key, ri, mi, _describe(m))
     redirect = next((f for f in rule.filters if f.type == "RequestRedirect"), None)
-    if redirect is not None:
-        code = int(
-            dict(redirect.settings).get("requestRedirect.statusCode", REDIRECT_DEFAULT_STATUS)
-        )
+    if redirect is not None and isinstance(m, HTTPRouteMatch):
+        r = request_redirect(redirect, request, listener_port, m)
         return RouteAnswer(
             label,
-            code,
+            r.status,
             match,
             None,
             (),
             rule.filters,
-            reasons=(*reasons, f"RequestRedirect filter answers {code}"),
+            reasons=(*reasons, f"RequestRedirect filter answers {r.status} Location {r.location}"),
+            location=r.location,
         )
     if not rule.backend_refs:
         return RouteAnswer(
@@ -323,8 +322,21 @@ def _http_answer(
     reasons.extend(b.reason for b in backends if b.reason)
     if why:
         reasons.append(why)
+    path, rewrites = (
+        url_rewrite(rule.filters, request, m)
+        if isinstance(m, HTTPRouteMatch)
+        else (request.path, ())
+    )
+    reasons.extend(rewrites)
     return RouteAnswer(
-        label, status, match, primary, backends, rule.filters, reasons=tuple(reasons)
+        label,
+        status,
+        match,
+        primary,
+        backends,
+        rule.filters,
+        reasons=tuple(reasons),
+        path=path if status == 200 else None,
     )
 
 

@@ -25,20 +25,19 @@ from typing import TYPE_CHECKING
 from podpath.engine.backends import STATUS_INVALID, service_port_backend
 from podpath.engine.selectors import selector_matches
 from podpath.engine.tls import check_certificate
-from podpath.model.routing import (
+from podpath.model.core import Note
+from podpath.model.gateway import (
     GATEWAY_GROUP,
     ROUTE_KINDS,
     BackendRef,
     Gateway,
     Listener,
-    ParentStatus,
+    ParentRef,
     ReferenceGrant,
     Route,
     RouteGroupKind,
-    RouteStatus,
-    TLSCheck,
-    WeightedBackend,
 )
+from podpath.model.routing import ParentStatus, RouteStatus, TLSCheck, WeightedBackend
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
@@ -88,6 +87,79 @@ def hostnames_intersection(listener: str | None, route: tuple[str, ...]) -> tupl
     return out or None
 
 
+# -- listener conflicts --------------------------------------------------------------------
+
+TLS_PROTOCOLS = ("HTTPS", "TLS")
+HOSTNAME_PROTOCOLS = ("HTTP", "HTTPS", "TLS")
+
+
+def listeners_conflict(a: Listener, b: Listener) -> str | None:
+    """Whether two listeners on one Gateway are *not distinct*, and the Conflicted reason.
+
+    GatewaySpec.listeners ("Distinct Listeners", https://gateway-api.sigs.k8s.io/reference/spec/#gatewayspec):
+    listeners sharing a protocol must differ in Port or Hostname (HTTP, HTTPS, TLS) or in
+    Port (TCP, UDP) -> else ``HostnameConflict``; "all the Listeners that share a port with
+    the TCP Listener are not distinct" -> ``ProtocolConflict``; an HTTPS and a TLS listener on
+    one port with the same hostname cannot be told apart by SNI -> ``ProtocolConflict``
+    (conformance GatewayListenerProtocolAndRouteKindConflicts). The CRD's validation rejects
+    an exact port/protocol/hostname duplicate at admission; manifests may still carry one.
+    """
+    if a.port != b.port or a.name == b.name:
+        return None
+    same_host = (a.hostname or "").lower() == (b.hostname or "").lower()
+    if a.protocol == b.protocol:
+        if a.protocol in HOSTNAME_PROTOCOLS:
+            return "HostnameConflict" if same_host else None
+        return "ProtocolConflict"
+    protocols = {a.protocol, b.protocol}
+    if "TCP" in protocols and protocols & set(HOSTNAME_PROTOCOLS):
+        return "ProtocolConflict"
+    if protocols == set(TLS_PROTOCOLS) and same_host:
+        return "ProtocolConflict"
+    return None
+
+
+def conflicted_listeners(gateway: Gateway) -> dict[str, str]:
+    """Conflicted listeners of a Gateway: name -> "REASON: with LISTENER[, ...]". None of
+    them is accepted ("The implementation MUST NOT pick one conflicting Listener as the
+    winner. ALL indistinct Listeners must not be accepted for processing")."""
+    out: dict[str, str] = {}
+    for a in gateway.listeners:
+        others = [(b.name, r) for b in gateway.listeners if (r := listeners_conflict(a, b))]
+        if others:
+            reason = others[0][1]
+            out[a.name] = f"{reason}: with {', '.join(n for n, _ in others)}"
+    return out
+
+
+def conflict_text(gateway: Gateway, names: list[str]) -> str:
+    """ "listeners http, http2 of Gateway NS/NAME are Conflicted (HostnameConflict ...)"."""
+    conflicts = conflicted_listeners(gateway)
+    parts = "; ".join(f"{n} ({conflicts[n]})" for n in names if n in conflicts)
+    return (
+        f"listener(s) of Gateway {gateway.key} Conflicted, none accepted: {parts} "
+        "(Gateway API: indistinct listeners are all rejected)"
+    )
+
+
+def listener_conflict_notes(cluster: Cluster) -> tuple[Note, ...]:
+    """One error note per Gateway with Conflicted listeners (routes and doctor report it)."""
+    notes = []
+    for gw in sorted(cluster.of_kind("Gateway"), key=lambda g: g.key):
+        conflicts = conflicted_listeners(gw)
+        if conflicts:
+            notes.append(
+                Note(
+                    "error",
+                    "gateway-listener-conflicted",
+                    conflict_text(gw, sorted(conflicts)),
+                    str(gw.ref),
+                    gw.source,
+                )
+            )
+    return tuple(notes)
+
+
 # -- attachment and status -----------------------------------------------------------------
 
 
@@ -124,6 +196,28 @@ def routes(cluster: Cluster) -> tuple[Route, ...]:
     return tuple(out)
 
 
+NOT_MODELLED = "NotModelled"
+
+
+def is_gateway_parent(ref: ParentRef) -> bool:
+    return ref.kind == "Gateway" and ref.group == GATEWAY_GROUP
+
+
+def parent_not_modelled(ref: ParentRef) -> str:
+    """Why a parentRef that is not a Gateway is not modelled: a Service parent is a mesh
+    route (GAMMA, https://gateway-api.sigs.k8s.io/mesh/), served by the mesh's sidecars or
+    ztunnel, not by an entry point from outside; any other kind is implementation-specific
+    (ParentReference.kind)."""
+    target = f"{ref.namespace}/{ref.name}"
+    if ref.kind == "Service" and ref.group in ("", "core"):
+        return (
+            f"parentRef Service/{target}: a mesh route (GAMMA), applied by the service mesh to "
+            "traffic inside the cluster; podpath models Gateways only"
+        )
+    group = f"{ref.group}/" if ref.group else ""
+    return f"parentRef {group}{ref.kind}/{target} is not a Gateway: not modelled"
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A route attached to one listener of one Gateway, with its effective hostnames."""
@@ -138,8 +232,8 @@ def _attach_parent(
     cluster: Cluster, route: Route, ref_index: int, gateways: dict[str, Gateway]
 ) -> tuple[list[Attachment], str, str]:
     ref = route.parent_refs[ref_index]
-    if ref.kind != "Gateway" or ref.group != GATEWAY_GROUP:
-        return [], "UnsupportedValue", f"parentRef kind {ref.group}/{ref.kind} is not modelled"
+    if not is_gateway_parent(ref):
+        return [], NOT_MODELLED, parent_not_modelled(ref)
     gw = gateways.get(f"{ref.namespace}/{ref.name}")
     if gw is None:
         return [], "NoMatchingParent", f"Gateway {ref.namespace}/{ref.name} not found"
@@ -156,6 +250,10 @@ def _attach_parent(
             f"Gateway {gw.key} has no listener {ref.section_name or ''}"
             f"{':' + str(ref.port) if ref.port else ''}",
         )
+    conflicts = conflicted_listeners(gw)
+    if all(lis.name in conflicts for lis in selected):
+        return [], "NoMatchingParent", conflict_text(gw, [lis.name for lis in selected])
+    selected = [lis for lis in selected if lis.name not in conflicts]
     allowed = [
         lis
         for lis in selected
@@ -283,6 +381,7 @@ def route_status(cluster: Cluster, route: Route) -> RouteStatus:
                 resolved_reason=resolved_reason,
                 listeners=tuple(f"{a.gateway.key}/{a.listener.name}" for a in attached),
                 messages=tuple(([message] if message else []) + messages),
+                modelled=reason != NOT_MODELLED,
             )
         )
     return RouteStatus(str(route.ref), tuple(parents))

@@ -24,24 +24,15 @@ https://kubernetes.io/docs/concepts/services-networking/ingress/
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import outcome, service_port_backend
 from podpath.engine.tls import check_certificate
 from podpath.model.core import Note
-from podpath.model.routing import (
-    Ingress,
-    IngressBackend,
-    IngressClass,
-    IngressPath,
-    MatchRef,
-    Request,
-    RouteAnswer,
-    TLSCheck,
-    WeightedBackend,
-)
+from podpath.model.ingress import Ingress, IngressBackend, IngressClass, IngressPath
+from podpath.model.routing import MatchRef, Request, RouteAnswer, TLSCheck, WeightedBackend
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
@@ -105,10 +96,26 @@ class PathCandidate:
         )
 
 
+CLASS_NOT_FOUND = "ingress-class-not-found"
+WITHOUT_CLASS = "ingress-without-class"
+
+
 def ingress_class_of(ingress: Ingress, classes: tuple[IngressClass, ...]) -> tuple[str | None, str]:
-    """The class that serves an Ingress, and why (see module docstring)."""
+    """The class that serves an Ingress, and why (see module docstring).
+
+    ``spec.ingressClassName`` must name an existing IngressClass: a controller serves the
+    Ingresses whose class is one of *its* IngressClasses (``spec.controller``), so an Ingress
+    naming a class that does not exist is served by none -- "An Ingress with an invalid
+    ingress class should not send traffic to the matching backend service"
+    (kubernetes-sigs/ingress-controller-conformance, features/ingress_class.feature;
+    https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-class).
+    The deprecated annotation names the controller's ``--ingress-class`` flag instead, which
+    needs no IngressClass object (ingress-nginx honours it without one).
+    """
     if ingress.class_name:
-        return ingress.class_name, "spec.ingressClassName"
+        if any(c.name == ingress.class_name for c in classes):
+            return ingress.class_name, "spec.ingressClassName"
+        return None, missing_class_reason(ingress.class_name, classes)
     if ingress.class_annotation:
         return ingress.class_annotation, "annotation kubernetes.io/ingress.class (deprecated)"
     defaults = [c.name for c in classes if c.is_default]
@@ -122,6 +129,20 @@ def ingress_class_of(ingress: Ingress, classes: tuple[IngressClass, ...]) -> tup
     return None, "no ingressClassName and no default IngressClass: no controller serves it"
 
 
+def missing_class_reason(name: str, classes: tuple[IngressClass, ...]) -> str:
+    """Why an Ingress naming the absent IngressClass ``name`` is served by no controller."""
+    if not classes:
+        return (
+            f"spec.ingressClassName {name}: the input holds no IngressClass, so no controller "
+            f"serves it (add IngressClass {name} to the input if it is installed separately)"
+        )
+    known = ", ".join(sorted(c.name for c in classes))
+    return (
+        f"spec.ingressClassName {name}: no IngressClass {name} (known: {known}), "
+        "so no controller serves it"
+    )
+
+
 def ingresses_by_class(cluster: Cluster) -> tuple[dict[str, tuple[Ingress, ...]], tuple[Note, ...]]:
     """Ingresses merged by class (oldest, then namespace/name first) and the unclassed ones."""
     classes: tuple[IngressClass, ...] = cluster.of_kind("IngressClass")
@@ -130,7 +151,8 @@ def ingresses_by_class(cluster: Cluster) -> tuple[dict[str, tuple[Ingress, ...]]
     for ing in cluster.of_kind("Ingress"):
         name, why = ingress_class_of(ing, classes)
         if name is None:
-            notes.append(Note("warning", "ingress-without-class", why, str(ing.ref), ing.source))
+            code = CLASS_NOT_FOUND if ing.class_name else WITHOUT_CLASS
+            notes.append(Note("warning", code, why, str(ing.ref), ing.source))
         else:
             out[name].append(ing)
     return {
@@ -158,6 +180,19 @@ def serves_host(ingresses: tuple[Ingress, ...], host: str) -> bool:
     return any(i.default_backend for i in ingresses) or any(
         ingress_host_matches(r.host, host) for i in ingresses for r in i.rules
     )
+
+
+def unserved_for_host(cluster: Cluster, host: str) -> tuple[str, ...]:
+    """Why the Ingresses that would serve ``host`` are served by no controller (no class, or
+    a class that does not exist): one reason per Ingress, for a "nothing serves" answer."""
+    _, unclassed = ingresses_by_class(cluster)
+    by_ref = {str(i.ref): i for i in cluster.of_kind("Ingress")}
+    out = []
+    for note in unclassed:
+        ing = by_ref.get(note.object)
+        if ing is not None and serves_host((ing,), host):
+            out.append(f"{note.object} would serve {host}, but {note.message}")
+    return tuple(out)
 
 
 def ingress_backend(cluster: Cluster, ingress: Ingress, backend: IngressBackend) -> WeightedBackend:
@@ -196,6 +231,7 @@ def _answer(
     backend: IngressBackend,
     match: MatchRef,
     reasons: list[str],
+    path: str,
 ) -> RouteAnswer:
     wb = ingress_backend(cluster, ing, backend)
     status, primary, why = outcome((wb,))
@@ -205,7 +241,15 @@ def _answer(
         reasons.append(wb.reason)
     if why:
         reasons.append(why)
-    return RouteAnswer(label, status, match, primary, (wb,), reasons=tuple(reasons))
+    return RouteAnswer(
+        label,
+        status,
+        match,
+        primary,
+        (wb,),
+        reasons=tuple(reasons),
+        path=path if status == 200 else None,
+    )
 
 
 def route_ingress_class(
@@ -239,7 +283,7 @@ def route_ingress_class(
             )
         reasons.insert(0, f"{win.ingress.ref} rule {win.rule} path {win.index}: {detail}")
         match = MatchRef("Ingress", win.ingress.key, win.rule, win.index, detail)
-        ans = _answer(cluster, label, win.ingress, win.path.backend, match, reasons)
+        ans = _answer(cluster, label, win.ingress, win.path.backend, match, reasons, request.path)
     else:
         defaults = [i for i in ingresses if i.default_backend is not None]
         if defaults:
@@ -254,7 +298,7 @@ def route_ingress_class(
                     f"{', '.join(str(i.ref) for i in defaults)}"
                 )
             match = MatchRef("Ingress", ing.key, None, None, "defaultBackend")
-            ans = _answer(cluster, label, ing, ing.default_backend, match, reasons)
+            ans = _answer(cluster, label, ing, ing.default_backend, match, reasons, request.path)
         else:
             ans = RouteAnswer(
                 label,
@@ -265,16 +309,7 @@ def route_ingress_class(
                 ),
             )
     if tls is not None:
-        ans = RouteAnswer(
-            ans.entry_point,
-            ans.status,
-            ans.match,
-            ans.backend,
-            ans.backends,
-            ans.filters,
-            tls,
-            ans.reasons,
-        )
+        ans = replace(ans, tls=tls)
     return ans
 
 

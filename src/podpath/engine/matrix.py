@@ -27,7 +27,7 @@ from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix_classes import BoolArray, PodClasses, build_classes
 from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
-from podpath.engine.policy import DEFAULT_ASSUMPTIONS, Assumptions
+from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
 

@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
-from podpath.engine.policy import Assumptions, namespace_labels_of
+from podpath.engine.policy_rules import namespace_labels_of
+from podpath.engine.policy_verdict import Assumptions
 from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, Protocol, SelectorOperator
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from podpath.cluster import Cluster
 from podpath.engine.matrix_classes import BoolArray, PodClasses
-from podpath.engine.policy import Assumptions
+from podpath.engine.policy_verdict import Assumptions
 from podpath.engine.selectors import selector_matches
 from podpath.model.admin_policy import AdminPeer, AdminPolicy, AdminPort
 from podpath.model.core import Protocol

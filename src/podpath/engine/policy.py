@@ -4,6 +4,10 @@ This is the per-pair, explained evaluator (and the reference the fast matrix of
 :mod:`podpath.engine.matrix` is tested against). Public API::
 
     evaluate(cluster, src, dst, port, protocol, assumptions=DEFAULT_ASSUMPTIONS) -> Verdict
+    evaluate_direction(cluster, pod, other, direction, port, protocol) -> DirectionResult
+
+and, in :mod:`podpath.engine.policy_rules`::
+
     selecting_policies(cluster, pod, direction) -> tuple[NetworkPolicy, ...]
     is_isolated(cluster, pod, direction) -> bool
     peer_for_ip(cluster, ip) -> Peer            # a pod's IP becomes its PodPeer
@@ -22,7 +26,7 @@ https://kubernetes.io/docs/concepts/services-networking/network-policies/):
   the default: allowed. See :mod:`podpath.engine.admin_policy`.
 
 Rule matching lives in :mod:`podpath.engine.policy_rules`, the verdict types in
-:mod:`podpath.engine.policy_verdict`; both are re-exported here.
+:mod:`podpath.engine.policy_verdict`; import those names from there.
 
 Assumptions (implementation-defined behaviour, switchable in :class:`Assumptions`, named in
 every verdict they decide): see :data:`ASSUMPTION_DOCS`.
@@ -33,30 +37,17 @@ from __future__ import annotations
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_decision, priority_tie
 from podpath.engine.policy_rules import (
-    NP_DOCS,
-    NP_REF,
-    ip_block_matches,
-    is_isolated,
     is_policy_subject,
-    namespace_labels_of,
     network_policy_rules_allowing,
-    peer_for_ip,
-    peer_matches_ip,
-    peer_matches_pod,
-    policy_selects_pod,
-    port_matches,
-    rule_ports_match,
     selecting_policies,
 )
 from podpath.engine.policy_verdict import (
     A_HOST_NETWORK,
-    A_IPBLOCK_POD,
     A_NODE_TRAFFIC,
     A_PRIORITY_TIE,
     A_SELF_TRAFFIC,
     ASSUMPTION_DOCS,
     DEFAULT_ASSUMPTIONS,
-    INTERNET_IP,
     Assumptions,
     DirectionResult,
     IPPeer,
@@ -69,41 +60,6 @@ from podpath.engine.policy_verdict import (
 )
 from podpath.model.core import Node, Pod, Protocol
 from podpath.model.policy import Direction
-
-__all__ = [
-    "ASSUMPTION_DOCS",
-    "A_HOST_NETWORK",
-    "A_IPBLOCK_POD",
-    "A_NODE_TRAFFIC",
-    "A_PRIORITY_TIE",
-    "A_SELF_TRAFFIC",
-    "Assumptions",
-    "DEFAULT_ASSUMPTIONS",
-    "DirectionResult",
-    "INTERNET_IP",
-    "IPPeer",
-    "NP_DOCS",
-    "NP_REF",
-    "Peer",
-    "PodPeer",
-    "RuleRef",
-    "Tier",
-    "Verdict",
-    "evaluate",
-    "evaluate_direction",
-    "ip_block_matches",
-    "is_isolated",
-    "is_policy_subject",
-    "namespace_labels_of",
-    "network_policy_rules_allowing",
-    "peer_for_ip",
-    "peer_matches_ip",
-    "peer_matches_pod",
-    "policy_selects_pod",
-    "port_matches",
-    "rule_ports_match",
-    "selecting_policies",
-]
 
 #: Admin-tier actions that decide (Pass moves on to the next tier).
 FINAL_ACTIONS = ("Allow", "Accept", "Deny")

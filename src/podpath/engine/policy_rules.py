@@ -3,7 +3,7 @@ ports match a connection (networking.k8s.io/v1).
 
 https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/ (NP_REF)
 and https://kubernetes.io/docs/concepts/services-networking/network-policies/ (NP_DOCS).
-Verdicts are assembled from these by :mod:`podpath.engine.policy` (which re-exports them).
+Verdicts are assembled from these by :mod:`podpath.engine.policy`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The vocabulary of NetworkPolicy verdicts: assumptions, peers, tiers, rule refs, verdicts.
 
-Used by :mod:`podpath.engine.policy` (which re-exports every name here) and by the admin tiers
+Used by :mod:`podpath.engine.policy` and by the admin tiers
 of :mod:`podpath.engine.admin_policy`. Assumptions are implementation-defined behaviour,
 switchable in :class:`Assumptions` and named in every verdict they decide
 (:data:`ASSUMPTION_DOCS`).

@@ -35,7 +35,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.cluster import Cluster, is_dns_service
+from podpath.cluster import Cluster
+from podpath.cluster.service_network import is_dns_service
 from podpath.engine.dns import (
     FORWARDED,
     MAX_CNAME_CHAIN,

@@ -19,55 +19,73 @@ Everything is pure: the clock for certificate expiry is a parameter (``now``).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from podpath.engine.entrypoints import entry_points, parse_controller_override
-from podpath.engine.gateway import (
+from podpath.engine.entrypoints import entry_points
+from podpath.engine.gateway import listener_serves, route_gateway, select_listener
+from podpath.engine.gateway_attach import (
     attachments,
+    conflict_text,
     gateways_by_key,
-    listener_serves,
-    route_gateway,
     route_status,
     routes,
 )
 from podpath.engine.ingress import (
-    ingress_conflicts,
-    ingress_tls_checks,
     ingresses_by_class,
     route_ingress_class,
     serves_host,
+    unserved_for_host,
 )
 from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
 from podpath.errors import InputError
-from podpath.model.routing import EntryPoint, Gateway, Ingress, Request, RouteAnswer, RouteStatus
+from podpath.model.gateway import Gateway
+from podpath.model.ingress import Ingress
+from podpath.model.routing import Request, RouteAnswer, RouteStatus
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
 
-__all__ = [
-    "EntryPoint",
-    "Request",
-    "RouteAnswer",
-    "entry_points",
-    "ingress_conflicts",
-    "ingress_tls_checks",
-    "parse_controller_override",
-    "parse_request",
-    "route_request",
-    "route_statuses",
-]
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
 
+def parse_cookies(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The cookies of ``Cookie`` headers (``a=1; b=2``, RFC 6265 section 5.4)."""
+    out = []
+    for name, value in headers:
+        if name == "cookie":
+            for part in value.split(";"):
+                key, sep, val = part.strip().partition("=")
+                if sep and key:
+                    out.append((key.strip(), val.strip()))
+    return tuple(out)
+
+
+def parse_client_ip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise InputError(
+            f"--client-ip {text!r} is not an IP address", field="--client-ip"
+        ) from None
+
+
 def parse_request(
-    url: str, method: str = "GET", headers: Iterable[tuple[str, str]] = ()
+    url: str,
+    method: str = "GET",
+    headers: Iterable[tuple[str, str]] = (),
+    cookies: Iterable[tuple[str, str]] = (),
+    client_ip: str | None = None,
 ) -> Request:
-    """A URL (scheme http/https/grpc/grpcs; ``http`` when absent), method and headers.
+    """A URL (scheme http/https/grpc/grpcs; ``http`` when absent), method, headers, cookies
+    (added to those of ``Cookie`` headers) and the client's address.
 
     The Host is the URL's host (lower-case, port removed, as Gateway API hostname matching
     ignores the port); the path defaults to ``/``.
@@ -98,6 +116,9 @@ def parse_request(
         method="POST" if grpc and method == "GET" else method.upper(),
         headers=hdrs,
         grpc=grpc,
+        raw_query=parts.query,
+        cookies=(*parse_cookies(hdrs), *cookies),
+        client_ip=parse_client_ip(client_ip),
     )
 
 
@@ -109,6 +130,8 @@ def route_request(
     gateway: str | None = None,
     ingress_class: str | None = None,
     now: datetime | None = None,
+    cookies: Iterable[tuple[str, str]] = (),
+    client_ip: str | None = None,
 ) -> tuple[RouteAnswer, ...]:
     """Where the request goes, once per entry point that serves its host (module docstring).
 
@@ -116,7 +139,11 @@ def route_request(
     """
     if gateway and ingress_class:
         raise InputError("use either --gateway or --ingress-class, not both")
-    request = url if isinstance(url, Request) else parse_request(url, method, headers)
+    request = (
+        url
+        if isinstance(url, Request)
+        else parse_request(url, method, headers, cookies=cookies, client_ip=client_ip)
+    )
     now = now or datetime.now(UTC)
     by_class, _ = ingresses_by_class(cluster)
     gws = gateways_by_key(cluster)
@@ -149,17 +176,23 @@ def route_request(
         if not request.grpc and serves_host(ings, request.host)
     ]
     atts = attachments(cluster)
+    conflicts = []
     for key in sorted(gws):
         gw = gws[key]
-        if any(listener_serves(lis, request) for lis in gw.listeners):
+        if select_listener(gw, request) is not None:
             answers.append(route_gateway(cluster, gw, request, atts, now))
+        elif serving := [lis.name for lis in gw.listeners if listener_serves(lis, request)]:
+            conflicts.append(conflict_text(gw, serving))
     if not answers:
         return (
             RouteAnswer(
                 "",
                 404,
                 reasons=(
-                    f"no Ingress rule and no Gateway listener serves {request.scheme}://{request.host}:{request.port}",
+                    "no Ingress rule and no Gateway listener serves "
+                    f"{request.scheme}://{request.host}:{request.port}",
+                    *conflicts,
+                    *unserved_for_host(cluster, request.host),
                 ),
             ),
         )
@@ -210,6 +243,3 @@ def _route_by_address(
 def route_statuses(cluster: Cluster) -> tuple[RouteStatus, ...]:
     """The status (Accepted, ResolvedRefs) of every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute."""
     return tuple(route_status(cluster, r) for r in routes(cluster))
-
-
-_ = EntryPoint  # re-exported

@@ -8,6 +8,8 @@ host and is still valid.
   matching exactly one label (RFC 6125 section 6.4.3); the subject CN is not used when SANs
   exist (RFC 6125 section 6.4.4) -- podpath falls back to the CN only when there are none.
 - Expired: ``notAfter`` is before ``now``.
+- A Secret the input does not hold is *not checked* (``checked`` False): podpath cannot tell
+  whether it exists; doctor reports it (an error when the input holds other Secrets).
 """
 
 from __future__ import annotations
@@ -50,8 +52,20 @@ def secrets_by_key(cluster: Cluster) -> dict[str, Secret]:
 
 
 def manifests_hold_secrets(cluster: Cluster) -> bool:
-    """Secrets are checked for existence only when the input holds Secrets at all."""
+    """Whether the input holds Secrets at all: then a Secret it lacks is probably missing (a
+    live cluster, a full snapshot); else Secrets are simply not part of the input (GitOps
+    repositories rarely hold them)."""
     return bool(cluster.of_kind("Secret"))
+
+
+def tls_state(t: TLSCheck) -> str:
+    """One line: ``ok (until ...)``, ``not checked (Secret NS/NAME not in the input)``, or the
+    problems."""
+    if not t.checked:
+        return f"not checked (Secret {t.secret} not in the input)"
+    if t.problems:
+        return "; ".join(t.problems)
+    return f"ok (until {t.not_after})" if t.not_after else "ok"
 
 
 def check_certificate(
@@ -67,8 +81,6 @@ def check_certificate(
         )
     secret = secrets_by_key(cluster).get(secret_key)
     if secret is None:
-        if manifests_hold_secrets(cluster):
-            return TLSCheck(host, secret_key, source, problems=(f"Secret {secret_key} not found",))
         return TLSCheck(host, secret_key, source, checked=False)
     problems: list[str] = []
     if secret.type != TLS_SECRET_TYPE:

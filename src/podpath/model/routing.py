@@ -8,8 +8,8 @@ References:
 
 Every API default is applied by :mod:`podpath.normalize.routing`; the engine never sees a raw
 dict. The Ingress models live in :mod:`podpath.model.ingress`, the Gateway API models in
-:mod:`podpath.model.gateway`; this module holds TLS Secrets and the routing engine's results,
-and re-exports them all.
+:mod:`podpath.model.gateway`; this module holds TLS Secrets and the routing engine's results.
+Import each name from the module that defines it.
 """
 
 from __future__ import annotations
@@ -18,73 +18,9 @@ from dataclasses import dataclass
 
 from podpath.model.core import NO_SOURCE, SourceRef
 from podpath.model.gateway import (
-    GATEWAY_GROUP,
-    ROUTE_KINDS,
-    BackendRef,
-    Gateway,
-    GatewayClass,
-    GrantFrom,
-    GrantTo,
-    GRPCRouteMatch,
-    HTTPRouteMatch,
-    Listener,
-    ParentRef,
-    PathMatch,
-    ReferenceGrant,
-    Route,
     RouteFilter,
-    RouteGroupKind,
-    RouteRule,
-    SecretObjectRef,
-    ValueMatch,
-)
-from podpath.model.ingress import (
-    Ingress,
-    IngressBackend,
-    IngressClass,
-    IngressPath,
-    IngressRule,
-    IngressTLS,
 )
 from podpath.model.objects import Namespaced
-
-__all__ = [
-    "BackendRef",
-    "Certificate",
-    "EntryPoint",
-    "GATEWAY_GROUP",
-    "GRPCRouteMatch",
-    "Gateway",
-    "GatewayClass",
-    "GrantFrom",
-    "GrantTo",
-    "HTTPRouteMatch",
-    "Ingress",
-    "IngressBackend",
-    "IngressClass",
-    "IngressPath",
-    "IngressRule",
-    "IngressTLS",
-    "Listener",
-    "MatchRef",
-    "ParentRef",
-    "ParentStatus",
-    "PathMatch",
-    "ROUTE_KINDS",
-    "ReferenceGrant",
-    "Request",
-    "Route",
-    "RouteAnswer",
-    "RouteFilter",
-    "RouteGroupKind",
-    "RouteRule",
-    "RouteStatus",
-    "Secret",
-    "SecretObjectRef",
-    "TLSCheck",
-    "ValueMatch",
-    "WeightedBackend",
-]
 
 # -- TLS Secrets ---------------------------------------------------------------------------
 
@@ -184,7 +120,12 @@ class EntryPoint:
 
 @dataclass(frozen=True, slots=True)
 class RouteAnswer:
-    """Where one entry point sends a request, and why."""
+    """Where one entry point sends a request, and why.
+
+    ``path`` is the path the backend receives (after rewrites; None when the request is not
+    forwarded: 404, redirect, 5xx); ``location`` the absolute redirect target of a 3xx;
+    ``canary`` whether a canary backend (ingress-nginx) took the request; ``notes`` what was
+    not modelled (listed under ``-v``)."""
 
     entry_point: str  # EntryPoint.label, "" when no entry point serves the host
     status: int
@@ -194,6 +135,10 @@ class RouteAnswer:
     filters: tuple[RouteFilter, ...] = ()
     tls: TLSCheck | None = None
     reasons: tuple[str, ...] = ()
+    path: str | None = None
+    location: str | None = None
+    canary: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -213,6 +158,7 @@ class ParentStatus:
     resolved_reason: str
     listeners: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
+    modelled: bool = True  # False: the parent is not a Gateway (a mesh Service, GAMMA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +181,9 @@ class Request:
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
     grpc: bool = False
+    raw_query: str = ""
+    cookies: tuple[tuple[str, str], ...] = ()
+    client_ip: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -246,3 +195,6 @@ class Request:
 
     def query_param(self, name: str) -> str | None:
         return next((v for k, v in self.query if k == name), None)
+
+    def cookie(self, name: str) -> str | None:
+        return next((v for k, v in self.cookies if k == name), None)

@@ -26,22 +26,15 @@ import binascii
 from typing import Any
 
 from podpath.model.core import SourceRef
-from podpath.model.routing import (
+from podpath.model.gateway import (
     GATEWAY_GROUP,
     BackendRef,
-    Certificate,
     Gateway,
     GatewayClass,
     GrantFrom,
     GrantTo,
     GRPCRouteMatch,
     HTTPRouteMatch,
-    Ingress,
-    IngressBackend,
-    IngressClass,
-    IngressPath,
-    IngressRule,
-    IngressTLS,
     Listener,
     ParentRef,
     PathMatch,
@@ -50,10 +43,18 @@ from podpath.model.routing import (
     RouteFilter,
     RouteGroupKind,
     RouteRule,
-    Secret,
     SecretObjectRef,
     ValueMatch,
 )
+from podpath.model.ingress import (
+    Ingress,
+    IngressBackend,
+    IngressClass,
+    IngressPath,
+    IngressRule,
+    IngressTLS,
+)
+from podpath.model.routing import Certificate, Secret
 from podpath.normalize.core import normalize_selector
 from podpath.normalize.fields import Fields, object_fields
 

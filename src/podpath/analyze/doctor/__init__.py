@@ -29,7 +29,6 @@ from podpath.analyze.doctor.findings import (
     Finding,
     Rule,
     Severity,
-    fails,
     rank,
 )
 from podpath.cluster import Cluster
@@ -100,16 +99,3 @@ def rules() -> tuple[Rule, ...]:
     """Every finding code, sorted (the SARIF rules)."""
     load_checks()
     return tuple(RULES[c] for c in sorted(RULES))
-
-
-__all__ = [
-    "BaselineConfig",
-    "DoctorContext",
-    "Finding",
-    "Rule",
-    "Severity",
-    "diagnose",
-    "fails",
-    "rank",
-    "rules",
-]

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import PodPeer, evaluate, selecting_policies
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import selecting_policies
+from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import ContainerPort, Pod
 from podpath.model.policy import Direction
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.cluster import is_dns_service
+from podpath.cluster.service_network import is_dns_service
 from podpath.engine.resolver import effective_dns_policy
 from podpath.engine.services import service_selects_pod
 from podpath.model.core import DNSPolicy

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import PodPeer, Verdict, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.resolver import dns_pods, uses_cluster_dns
 from podpath.model.core import Pod, Protocol
 

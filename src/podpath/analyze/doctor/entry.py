@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from podpath.analyze.doctor.context import DoctorContext, workload_object
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.engine.entrypoints import entry_points
-from podpath.engine.gateway import attachments, resolve_backend_ref
+from podpath.engine.gateway_attach import attachments, resolve_backend_ref
 from podpath.engine.ingress import ingress_backend, ingresses_by_class
-from podpath.engine.policy import PodPeer, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import Pod, Protocol
 from podpath.model.routing import WeightedBackend
 

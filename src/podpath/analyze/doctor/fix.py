@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.engine.policy import Peer, PodPeer, Tier, Verdict, evaluate
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import Peer, PodPeer, Tier, Verdict
 from podpath.model.core import Pod, SourceRef
 from podpath.model.policy import Direction
 from podpath.normalize.policy import normalize_network_policy

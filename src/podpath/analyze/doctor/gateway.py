@@ -14,8 +14,14 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.gateway import listener_tls, route_status, routes
-from podpath.model.routing import Gateway, Route
+from podpath.analyze.doctor.ingress import SECRET_NOT_IN_INPUT, secret_not_in_input
+from podpath.engine.gateway_attach import (
+    listener_conflict_notes,
+    listener_tls,
+    route_status,
+    routes,
+)
+from podpath.model.gateway import Gateway, Route
 
 STEP = "4-ingress"
 OUTAGE = 100
@@ -38,13 +44,25 @@ LISTENER_TLS = rule(
     "A Gateway listener's certificate is missing, not permitted, not covering or expired.",
 )
 
+PARENT_NOT_MODELLED = rule(
+    "route-parent-not-modelled",
+    Severity.INFO,
+    STEP,
+    "A route's parentRef is not a Gateway (a mesh Service as in GAMMA, a Mesh): not modelled.",
+)
+LISTENER_CONFLICT = rule(
+    "gateway-listener-conflicted",
+    Severity.ERROR,
+    STEP,
+    "Listeners of one Gateway share port, protocol and hostname: all are Conflicted, none serves.",
+)
+
 _HINTS = {
     "NoMatchingParent": "fix spec.parentRefs[{i}] (name, namespace, sectionName, port) to name an "
     "existing Gateway listener",
     "NotAllowedByListeners": "allow the route's namespace in the Gateway's "
     "spec.listeners[].allowedRoutes.namespaces (from: All or a selector), or move the route",
     "NoMatchingListenerHostname": "make spec.hostnames intersect the listener's hostname",
-    "UnsupportedValue": "point spec.parentRefs[{i}] at a Gateway",
 }
 _REF_HINTS = {
     "RefNotPermitted": "create a ReferenceGrant in the backend's namespace from this route's "
@@ -54,7 +72,7 @@ _REF_HINTS = {
 }
 
 
-@check(STEP, NOT_ACCEPTED, UNRESOLVED)
+@check(STEP, NOT_ACCEPTED, UNRESOLVED, PARENT_NOT_MODELLED)
 def route_statuses(ctx: DoctorContext) -> Iterator[Finding]:
     for route in routes(ctx.cluster):
         yield from _route_findings(ctx, route)
@@ -74,6 +92,16 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
     status = route_status(ctx.cluster, route)
     unresolved: set[str] = set()
     for i, parent in enumerate(status.parents):
+        if not parent.modelled:
+            yield make(
+                PARENT_NOT_MODELLED,
+                str(route.ref),
+                parent.messages[0] if parent.messages else parent.parent,
+                "nothing to change: podpath does not model this parent (its routing is the "
+                "mesh's or the implementation's)",
+                source=route.source,
+            )
+            continue
         if not parent.accepted:
             detail = "; ".join(parent.messages[:1]) or parent.accepted_reason
             yield make(
@@ -99,7 +127,7 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
             )
 
 
-@check(STEP, LISTENER_TLS)
+@check(STEP, LISTENER_TLS, SECRET_NOT_IN_INPUT)
 def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
     gateways: tuple[Gateway, ...] = ctx.cluster.of_kind("Gateway")
     for gw in gateways:
@@ -108,6 +136,11 @@ def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
                 continue
             host = lis.hostname or "*"
             tls = listener_tls(ctx.cluster, gw, lis, host.replace("*", "wildcard"), ctx.now)
+            if not tls.checked:
+                field = f"spec.listeners[{i}].tls.certificateRefs[0]"
+                where = f"listener {lis.name} ({host})"
+                yield secret_not_in_input(ctx, tls, str(gw.ref), where, field, source=gw.source)
+                continue
             problems = [p for p in tls.problems if lis.hostname or "does not cover" not in p]
             if not problems:
                 continue
@@ -121,3 +154,19 @@ def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
                 impact=OUTAGE,
                 related=[f"Secret/{tls.secret}"] if tls.secret else [],
             )
+
+
+@check(STEP, LISTENER_CONFLICT)
+def gateway_listener_conflicts(ctx: DoctorContext) -> Iterator[Finding]:
+    """GatewaySpec.listeners "Distinct Listeners": indistinct listeners are Conflicted and
+    none of them is accepted (:func:`podpath.engine.gateway_attach.conflicted_listeners`)."""
+    for note in listener_conflict_notes(ctx.cluster):
+        yield make(
+            LISTENER_CONFLICT,
+            note.object,
+            note.message,
+            "give each listener on a port its own hostname (or another port); listeners of "
+            "one protocol must differ in port or hostname",
+            source=note.source,
+            impact=OUTAGE,
+        )

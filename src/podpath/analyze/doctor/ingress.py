@@ -6,7 +6,9 @@ Verdicts come from the routing engines (:mod:`podpath.engine.ingress`,
 - a backend must name an existing Service and one of its ports, and that port needs ready
   endpoints (https://kubernetes.io/docs/concepts/services-networking/ingress/#resource-backend);
 - an Ingress needs a class: ``spec.ingressClassName`` or a default IngressClass
-  (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class);
+  (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class),
+  and a class it names must exist, else no controller serves it (the closest existing class
+  is suggested: usually a typo);
 - the same host and path defined twice within one class is a conflict;
 - a TLS Secret must exist, cover the host and not be expired
   (https://kubernetes.io/docs/concepts/services-networking/ingress/#tls).
@@ -19,14 +21,19 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.analyze.doctor.suggest import MAX_SUGGEST_DISTANCE, edit_distance
 from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS
+from podpath.engine.ingress import CLASS_NOT_FOUND as INGRESS_CLASS_NOT_FOUND
 from podpath.engine.ingress import (
     ingress_backend,
     ingress_conflicts,
     ingress_tls_checks,
     ingresses_by_class,
 )
-from podpath.model.routing import Ingress, IngressBackend
+from podpath.engine.tls import manifests_hold_secrets
+from podpath.model.core import SourceRef
+from podpath.model.ingress import Ingress, IngressBackend
+from podpath.model.routing import TLSCheck
 
 STEP = "4-ingress"
 OUTAGE = 100
@@ -47,6 +54,18 @@ NO_CLASS = rule(
     Severity.WARNING,
     STEP,
     "An Ingress has no class and there is no single default IngressClass.",
+)
+SECRET_NOT_IN_INPUT = rule(
+    "tls-secret-not-in-input",
+    Severity.INFO,
+    STEP,
+    "A TLS Secret an Ingress or Gateway references is not in the input: TLS not checked.",
+)
+CLASS_NOT_FOUND = rule(
+    "ingress-class-not-found",
+    Severity.ERROR,
+    STEP,
+    "An Ingress names an IngressClass that does not exist: no controller serves it.",
 )
 CONFLICT = rule(
     "ingress-conflict",
@@ -113,10 +132,48 @@ def ingress_backends(ctx: DoctorContext) -> Iterator[Finding]:
                 )
 
 
-@check(STEP, NO_CLASS)
+def closest_class(wanted: str, names: list[str]) -> str | None:
+    """The existing IngressClass nearest to ``wanted`` by edit distance (a typo), if close:
+    within a third of the name, at least 2 (a swapped pair of letters), at most 3."""
+    best = min(((edit_distance(wanted, n), n) for n in names), default=None)
+    if best is None or best[0] > max(2, min(MAX_SUGGEST_DISTANCE, len(wanted) // 3)):
+        return None
+    return best[1]
+
+
+def _class_not_found(ctx: DoctorContext, ing: Ingress, message: str) -> Finding:
+    names = sorted(c.name for c in ctx.cluster.of_kind("IngressClass"))
+    near = closest_class(ing.class_name or "", names)
+    if near is not None:
+        hint = f"did you mean IngressClass {near}? set spec.ingressClassName: {near}"
+    elif names:
+        hint = f"set spec.ingressClassName to one of the IngressClasses ({', '.join(names)})"
+    else:
+        hint = (
+            f"add IngressClass {ing.class_name} (the controller's chart creates it) to the "
+            "input, or set spec.ingressClassName to the controller's class"
+        )
+    return make(
+        CLASS_NOT_FOUND,
+        str(ing.ref),
+        message,
+        hint,
+        source=ing.source,
+        impact=OUTAGE,
+        severity=None if names else Severity.WARNING,
+        related=[f"IngressClass/{near}"] if near else [],
+    )
+
+
+@check(STEP, NO_CLASS, CLASS_NOT_FOUND)
 def ingress_classes(ctx: DoctorContext) -> Iterator[Finding]:
     _, notes = ingresses_by_class(ctx.cluster)
+    by_ref = {str(i.ref): i for i in ctx.cluster.of_kind("Ingress")}
     for note in notes:
+        ing = by_ref.get(note.object)
+        if note.code == INGRESS_CLASS_NOT_FOUND and ing is not None:
+            yield _class_not_found(ctx, ing, note.message)
+            continue
         yield make(
             NO_CLASS,
             note.object,
@@ -143,13 +200,59 @@ def ingress_host_conflicts(ctx: DoctorContext) -> Iterator[Finding]:
         )
 
 
-@check(STEP, TLS_PROBLEM)
+CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+def secret_not_in_input(
+    ctx: DoctorContext,
+    tls: TLSCheck,
+    obj: str,
+    where: str,
+    field: str,
+    issuer: bool = False,
+    source: SourceRef | None = None,
+) -> Finding:
+    """A referenced TLS Secret the input lacks: an error when the input holds Secrets (it is
+    probably missing: the controller then serves its default certificate); info when the
+    input holds none, or cert-manager is asked to issue it."""
+    missing = manifests_hold_secrets(ctx.cluster) and not issuer
+    why = (
+        "cert-manager is asked to issue it (cert-manager.io annotation)"
+        if issuer
+        else "the input holds other Secrets, so it is probably missing: the controller then "
+        "serves its default certificate"
+        if missing
+        else "the input holds no Secrets"
+    )
+    return make(
+        SECRET_NOT_IN_INPUT,
+        obj,
+        f"{where} host {tls.host}: Secret {tls.secret} is not in the input ({why}); "
+        "TLS not checked",
+        f"create the kubernetes.io/tls Secret {tls.secret}, or point {field} at an existing one"
+        if missing
+        else f"add Secret {tls.secret} to the input (kubectl get secret) to check its certificate",
+        source=source,
+        impact=OUTAGE if missing else 0,
+        severity=Severity.ERROR if missing else None,
+        related=[f"Secret/{tls.secret}"],
+    )
+
+
+@check(STEP, TLS_PROBLEM, SECRET_NOT_IN_INPUT)
 def ingress_tls(ctx: DoctorContext) -> Iterator[Finding]:
-    sources = {str(i.ref): i.source for i in ctx.cluster.of_kind("Ingress")}
+    ingresses = {str(i.ref): i for i in ctx.cluster.of_kind("Ingress")}
+    sources = {k: i.source for k, i in ingresses.items()}
     for tls in ingress_tls_checks(ctx.cluster, ctx.now):
+        obj, _, entry = tls.source.partition(" ")
+        if not tls.checked:
+            ing = ingresses.get(obj)
+            issuer = ing is not None and any(a in ing.annotations for a in CERT_MANAGER_ANNOTATIONS)
+            field = f"{entry.replace('tls', 'spec.tls')}.secretName"
+            yield secret_not_in_input(ctx, tls, obj, entry, field, issuer, sources.get(obj))
+            continue
         if not tls.problems:
             continue
-        obj, _, entry = tls.source.partition(" ")
         yield make(
             TLS_PROBLEM,
             obj,

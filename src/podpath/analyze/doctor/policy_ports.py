@@ -17,13 +17,9 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, workload_object
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import (
-    PodPeer,
-    evaluate,
-    peer_matches_pod,
-    policy_selects_pod,
-    port_matches,
-)
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_matches_pod, policy_selects_pod, port_matches
+from podpath.engine.policy_verdict import PodPeer
 from podpath.engine.services import service_selects_pod, target_port_for_pod
 from podpath.model.core import Pod
 from podpath.model.policy import Direction, NetworkPolicy, PolicyRule

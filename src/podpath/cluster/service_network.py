@@ -1,0 +1,97 @@
+"""The Service network: ClusterIPs, ``default/kubernetes`` and the cluster DNS Service.
+
+``spec.clusterIP(s)`` where given; ``default/kubernetes`` gets the first address of
+``service_cidr`` and the cluster DNS Service the tenth, as kubeadm sets them; others the
+lowest free addresses in Service order.
+https://kubernetes.io/docs/concepts/services-networking/cluster-ip-allocation/
+NodePorts and load-balancer addresses follow (:mod:`podpath.cluster.node_ports`,
+:mod:`podpath.cluster.load_balancers`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from podpath.cluster.load_balancers import load_balancers
+from podpath.cluster.node_ports import node_ports
+from podpath.cluster.settings import Settings, parse_cidr
+from podpath.model.core import Labels, Node, Note
+from podpath.model.inventory import Inventory
+from podpath.model.services import EndpointSlice, Service, ServicePort, SliceEndpoint, SlicePort
+
+DNS_SERVICE_NAMES = ("kube-dns", "coredns", "rke2-coredns-rke2-coredns")
+API_SERVER_PORT = 6443
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+
+
+def is_dns_service(svc: Service) -> bool:
+    """The cluster DNS Service: kube-system's kube-dns (CoreDNS keeps that name) or one
+    labelled ``k8s-app: kube-dns``."""
+    return svc.namespace == "kube-system" and (
+        svc.name in DNS_SERVICE_NAMES or svc.labels.get("k8s-app") == "kube-dns"
+    )
+
+
+def _api_server(
+    services: list[Service], slices: list[EndpointSlice], nodes: tuple[Node, ...]
+) -> None:
+    """``default/kubernetes`` exists on every cluster; its endpoints are the API servers (the
+    control-plane nodes, else the first node) on 6443."""
+    if any(s.namespace == "default" and s.name == "kubernetes" for s in services):
+        return
+    services.append(
+        Service(
+            namespace="default",
+            name="kubernetes",
+            ports=(ServicePort(443, API_SERVER_PORT, name="https"),),
+            labels=Labels({"component": "apiserver", "provider": "kubernetes"}),
+        )
+    )
+    control = [n for n in nodes if CONTROL_PLANE_LABEL in n.labels] or list(nodes[:1])
+    slices.append(
+        EndpointSlice(
+            namespace="default",
+            name="kubernetes",
+            service_name="kubernetes",
+            endpoints=tuple(SliceEndpoint((n.internal_ips[0],)) for n in control if n.internal_ips),
+            ports=(SlicePort(API_SERVER_PORT, name="https"),),
+        )
+    )
+
+
+def allocate_services(
+    inventory: Inventory, nodes: tuple[Node, ...], settings: Settings, notes: list[Note]
+) -> tuple[tuple[Service, ...], tuple[EndpointSlice, ...], str]:
+    """Every Service with its ClusterIPs, NodePorts and load-balancer addresses, the
+    EndpointSlices (with ``default/kubernetes``'s) and the cluster DNS Service's IP."""
+    services = list(inventory.services)
+    slices = list(inventory.endpoint_slices)
+    _api_server(services, slices, nodes)
+    services.sort(key=lambda s: (s.namespace, s.name))
+    net = parse_cidr(settings.service_cidr, "--service-cidr")
+    base = int(net.network_address)
+    api_ip, dns_ip = str(ipaddress.ip_address(base + 1)), str(ipaddress.ip_address(base + 10))
+    used = {ip for s in services for ip in s.cluster_ips}
+    reserved = {api_ip, dns_ip}
+    next_free = (
+        str(ipaddress.ip_address(v))
+        for v in range(base + 2, int(net.broadcast_address))
+        if str(ipaddress.ip_address(v)) not in used and str(ipaddress.ip_address(v)) not in reserved
+    )
+    out = []
+    for svc in services:
+        if svc.external_name is None and not svc.headless and not svc.cluster_ips:
+            if svc.namespace == "default" and svc.name == "kubernetes" and api_ip not in used:
+                ip = api_ip
+            elif is_dns_service(svc) and dns_ip not in used:
+                ip = dns_ip
+            else:
+                ip = next(next_free)
+            used.add(ip)
+            svc = replace(svc, cluster_ips=(ip,))
+        out.append(svc)
+    dns = next((s.cluster_ips[0] for s in out if is_dns_service(s) and s.cluster_ips), dns_ip)
+    out = node_ports(out, settings, notes)
+    out = load_balancers(out, settings, notes)
+    return tuple(out), tuple(slices), dns

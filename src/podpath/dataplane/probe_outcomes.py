@@ -1,0 +1,94 @@
+"""What a probe can observe, and what one connection to an endpoint is expected to do (no I/O).
+
+The vocabulary shared by the checks (:mod:`podpath.dataplane.probe_checks`,
+:mod:`podpath.dataplane.probe_routes`) and the prober that runs them
+(:mod:`podpath.dataplane.prober`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from podpath.cluster import Cluster
+from podpath.dataplane.ipv4 import is_v4
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_for_ip
+from podpath.engine.policy_verdict import Peer, PodPeer
+from podpath.model.core import Protocol
+from podpath.model.services import Endpoint
+
+ANSWERED = "answered"
+TIMEOUT = "timeout"
+REFUSED = "refused"
+UNREACHABLE = "unreachable"
+DNS_TIMEOUT = "dns-timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    source: str  # pod key or "internet"
+    netns: str
+    target: str  # pod key, "svc:NS/NAME" or an address
+    address: str  # IP, or a DNS name to resolve first
+    port: int
+    protocol: str
+    expected: frozenset[str]  # allowed outcomes ("answered NS/NAME", "timeout", ...)
+    model: str
+    dns: bool = False  # the target serves DNS (no identity: any answer counts as its)
+    send: bytes = b""  # sent after connecting (an HTTP request to a proxy)
+    http: bool = False  # the answer is HTTP: identity in the body (``route``: "http STATUS")
+    route: bool = False
+
+
+def served_ports(state: dict[str, Any]) -> dict[str, set[tuple[int, str]]]:
+    return {p["key"]: {(port, proto) for port, proto, _ in p["listeners"]} for p in state["pods"]}
+
+
+def endpoint_outcome(
+    cluster: Cluster,
+    src: Peer,
+    ep: Endpoint,
+    protocol: str,
+    served: dict[str, set[tuple[int, str]]],
+) -> str:
+    """What one connection landing on ``ep`` does. A pod reaching itself through a Service is
+    source-NATed to its node's IP (kube-proxy's hairpin masquerade), so its node is the source
+    policy sees. An endpoint that is no pod's answers when a host-network pod serves it on that
+    node, is refused by a node without a listener, and is unreachable elsewhere."""
+    dst = cluster.pod_by_key.get(ep.pod or "") or cluster.pod_by_ip.get(ep.ip)
+    if dst is None or dst.host_network:
+        # an address that is no (policed) pod's: only the source pod's egress applies
+        if not evaluate(
+            cluster, src, peer_for_ip(cluster, ep.ip), ep.port, Protocol(protocol)
+        ).allowed:
+            return TIMEOUT
+        owner = next(
+            (
+                k
+                for k, ports in served.items()
+                if (ep.port, protocol) in ports
+                and cluster.pod_by_key[k].host_network
+                and ep.ip in cluster.pod_by_key[k].ips
+            ),
+            None,
+        )
+        if owner is not None:
+            return f"{ANSWERED} {owner}"
+        return REFUSED if cluster.node_at(ep.ip) is not None else UNREACHABLE
+    if isinstance(src, PodPeer) and src.pod.key == dst.key and dst.node_name:
+        node = cluster.node_by_name.get(dst.node_name)
+        if node is not None and node.internal_ips:
+            src = peer_for_ip(cluster, node.internal_ips[0])
+    if not evaluate(cluster, src, PodPeer(dst), ep.port, Protocol(protocol)).allowed:
+        return TIMEOUT
+    if (ep.port, protocol) not in served.get(dst.key, set()):
+        return REFUSED
+    return f"{ANSWERED} {dst.key}"
+
+
+def no_endpoint(ready: Iterable[Endpoint]) -> set[str]:
+    """No endpoint to use: a traffic policy of Local without a local endpoint drops; no ready
+    endpoint at all rejects (kube-proxy: ICMP unreachable, or no listener on the node)."""
+    return {TIMEOUT} if any(is_v4(e.ip) for e in ready) else {UNREACHABLE, REFUSED}
