@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from podpath import __version__
+from podpath.commands.help import SUMMARIES
 from podpath.errors import PodpathError
 
 COMMANDS: dict[str, str] = {
@@ -37,7 +39,17 @@ COMMANDS: dict[str, str] = {
     "diff": "podpath.commands.diff:diff",
     "graph": "podpath.commands.graph:graph",
     "snapshot": "podpath.commands.snapshot:snapshot",
+    "docs": "podpath.commands.docs:docs",
+    "completion": "podpath.commands.completion:completion",
 }
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("What is there", ("pods", "services", "routes", "report")),
+    ("Who can reach whom", ("matrix", "trace", "explain", "check", "graph")),
+    ("Where a request goes, what a name resolves to", ("route", "dns")),
+    ("Why it fails, what a change does", ("doctor", "diff")),
+    ("The real network on this machine (root, Linux)", ("up", "probe", "exec", "down")),
+    ("Tools", ("snapshot", "completion", "docs")),
+)
 
 
 class LazyGroup(click.Group):
@@ -65,17 +77,27 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
+        command.short_help = SUMMARIES.get(cmd_name, command.short_help)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands by section with their one-sentence summaries, without importing any
+        command (``podpath --help`` stays fast)."""
+        for title, names in SECTIONS:
+            with formatter.section(title):
+                formatter.write_dl([(n, SUMMARIES[n]) for n in names])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="podpath")
+@click.version_option(version=__version__, prog_name="podpath")
 def cli() -> None:
-    """podpath: the network of a Kubernetes cluster, modelled exactly as Kubernetes defines it.
+    """podpath models the network of a Kubernetes cluster exactly as Kubernetes defines it.
 
-    Read manifests (-f FILE|DIR|-) or a live cluster (--kubeconfig), then ask who can reach
-    whom (matrix, trace), where a request goes (route), what a name resolves to (dns), and
-    why traffic fails (doctor).
+    It reads manifests (-f FILE|DIR|-) or a live cluster (kubectl's current context, or
+    --kubeconfig), and answers who can reach whom, where a request goes, what a name resolves
+    to, and why traffic fails. Every command takes kubectl's -n, -A, -l and -o.
+
+    Start with: podpath doctor -f DIR. Read more: podpath docs (the installed pages).
     """
 
 

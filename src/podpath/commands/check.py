@@ -12,17 +12,19 @@ import yaml
 from podpath.analyze.check import check_text, parse_expectations, run_checks
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.errors import InputError
 
 
-@click.command()
+@command()
 @click.argument("expectations", metavar="EXPECTATIONS.yaml")
 @output_option(("table", "json"))
 @assume_option
 @with_inputs
 def check(cluster: Cluster, expectations: str, fmt: str, assume: tuple[str, ...] = ()) -> None:
-    """Check intended connectivity (see docs/policy.md for the file format)."""
+    """EXPECTATIONS.yaml lists connections that must be allowed or denied
+    (podpath docs policy). Exit 1 when one does not hold; the pairs that break it are listed."""
     path = Path(expectations)
     try:
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

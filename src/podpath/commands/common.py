@@ -41,6 +41,7 @@ import click
 
 from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
+from podpath.commands.help import INPUT_KEYS, SCOPE_KEYS
 from podpath.commands.output import emit, format_option, no_color_option, to_json
 from podpath.commands.scope import Scope, parse_label_selector
 from podpath.errors import InputError
@@ -50,20 +51,6 @@ __all__ = ["emit", "format_option", "to_json"]  # re-exported: commands import t
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULTS = Settings()
 
-INPUT_KEYS = (
-    "files",
-    "kubeconfig",
-    "context",
-    "pod_cidr",
-    "service_cidr",
-    "cluster_domain",
-    "lb_pool",
-    "nodes",
-    "verbose",
-    "strict",
-    "no_color",
-)
-SCOPE_KEYS = ("namespaces", "all_namespaces", "selector")
 MSG_NO_INPUT = (
     "no input: pass -f PATH (a file, a folder, or - for stdin), or --kubeconfig PATH, "
     "or set KUBECONFIG (no ~/.kube/config found)"
@@ -87,8 +74,8 @@ def source_options(func: F) -> F:
             type=str,
             default=None,
             metavar="PATH",
-            help="Read the live cluster of this kubeconfig only (read-only). Default: "
-            "KUBECONFIG's files merged, else ~/.kube/config, when no -f is given.",
+            help="Read the live cluster of this kubeconfig file only, read only. Default, "
+            "without -f: the files of KUBECONFIG merged, else ~/.kube/config.",
         ),
         click.option(
             "--context", type=str, default=None, metavar="NAME", help="The kubeconfig context."

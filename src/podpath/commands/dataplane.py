@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from podpath.commands.common import emit, progress, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import no_color_option, output_option, render_as
 
 PROBE_FORMATS = ("table", "json")
@@ -31,13 +32,12 @@ def _fail(exc: Exception) -> None:
     sys.exit(2)
 
 
-@click.command()
+@command()
 @with_inputs
 def up(cluster: Any) -> None:
-    """Bring the modelled network up on this machine (root, Linux): a namespace per node and
-    pod, Services in nftables, NetworkPolicies enforced (ingress and egress), cluster DNS, an
-    Ingress/Gateway proxy in the controller pods, an `internet` client. Replaces an existing
-    environment."""
+    """It makes a network namespace per node and pod, Services in nftables,
+    NetworkPolicies enforced (ingress and egress), cluster DNS, an Ingress/Gateway proxy in the
+    controller pods and an `internet` client. It replaces an existing environment."""
     _require("up")
     from podpath.dataplane.lifecycle import up as do_up
     from podpath.dataplane.netns import DataplaneError
@@ -56,7 +56,7 @@ def up(cluster: Any) -> None:
     )
 
 
-@click.command()
+@command()
 @output_option(PROBE_FORMATS)
 @click.option(
     "--timeout",
@@ -75,9 +75,9 @@ def up(cluster: Any) -> None:
 @click.option("--no-services", is_flag=True, help="Only pod-to-pod connections.")
 @no_color_option
 def probe(fmt: str, timeout: float, concurrency: int, no_services: bool, no_color: bool) -> None:
-    """Real connections from every pod to every pod on every declared port, to every Service by
-    DNS name and to the internet, and from the internet to every exposed address and route,
-    compared with the model. Exit 1 on any disagreement."""
+    """It opens real connections from every pod to every pod on every declared
+    port, to every Service by DNS name and to the internet, and from the internet to every
+    exposed address and route, and compares each with the model. Exit 1 on any disagreement."""
     _require("probe", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_model, load_state
     from podpath.dataplane.probe import render_table, run_probe
@@ -100,12 +100,12 @@ def probe(fmt: str, timeout: float, concurrency: int, no_services: bool, no_colo
     sys.exit(1 if result["disagreements"] else 0)
 
 
-@click.command(name="exec", context_settings={"ignore_unknown_options": True})
+@command(name="exec", context_settings={"ignore_unknown_options": True})
 @click.argument("target")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def exec_(target: str, command: tuple[str, ...]) -> None:
-    """Run COMMAND in pod TARGET's network namespace (NS/POD, or `internet`), with the pod's
-    resolv.conf: podpath exec shop/debug -- getent hosts cart."""
+    """TARGET is NS/POD or `internet`; COMMAND runs in its network namespace with
+    the pod's resolv.conf."""
     _require("exec", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_state
 
@@ -127,9 +127,9 @@ def exec_(target: str, command: tuple[str, ...]) -> None:
     os.execvp("ip", args)
 
 
-@click.command()
+@command()
 def down() -> None:
-    """Remove everything `podpath up` made (also after a killed run)."""
+    """It removes everything `podpath up` made, also after a killed run."""
     _require("down", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import down as do_down
 

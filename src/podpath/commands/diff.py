@@ -27,6 +27,7 @@ from podpath.commands.common import (
     scope_options,
     settings_from,
 )
+from podpath.commands.help import command
 from podpath.commands.output import no_color_option, output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.render.md_diff import diff_markdown, diff_table
@@ -55,7 +56,7 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
     return cluster
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, metavar="OLD NEW")
 @click.option(
     "--live",
@@ -83,14 +84,9 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
 @cluster_options
 @no_color_option
 def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **opts: Any) -> None:
-    """What NEW changes, layer by layer: connections (with the policies that cause them),
-    Services and their exposure, routes and DNS names.
-
-    \b
-    podpath diff old/ new/                      # two manifest trees
-    podpath diff --live --kubeconfig ~/.kube/config new/
-    podpath diff base.yaml head.yaml --format md --fail-on added-exposure
-    """
+    """OLD and NEW are paths as -f takes them. The connections NEW opens or closes
+    come with the policies that cause them, then Services and their exposure, routes and DNS
+    names. With --live, OLD is the live cluster."""
     want = 1 if live else 2
     if len(paths) != want:
         raise click.UsageError(

@@ -10,6 +10,7 @@ import click
 from podpath.analyze.dns import dns_answer, dns_listing
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.commands.suggest import check_pod
@@ -44,7 +45,7 @@ def listing_table(data: dict[str, Any]) -> str:
     return render_table(f"zone {data['zone']}", ["NAME", "TYPE", "DATA", "RULE"], rows)
 
 
-@click.command()
+@command()
 @click.argument("name", required=False)
 @click.option(
     "--type",
@@ -72,7 +73,8 @@ def dns(
     fmt: str,
     scope: Scope,
 ) -> None:
-    """What NAME resolves to, as a resolver inside a pod would do it (search list, ndots)."""
+    """NAME is resolved with the search list and ndots of a pod's resolv.conf, as
+    the resolver inside that pod would; --list prints every record of the cluster zone."""
     if listing:
         data = dns_listing(cluster)
         if scope.namespaces:

@@ -34,6 +34,7 @@ from podpath.commands.common import (
     split_inputs,
     validate_inputs,
 )
+from podpath.commands.help import command
 from podpath.commands.output import derived, output_option
 from podpath.commands.scope import Scope
 from podpath.errors import InputError
@@ -77,7 +78,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
     return config
 
 
-@click.command()
+@command()
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -105,7 +106,9 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
 @click.option("--fix", is_flag=True, help="Symptom mode: print the smallest policy that allows it.")
 @input_options
 def doctor(**kwargs: Any) -> None:
-    """Run the networking troubleshooting checklist and the policy baseline; rank the findings."""
+    """It runs the troubleshooting checklist (pods, Services, DNS, ingress, policy)
+    and the policy baseline, and ranks the findings. With --from and --to it looks at one
+    connection; --fix prints the smallest policy that allows it."""
     opts = split_inputs(kwargs)
     src, dst = kwargs["src"], kwargs["dst"]
     if (kwargs["port"] or kwargs["fix"]) and not (src and dst):

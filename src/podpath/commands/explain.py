@@ -8,12 +8,13 @@ import click
 from podpath.analyze.explain import explain_pod, explain_text
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.commands.suggest import check_pod
 
 
-@click.command()
+@command()
 @click.argument("pod", metavar="NS/POD")
 @output_option(("table", "json"))
 @assume_option
@@ -21,7 +22,8 @@ from podpath.commands.suggest import check_pod
 def explain(
     cluster: Cluster, pod: str, fmt: str, scope: Scope, assume: tuple[str, ...] = ()
 ) -> None:
-    """Explain the NetworkPolicy and admin-tier view of one pod."""
+    """It lists the NetworkPolicies and admin policies that select POD, whether it is
+    isolated each way, and who may reach it (or whom it may reach) on which ports."""
     pod = scope.qualify(pod)
     check_pod(cluster, pod, "POD")
     data = explain_pod(cluster, pod, assumptions_from(assume))

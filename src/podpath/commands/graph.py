@@ -7,12 +7,13 @@ import click
 from podpath.analyze.graph import BY_CHOICES, build_graph, graph_json
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option
 
 FORMATS = ("dot", "mermaid", "html", "json")
 
 
-@click.command()
+@command()
 @click.option(
     "--by",
     type=click.Choice(BY_CHOICES),
@@ -31,14 +32,8 @@ FORMATS = ("dot", "mermaid", "html", "json")
 )
 @with_inputs
 def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
-    """Allowed connectivity as a graph: namespaces as groups, workloads as nodes, edges
-    labelled with ports, the internet and external CIDRs as nodes, entry points marked.
-
-    \b
-    podpath graph -f k8s/ | dot -Tsvg > graph.svg
-    podpath graph -f k8s/ --format mermaid
-    podpath graph -f k8s/ -o html --output-file graph.html   # click a node: who, why
-    """
+    """Namespaces are groups, workloads are nodes and edges are labelled with ports;
+    the internet and external CIDRs are nodes, and entry points are marked."""
     with progress("building the graph"):
         result = build_graph(cluster, by=by)
     for note in result.notes:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
 from podpath.analyze.inventory import pods_listing, services_listing
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.render.table import join, render_table
@@ -88,19 +87,20 @@ def _names(data: dict[str, Any]) -> str:
     return "".join(f"{n}\n" for n in names)
 
 
-@click.command()
+@command()
 @output_option(FORMATS)
 @with_inputs
 def pods(cluster: Cluster, fmt: str, scope: Scope) -> None:
-    """Pods: IPs, node, readiness, labels and owner workload."""
+    """For each pod: its IPs, node, readiness, labels and owner workload."""
     data = pods_in_scope(pods_listing(cluster), scope)
     emit(render_as(fmt, data, table=_pods_table, name=_names))
 
 
-@click.command()
+@command()
 @output_option(FORMATS)
 @with_inputs
 def services(cluster: Cluster, fmt: str, scope: Scope) -> None:
-    """Services: type, ClusterIP, ports -> target ports, node ports, LB address, endpoints, DNS."""
+    """For each Service: its type, ClusterIP, ports and target ports, node ports,
+    load-balancer address, ready endpoints and DNS name."""
     data = services_in_scope(services_listing(cluster), scope)
     emit(render_as(fmt, data, table=_services_table, name=_names))

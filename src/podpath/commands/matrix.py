@@ -17,6 +17,7 @@ import click
 from podpath.analyze.matrix import compute_matrix, csv_lines, matrix_json, workload_json
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, progress, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.render.matrix import FORMATS
@@ -24,7 +25,7 @@ from podpath.render.matrix import FORMATS
 ALL_FORMATS = ("table", "json", "csv", "md", "html")
 
 
-@click.command()
+@command()
 @click.option(
     "--port",
     "ports",
@@ -50,7 +51,8 @@ def matrix(
     scope: Scope,
     assume: tuple[str, ...] = (),
 ) -> None:
-    """Reachability matrix: may pod A open a connection to pod B on each port, by policy."""
+    """For every pair of pods (or workloads) and every declared port: may the first
+    open a connection to the second, by policy."""
     with progress("computing the matrix"):
         result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume))
     chosen = None

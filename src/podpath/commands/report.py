@@ -17,12 +17,13 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
+from podpath.commands.help import command
 from podpath.commands.output import output_option
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.table import join, render_table
 
 
-@click.command()
+@command()
 @click.option(
     "--html",
     "--output-file",
@@ -35,9 +36,9 @@ from podpath.render.table import join, render_table
 @output_option(("table", "json"), file_option="--html", derive=False)
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
-    """The cluster's network on one page: namespaces, services, routes, reachability
-    between namespaces, DNS records and the doctor's findings.
-    With --html FILE.html: the same with an interactive graph on one self-contained page."""
+    """It shows the namespaces, Services, routes, reachability between namespaces,
+    DNS records and the doctor's findings. With --html FILE.html it writes the same, with an
+    interactive graph, as one self-contained page."""
     files = kwargs.get("files")
     cluster = load_from_options(split_inputs(kwargs))
     if output:

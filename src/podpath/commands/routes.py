@@ -18,6 +18,7 @@ import click
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.engine.gateway_filters import request_url
@@ -85,7 +86,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@command()
 @click.argument("url")
 @click.option("--method", default="GET", show_default=True, help="HTTP method.")
 @click.option(
@@ -117,7 +118,8 @@ def route(
     ingress_class: str | None,
     fmt: str,
 ) -> None:
-    """Where a request to URL goes: matched rule, backend Service:port, endpoints, TLS."""
+    """For each entry point (IngressClass or Gateway) that serves the host: the
+    matched rule, the backend Service and port, its endpoints and TLS."""
     request = parse_request(
         url,
         method,
@@ -179,11 +181,12 @@ def _routes_md(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command()
+@command()
 @output_option(("table", "json", "md"))
 @with_inputs
 def routes(cluster: Cluster, fmt: str, scope: Scope) -> None:
-    """The routing table: entry point, host, match -> backend Service:port -> endpoints."""
+    """Each row is an entry point, a host and a match, the route, and the backend
+    Service and port with its endpoints."""
     data = routing_table(cluster)
     if scope.namespaces:
         data = {

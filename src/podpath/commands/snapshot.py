@@ -20,6 +20,7 @@ import click
 import yaml
 
 from podpath.commands.common import input_options, progress, split_inputs, validate_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option
 from podpath.errors import InputError
 from podpath.model.core import Note
@@ -95,7 +96,7 @@ def write_atomically(path: str, text: str) -> None:
         raise InputError(exc.strerror or str(exc), path=path) from None
 
 
-@click.command()
+@command()
 @click.option(
     "--output-file",
     "output",
@@ -107,7 +108,8 @@ def write_atomically(path: str, text: str) -> None:
 @output_option(("yaml",), default="yaml", derive=False)
 @input_options
 def snapshot(output: str, fmt: str, **kwargs: Any) -> None:
-    """Save what was read (usually --kubeconfig) as one YAML file that -f reads back."""
+    """Usually from a live cluster: `podpath COMMAND -f FILE` then gives the same
+    answers offline, and the file can be shared."""
     opts = split_inputs(kwargs)
     notes: list[Note] = []
     docs, origin = _read(opts, notes)

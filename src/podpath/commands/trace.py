@@ -18,6 +18,7 @@ from podpath.analyze.trace import trace as run_trace
 from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, with_inputs
+from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
 from podpath.commands.suggest import check_pod, check_pod_or_service
@@ -91,7 +92,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     return text
 
 
-@click.command()
+@command()
 @click.option("--from", "src", required=True, metavar="SRC", help="NS/POD, an IP, or internet.")
 @click.option(
     "--to",
@@ -141,7 +142,8 @@ def trace(
     fmt: str,
     scope: Scope,
 ) -> None:
-    """The path of one connection, hop by hop, and the verdict of each endpoint, with reasons."""
+    """Each hop of the path from SRC to DST (DNS, Service, entry point, policy),
+    and each endpoint's verdict with the rules that decide it."""
     src = scope.qualify(src) if _is_name(src) else src
     if _is_name(src):  # a source is a pod, an IP or internet: a bare name is a slip
         check_pod(cluster, src, "--from")

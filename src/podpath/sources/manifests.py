@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import yaml
 
 from podpath.errors import (
@@ -173,30 +172,47 @@ def _parse_json(text: str, name: str) -> tuple[Any, int]:
         raise InputError(MSG_TOO_DEEP.format(limit=MAX_DEPTH), path=name) from None
 
 
-_BRACKET_STEP = np.zeros(256, dtype=np.int8)
-_BRACKET_STEP[[ord("["), ord("{")]] = 1
-_BRACKET_STEP[[ord("]"), ord("}")]] = -1
 _DEPTH_CHUNK = 1 << 22
+_SMALL_TEXT = 1 << 20  # below this, pure Python (no numpy import: a fast start, issue 14)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def _text_depth_bound(text: str) -> int:
     """An upper bound of the nesting depth: flow brackets plus the longest line (block
-    nesting cannot exceed a line's length). Computed with numpy, in chunks of 4 MiB (a
-    running bracket sum carried across them), so memory stays small for large files."""
-    raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
-    if raw.size == 0:
+    nesting cannot exceed a line's length). Large texts are scanned with numpy, in chunks of
+    4 MiB (a running bracket sum carried across them), so memory stays small."""
+    data = text.encode("utf-8", errors="replace")
+    if not data:
         return 0
+    if len(data) < _SMALL_TEXT:
+        longest = max(len(line) for line in data.split(b"\n")) + 1
+        return _bracket_depth(data) + longest
+    import numpy as np
+
+    raw = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(raw == ord("\n"))
     bounds = np.concatenate(([-1], newlines, [raw.size]))
     longest = int(np.diff(bounds).max())
-    return _bracket_depth(raw) + longest
+    return _bracket_depth(data) + longest
 
 
-def _bracket_depth(raw: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
+def _bracket_depth(data: bytes) -> int:
     """The deepest running sum of opening minus closing brackets (at least 0)."""
+    if len(data) < _SMALL_TEXT:
+        deepest = level = 0
+        for ch in data.translate(None, _NOT_BRACKETS):
+            level += 1 if ch in b"[{" else -1
+            deepest = max(deepest, level)
+        return deepest
+    import numpy as np
+
+    step = np.zeros(256, dtype=np.int8)
+    step[[ord("["), ord("{")]] = 1
+    step[[ord("]"), ord("}")]] = -1
+    raw = np.frombuffer(data, dtype=np.uint8)
     deepest, level = 0, 0
     for start in range(0, raw.size, _DEPTH_CHUNK):
-        steps = _BRACKET_STEP[raw[start : start + _DEPTH_CHUNK]]
+        steps = step[raw[start : start + _DEPTH_CHUNK]]
         steps = steps[steps != 0]  # only brackets move the depth
         if steps.size:
             depth = np.cumsum(steps, dtype=np.int64)
@@ -210,7 +226,7 @@ def _json_depth(body: str) -> int:
     no line break, so strings are found line by line; on text that is not JSON the figure
     is meaningless, and the JSON parser then refuses the text anyway)."""
     structure = _JSON_STRING.sub("", body)
-    return _bracket_depth(np.frombuffer(structure.encode("utf-8", errors="replace"), np.uint8))
+    return _bracket_depth(structure.encode("utf-8", errors="replace"))
 
 
 def _check_depth_by_events(text: str, name: str) -> None:
