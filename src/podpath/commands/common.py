@@ -67,6 +67,7 @@ def source_options(func: F) -> F:
             "files",
             multiple=True,
             metavar="PATH",
+            type=click.Path(),  # completes file names
             help="Manifest file, folder (recursive) or - for stdin. Repeatable.",
         ),
         click.option(
@@ -83,6 +84,12 @@ def source_options(func: F) -> F:
     )
 
 
+def _complete_namespaces(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    from podpath.commands.completion import complete_namespaces
+
+    return complete_namespaces(ctx, param, incomplete)
+
+
 def scope_options(func: F) -> F:
     """Add kubectl's ``-n/--namespace``, ``-A/--all-namespaces`` and ``-l/--selector``."""
     return _apply(
@@ -93,6 +100,7 @@ def scope_options(func: F) -> F:
             "namespaces",
             multiple=True,
             metavar="NS",
+            shell_complete=_complete_namespaces,
             help="Show only objects of this namespace (repeatable).",
         ),
         click.option(

@@ -10,6 +10,7 @@ import click
 from podpath.analyze.dns import dns_answer, dns_listing
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, with_inputs
+from podpath.commands.completion import complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
@@ -58,6 +59,7 @@ def listing_table(data: dict[str, Any]) -> str:
     "--from",
     "source",
     metavar="NS/POD",
+    shell_complete=complete_pods,
     default=None,
     help="Resolve from this pod's resolv.conf (default: a pod in namespace default).",
 )

@@ -34,6 +34,7 @@ from podpath.commands.common import (
     split_inputs,
     validate_inputs,
 )
+from podpath.commands.completion import complete_destinations, complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import derived, output_option
 from podpath.commands.scope import Scope
@@ -100,8 +101,20 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
 @click.option(
     "--step", "steps", multiple=True, type=click.Choice(STEPS), help="Run only these steps."
 )
-@click.option("--from", "src", default=None, help="Symptom mode: the traffic's source.")
-@click.option("--to", "dst", default=None, help="Symptom mode: the traffic's destination.")
+@click.option(
+    "--from",
+    "src",
+    default=None,
+    shell_complete=complete_pods,
+    help="Symptom mode: the traffic's source.",
+)
+@click.option(
+    "--to",
+    "dst",
+    default=None,
+    shell_complete=complete_destinations,
+    help="Symptom mode: the traffic's destination.",
+)
 @click.option("--port", default=None, help="Symptom mode: PORT[/PROTO].")
 @click.option("--fix", is_flag=True, help="Symptom mode: print the smallest policy that allows it.")
 @input_options

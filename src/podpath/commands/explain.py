@@ -8,6 +8,7 @@ import click
 from podpath.analyze.explain import explain_pod, explain_text
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, with_inputs
+from podpath.commands.completion import complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
@@ -15,7 +16,7 @@ from podpath.commands.suggest import check_pod
 
 
 @command()
-@click.argument("pod", metavar="NS/POD")
+@click.argument("pod", metavar="NS/POD", shell_complete=complete_pods)
 @output_option(("table", "json"))
 @assume_option
 @with_inputs

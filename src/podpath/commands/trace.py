@@ -18,6 +18,7 @@ from podpath.analyze.trace import trace as run_trace
 from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, with_inputs
+from podpath.commands.completion import complete_destinations, complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
@@ -93,12 +94,20 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
 
 
 @command()
-@click.option("--from", "src", required=True, metavar="SRC", help="NS/POD, an IP, or internet.")
+@click.option(
+    "--from",
+    "src",
+    required=True,
+    metavar="SRC",
+    shell_complete=complete_pods,
+    help="NS/POD, an IP, or internet.",
+)
 @click.option(
     "--to",
     "dst",
     required=True,
     metavar="DST",
+    shell_complete=complete_destinations,
     help="NS/POD, svc:NS/NAME, a DNS name, an IP or a URL.",
 )
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
