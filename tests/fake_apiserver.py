@@ -26,6 +26,7 @@ import copy
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,8 +116,13 @@ class FakeApiServer:
         crd_groups: Iterable[str] | None = None,
         token: str = TOKEN,
         forbidden: Iterable[str] = (),
+        ignore_field_selector: bool = False,
     ) -> None:
         self.token = token
+        self.ignore_field_selector = ignore_field_selector  # as a careless or hostile server
+        # plural -> (status, body, headers): served instead of that resource's list
+        self.faults: dict[str, tuple[int, Any, dict[str, str]]] = {}
+        self.delay = 0.0  # seconds before each answer (a slow server)
         self.forbidden = set(forbidden)  # plurals or "plural.group"
         self.store: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.extra_kinds: dict[str, Kind] = {}
@@ -219,6 +225,12 @@ class FakeApiServer:
         }
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
+
+    def fault_headers(self, target: str) -> dict[str, str]:
+        """Extra headers of a fault served at ``target`` (a redirect's Location)."""
+        segs = [p for p in urlsplit(target).path.split("/") if p]
+        plural = next((p for p in reversed(segs) if p in self.faults), None)
+        return self.faults[plural][2] if plural is not None else {}
 
     def list_paths(self) -> list[str]:
         """The list requests received (paths with their query strings), in order."""
@@ -325,6 +337,9 @@ class FakeApiServer:
         )
         if kind is None or len(rest) > 2:
             return 404, _status(404, "NotFound", "the server could not find the requested resource")
+        if kind.plural in self.faults:
+            code, body, _ = self.faults[kind.plural]
+            return code, body
         rbac_name = f"{kind.plural}.{group}" if group else kind.plural
         if kind.plural in self.forbidden or rbac_name in self.forbidden:
             scope = f'namespace "{namespace}"' if namespace else "the cluster scope"
@@ -360,7 +375,8 @@ class FakeApiServer:
     ) -> tuple[int, dict[str, Any]]:
         selected = []
         for obj in objects:
-            ok = _field_selector_matches(obj, query.get("fieldSelector", [""])[0])
+            selector = "" if self.ignore_field_selector else query.get("fieldSelector", [""])[0]
+            ok = _field_selector_matches(obj, selector)
             if ok is None:
                 return 400, _status(400, "BadRequest", "field label not supported")
             if ok:
@@ -416,12 +432,19 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(min(length, 1 << 20))
         code, body = self.api.handle(self.command, self.path, self.headers.get("Authorization"))
+        if self.api.delay:
+            time.sleep(self.api.delay)
         data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(code)
+            for name, value in self.api.fault_headers(self.path).items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a deadline)
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -75,21 +75,8 @@ def test_core_files_found() -> None:
 
 MAX_LINES = 450
 
-#: The one cycle left: analyze/trace*.py call each other (trace -> trace_external ->
-#: trace_route -> trace_external, trace_external -> trace). Issue 12 turns them into the
-#: one-way package analyze/trace/; that change empties this set. Nothing else may be added.
-ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset(
-            {
-                "podpath.analyze.trace",
-                "podpath.analyze.trace_external",
-                "podpath.analyze.trace_externalname",
-                "podpath.analyze.trace_route",
-            }
-        )
-    }
-)
+#: No cycle is allowed (analyze/trace/ is one-way since issue 12). Nothing may be added.
+ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 #: Modules over MAX_LINES for now: sources/manifests.py (478 lines) is split by concern by the
 #: loading work of issue 12; that change empties this set. Nothing else may be added.

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from tests.routing_helpers import cluster_of
 
-from podpath.analyze.trace import trace
+from podpath.analyze.trace.dispatch import trace
 from podpath.cluster import Cluster
 
 LB_IP = "192.0.2.10"

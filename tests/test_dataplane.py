@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -412,3 +415,133 @@ def test_exec_resolves_service_names(small: Path, tmp_path: Path) -> None:
     finally:
         _podpath("down", state=state)
         assert _leftovers() == []
+
+
+def _agents(state: Path) -> list[int]:
+    from podpath.dataplane.lifecycle import agents_of
+
+    return agents_of(os.path.abspath(state))
+
+
+def _pending(pid: int) -> int:
+    """Bytes written to a process's standard output pipe and not yet read (FIONREAD)."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        fd = os.open(f"/proc/{pid}/fd/1", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return 0
+    try:
+        count: int = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+        return count
+    finally:
+        os.close(fd)
+
+
+def _up_in_background(small: Path, state: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "podpath.cli", "up", "-f", str(small)],
+        env=dict(os.environ, PODPATH_STATE_DIR=str(state)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _until(condition: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.dataplane
+@needs_root
+def test_up_killed_once_its_agent_is_ready_is_cleaned_by_down(small: Path, tmp_path: Path) -> None:
+    """`up` stopped right after the agent starts, killed once the agent has said ready (before
+    `up` could read it and write its state): `down` still finds and stops the agent."""
+    state = tmp_path / "state"
+    up = _up_in_background(small, state)
+    try:
+        assert _until(lambda: bool(_agents(state)) or up.poll() is not None)
+        (agent,) = _agents(state)
+        os.kill(up.pid, signal.SIGSTOP)
+        assert _until(lambda: _pending(agent) > 0)  # "ready" waits in the pipe
+        up.kill()
+        up.wait(timeout=30)
+        assert _agents(state) == [agent]  # the agent outlived `up`
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait(timeout=30)
+        down = _podpath("down", state=state)
+    assert down.returncode == 0, down.stderr
+    assert _agents(state) == []
+    assert _leftovers() == []
+
+
+@pytest.mark.dataplane
+@needs_root
+def test_a_second_up_exits_2_while_the_first_holds_the_state(small: Path, tmp_path: Path) -> None:
+    from podpath.dataplane.statedir import lock_holder
+
+    def locked() -> bool:
+        try:
+            fd = os.open(state, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return False
+        try:
+            return lock_holder(fd) is not None
+        finally:
+            os.close(fd)
+
+    state = tmp_path / "state"
+    first = _up_in_background(small, state)
+    try:
+        assert _until(lambda: locked() or first.poll() is not None)
+        second = _podpath("up", "-f", str(small), state=state)
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines() == [
+            f"podpath: error: another podpath up holds {state} (pid {first.pid}); "
+            "pass --wait to wait for it"
+        ]
+        assert first.wait(timeout=120) == 0  # the second did not tear the first down
+        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
+        assert probe.returncode == 0, probe.stdout + probe.stderr
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=30)
+        down = _podpath("down", state=state)
+    assert down.returncode == 0, down.stderr
+    assert _leftovers() == []
+
+
+RESOLV_INJECTION = """
+apiVersion: v1
+kind: Pod
+metadata: {name: victim, namespace: shop}
+spec:
+  dnsConfig: {searches: ["shop.example\\nnameserver 6.6.6.6"]}
+  containers: [{name: c, ports: [{containerPort: 80}]}]
+"""
+
+
+@pytest.mark.dataplane
+@needs_root
+def test_up_never_writes_a_manifest_line_into_resolv_conf(tmp_path: Path) -> None:
+    path = tmp_path / "inject.yaml"
+    path.write_text(RESOLV_INJECTION)
+    state = tmp_path / "state"
+    try:
+        done = _podpath("up", "-f", str(path), state=state)
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "resolv.conf: search" in lines[0], done.stderr
+        assert not [p for p in Path("/etc/netns").glob(f"{PREFIX}*")]
+    finally:
+        _podpath("down", state=state)
+    assert _leftovers() == []

@@ -21,8 +21,8 @@ import yaml
 from fake_apiserver import FakeApiServer, fake_apiserver, load_manifests
 from podpath.cli import main
 from podpath.errors import ClusterAccessError
+from podpath.sources.api_errors import MSG_UNAUTHORIZED
 from podpath.sources.cluster import (
-    MSG_UNAUTHORIZED,
     RESOURCES,
     DocsReader,
     KubeClientReader,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from podpath.analyze.trace import trace
-from podpath.analyze.trace_base import RouteOptions
+from podpath.analyze.trace.dispatch import trace
+from podpath.analyze.trace.values import RouteOptions
 from podpath.api import load_cluster
 from podpath.cli import main
 from podpath.cluster import Cluster

@@ -99,6 +99,7 @@ NOISY_POD: dict[str, Any] = {
                 "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"},
             },
             {
+                "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": {"name": "t"},
                 "type": "kubernetes.io/tls",
@@ -250,3 +251,74 @@ def test_console_script_live_error_is_one_line(tmp_path: Path) -> None:
 @pytest.fixture
 def basic_server(fake_apiserver: type[FakeApiServer]) -> FakeApiServer:
     return fake_apiserver(load_manifests(BASIC.paths))
+
+
+HOSTILE_SECRETS: list[dict[str, Any]] = [
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": "db-password", "namespace": "data"},
+        "data": {"password": "aHVudGVyMg=="},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {
+            "name": "api-tls",
+            "namespace": "web",
+            "labels": {"team": "payments"},
+            "annotations": {"cert-manager.io/issuer-name": "corp-ca", "note": "pw=hunter2"},
+        },
+        "data": {
+            "tls.crt": "Y2VydA==",
+            "tls.key": "c2VjcmV0IGtleQ==",
+            "keystore.p12": "UEtDUzEyIHNlY3JldA==",
+            "ca.key": "Y2Ega2V5",
+        },
+    },
+]
+
+
+def test_snapshot_keeps_only_tls_certificates_when_the_server_ignores_the_selector(
+    fake_apiserver: type[FakeApiServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = fake_apiserver(HOSTILE_SECRETS, ignore_field_selector=True)
+    kubeconfig = str(server.write_kubeconfig(tmp_path / "kc"))
+    out = tmp_path / "snap.yaml"
+    code, _, err = run(
+        ["snapshot", "--kubeconfig", kubeconfig, "--output-file", str(out), "-v"], capsys
+    )
+    assert code == 0, err
+    assert "dropped 1 Secret(s) not of type kubernetes.io/tls" in err
+    text = out.read_text()
+    for leaked in ("db-password", "aHVudGVyMg==", "keystore", "UEtDUzEy", "ca.key", "hunter2"):
+        assert leaked not in text
+    (secret,) = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "Secret"]
+    assert secret == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "api-tls", "namespace": "web"},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Y2VydA==", "tls.key": REDACTED_KEY},
+    }
+
+
+def test_snapshot_of_manifests_keeps_only_tls_certificates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "secrets.yaml"
+    plain = dict(HOSTILE_SECRETS[1], data=None, stringData={"tls.crt": "cert", "tls.key": "k"})
+    path.write_text(yaml.safe_dump_all([*HOSTILE_SECRETS, dict(plain, metadata={"name": "s"})]))
+    out = tmp_path / "snap.yaml"
+    code, _, err = run(["snapshot", "-f", str(path), "--output-file", str(out)], capsys)
+    assert code == 0, err
+    secrets = {
+        d["metadata"]["name"]: d
+        for d in yaml.safe_load_all(out.read_text())
+        if d and d["kind"] == "Secret"
+    }
+    assert sorted(secrets) == ["api-tls", "s"]
+    assert secrets["s"]["data"] == {"tls.crt": "Y2VydA==", "tls.key": REDACTED_KEY}
+    assert "stringData" not in secrets["s"]

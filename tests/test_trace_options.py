@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from podpath.analyze.trace import trace
-from podpath.analyze.trace_base import OPTIONS_IGNORED, RouteOptions, TraceResult
-from podpath.analyze.trace_route import combined_verdict
+from podpath.analyze.trace.dispatch import trace
+from podpath.analyze.trace.url import combined_verdict
+from podpath.analyze.trace.values import OPTIONS_IGNORED, RouteOptions, TraceResult
 from podpath.api import load_cluster
 from podpath.cli import main
 from podpath.cluster import Cluster
@@ -107,7 +107,7 @@ def test_routing_options(
     expected: list[tuple[str, int, str]],
 ) -> None:
     result = trace(cluster, "internet", url, None, options)
-    assert (result.verdict, result.entry_point, result.paths) == (verdict, entry_point, []), case
+    assert (result.verdict, result.entry_point, result.paths) == (verdict, entry_point, ()), case
     assert endpoints(result) == expected, case
 
 

@@ -29,25 +29,32 @@ def load_raw(
     on_progress: Callable[[str], None] | None = None,
     notes: list[Note] | None = None,
     live: bool = False,
+    timeout: float | None = None,
 ) -> list[RawDoc]:
     """Raw documents from manifest paths (``-`` = standard input) or a live cluster: the
     ``kubeconfig`` file, else (``live``, or a ``context`` without files) kubectl's default
     configuration (``KUBECONFIG`` merged, or ``~/.kube/config``; see
     :mod:`podpath.sources.kubeconfig`).
 
-    A live read reports progress to ``on_progress`` and appends its notes (kinds not
-    installed or not permitted) to ``notes``."""
+    A live read reports progress to ``on_progress``, appends its notes (kinds not
+    installed or not permitted) to ``notes`` and ends within ``timeout`` seconds."""
     if kubeconfig is not None or (not files and (live or context is not None)):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
         return read_live(
-            kubeconfig=kubeconfig, context=context, on_progress=on_progress, notes=notes
+            kubeconfig=kubeconfig,
+            context=context,
+            on_progress=on_progress,
+            notes=notes,
+            timeout=timeout,
         )
     return load_paths(files, stdin=stdin)
 
 
-def load_inventory(docs: Sequence[RawDoc], *, node_count: int | None = None) -> Inventory:
-    return normalize(docs, node_count=node_count)
+def load_inventory(
+    docs: Sequence[RawDoc], *, node_count: int | None = None, max_pods: int | None = None
+) -> Inventory:
+    return normalize(docs, node_count=node_count, max_pods=max_pods)
 
 
 def load_cluster(
@@ -55,8 +62,10 @@ def load_cluster(
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
+    timeout: float | None = None,
     settings: Settings | None = None,
     node_count: int | None = None,
+    max_pods: int | None = None,
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     live: bool = False,
@@ -71,8 +80,9 @@ def load_cluster(
         on_progress=on_progress,
         notes=notes,
         live=live,
+        timeout=timeout,
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
-    cluster = resolve(normalize(docs, node_count=node_count), settings)
+    cluster = resolve(normalize(docs, node_count=node_count, max_pods=max_pods), settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         code = cli.main(args=argv, prog_name="podpath", standalone_mode=False)
     except PodpathError as exc:
-        click.echo(f"podpath: error: {exc}", err=True)
+        from podpath.render.escape import terminal_safe
+
+        click.echo(f"podpath: error: {terminal_safe(str(exc))}", err=True)  # one line, inert
         sys.exit(2)
     except click.exceptions.NoArgsIsHelpError as exc:  # `podpath` alone: the help
         click.echo(exc.format_message())

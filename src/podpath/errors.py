@@ -4,6 +4,7 @@ records collected on results, never raised.
     PodpathError                 base of everything podpath raises on purpose
     ├── InputError               bad input: file, document index, object, field path
     ├── ClusterAccessError       a live cluster could not be read (resource, HTTP status)
+    ├── StateDirError            the data plane's state folder is unsafe, malformed or locked
     └── UnsupportedError         a request podpath cannot answer here (e.g. `up` without root)
 
 The CLI maps every ``PodpathError`` to one line on standard error and exit status 2.
@@ -84,6 +85,11 @@ class ClusterAccessError(PodpathError):
         self.status = status
         detail = f" ({resource}" + (f", HTTP {status}" if status else "") + ")" if resource else ""
         super().__init__(f"cannot read the cluster{detail}: {message}")
+
+
+class StateDirError(PodpathError):
+    """The data plane's state folder or a file in it is not safe to trust (owner, mode,
+    symlink), not what podpath wrote, or locked by another podpath command."""
 
 
 class UnsupportedError(PodpathError):

@@ -45,6 +45,9 @@ from podpath.commands.help import INPUT_KEYS, SCOPE_KEYS
 from podpath.commands.output import emit, format_option, no_color_option, to_json
 from podpath.commands.scope import Scope, parse_label_selector
 from podpath.errors import InputError
+from podpath.normalize.workloads import MAX_PODS
+from podpath.render.escape import terminal_safe
+from podpath.sources.api_errors import LIVE_TIMEOUT
 
 __all__ = ["emit", "format_option", "to_json"]  # re-exported: commands import them from here
 
@@ -80,6 +83,13 @@ def source_options(func: F) -> F:
         ),
         click.option(
             "--context", type=str, default=None, metavar="NAME", help="The kubeconfig context."
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(1, None),
+            default=None,
+            metavar="SECONDS",
+            help=f"Deadline for the whole live read (default {LIVE_TIMEOUT:g}).",
         ),
     )
 
@@ -153,6 +163,13 @@ def cluster_options(func: F) -> F:
             default=None,
             help="Number of nodes when the input declares none.",
         ),
+        click.option(
+            "--max-pods",
+            type=click.IntRange(1, None),
+            default=MAX_PODS,
+            show_default=True,
+            help="Refuse an input that expands to more pods (replicas, DaemonSets x nodes).",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2)."),
     )
@@ -185,6 +202,8 @@ class Inputs:
     live: bool = False
     settings: Settings = DEFAULTS
     nodes: int | None = None
+    max_pods: int | None = None
+    timeout: float | None = None
     verbose: bool = False
     strict: bool = False
     scope: Scope = Scope()
@@ -226,6 +245,8 @@ def validate_inputs(
         live=live,
         settings=settings_from(opts),
         nodes=opts.get("nodes"),
+        max_pods=opts.get("max_pods"),
+        timeout=opts.get("timeout"),
         verbose=bool(opts.get("verbose")),
         strict=bool(opts.get("strict")),
         scope=Scope(namespaces, selector),
@@ -268,8 +289,10 @@ def load_inputs(inputs: Inputs) -> Cluster:
             inputs.files,
             kubeconfig=inputs.kubeconfig,
             context=inputs.context,
+            timeout=inputs.timeout,
             settings=inputs.settings,
             node_count=inputs.nodes,
+            max_pods=inputs.max_pods,
             on_progress=status.update,
             live=inputs.live,
         )
@@ -301,7 +324,7 @@ def report_notes(cluster: Cluster, *, verbose: bool, strict: bool) -> None:
         if src is not None and verbose:  # FILE:LINE for manifests (as doctor), live:KIND#N else
             live = src.path.startswith(("live:", "<"))
             where = f" ({src})" if live else f" ({src.path}:{src.line})"
-        click.echo(f"podpath: {note}{where}", err=True)
+        click.echo(terminal_safe(f"podpath: {note}{where}"), err=True)
     if strict and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")
 

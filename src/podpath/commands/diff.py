@@ -30,6 +30,7 @@ from podpath.commands.common import (
 from podpath.commands.help import command
 from podpath.commands.output import no_color_option, output_option, render_as
 from podpath.commands.scope import Scope
+from podpath.render.escape import terminal_safe
 from podpath.render.md_diff import diff_markdown, diff_table
 
 FORMATS = ("table", "json", "md")
@@ -100,7 +101,7 @@ def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **
         notes: list[str] = []
         result = diff_clusters(old, new, by=by, notes=notes)
     for note in notes:
-        click.echo(f"podpath: warning: {note}", err=True)
+        click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
     if opts.get("selector"):
         click.echo(
             "podpath: warning: -l is ignored by diff (it selects pods and workloads)", err=True

@@ -18,7 +18,9 @@ from podpath.analyze.doctor import rules
 from podpath.analyze.doctor.findings import Finding
 from podpath.analyze.doctor.fix import Fix, propose_all
 from podpath.analyze.doctor.symptom import symptom
-from podpath.analyze.trace_base import TraceError, parse_port, parse_source
+from podpath.analyze.trace.question import parse_port
+from podpath.analyze.trace.source import parse_source
+from podpath.analyze.trace.values import TraceError
 from podpath.cluster import Cluster
 from podpath.commands.trace import trace_json, trace_table
 from podpath.engine.policy import evaluate

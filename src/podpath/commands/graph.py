@@ -9,6 +9,7 @@ from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
 from podpath.commands.help import command
 from podpath.commands.output import output_option
+from podpath.render.escape import terminal_safe
 
 FORMATS = ("dot", "mermaid", "html", "json")
 
@@ -37,7 +38,7 @@ def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
     with progress("building the graph"):
         result = build_graph(cluster, by=by)
     for note in result.notes:
-        click.echo(f"podpath: warning: {note}", err=True)
+        click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
     if fmt == "json":
         text = to_json(graph_json(result))
     elif fmt == "mermaid":

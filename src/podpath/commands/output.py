@@ -172,9 +172,13 @@ def colour_wanted() -> bool:
 
 
 def emit(text: str) -> None:
-    """Write rendered output to stdout (exactly once per command). A table's text is fitted
+    """Write rendered output to stdout (exactly once per command); control characters but the
+    layout's newlines and tabs are shown as escapes. A table's text is fitted
     to the terminal (or ``COLUMNS``): lines longer are wrapped at blanks; and coloured on a
     terminal."""
+    from podpath.render.escape import terminal_safe
+
+    text = terminal_safe(text, keep="\n\t")  # control characters as escapes; JSON stays valid
     if text and not text.endswith("\n"):
         text += "\n"
     ctx = click.get_current_context(silent=True)

@@ -24,6 +24,7 @@ from podpath.commands.scope import Scope
 from podpath.engine.gateway_filters import request_url
 from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
+from podpath.render.escape import md_escape
 from podpath.render.table import join, render_table
 
 
@@ -173,7 +174,7 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
 def _routes_md(data: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(ROUTES_COLUMNS) + " |", "|" + "---|" * len(ROUTES_COLUMNS)]
     for row in _routes_rows(data):
-        cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in row]
+        cells = [md_escape(c) for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     problems = _status_lines(data)
     if problems:

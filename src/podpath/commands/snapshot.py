@@ -4,7 +4,9 @@ Usually from a live cluster (``--kubeconfig PATH [--context NAME]``), so that a 
 a cluster can be analysed and shared offline: ``podpath <command> -f FILE`` reads the file back
 and gives the same answers. The output is deterministic — objects sorted by kind, namespace and
 name, no timestamps — and carries no API-server bookkeeping (managedFields, resourceVersion,
-uid, ...) and no TLS private keys (redacted; their presence is kept). Kinds the credentials
+uid, ...) and of Secrets only what podpath reads: ``kubernetes.io/tls`` Secrets' ``tls.crt``
+and whether there is a key (checked here, whatever the server's field selector did; every
+other Secret, key, label and annotation is dropped). Kinds the credentials
 could not list are named in the file's header, so whoever reads it knows what it lacks.
 """
 
@@ -24,6 +26,7 @@ from podpath.commands.help import command
 from podpath.commands.output import output_option
 from podpath.errors import InputError
 from podpath.model.core import Note
+from podpath.render.escape import terminal_safe
 from podpath.sources.manifests import RawDoc
 from podpath.sources.snapshot import snapshot_objects
 
@@ -54,7 +57,8 @@ def snapshot_header(
     header = [
         f"podpath snapshot of {origin}: {len(objects)} objects of {len(kinds)} kinds.",
         "Read it back with: podpath <command> -f THIS_FILE",
-        "Left out: managedFields, resourceVersion, uid, creationTimestamp; TLS keys redacted.",
+        "Left out: managedFields, resourceVersion, uid, creationTimestamp; of Secrets all but"
+        " TLS certificates (a private key's presence is kept, not the key).",
     ]
     forbidden = [n.message for n in notes if n.code == "live-forbidden"]
     header.extend(f"INCOMPLETE: {m}" for m in forbidden)
@@ -72,7 +76,9 @@ def _read(opts: dict[str, Any], notes: list[Note]) -> tuple[list[RawDoc], str]:
         if inputs.live:
             from podpath.sources.cluster import read_live_cluster
 
-            read = read_live_cluster(kubeconfig, context, on_progress=status.update)
+            read = read_live_cluster(
+                kubeconfig, context, on_progress=status.update, timeout=opts.get("timeout")
+            )
             notes.extend(read.notes)
             origin = f"a live cluster (context {read.context})" if read.context else "a cluster"
             return list(read.docs), origin
@@ -116,7 +122,8 @@ def snapshot(output: str, fmt: str, **kwargs: Any) -> None:
     for note in notes:
         if note.severity != "info" or opts.get("verbose"):
             where = f"{note.object}: " if note.object else ""
-            click.echo(f"podpath: {note.severity}: {where}{note.message}", err=True)
+            line = f"podpath: {note.severity}: {where}{note.message}"
+            click.echo(terminal_safe(line), err=True)
     warnings = [n for n in notes if n.severity in ("warning", "error")]
     if opts.get("strict") and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")

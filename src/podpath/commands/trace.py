@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from podpath.analyze.trace import trace as run_trace
-from podpath.analyze.trace_base import RouteOptions, TraceError, TraceResult
+from podpath.analyze.trace.dispatch import trace as run_trace
+from podpath.analyze.trace.values import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, with_inputs
 from podpath.commands.completion import complete_destinations, complete_pods

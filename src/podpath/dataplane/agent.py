@@ -1,28 +1,31 @@
 """The pods' servers: one asyncio process holding sockets in every pod's namespace.
 
-``python -m podpath.dataplane.agent STATE_DIR`` reads ``state.json`` and ``cluster.pickle``
-(written by ``podpath up``), binds every listener inside its pod's namespace (``setns`` then
-``socket()``: a socket stays in the namespace it was made in), answers TCP connections and UDP
-datagrams with the pod's identity ``NS/NAME\\n``, serves cluster DNS where the plan says, prints
-``ready`` on standard output and runs until killed.
+``python -m podpath.dataplane.agent STATE_DIR`` reads ``state.json`` and rebuilds the model from
+``input.json`` (written by ``podpath up``; the folder and files checked as every data plane
+command checks them: :mod:`podpath.dataplane.statedir`), binds every listener inside its pod's
+namespace (``setns`` then ``socket()``: a socket stays in the namespace it was made in), answers
+TCP connections and UDP datagrams with the pod's identity ``NS/NAME\\n``, serves cluster DNS
+where the plan says, prints ``ready`` on standard output and runs until killed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import pickle
 import resource
 import socket
 import sys
 from pathlib import Path
 from typing import Any, cast
 
+from podpath.cluster import Cluster
 from podpath.dataplane.dnsserver import DNSAnswerer
+from podpath.dataplane.lifecycle import load_model, load_state
 from podpath.dataplane.netns import open_netns, socket_in
 from podpath.dataplane.plan import DNS_NS, DNS_PORT
 from podpath.dataplane.proxy import Proxy, ProxyPort
+from podpath.dataplane.statedir import open_state_dir
+from podpath.errors import PodpathError, StateDirError
 
 BACKLOG = 512
 SOCK = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM, "SCTP": socket.SOCK_STREAM}
@@ -140,10 +143,21 @@ def _socket_factory(netns: str, home: int) -> Any:
     return make
 
 
+def _load(state_dir: Path) -> tuple[dict[str, Any], Cluster]:
+    sd = open_state_dir(state_dir, create=False)
+    if sd is None:
+        raise StateDirError(f"no state folder {state_dir}")
+    try:
+        state = load_state(sd)
+        if state is None:
+            raise StateDirError(f"no state file in {state_dir}")
+        return state, load_model(sd)
+    finally:
+        sd.close()
+
+
 async def serve(state_dir: Path) -> None:
-    state = json.loads((state_dir / "state.json").read_text())
-    with open(state_dir / "cluster.pickle", "rb") as fh:
-        cluster = pickle.load(fh)  # noqa: S301 - written by `podpath up` as root, read as root
+    state, cluster = _load(state_dir)
     answerer = DNSAnswerer(cluster)
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     proxies = {
@@ -172,7 +186,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:
         asyncio.run(serve(Path(sys.argv[1])))
-    except OSError as exc:
+    except (OSError, PodpathError) as exc:
         print(f"error: {exc}", flush=True)
         sys.exit(1)
 

@@ -1,19 +1,21 @@
 """``up`` and ``down``: build the planned network with ``ip``/``nft``, start the servers, tear
 everything down again.
 
-The state directory (``/run/podpath``) holds ``state.json`` (the namespaces, the servers'
-process id, the pods' namespaces and addresses) and ``cluster.pickle`` (the resolved model the
-data plane was built from, which ``probe`` compares against). ``down`` -- and ``up`` before it
-builds -- removes every ``pp-`` namespace and ``/etc/netns/pp-*`` whatever the state file says,
-so a run killed with SIGKILL leaves nothing behind after the next ``up`` or ``down``.
+The state folder (``/run/podpath``, checked and locked: :mod:`podpath.dataplane.statedir`)
+holds ``state.json`` (the namespaces, the servers' process, the pods' namespaces and addresses)
+and ``input.json`` (the input ``up`` was given, from which ``probe`` and the agent rebuild the
+model: :mod:`podpath.dataplane.recorded`). ``down`` -- and ``up`` before it builds -- removes
+every ``pp-`` namespace and ``/etc/netns/pp-*`` whatever the state file says, and stops every
+agent started for this state folder, so a run killed with SIGKILL at any point leaves nothing
+behind after the next ``up`` or ``down``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import ipaddress
 import os
-import pickle
+import re
 import select
 import shutil
 import signal
@@ -38,13 +40,23 @@ from podpath.dataplane.plan import (
     build_plan,
 )
 from podpath.dataplane.policy import compile_policies
+from podpath.dataplane.recorded import INPUT_FILE, rebuild
+from podpath.dataplane.statedir import StateDir
 from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.resolver import pod_resolv_conf
+from podpath.errors import StateDirError
 
 STATE_DIR = Path(os.environ.get("PODPATH_STATE_DIR", "/run/podpath"))
+STATE_FILE = "state.json"
 ETC_NETNS = Path("/etc/netns")
 AGENT_READY_TIMEOUT = 120.0
 AGENT_MODULE = "podpath.dataplane.agent"
+NETNS_NAME = re.compile(re.escape(PREFIX) + r"[a-z0-9-]{1,40}")
+RESOLV_OPTION = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
+# search domains as the API accepts them (DNS-1123 subdomains; RelaxedDNSSearchValidation also
+# allows `_` and a lone `.`): nothing that could end the line or start another directive
+RESOLV_SEARCH = re.compile(r"\.|[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
+MSG_NO_INPUT = "no recorded input in {path}: run `podpath up -f ...` again"
 
 Progress = Callable[[str], None]
 
@@ -53,38 +65,74 @@ def _quiet(_: str) -> None:
     return None
 
 
-def load_state(state_dir: Path = STATE_DIR) -> dict[str, Any] | None:
-    try:
-        data = json.loads((state_dir / "state.json").read_text())
-    except (OSError, ValueError):
+def _netns_names(state: dict[str, Any]) -> list[Any]:
+    internet = state.get("internet")
+    names = [internet.get("netns") if isinstance(internet, dict) else None]
+    for key in ("pods", "nodes"):
+        entries = state.get(key)
+        for entry in entries if isinstance(entries, list) else [None]:
+            names.append(entry.get("netns") if isinstance(entry, dict) else None)
+    return names
+
+
+def load_state(sd: StateDir) -> dict[str, Any] | None:
+    """``state.json``, or None when there is none; every namespace it names must be one of
+    this prefix's (``exec`` and the agent enter them as root)."""
+    data = sd.read_json(STATE_FILE)
+    if data is None:
         return None
-    return data if isinstance(data, dict) else None
+    where = f"state file {sd.path / STATE_FILE}"
+    if not isinstance(data, dict):
+        raise StateDirError(f"{where}: not a mapping; refusing to use it")
+    for name in _netns_names(data):
+        if not isinstance(name, str) or not NETNS_NAME.fullmatch(name):
+            raise StateDirError(
+                f"{where}: names namespace {name!r}, not one of {PREFIX}*; refusing to use it"
+            )
+    return data
 
 
-def load_model(state_dir: Path = STATE_DIR) -> Cluster:
-    with open(state_dir / "cluster.pickle", "rb") as fh:
-        cluster = pickle.load(fh)  # noqa: S301 - our own root-only state file
-    assert isinstance(cluster, Cluster)
-    return cluster
+def load_model(sd: StateDir) -> Cluster:
+    """The model ``up`` built, rebuilt from its recorded input."""
+    record = sd.read_json(INPUT_FILE)
+    if record is None:
+        raise StateDirError(MSG_NO_INPUT.format(path=sd.path))
+    return rebuild(record)
 
 
-def _write_state(state: dict[str, Any], state_dir: Path) -> None:
-    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = state_dir / "state.json.tmp"
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(state_dir / "state.json")
-
-
-def _is_agent(pid: int) -> bool:
+def _cmdline(pid: int) -> list[str]:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
+        return []
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot, field 22 of ``/proc/PID/stat``):
+    with the pid, it names one process even after the pid is reused."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = text.rpartition(")")[2].split()
+    return int(rest[19]) if len(rest) > 19 and rest[19].isdigit() else None
+
+
+def _is_agent(pid: int, folder: str | None = None) -> bool:
+    args = _cmdline(pid)
+    if AGENT_MODULE not in args:
         return False
-    return AGENT_MODULE.encode() in cmdline
+    return folder is None or args[args.index(AGENT_MODULE) + 1 :][:1] == [folder]
 
 
-def _stop_agent(pid: int) -> None:
-    if not _is_agent(pid):
+def agents_of(folder: str) -> list[int]:
+    """The agents started for the state folder ``folder`` (found by their command line)."""
+    pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    return sorted(pid for pid in pids if pid != os.getpid() and _is_agent(pid, folder))
+
+
+def _stop_agent(pid: int, start: int | None = None) -> None:
+    if not _is_agent(pid) or (start is not None and start_time(pid) != start):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -96,20 +144,27 @@ def _stop_agent(pid: int) -> None:
         time.sleep(0.02)
 
 
-def down(state_dir: Path = STATE_DIR) -> list[str]:
+def _agent_folder(sd: StateDir) -> str:
+    return os.path.abspath(sd.path)
+
+
+def down(sd: StateDir) -> list[str]:
     """Remove everything an ``up`` made (or left behind when killed); the names removed."""
-    state = load_state(state_dir)
-    if state and isinstance(state.get("agent_pid"), int):
-        _stop_agent(state["agent_pid"])
+    with contextlib.suppress(StateDirError):
+        state = load_state(sd)
+        if state and isinstance(state.get("agent_pid"), int):
+            start = state.get("agent_start")
+            _stop_agent(state["agent_pid"], start if isinstance(start, int) else None)
+    for pid in agents_of(_agent_folder(sd)):
+        _stop_agent(pid)
     removed = nx.our_netns()
     nx.ip_batch(None, [f"netns del {name}" for name in removed], "removing namespaces")
     if ETC_NETNS.is_dir():
         for entry in ETC_NETNS.iterdir():
             if entry.name.startswith(PREFIX):
                 shutil.rmtree(entry, ignore_errors=True)
-    for name in ("state.json", "cluster.pickle"):
-        with contextlib.suppress(FileNotFoundError):
-            (state_dir / name).unlink()
+    for name in (STATE_FILE, INPUT_FILE):
+        sd.remove(name)
     return removed
 
 
@@ -182,35 +237,61 @@ def _edge_lines(plan: Plan, own_ip: str, lb: bool) -> list[str]:
     return lines
 
 
+def resolv_conf_text(nameservers: Any, searches: Any, options: Any) -> str:
+    """A resolv.conf, refusing anything that could add a line or a directive: nameservers must
+    be IP addresses, search domains dot-separated DNS words, options plain ``name[:value]`` words
+    (defence in depth; names were already validated when the input was loaded)."""
+    for server in nameservers:
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            raise nx.DataplaneError(f"resolv.conf: nameserver {server!r} is not an IP") from None
+    for domain in searches:
+        if not RESOLV_SEARCH.fullmatch(str(domain)):
+            raise nx.DataplaneError(f"resolv.conf: search {domain!r} is not a DNS name")
+    for option in options:
+        if not RESOLV_OPTION.fullmatch(str(option)):
+            raise nx.DataplaneError(f"resolv.conf: option {option!r} is not a resolver option")
+    text = "".join(f"nameserver {s}\n" for s in nameservers)
+    if searches:
+        text += "search " + " ".join(searches) + "\n"
+    if options:
+        text += "options " + " ".join(options) + "\n"
+    return text
+
+
 def _resolv_confs(cluster: Cluster, plan: Plan) -> None:
     for pod in plan.pods:
         model = cluster.pod_by_key.get(pod.key)
         if model is None or pod.host_network:
             continue
         conf = pod_resolv_conf(model, cluster)
-        text = "".join(f"nameserver {s}\n" for s in conf.nameservers)
-        if conf.searches:
-            text += "search " + " ".join(conf.searches) + "\n"
-        if conf.options:
-            text += "options " + " ".join(conf.options) + "\n"
+        try:
+            text = resolv_conf_text(conf.nameservers, conf.searches, conf.options)
+        except nx.DataplaneError as exc:
+            raise nx.DataplaneError(f"pod {pod.key!r}: {exc}") from None
         folder = ETC_NETNS / pod.netns
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
         (folder / "resolv.conf").write_text(text)
 
 
-def _start_agent(state_dir: Path) -> int:
+def _start_agent(sd: StateDir, state: dict[str, Any]) -> int:
+    """Start the agent, record it in the state before waiting for its ``ready`` (so that a
+    ``down`` after a kill at any moment finds it), and wait."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", AGENT_MODULE, str(state_dir)],
+        [sys.executable, "-m", AGENT_MODULE, _agent_folder(sd)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
         env=env,
     )
+    state["agent_pid"], state["agent_start"] = proc.pid, start_time(proc.pid)
+    sd.write_json(STATE_FILE, state)
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], AGENT_READY_TIMEOUT)
-    line = proc.stdout.readline().decode().strip() if ready else "no answer"
+    line = proc.stdout.readline().decode(errors="replace").strip() if ready else "no answer"
     if line != "ready":
         _stop_agent(proc.pid)
         raise nx.DataplaneError(f"starting the pods' servers: {line or 'exited'}")
@@ -218,17 +299,17 @@ def _start_agent(state_dir: Path) -> int:
     return proc.pid
 
 
-def up(
-    cluster: Cluster, state_dir: Path = STATE_DIR, progress: Progress = _quiet
-) -> dict[str, Any]:
-    """Replace any existing environment with the network of ``cluster``; the state written."""
+def up(cluster: Cluster, record: Any, sd: StateDir, progress: Progress = _quiet) -> dict[str, Any]:
+    """Replace any existing environment with the network of ``cluster`` (rebuilt from the
+    recorded input ``record``); the state written."""
     progress("removing a previous environment")
-    down(state_dir)
+    down(sd)
     plan = build_plan(cluster, sctp=nx.sctp_supported())
     state: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
         "netns": list(plan.netns_names),
         "agent_pid": None,
+        "agent_start": None,
         "internet": {
             "netns": INTERNET_NS,
             "ip": INTERNET_IP,
@@ -252,16 +333,14 @@ def up(
         "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
         "skipped": list(plan.skipped),
     }
-    _write_state(state, state_dir)
-    with open(state_dir / "cluster.pickle", "wb") as fh:
-        pickle.dump(cluster, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    sd.write_json(INPUT_FILE, record)
+    sd.write_json(STATE_FILE, state)
     try:
         _build(cluster, plan, progress)
         progress("starting the pods' servers")
-        state["agent_pid"] = _start_agent(state_dir)
-        _write_state(state, state_dir)
+        _start_agent(sd, state)
     except BaseException:
-        down(state_dir)
+        down(sd)
         raise
     return state
 

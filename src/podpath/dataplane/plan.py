@@ -32,16 +32,25 @@ from podpath.cluster import Cluster
 from podpath.cluster.service_network import is_dns_service
 from podpath.dataplane.ipv4 import first_v4, is_v4
 from podpath.dataplane.proxy import ProxyPort, proxy_ports
+from podpath.errors import InputError
 from podpath.model.core import Protocol
 from podpath.model.services import ServiceType
+
+MSG_BAD_PREFIX = (
+    "PODPATH_PREFIX={value!r} is not `pp`, up to 6 lowercase letters or digits, and `-` "
+    "(e.g. ppci-)"
+)
 
 
 def _prefix() -> str:
     """``pp-``, or ``PODPATH_PREFIX`` (``pp`` + up to 6 lowercase letters/digits + ``-``, e.g.
     ``ppci-``) to keep several environments on one machine apart: ``down`` only removes
-    namespaces with its own prefix."""
+    namespaces with its own prefix. Any other value is an error, never a fallback to ``pp-``
+    (that would act on another environment's namespaces)."""
     value = os.environ.get("PODPATH_PREFIX", "pp-")
-    return value if re.fullmatch(r"pp[a-z0-9]{0,6}-", value) else "pp-"
+    if not re.fullmatch(r"pp[a-z0-9]{0,6}-", value):
+        raise InputError(MSG_BAD_PREFIX.format(value=value))
+    return value
 
 
 PREFIX = _prefix()

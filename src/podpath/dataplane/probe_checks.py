@@ -1,7 +1,7 @@
 """The checks of ``probe`` and the outcomes the model expects of each (no I/O).
 
 Every expected outcome comes from the engines (:func:`podpath.engine.policy.evaluate`,
-:func:`podpath.analyze.trace.trace`); what each kind of check means is described in
+:func:`podpath.analyze.trace.dispatch.trace`); what each kind of check means is described in
 :mod:`podpath.dataplane.probe`, which runs them.
 """
 
@@ -86,9 +86,9 @@ def _identity_request(http: bool) -> dict[str, Any]:
 def _internet_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
     """Every pod to the ``internet`` client on each port it serves (ports egress rules name,
     and one they do not). Expected: ``podpath trace --from POD --to INTERNET_IP --port P``
-    (:func:`podpath.analyze.trace.trace`): allowed -> answered by ``internet``, denied ->
+    (:func:`podpath.analyze.trace.dispatch.trace`): allowed -> answered by ``internet``, denied ->
     timeout (egress is the only side with a policy)."""
-    from podpath.analyze.trace import trace
+    from podpath.analyze.trace.dispatch import trace
 
     internet = state["internet"]
     for src in (p for p in state["pods"] if not p["host_network"]):
@@ -143,7 +143,7 @@ def _traced_outcomes(
     pod's answers/refuses as its address does (:func:`endpoint_outcome`). With no endpoint
     the trace says only "unreachable"; whether that is a reject or a drop is this data plane's
     (:func:`no_endpoint`)."""
-    from podpath.analyze.trace import trace
+    from podpath.analyze.trace.dispatch import trace
 
     proto = pe.service_port.protocol.value
     result = trace(cluster, source, f"svc:{svc.key}", f"{pe.service_port.port}/{proto}")

@@ -12,8 +12,8 @@ Expected answers, from the analyses rather than recomputed here:
 - the status of :func:`podpath.engine.routing.route_request` for that entry point (``podpath
   route URL --gateway/--ingress-class``): anything but 200 is answered as ``http STATUS``; a
   weighted invalid backend adds its status (500/503);
-- for a 200, the endpoints of :func:`podpath.analyze.trace.trace` from ``internet`` to the URL
-  on that entry point (``podpath trace --from internet --to URL``), judged from the entry
+- for a 200, the endpoints of :func:`podpath.analyze.trace.dispatch.trace` from ``internet``
+  to the URL on that entry point (``podpath trace --from internet --to URL``), judged from the entry
   point's pods: ``allowed`` -> ``http 200 NS/POD`` (the backend pod answers through the
   proxy), ``denied`` -> ``http 504`` (the proxy's connection to the ClusterIP is dropped);
 - the hop from the client to the entry point's pods (the load-balancer Service in front), as
@@ -115,8 +115,8 @@ def _entry_hop(
 def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str], str]:
     """The outcomes the model allows for ``url`` on entry point ``ep`` (module docstring),
     and the model's one-word answer."""
-    from podpath.analyze.trace import trace
-    from podpath.analyze.trace_base import RouteOptions
+    from podpath.analyze.trace.dispatch import trace
+    from podpath.analyze.trace.values import RouteOptions
     from podpath.engine.routing import route_request
 
     gateway = ep.name if ep.kind == "Gateway" else None

@@ -27,6 +27,7 @@ from podpath.normalize.core import (
     pod_and_owner,
 )
 from podpath.normalize.fields import object_fields
+from podpath.normalize.names import check_object_names
 from podpath.normalize.policy import normalize_network_policy
 from podpath.normalize.registry import LAYER_NORMALIZERS
 from podpath.normalize.services import (
@@ -35,9 +36,12 @@ from podpath.normalize.services import (
     normalize_service,
 )
 from podpath.normalize.workloads import (
+    MAX_PODS,
     WORKLOAD_KINDS,
     Workload,
+    check_expansion,
     fold_unknown_owner,
+    node_hint,
     read_workload,
     top_owner,
     workload_pods,
@@ -46,6 +50,7 @@ from podpath.sources.manifests import RawDoc
 
 MAX_PODS_PER_NODE = 110  # the kubelet's default maxPods
 DEFAULT_NODE_COUNT = 3
+MAX_NODES = 100_000  # --nodes
 ALWAYS_PRESENT_NAMESPACES = ("default", "kube-system")
 CLUSTER_SCOPED = frozenset(
     {
@@ -136,6 +141,7 @@ class _Collector:
             self._skip(kind, raw, source)
             return
         kind, ns, name = _identity(raw, source)
+        check_object_names(kind, "" if kind in CLUSTER_SCOPED else ns, name, source)
         key = (kind, ns, name)
         if key in self.seen:
             first = self.seen[key]
@@ -216,20 +222,28 @@ class _Collector:
 
 
 @gc_paused
-def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inventory:
-    """Normalize raw documents into an Inventory (deterministic in any input order)."""
+def normalize(
+    docs: Iterable[RawDoc], *, node_count: int | None = None, max_pods: int | None = None
+) -> Inventory:
+    """Normalize raw documents into an Inventory (deterministic in any input order); an input
+    that expands to more than ``max_pods`` pods (default ``MAX_PODS``) is refused."""
+    limit = MAX_PODS if max_pods is None else max_pods
+    if node_count is not None and not 1 <= node_count <= MAX_NODES:
+        raise InputError(f"--nodes {node_count} is not in 1-{MAX_NODES}", field="--nodes")
     c = _Collector()
     for doc in docs:
         c.add(doc)
     pods = _owned_pods(c)
     generated = _workloads_without_pods(c, pods)
+    check_expansion(generated, len(pods), 0, limit)
     nodes = tuple(sorted(c.nodes.values(), key=lambda n: n.name))
     if not nodes:
         count = node_count or max(
             DEFAULT_NODE_COUNT,
-            math.ceil((len(pods) + sum(_replica_hint(w) for w in generated)) / MAX_PODS_PER_NODE),
+            math.ceil((len(pods) + sum(node_hint(w) for w in generated)) / MAX_PODS_PER_NODE),
         )
         nodes = default_nodes(count)
+    check_expansion(generated, len(pods), len(nodes), limit)
     for w in generated:
         owner = top_owner(w.kind, w.namespace, w.name, c.workloads)
         for pod in workload_pods(w, nodes, owner):
@@ -248,12 +262,6 @@ def normalize(docs: Iterable[RawDoc], *, node_count: int | None = None) -> Inven
         },
         notes=tuple(c.notes),
     )
-
-
-def _replica_hint(w: Workload) -> int:
-    spec = w.raw.get("spec")
-    replicas = spec.get("replicas", 1) if isinstance(spec, dict) else 1
-    return replicas if isinstance(replicas, int) and w.kind != "DaemonSet" else 1
 
 
 def _owned_pods(c: _Collector) -> dict[tuple[str, str], Pod]:

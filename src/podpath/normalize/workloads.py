@@ -15,16 +15,22 @@ belongs to becomes ``replicas`` pods (default 1) from its pod template:
 
 Suffixes come from a hash of the object's identity in the alphabet the API server's name
 generator uses, so the same input gives the same names in any file order.
+
+Every count that expands (``replicas``, ``parallelism``, a DaemonSet's pod per node) is read
+and bounded *before* any pod is made: an input that would expand to more than ``max_pods``
+pods in total (:data:`MAX_PODS`, ``--max-pods``) is refused with one line naming the
+workload's file, document and field, so that ``replicas: 1000000000000`` costs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from podpath.engine.scheduling import daemonset_tolerations, pod_fits_node
+from podpath.errors import InputError
 from podpath.model.core import Labels, Node, Pod, SourceRef, WorkloadRef
 from podpath.normalize.core import owner_refs, pod_from_spec
 from podpath.normalize.fields import Fields, object_fields
@@ -39,6 +45,13 @@ WORKLOAD_KINDS = (
     "CronJob",
 )
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
+MAX_PODS = 200_000  # the default --max-pods: pods in total, declared and generated
+MSG_TOO_MANY_PODS = (
+    "{what} brings the input to {total} pods, more than the limit of {limit} (--max-pods raises it)"
+)
+MSG_TOO_MANY_DECLARED = (
+    "the input declares {total} Pods, more than the limit of {limit} (--max-pods raises it)"
+)
 
 
 def name_suffix(seed: str, length: int = 5) -> str:
@@ -81,6 +94,51 @@ def _template(top: Fields, kind: str) -> tuple[Fields, Fields, Fields]:
         spec = spec.map("jobTemplate").map("spec")
     template = spec.map("template")
     return spec, template.map("metadata"), template.map("spec")
+
+
+def _count_field(w: Workload) -> tuple[Fields, str]:
+    """The spec and the field that counts the workload's pods (DaemonSets: none)."""
+    top, _, _, _ = object_fields(w.raw, w.source)
+    spec = top.map("spec")
+    if w.kind == "CronJob":
+        spec = spec.map("jobTemplate").map("spec")
+    return spec, "parallelism" if w.kind in ("Job", "CronJob") else "replicas"
+
+
+def planned_pods(w: Workload, nodes: int) -> int:
+    """How many pods ``workload_pods`` will make, read without making them: ``replicas``
+    (``parallelism`` for Jobs; default 1), at most one per node for a DaemonSet."""
+    if w.kind == "DaemonSet":
+        return nodes
+    spec, key = _count_field(w)
+    return max(spec.int(key, 1) or 0, 0)
+
+
+def node_hint(w: Workload) -> int:
+    """Pods the workload counts for when podpath chooses a node count (one for a DaemonSet,
+    Job or CronJob)."""
+    return 1 if w.kind in ("DaemonSet", "Job", "CronJob") else planned_pods(w, 0)
+
+
+def check_expansion(workloads: Sequence[Workload], declared: int, nodes: int, limit: int) -> int:
+    """Refuse, before any pod is made, an input that expands to more than ``limit`` pods
+    (``declared`` pods plus every workload's); the total."""
+    if declared > limit:
+        raise InputError(MSG_TOO_MANY_DECLARED.format(total=declared, limit=limit))
+    total = declared
+    for w in workloads:
+        total += planned_pods(w, nodes)
+        if total > limit:
+            spec, key = _count_field(w) if w.kind != "DaemonSet" else (None, "")
+            field = spec.child_path(key) if spec is not None else "spec (one pod per node)"
+            raise InputError(
+                MSG_TOO_MANY_PODS.format(what=f"this {w.kind}", total=total, limit=limit),
+                path=w.source.path,
+                doc_index=w.source.doc_index,
+                obj=f"{w.kind} {w.namespace}/{w.name}",
+                field=field,
+            )
+    return total
 
 
 def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) -> Iterator[Pod]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from podpath.analyze.doctor.findings import Finding, Rule
+from podpath.render.escape import md_code, md_escape
 from podpath.render.table import render_table
 
 Renderer = Callable[[Sequence[Finding], Sequence[Rule]], str]
@@ -65,10 +66,6 @@ def render_text_table(findings: Sequence[Finding], rules: Sequence[Rule] = ()) -
     return table + summary(findings) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_md(findings: Sequence[Finding], rules: Sequence[Rule] = ()) -> str:
     lines = ["# podpath doctor", "", summary(findings), ""]
     if findings:
@@ -77,8 +74,8 @@ def render_md(findings: Sequence[Finding], rules: Sequence[Rule] = ()) -> str:
             "|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {f.severity.value} | `{f.code}` | `{f.object}` | {_md(f.message)} | {_md(f.hint)} "
-            f"| {_md(_where(f))} |"
+            f"| {f.severity.value} | {md_code(f.code)} | {md_code(f.object)} "
+            f"| {md_escape(f.message)} | {md_escape(f.hint)} | {md_escape(_where(f))} |"
             for f in findings
         ]
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from podpath.render.escape import md_code, md_escape
 from podpath.render.table import fits_output, render_table
 
 GRID_LIMIT = 40
@@ -82,12 +83,12 @@ def matrix_md(data: dict[str, Any]) -> str:
     lines = ["# Reachability matrix", ""]
     for port in data["ports"]:
         cells = data["allowed"][port]
-        lines += [f"## {port}", ""]
-        lines.append("| from \\ to | " + " | ".join(f"`{n}`" for n in names) + " |")
+        lines += [f"## {md_escape(port)}", ""]
+        lines.append("| from \\ to | " + " | ".join(md_code(n) for n in names) + " |")
         lines.append("|---|" + "---|" * len(names))
         for i, name in enumerate(names):
             marks = " | ".join("✅" if c else "·" for c in cells[i])
-            lines.append(f"| `{name}` | {marks} |")
+            lines.append(f"| {md_code(name)} | {marks} |")
         lines.append("")
     return "\n".join(lines)
 

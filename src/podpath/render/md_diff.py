@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podpath.render.escape import md_code, md_escape
 from podpath.render.table import render_table
 
 MARK = {"added": "+", "removed": "-", "changed": "~"}
@@ -84,22 +85,6 @@ def diff_table(diff: Mapping[str, Any], exposure: Sequence[str] = ()) -> str:
             out.append(f"\n== {TITLES[layer]} ==\n")
             out.append(render_table(None, HEADERS[layer], rows))
     return "".join(out)
-
-
-def md_escape(text: str) -> str:
-    """Escape text for a GitHub-flavoured Markdown table cell."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", "<br>")
-    )
-
-
-def md_code(text: str) -> str:
-    """A code span inside a table cell (only ``|`` needs escaping there)."""
-    return "`" + text.replace("|", "\\|").replace("`", "'").replace("\n", " ") + "`"
 
 
 def md_table(

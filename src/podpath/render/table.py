@@ -23,6 +23,9 @@ from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from podpath.render.escape import terminal_safe
 
 PIPE_WIDTH = 400
 EDGE = 2  # the box's left and right edge
@@ -50,7 +53,12 @@ def render_table(
 ) -> str:
     """A table with a header row; cells are strings (newlines allowed). ``optional`` names
     the columns that may be dropped to fit ``width``, the first dropped first; when the rest
-    still does not fit, each row's first cell goes on a line of its own (:func:`folded`)."""
+    still does not fit, each row's first cell goes on a line of its own (:func:`folded`).
+    Cells are plain text, never rich markup, and control characters in them are shown as
+    escapes (:func:`~podpath.render.escape.terminal_safe`)."""
+    title = terminal_safe(str(title), keep="\n") if title is not None else None
+    columns = [terminal_safe(str(c), keep="\n") for c in columns]
+    rows = [[terminal_safe(str(c), keep="\n") for c in row] for row in rows]
     wide = _WIDE.get()
     width = PIPE_WIDTH if wide else (width or output_width())
     keep = list(range(len(columns)))
@@ -83,7 +91,7 @@ def _render(
 ) -> list[str]:
     """The lines of a rich table of the kept columns at the given widths."""
     table = Table(
-        title=title,
+        title=Text(title) if title is not None else None,
         box=box.SIMPLE_HEAD,
         header_style="bold",
         title_justify="left",
@@ -91,9 +99,9 @@ def _render(
         show_header=header,
     )
     for i in keep:
-        table.add_column(columns[i], overflow="fold", width=widths[i])
+        table.add_column(Text(columns[i]), overflow="fold", width=widths[i])
     for row in rows:
-        table.add_row(*(row[i] for i in keep))
+        table.add_row(*(Text(row[i]) for i in keep))
     buf = io.StringIO()
     total = sum(widths[i] for i in keep) + EDGE + GAP * (len(keep) - 1)
     Console(
@@ -239,6 +247,10 @@ def terminal_width() -> int | None:
     """The width asked for (``COLUMNS``) or the terminal's; None when piped without one."""
     width = output_width()
     return None if width == PIPE_WIDTH and not os.environ.get("COLUMNS") else width
+
+
+def _cell(text: str) -> Text:
+    return Text(terminal_safe(str(text), keep="\n"))
 
 
 def output_width() -> int:

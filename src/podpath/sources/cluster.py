@@ -11,10 +11,13 @@ implementation on the official ``kubernetes`` client (imported lazily, here only
 ``/apis`` discovery document). :class:`DocsReader` serves the same lists from documents already
 read (a snapshot, or tests).
 
-Kinds that are not installed (a CRD missing: HTTP 404) are skipped with an ``info`` note; kinds
-the credentials may not list (HTTP 403) are skipped with a ``warning`` note; an unreadable
-kubeconfig, an unknown context, a refused connection or rejected credentials (401) raise
-:class:`~podpath.errors.ClusterAccessError` (one line, exit status 2).
+Kinds of a CRD that is not installed (HTTP 404) are skipped with an ``info`` note; kinds the
+credentials may not list (HTTP 403) with a ``warning`` note; everything else that stops the read
+-- an unreadable kubeconfig, an unknown context, a refused connection, rejected credentials, a
+built-in kind not served, a redirect, a malformed or looping list, the ``--timeout`` deadline --
+raises :class:`~podpath.errors.ClusterAccessError` (one line, exit status 2; the meaning of each
+answer: :mod:`podpath.sources.api_errors`). Only ``kubernetes.io/tls`` Secrets are kept, checked
+here (:func:`~podpath.sources.snapshot.kept_secret`).
 
 API conventions followed: list chunking with ``limit`` and ``continue``, restarting the list when
 the continue token has expired (410 Gone):
@@ -24,6 +27,7 @@ https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,19 +35,31 @@ from typing import Any, Protocol
 
 from podpath.errors import ClusterAccessError
 from podpath.model.core import Note, SourceRef
+from podpath.sources.api_errors import (
+    LIVE_TIMEOUT,
+    MSG_BUILTIN_MISSING,
+    MSG_CONNECT,
+    MSG_CONTINUE_REPEATED,
+    MSG_DEADLINE,
+    ListExpired,
+    ResourceForbidden,
+    ResourceNotFound,
+    api_error,
+    connect_problem,
+    list_items,
+)
 from podpath.sources.kubeconfig import api_client_from
 from podpath.sources.manifests import RawDoc
-from podpath.sources.snapshot import redact_private_key
+from podpath.sources.snapshot import MSG_SECRETS_DROPPED, TLS_SECRET_TYPE, tls_secrets_only
 
 PAGE_LIMIT = 500
 MAX_PAGES = 20_000  # 10 million objects per resource: a bound, not a expectation
-REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
-TLS_SECRET_TYPE = "kubernetes.io/tls"
+REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds, per socket operation
+BODY_CHUNK = 1 << 16
+BUILTIN_GROUPS = ("", "apps", "batch", "discovery.k8s.io", "networking.k8s.io")
 
 MSG_NOT_INSTALLED = "not served by this cluster (CRD not installed), skipped: {resources}"
 MSG_FORBIDDEN = "no permission to list {resource} (HTTP 403): skipped, the model lacks them"
-MSG_UNAUTHORIZED = "the credentials were rejected (Unauthorized)"
-MSG_CONNECT = "cannot connect to {host}: {problem}"
 
 Progress = Callable[[str], None]
 
@@ -66,6 +82,11 @@ class Resource:
 
     def api_version(self, version: str) -> str:
         return f"{self.group}/{version}" if self.group else version
+
+    @property
+    def builtin(self) -> bool:
+        """A kind of Kubernetes itself (every supported version serves it), not of a CRD."""
+        return self.group in BUILTIN_GROUPS
 
 
 _GW = "gateway.networking.k8s.io"
@@ -108,14 +129,6 @@ RESOURCES: tuple[Resource, ...] = (
         _ANP, ("v1alpha2",), "clusternetworkpolicies", "ClusterNetworkPolicy", namespaced=False
     ),
 )
-
-
-class ResourceNotFound(Exception):
-    """The resource is not served (HTTP 404 in every version tried)."""
-
-
-class ResourceForbidden(Exception):
-    """The credentials may not list the resource (HTTP 403)."""
 
 
 class ClusterReader(Protocol):
@@ -167,8 +180,7 @@ def typed_item(item: dict[str, Any], resource: Resource, version: str) -> dict[s
     """An item of a list response with ``apiVersion`` and ``kind`` first, as ``kubectl get``
     prints it (the API server omits them from the items of built-in lists)."""
     rest = {k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
-    out = {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
-    return redact_private_key(out)
+    return {"apiVersion": resource.api_version(version), "kind": resource.kind, **rest}
 
 
 def read_cluster(
@@ -193,6 +205,12 @@ def read_cluster(
             message = MSG_FORBIDDEN.format(resource=resource.name)
             notes.append(Note("warning", "live-forbidden", message))
             continue
+        if resource.kind == "Secret":  # checked here, whatever the field selector did
+            items, dropped = tls_secrets_only(items)
+            if dropped:
+                notes.append(
+                    Note("info", "live-secrets-dropped", MSG_SECRETS_DROPPED.format(n=dropped))
+                )
         path = f"live:{resource.name}"
         docs.extend(RawDoc(item, SourceRef(path, i)) for i, item in enumerate(items))
     for group, plurals in missing.items():
@@ -218,7 +236,9 @@ class DocsReader(NamedLists):
 class KubeClientReader(NamedLists):
     """A :class:`ClusterReader` on the official ``kubernetes`` client (GET requests only)."""
 
-    def __init__(self, api_client: Any, *, page_limit: int = PAGE_LIMIT) -> None:
+    def __init__(
+        self, api_client: Any, *, page_limit: int = PAGE_LIMIT, timeout: float | None = None
+    ) -> None:
         from kubernetes import client
 
         self._client = client
@@ -228,6 +248,16 @@ class KubeClientReader(NamedLists):
         self.page_limit = page_limit
         self.host = str(getattr(api_client.configuration, "host", "") or "")
         self._groups: dict[str, set[str]] | None = None
+        self.timeout = LIVE_TIMEOUT if timeout is None else timeout
+        self.deadline = time.monotonic() + self.timeout
+        _no_redirects(api_client)
+
+    def _request_timeout(self) -> tuple[float, float]:
+        """The per-socket timeouts, cut to what is left of the whole read's deadline."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ClusterAccessError(MSG_DEADLINE.format(seconds=self.timeout))
+        return (min(REQUEST_TIMEOUT[0], left), min(REQUEST_TIMEOUT[1], left))
 
     # -- discovery ---------------------------------------------------------------------------
     def served_versions(self, group: str) -> set[str] | None:
@@ -239,7 +269,7 @@ class KubeClientReader(NamedLists):
             try:
                 body = self._get_json(
                     lambda: self._client.ApisApi(self.api_client).get_api_versions(
-                        _preload_content=False, _request_timeout=REQUEST_TIMEOUT
+                        _preload_content=False, _request_timeout=self._request_timeout()
                     ),
                     "/apis",
                 )
@@ -259,28 +289,41 @@ class KubeClientReader(NamedLists):
                 return self._list_version(resource, version)
             except ResourceNotFound:
                 continue
+        if resource.builtin:
+            raise ClusterAccessError(
+                MSG_BUILTIN_MISSING.format(
+                    resource=resource.name,
+                    versions=", ".join(resource.api_version(v) for v in resource.versions),
+                    host=self.host,
+                ),
+                resource=resource.name,
+                status=404,
+            )
         raise ResourceNotFound(resource.name)
 
     def _list_version(self, resource: Resource, version: str) -> list[dict[str, Any]]:
         for _attempt in range(2):  # a second time only when the continue token expired
             items: list[dict[str, Any]] = []
             token: str | None = None
+            seen: set[str] = set()
             expired = False
             for _page in range(MAX_PAGES):
                 try:
                     call = partial(self._call_list, resource, version, token)
                     body = self._get_json(call, resource.name)
-                except _Expired:
+                except ListExpired:
                     expired = True
                     break
                 items.extend(
-                    typed_item(i, resource, version)
-                    for i in body.get("items") or []
-                    if isinstance(i, dict)
+                    typed_item(i, resource, version) for i in list_items(body, resource.name)
                 )
-                token = (body.get("metadata") or {}).get("continue") or None
+                meta = body.get("metadata")
+                token = (meta.get("continue") if isinstance(meta, dict) else None) or None
                 if token is None:
                     return items
+                if not isinstance(token, str) or token in seen:
+                    raise ClusterAccessError(MSG_CONTINUE_REPEATED, resource=resource.name)
+                seen.add(token)
             if not expired:
                 raise ClusterAccessError(
                     f"more than {MAX_PAGES} pages of {self.page_limit}", resource=resource.name
@@ -291,7 +334,7 @@ class KubeClientReader(NamedLists):
         kwargs: dict[str, Any] = {
             "limit": self.page_limit,
             "_preload_content": False,
-            "_request_timeout": REQUEST_TIMEOUT,
+            "_request_timeout": self._request_timeout(),
         }
         if token:
             kwargs["_continue"] = token
@@ -310,11 +353,12 @@ class KubeClientReader(NamedLists):
 
         try:
             response = call()
-            raw = response.data
+            raw = self._read_body(response)
         except ApiException as exc:
-            raise _api_error(exc, what) from None
+            raise api_error(exc, what, self.host) from None
         except (HTTPError, OSError) as exc:
-            problem = _connect_problem(exc)
+            self._request_timeout()  # a socket timeout at the deadline: say the deadline
+            problem = connect_problem(exc)
             raise ClusterAccessError(MSG_CONNECT.format(host=self.host, problem=problem)) from None
         try:
             body = json.loads(raw)
@@ -323,6 +367,30 @@ class KubeClientReader(NamedLists):
         if not isinstance(body, dict):
             raise ClusterAccessError("the response is not a JSON object", resource=what)
         return body
+
+    def _read_body(self, response: Any) -> bytes:
+        """The response body, read in chunks against the deadline (a server that trickles a
+        body byte by byte stays within the per-socket timeout, not within the deadline)."""
+        stream = getattr(response, "stream", None)
+        if stream is None:
+            return bytes(response.data)
+        chunks = []
+        for chunk in stream(BODY_CHUNK):
+            chunks.append(chunk)
+            self._request_timeout()  # raises once the deadline has passed
+        return b"".join(chunks)
+
+
+def _no_redirects(api_client: Any) -> None:
+    """Have the client return a redirect, not follow it (maybe to another host), so that
+    :func:`~podpath.sources.api_errors.api_error` names it, and retry a failed request once
+    (urllib3's ``redirect`` and ``retries``: the official client has no switch for them)."""
+    from urllib3.util.retry import Retry
+
+    pool = getattr(getattr(api_client, "rest_client", None), "pool_manager", None)
+    if pool is not None and hasattr(pool, "urlopen"):
+        once = Retry(total=1, redirect=0, raise_on_redirect=False)
+        pool.urlopen = partial(pool.urlopen, redirect=False, retries=once)
 
 
 _CORE_LIST_METHODS = {
@@ -336,49 +404,16 @@ _CORE_LIST_METHODS = {
 }
 
 
-class _Expired(Exception):
-    """HTTP 410: the continue token expired; the list restarts."""
-
-
-def _status_message(body: Any) -> str:
-    try:
-        status = json.loads(body) if body else {}
-    except (ValueError, TypeError):
-        return str(body)[:200]
-    message = status.get("message") if isinstance(status, dict) else None
-    return str(message) if message else ""
-
-
-def _api_error(exc: Any, what: str) -> Exception:
-    code = int(getattr(exc, "status", 0) or 0)
-    if code == 404:
-        return ResourceNotFound(what)
-    if code == 403:
-        return ResourceForbidden(what)
-    if code == 410:
-        return _Expired(what)
-    if code == 401:
-        return ClusterAccessError(MSG_UNAUTHORIZED, resource=what, status=401)
-    message = _status_message(getattr(exc, "body", "")) or str(getattr(exc, "reason", "")) or "?"
-    return ClusterAccessError(message.splitlines()[0], resource=what, status=code or None)
-
-
-def _connect_problem(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None) or exc
-    text = str(reason)
-    if "Connection refused" in text or "Errno 111" in text:
-        return "connection refused"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
 def read_live_cluster(
     kubeconfig: str | None = None,
     context: str | None = None,
     *,
     on_progress: Progress | None = None,
     resources: Sequence[Resource] = RESOURCES,
+    timeout: float | None = None,
 ) -> LiveRead:
-    """Read a live cluster (documents and notes) through the official client."""
+    """Read a live cluster (documents and notes) through the official client, within
+    ``timeout`` seconds in all (default :data:`LIVE_TIMEOUT`)."""
     try:
         import kubernetes  # noqa: F401
     except ImportError:
@@ -387,7 +422,8 @@ def read_live_cluster(
         ) from None
     api_client, chosen = api_client_from(kubeconfig, context)
     try:
-        read = read_cluster(KubeClientReader(api_client), resources, on_progress=on_progress)
+        reader = KubeClientReader(api_client, timeout=timeout)
+        read = read_cluster(reader, resources, on_progress=on_progress)
     finally:
         api_client.close()
     return LiveRead(read.docs, read.notes, chosen)
@@ -399,9 +435,10 @@ def read_live(
     *,
     on_progress: Progress | None = None,
     notes: list[Note] | None = None,
+    timeout: float | None = None,
 ) -> list[RawDoc]:
     """The raw documents of a live cluster; notes about skipped kinds go to ``notes``."""
-    read = read_live_cluster(kubeconfig, context, on_progress=on_progress)
+    read = read_live_cluster(kubeconfig, context, on_progress=on_progress, timeout=timeout)
     if notes is not None:
         notes.extend(read.notes)
     return list(read.docs)

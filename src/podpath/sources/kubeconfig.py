@@ -15,6 +15,7 @@ pod, the in-cluster service account. The files are only read.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,10 @@ from podpath.errors import ClusterAccessError
 
 IN_CLUSTER = "in-cluster"
 MSG_NO_KUBECONFIG = "kubeconfig {path}: {problem}"
+MSG_NO_EXEC_PLUGIN = (
+    "user {user!r} needs the exec credential plugin {command!r}, which is not installed "
+    "(not found{where}); install it, as kubectl would need it too"
+)
 NAMED_LISTS = (("clusters", "cluster"), ("contexts", "context"), ("users", "user"))
 
 
@@ -145,7 +150,7 @@ def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, s
         except ConfigException as exc:
             raise ClusterAccessError(f"in-cluster configuration: {exc}") from None
         return client.ApiClient(configuration), IN_CLUSTER
-    merged, where = _merged_config(kubeconfig)
+    merged, where, configs = _merged_config(kubeconfig)
     names = sorted(str(c.get("name")) for c in merged["contexts"] if isinstance(c, Mapping))
     if context is not None and context not in names:
         raise ClusterAccessError(
@@ -155,6 +160,9 @@ def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, s
             )
         )
     chosen = context or str(merged.get("current-context") or "")
+    plugin_problem = exec_plugin_problem(configs, chosen)
+    if plugin_problem is not None:
+        raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=where, problem=plugin_problem))
     try:
         api_client = config.new_client_from_config_dict(
             config_dict=merged, context=chosen or None, persist_config=False
@@ -166,19 +174,59 @@ def api_client_from(kubeconfig: str | None, context: str | None) -> tuple[Any, s
     return api_client, chosen
 
 
-def _merged_config(kubeconfig: str | None) -> tuple[dict[str, Any], str]:
-    """The configuration to use and how to name it in errors: ``--kubeconfig`` alone (it
-    must exist), else the merged chain (at least one of its files must exist)."""
+def _merged_config(
+    kubeconfig: str | None,
+) -> tuple[dict[str, Any], str, list[tuple[str, dict[str, Any]]]]:
+    """The configuration to use, how to name it in errors, and the files it was merged from:
+    ``--kubeconfig`` alone (it must exist), else the chain (at least one file must exist)."""
     if kubeconfig:
         path = os.path.expanduser(kubeconfig)
         _check_readable(path)
-        return merge_kubeconfigs(read_kubeconfigs([path])), path
+        configs = read_kubeconfigs([path])
+        return merge_kubeconfigs(configs), path, configs
     chain = kubeconfig_chain()
     configs = read_kubeconfigs(chain)
     where = os.pathsep.join(chain)
     if not configs:
         raise ClusterAccessError(MSG_NO_KUBECONFIG.format(path=where, problem="no such file"))
-    return merge_kubeconfigs(configs), where
+    return merge_kubeconfigs(configs), where, configs
+
+
+def _first(
+    configs: Sequence[tuple[str, Mapping[str, Any]]], key: str, name: str, inner: str
+) -> tuple[dict[str, Any], str]:
+    """The first file's entry ``name`` of the list ``key`` (its ``inner`` body) and that
+    file's path (the merge's "first file to set a map key wins")."""
+    for path, config in configs:
+        entries = config.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                value = entry.get(inner)
+                return (value if isinstance(value, dict) else {}), path
+    return {}, ""
+
+
+def exec_plugin_problem(
+    configs: Sequence[tuple[str, Mapping[str, Any]]], context: str
+) -> str | None:
+    """Why the context's exec credential plugin cannot run (not installed), or None. The
+    official client only logs a failed plugin and goes on without credentials, so the server
+    would answer 401 and the message would blame the credentials. A relative command with a
+    ``/`` is resolved against the folder of the kubeconfig that defines the user, as client-go
+    does."""
+    user = _first(configs, "contexts", context, "context")[0].get("user")
+    body, path = _first(configs, "users", str(user), "user")
+    plugin = body.get("exec")
+    named = plugin.get("command") if isinstance(plugin, dict) else None
+    if not isinstance(named, str) or not named:
+        return None
+    command = named
+    if os.sep in command and not os.path.isabs(command):
+        command = os.path.join(os.path.dirname(os.path.abspath(path)), command)
+    if shutil.which(command) is not None:
+        return None
+    where = "" if os.sep in command else " on PATH"
+    return MSG_NO_EXEC_PLUGIN.format(user=user, command=named, where=where)
 
 
 def _check_readable(path: str) -> None:

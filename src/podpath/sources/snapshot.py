@@ -1,6 +1,6 @@
 """Snapshots: what was read, as objects that ``-f`` reads back — sorted, without the API
-server's bookkeeping, TLS private keys redacted. Pure functions (the YAML is written by
-:mod:`podpath.commands.snapshot`)."""
+server's bookkeeping, only TLS Secrets and of them only the certificate (a key's presence
+kept). Pure functions (the YAML is written by :mod:`podpath.commands.snapshot`)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,59 @@ from podpath.sources.manifests import RawDoc
 
 REDACTED_KEY_TEXT = "podpath: private key redacted (only its presence is kept)"
 REDACTED_KEY = base64.b64encode(REDACTED_KEY_TEXT.encode()).decode()
+TLS_SECRET_TYPE = "kubernetes.io/tls"
 
 
-def redact_private_key(obj: dict[str, Any]) -> dict[str, Any]:
-    """A Secret with its non-empty ``tls.key`` replaced by a marker: podpath never needs a
-    private key, only to know that there is one (an empty or missing key stays as it is)."""
-    if obj.get("kind") != "Secret":
-        return obj
-    out = dict(obj)
-    for section, marker in (("data", REDACTED_KEY), ("stringData", REDACTED_KEY_TEXT)):
-        values = out.get(section)
-        if isinstance(values, dict) and values.get("tls.key"):
-            out[section] = {**values, "tls.key": marker}
+def _secret_value(obj: dict[str, Any], key: str) -> str | None:
+    """``data[key]`` (base64), else ``stringData[key]`` (plain text) as base64, else None."""
+    data, plain = obj.get("data"), obj.get("stringData")
+    if isinstance(data, dict) and isinstance(data.get(key), str):
+        return str(data[key])
+    if isinstance(plain, dict) and isinstance(plain.get(key), str):
+        return base64.b64encode(str(plain[key]).encode()).decode()
+    return None
+
+
+def kept_secret(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """What podpath keeps of a Secret: nothing unless it is of type ``kubernetes.io/tls``
+    (checked here, whatever the API server's field selector did); of a TLS Secret only its
+    name, namespace, type, ``data["tls.crt"]`` and, for a non-empty ``tls.key``, a marker
+    that there is one. Every other key (a PEM key, cert-manager's ``keystore.p12``, ...),
+    every label and annotation is dropped: podpath never needs them.
+    (https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets)"""
+    if obj.get("kind") != "Secret" or obj.get("type") != TLS_SECRET_TYPE:
+        return None
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    out: dict[str, Any] = {
+        "apiVersion": obj.get("apiVersion", "v1"),
+        "kind": "Secret",
+        "metadata": {k: meta[k] for k in ("name", "namespace") if k in meta},
+        "type": TLS_SECRET_TYPE,
+    }
+    data = {}
+    crt = _secret_value(obj, "tls.crt")
+    if crt is not None:
+        data["tls.crt"] = crt
+    key = _secret_value(obj, "tls.key")
+    if key is not None:
+        data["tls.key"] = REDACTED_KEY if key else ""
+    if data:
+        out["data"] = data
     return out
+
+
+MSG_SECRETS_DROPPED = (
+    "dropped {n} Secret(s) not of type kubernetes.io/tls (the server ignored the field "
+    "selector): podpath keeps only TLS certificates"
+)
+
+
+def tls_secrets_only(items: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The Secrets as :func:`kept_secret` keeps them, and how many were dropped."""
+    listed = list(items)
+    kept = [k for k in (kept_secret(i) for i in listed) if k is not None]
+    return kept, len(listed) - len(kept)
 
 
 NOISE_METADATA = (
@@ -38,10 +78,13 @@ NOISE_METADATA = (
 NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
 
-def without_noise(obj: dict[str, Any]) -> dict[str, Any]:
+def without_noise(obj: dict[str, Any]) -> dict[str, Any] | None:
     """An object without what the API server adds for its own bookkeeping (managedFields,
     resourceVersion, uid, generation, creationTimestamp, selfLink, the last-applied annotation,
-    a Node's image list) and with TLS private keys redacted. Everything podpath reads is kept."""
+    a Node's image list); a Secret as :func:`kept_secret` keeps it (None: not kept at all).
+    Everything podpath reads is kept."""
+    if obj.get("kind") == "Secret":
+        return kept_secret(obj)
     out = dict(obj)
     meta = out.get("metadata")
     if isinstance(meta, dict):
@@ -57,7 +100,7 @@ def without_noise(obj: dict[str, Any]) -> dict[str, Any]:
     status = out.get("status")
     if out.get("kind") == "Node" and isinstance(status, dict):
         out["status"] = {k: v for k, v in status.items() if k != "images"}
-    return redact_private_key(out)
+    return out
 
 
 def snapshot_sort_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -73,5 +116,7 @@ def snapshot_sort_key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def snapshot_objects(docs: Iterable[RawDoc]) -> list[dict[str, Any]]:
-    """The objects of a snapshot: noise stripped, sorted by kind, namespace and name."""
-    return sorted((without_noise(d.data) for d in docs), key=snapshot_sort_key)
+    """The objects of a snapshot: noise stripped, Secrets but TLS ones dropped, sorted by kind,
+    namespace and name."""
+    kept = (without_noise(d.data) for d in docs)
+    return sorted((o for o in kept if o is not None), key=snapshot_sort_key)

@@ -1,6 +1,6 @@
 """Symptom mode: "this traffic fails" -- the trace plus every finding on its path, ranked.
 
-The path is what :func:`podpath.analyze.trace.trace` reports: the objects of every hop, the
+The path is what :func:`podpath.analyze.trace.dispatch.trace` reports: the objects of every hop, the
 pods reached and the policies named in their verdicts, plus the source pod and the workloads
 of the pods. A finding is on the path when its object (or an object it relates to) is. The
 most likely cause comes first: findings about objects that *decided* a drop (a denying
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from podpath.analyze.doctor.context import workload_object
 from podpath.analyze.doctor.findings import Finding
-from podpath.analyze.trace import trace
-from podpath.analyze.trace_base import TraceResult
+from podpath.analyze.trace.dispatch import trace
+from podpath.analyze.trace.values import TraceResult
 from podpath.cluster import Cluster
 from podpath.model.core import Pod
 

@@ -1,0 +1,170 @@
+"""Stage 5, the endpoints: the ready endpoints behind a Service port that serve this
+connection, and the target port each receives it on.
+
+- Behind a Service address (a pod's connection, kube-proxy on its node): each Service port
+  maps to each ready endpoint's target port, a named ``targetPort`` resolved per pod by the
+  services engine; the pods the engine left out are noted. ``internalTrafficPolicy: Local``
+  keeps the endpoints on the client's node, except for external traffic (a load-balancer or
+  external IP) and headless Services
+  (https://kubernetes.io/docs/concepts/services-networking/service-traffic-policy/). A pod
+  masqueraded on its way is seen from its node's IP by the endpoints on other nodes (an
+  endpoint on the source's own node is filtered before the masquerade and sees the pod).
+- Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (all,
+  or those on the node for ``externalTrafficPolicy: Local``), seen from the addresses stage 3
+  found.
+- Behind an entry point: each weighted backend's endpoints, from every controller/gateway pod
+  the client reached.
+
+Stage 3 hands over a :class:`ServiceAddress` or a :class:`NodeForward`; which ready endpoints
+serve a client is decided in one place, :func:`serving`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from podpath.analyze.trace.values import NO_ENDPOINTS, Hop, Leg, Source, Target
+from podpath.cluster import Cluster
+from podpath.model.routing import RouteAnswer
+from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAddress:
+    """A connection from inside to a Service address, which kube-proxy on the client's node
+    maps to the endpoints of ``ports``. ``external``: the address is a load-balancer or
+    external IP; ``masquerade``: the node IP it is masqueraded to on the way, if any."""
+
+    service: Service
+    ports: tuple[ServicePort, ...]
+    kind: str
+    address: str
+    external: bool
+    masquerade: str | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class NodeForward:
+    """A node forwarding a connection to the endpoints of ``port``: only those on ``node``
+    when set (``externalTrafficPolicy: Local``), seen from ``source_ips``."""
+
+    service: Service
+    port: ServicePort
+    node: str | None
+    source_ips: tuple[str, ...]
+
+
+def port_endpoints(cluster: Cluster, service: Service, port: ServicePort) -> PortEndpoints | None:
+    for pe in cluster.endpoints.get(service.key, ()):
+        if pe.service_port == port:
+            return pe
+    return None
+
+
+def ready_endpoints(cluster: Cluster, service: Service, port: ServicePort | None) -> list[Endpoint]:
+    pe = port_endpoints(cluster, service, port) if port is not None else None
+    return [e for e in (pe.endpoints if pe else ()) if e.ready]
+
+
+def serving(endpoints: Sequence[Endpoint], node: str | None) -> list[Endpoint]:
+    """The endpoints that serve a client restricted to ``node`` (None: all of them)."""
+    return [e for e in endpoints if node is None or e.node_name == node]
+
+
+def mapping(endpoints: Sequence[Endpoint]) -> str:
+    return ", ".join(f"{e.pod or e.ip}:{e.port}" for e in endpoints) or "none"
+
+
+def behind(cluster: Cluster, arrival: ServiceAddress | NodeForward | None) -> Leg:
+    """The endpoints stage 3's arrival leads to (nothing more when there is none)."""
+    if isinstance(arrival, ServiceAddress):
+        return behind_address(cluster, arrival)
+    if isinstance(arrival, NodeForward):
+        return behind_node(cluster, arrival)
+    return Leg()
+
+
+def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
+    """A Service address from inside: one ``service`` hop per Service port (module docstring)."""
+    service, source = arrival.service, arrival.source
+    client_node = source.pod.node_name if source.pod is not None else None
+    local_only = (
+        service.internal_traffic_policy == "Local"
+        and source.pod is not None
+        and not service.headless
+        and not arrival.external
+    )
+    hops: list[Hop] = []
+    notes: list[str] = []
+    targets: list[Target] = []
+    for sp in arrival.ports:
+        pe = port_endpoints(cluster, service, sp)
+        ready = serving(ready_endpoints(cluster, service, sp), client_node if local_only else None)
+        local = f" (internalTrafficPolicy Local: node {client_node} only)" if local_only else ""
+        if arrival.masquerade:
+            local += (
+                f" (externalTrafficPolicy Cluster: masqueraded to node IP {arrival.masquerade})"
+            )
+        detail = (
+            f"{service.key} {arrival.kind} {arrival.address} port {sp.label}"
+            f"{' (' + sp.name + ')' if sp.name else ''} -> targetPort {sp.target_port}: "
+            f"ready endpoints {mapping(ready)}{local}"
+        )
+        hops.append(Hop("service", detail, (str(service.ref),)))
+        if pe is not None:
+            notes.extend(f"{service.key}: {pod} left out ({why})" for pod, why in pe.excluded)
+        src_ips = (source.ip,) if source.ip else ()
+        for e in ready:
+            pod = cluster.pod_by_key.get(e.pod) if e.pod else None
+            masq = arrival.masquerade
+            seen = (masq,) if masq and e.node_name != client_node else ()
+            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
+    return Leg(tuple(hops), tuple(notes), tuple(targets), drop=None if targets else NO_ENDPOINTS)
+
+
+def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
+    """The endpoints a node forwards to (module docstring)."""
+    service, sp = arrival.service, arrival.port
+    ready = serving(ready_endpoints(cluster, service, sp), arrival.node)
+    detail = (
+        f"{service.key} port {sp.label} -> targetPort {sp.target_port}: "
+        f"ready endpoints {mapping(ready)}"
+    )
+    hop = Hop("service", detail, (str(service.ref),))
+    if not ready:
+        return Leg((hop,), drop=NO_ENDPOINTS)
+    targets = tuple(
+        Target(
+            e.ip, e.port, cluster.pod_by_key.get(e.pod) if e.pod else None, arrival.source_ips, None
+        )
+        for e in ready
+    )
+    return Leg((hop,), targets=targets)
+
+
+def behind_backends(cluster: Cluster, answer: RouteAnswer, controllers: Sequence[Target]) -> Leg:
+    """Each weighted backend's endpoints, from every controller pod reached (module docstring)."""
+    hops: list[Hop] = []
+    targets: list[Target] = []
+    for backend in answer.backends:
+        if backend.status is not None or backend.weight <= 0 or backend.service is None:
+            continue
+        svc = cluster.service_by_key.get(backend.service)
+        if svc is None:
+            continue
+        sp = next((p for p in svc.ports if p.port == backend.port), None)
+        ready = ready_endpoints(cluster, svc, sp)
+        hops.append(
+            Hop(
+                "service",
+                f"backend {svc.key} port {backend.port} (weight {backend.weight}) -> "
+                f"ready endpoints {mapping(ready)}",
+                (str(svc.ref),),
+            )
+        )
+        for e in ready:
+            pod = cluster.pod_by_key.get(e.pod) if e.pod else None
+            targets.extend(Target(e.ip, e.port, pod, (c.ip,), c.pod) for c in controllers)
+    return Leg(tuple(hops), targets=tuple(targets), drop=None if targets else NO_ENDPOINTS)
