@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 import yaml
 
-from podpath.analyze.check import check_text, parse_expectations, run_checks
+from podpath.analyze.check import parse_expectations, run_checks
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, with_inputs
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.errors import InputError
+from podpath.render.check import check_table
 
 
 @command()
@@ -33,6 +34,7 @@ def check(cluster: Cluster, expectations: str, fmt: str, assume: tuple[str, ...]
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=expectations) from None
     result = run_checks(cluster, parse_expectations(data, expectations), assumptions_from(assume))
-    emit(render_as(fmt, result, table=check_text))
+    workloads = {p.key: p.workload_key for p in cluster.pods}
+    emit(render_as(fmt, result, table=lambda data: check_table(data, workloads)))
     if result["failed"]:
         sys.exit(1)
