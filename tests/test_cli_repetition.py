@@ -87,3 +87,59 @@ def test_format_names_are_the_same_everywhere() -> None:
                 choices = list(getattr(param.type, "choices", []))
                 assert "text" not in choices, name
                 assert param.opts[:2] == ["-o", "--output"] and "--format" in param.opts, name
+
+
+def _pending_replicas(n: int) -> str:
+    """A Deployment with a Service and ``n`` Pending replicas (as a live cluster lists them)."""
+    docs = [
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: wl}\n"
+        f"spec:\n  replicas: {n}\n  selector: {{matchLabels: {{app: web}}}}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: app, image: nginx, ports: [{containerPort: 80}]}]}\n",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: wl}\n"
+        "spec: {selector: {app: web}, ports: [{port: 80}]}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: lonely, namespace: wl}\n"
+        "spec: {containers: [{name: app, image: nginx}]}\nstatus: {phase: Pending}\n",
+    ]
+    for i in range(n):
+        docs.append(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-6d4cf56db6-{i:05d}\n"
+            "  namespace: wl\n  labels: {app: web, pod-template-hash: 6d4cf56db6}\n"
+            "  ownerReferences:\n    - {apiVersion: apps/v1, kind: ReplicaSet, "
+            "name: web-6d4cf56db6, controller: true, uid: u1}\n"
+            "spec: {containers: [{name: app, image: nginx, ports: [{containerPort: 80}]}]}\n"
+            "status: {phase: Pending}\n"
+        )
+    return "---\n".join(docs)
+
+
+def test_doctor_says_a_replicas_problem_once_per_workload(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "pending.yaml"
+    path.write_text(_pending_replicas(500))
+    code, raw = run(["doctor", "-f", str(path), "-o", "json", "--step", "pods"], capsys)
+    findings = json.loads(raw)["findings"]
+    running = [f for f in findings if f["code"] == "pod-not-running"]
+    assert code == 1
+    assert [f["object"] for f in running] == ["Deployment/wl/web", "Pod/wl/lonely"]
+    grouped = running[0]
+    assert grouped["message"].startswith(
+        "500 pods (wl/web-6d4cf56db6-00000, wl/web-6d4cf56db6-00001, wl/web-6d4cf56db6-00002,"
+        " ...): pod is Pending; it backs Service/wl/web"
+    )
+    _, table = run(["doctor", "-f", str(path), "--step", "pods"], capsys)
+    assert table.count("hint:") == 2  # one hint per workload, not 500
+
+
+def test_symptom_mode_still_finds_a_grouped_pods_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from podpath.analyze.doctor import diagnose
+    from podpath.api import load_cluster
+
+    path = tmp_path / "pending.yaml"
+    path.write_text(_pending_replicas(3))
+    (finding,) = [f for f in diagnose(load_cluster([str(path)])) if f.object == "Deployment/wl/web"]
+    assert "Pod/wl/web-6d4cf56db6-00002" in finding.related
+    assert finding.impact > 0
