@@ -70,6 +70,8 @@ def render_table(
         keep.remove(dropped[-1])
     if len(keep) > 1 and not fits(columns, rows, keep, width):
         if not fits(columns, rows, keep[1:], width - INDENT):
+            if len(keep) > BAND_COLUMNS and fits(columns, rows, keep[:2], width):
+                return banded(title, columns, rows, keep, width)
             return expanded(title, columns, rows, keep, width)
         for i in reversed(dropped):  # folded, there may be room for some of them again
             more = sorted([*keep, i])
@@ -143,6 +145,34 @@ def folded(
             pad + line for line in _render(None, columns, [row], rest, widths, header=False)
         )
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+BAND_COLUMNS = 4  # a table with more columns than this is a grid: it may be cut in bands
+
+
+def banded(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep: Sequence[int],
+    width: int,
+) -> str:
+    """A wide grid in bands: the first column, then as many of the next columns as fit,
+    one band after the other (as a wide data frame is printed)."""
+    bands: list[list[int]] = []
+    for i in keep[1:]:
+        if bands and fits(columns, rows, [keep[0], *bands[-1], i], width):
+            bands[-1].append(i)
+        else:
+            bands.append([i])
+    parts = []
+    for n, band in enumerate(bands):
+        cols = [keep[0], *band]
+        head = title if n == 0 else None
+        parts.append(
+            "\n".join(_render(head, columns, rows, cols, column_widths(columns, rows, cols, width)))
+        )
+    return "\n\n".join(parts) + "\n"
 
 
 def expanded(
