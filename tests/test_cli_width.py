@@ -101,3 +101,13 @@ def test_layouts_by_width(width: int, layout: str) -> None:
         assert [line.strip() for line in lines[:3]] == ["POD", "IP", "NOTE"]
     with wide_tables():
         assert render_table(None, ["A", "B"], [["x" * 90, "y"]], width=20).count("\n") == 3
+
+
+def test_a_wide_grid_prints_in_bands_with_its_first_column() -> None:
+    columns = ["FROM \\ TO", *(f"namespace-{i}" for i in range(8))]
+    rows = [[f"namespace-{r}", *(f"{r}/{c}" for c in range(8))] for r in range(8)]
+    text = render_table(None, columns, rows, width=60)
+    bands = text.split("\n\n")
+    assert len(bands) >= 2 and all(b.lstrip().startswith("FROM \\ TO") for b in bands)
+    assert all(len(line) <= 60 for line in text.splitlines())
+    assert words(text) == words(render_table(None, columns, rows))
