@@ -111,3 +111,55 @@ def test_a_wide_grid_prints_in_bands_with_its_first_column() -> None:
     assert len(bands) >= 2 and all(b.lstrip().startswith("FROM \\ TO") for b in bands)
     assert all(len(line) <= 60 for line in text.splitlines())
     assert words(text) == words(render_table(None, columns, rows))
+
+
+def _rich_table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
+    """The same table drawn by rich (SIMPLE_HEAD), the layout render_table reproduces."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text(title) if title else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+    )
+    for col in columns:
+        table.add_column(Text(col), overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
+    buf = io.StringIO()
+    Console(file=buf, width=400, color_system=None, soft_wrap=False).print(table)
+    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def test_tables_are_drawn_as_rich_draws_them() -> None:
+    import random
+
+    rng = random.Random(14)
+    vocabulary = ["a", "shop/web-1", "10.0.0.1", "80/TCP->http", "(node 30080)", "-", "yes*"]
+    for _ in range(200):
+        ncols = rng.randint(1, 5)
+        columns = [
+            rng.choice(["POD", "IPS", "LOAD-BALANCER", "X", "CODE / OBJECT"]) for _ in range(ncols)
+        ]
+        rows = [
+            [
+                "\n".join(
+                    " ".join(rng.choices(vocabulary, k=rng.randint(0, 3)))
+                    for _ in range(rng.randint(1, 2))
+                )
+                for _ in range(ncols)
+            ]
+            for _ in range(rng.randint(0, 4))
+        ]
+        title = rng.choice([None, "zone cluster.local."])
+        ours = render_table(title, columns, rows)
+        if title and len(title) > max(len(line) for line in ours.splitlines()[1:]):
+            continue  # rich would wrap a title wider than its table; podpath does not
+        assert ours == _rich_table(title, columns, rows), (columns, rows)

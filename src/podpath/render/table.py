@@ -1,4 +1,4 @@
-"""Terminal tables (rich), rendered to a string so output stays deterministic and pipeable.
+"""Terminal tables, rendered to a string so output stays deterministic and pipeable.
 
 Width: ``COLUMNS`` when set, else the terminal's width on a terminal; piped, tables take their
 natural width up to ``PIPE_WIDTH`` columns, so that each row stays on one line for grep and
@@ -11,7 +11,6 @@ the command's low-value columns (``optional``, least valuable first) are dropped
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import sys
@@ -19,11 +18,7 @@ import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 
-from rich import box
 from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from podpath.render.escape import terminal_safe
 
@@ -91,34 +86,44 @@ def _render(
     *,
     header: bool = True,
 ) -> list[str]:
-    """The lines of a rich table of the kept columns at the given widths."""
-    table = Table(
-        title=Text(title) if title is not None else None,
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        title_justify="left",
-        pad_edge=False,
-        show_header=header,
-    )
-    for i in keep:
-        table.add_column(Text(columns[i]), overflow="fold", width=widths[i])
+    """The lines of the kept columns at the given widths, laid out as rich's ``SIMPLE_HEAD``
+    box draws them (an edge column each side, three columns between cells, a rule under the
+    header; cells wrapped at blanks, a word longer than its column folded), without
+    importing rich's console (start-up time)."""
+    lines = [title, ""] if title is not None else []
+    if header:
+        lines += _row_lines([columns[i] for i in keep], [widths[i] for i in keep])
+        lines.append(" " + "─" * (sum(widths[i] for i in keep) + GAP * (len(keep) - 1)))
     for row in rows:
-        table.add_row(*(Text(row[i]) for i in keep))
-    buf = io.StringIO()
-    total = sum(widths[i] for i in keep) + EDGE + GAP * (len(keep) - 1)
-    Console(
-        file=buf,
-        width=max(total, cell_len(title or "")),
-        color_system=None,
-        force_terminal=False,
-        soft_wrap=False,
-    ).print(table)
-    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
+        lines += _row_lines([str(row[i]) for i in keep], [widths[i] for i in keep])
+    lines = [line.rstrip() for line in lines]
+    while lines and not lines[-1]:  # blank last rows, as rich's output was trimmed
         lines.pop()
     return lines
+
+
+def _row_lines(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
+    wrapped = [_wrap_cell(cell, width) for cell, width in zip(cells, widths, strict=True)]
+    height = max((len(w) for w in wrapped), default=0)
+    out = []
+    for k in range(height):
+        parts = []
+        for lines, width in zip(wrapped, widths, strict=True):
+            text = lines[k] if k < len(lines) else ""
+            parts.append(text + " " * (width - cell_len(text)))
+        out.append(" " + "   ".join(parts))
+    return out
+
+
+def _wrap_cell(cell: str, width: int) -> list[str]:
+    """A cell's lines at ``width``: its own lines, each wrapped at blanks; a word longer than
+    the width is folded (the layout makes columns wide enough that none is)."""
+    out: list[str] = []
+    for line in cell.split("\n"):
+        out += textwrap.wrap(
+            line, width=max(width, 1), break_long_words=True, break_on_hyphens=False
+        ) or [""]
+    return out
 
 
 INDENT = 4
@@ -277,10 +282,6 @@ def terminal_width() -> int | None:
     """The width asked for (``COLUMNS``) or the terminal's; None when piped without one."""
     width = output_width()
     return None if width == PIPE_WIDTH and not os.environ.get("COLUMNS") else width
-
-
-def _cell(text: str) -> Text:
-    return Text(terminal_safe(str(text), keep="\n"))
 
 
 def output_width() -> int:
