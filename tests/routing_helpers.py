@@ -99,6 +99,9 @@ def rule(host: str | None, *paths: tuple[str, str, str]) -> dict[str, Any]:
     return out
 
 
+GENERIC = "example.com/ingress-controller"  # a controller with the Ingress API's semantics only
+
+
 def ingress_class(
     name: str, controller: str = "k8s.io/ingress-nginx", default: bool = False
 ) -> dict[str, Any]:

@@ -17,7 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.routing_helpers import NOW, cluster_of, ingress, ingress_class, pod, rule, service
+from tests.routing_helpers import (
+    GENERIC,
+    NOW,
+    cluster_of,
+    ingress,
+    ingress_class,
+    pod,
+    rule,
+    service,
+)
 
 from podpath.cluster import Cluster
 from podpath.engine.routing import route_request
@@ -77,7 +86,7 @@ def test_ingress_path_table(
         triples.append((path, ptype, name))
     objs.append(ingress("default", "ing", [rule("foo.com", *triples)]))
     (ans,) = route_request(
-        cluster_of(ingress_class("nginx"), *objs), f"http://foo.com{request_path}", now=NOW
+        cluster_of(ingress_class("nginx", GENERIC), *objs), f"http://foo.com{request_path}", now=NOW
     )
     if expected is None:
         assert ans.status == 404
@@ -102,7 +111,7 @@ HOST_CASES = [
 @pytest.mark.parametrize(("rule_host", "host", "matches"), HOST_CASES)
 def test_ingress_host_wildcards(rule_host: str, host: str, matches: bool) -> None:
     c = cluster_of(
-        ingress_class("nginx"),
+        ingress_class("nginx", GENERIC),
         *_app("web"),
         ingress("default", "ing", [rule(rule_host, ("/", "Prefix", "web"))]),
     )
@@ -116,7 +125,7 @@ def _app(name: str) -> list[dict[str, Any]]:
 
 def test_ingress_default_backend_takes_unmatched_requests() -> None:
     c = cluster_of(
-        ingress_class("nginx"),
+        ingress_class("nginx", GENERIC),
         *_app("web"),
         *_app("fallback"),
         ingress(
@@ -140,7 +149,7 @@ CLASS_CASES = [
 
 @pytest.mark.parametrize(("value", "is_default"), CLASS_CASES)
 def test_default_ingress_class_annotation(value: str, is_default: bool) -> None:
-    cls = ingress_class("nginx")
+    cls = ingress_class("nginx", GENERIC)
     cls["metadata"]["annotations"] = {"ingressclass.kubernetes.io/is-default-class": value}
     c = cluster_of(
         *_app("web"),

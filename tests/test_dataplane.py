@@ -276,7 +276,8 @@ def test_compiled_egress_follows_evaluate_on_every_port(seed: int, tmp_path: Pat
 
 def test_routed_checks_come_from_route_and_trace(tmp_path: Path) -> None:
     """Route checks: the proxy ports, and the answers route/trace give (200 by web, 504 where
-    policy drops the controller -> db hop, 500 for a missing Service); internet egress checks
+    policy drops the controller -> db hop, 503 for a missing Service: ingress-nginx's upstream
+    has no endpoints); internet egress checks
     from trace (web may only reach the internet on 443)."""
     from podpath.dataplane.probe_checks import build_checks
 
@@ -314,7 +315,7 @@ def test_routed_checks_come_from_route_and_trace(tmp_path: Path) -> None:
     assert routes == {
         "a.example.com/": {"http 200 app/web"},
         "a.example.com/db": {"http 504"},
-        "a.example.com/gone": {"http 500"},
+        "a.example.com/gone": {"http 503"},
     }
     hairpin = [c for c in checks if c.source == "app/web" and c.target == "svc:app/web"]
     assert [set(c.expected) for c in hairpin] == [{"timeout"}]  # web's egress denies itself

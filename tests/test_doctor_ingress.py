@@ -125,7 +125,8 @@ CASES = [
         "conflict",
         BASE + CLASS + ingress("a") + ingress("b"),
         BASE + CLASS + ingress("a") + ingress("b", path="/b"),
-        ("ingress-conflict", "Ingress/shop/b"),
+        # ingress-nginx keeps the first Ingress (oldest, then namespace/name descending): b
+        ("ingress-conflict", "Ingress/shop/a"),
     ),
     (
         "tls-secret-missing",

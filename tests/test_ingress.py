@@ -6,7 +6,7 @@ import pytest
 
 from podpath.engine.ingress import ingress_host_matches, ingress_path_matches
 from podpath.engine.routing import route_request
-from routing_helpers import NOW, app, cluster_of, ingress, ingress_class, rule, svc_backend
+from routing_helpers import GENERIC, NOW, app, cluster_of, ingress, ingress_class, rule, svc_backend
 
 # The docs' "Examples" table (#examples): (kind, paths, request path, matches?)
 DOCS_PATH_TABLE = [
@@ -50,7 +50,7 @@ def test_docs_longest_path_wins(paths: list[str], request_path: str, winner: str
     names = {p: f"svc{i}" for i, p in enumerate(paths)}
     objs = [o for s in names.values() for o in app("d", s)]
     r = rule("foo.com", *[(p, "Prefix", names[p]) for p in paths])
-    cluster = cluster_of(ingress_class("nginx"), *objs, ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx", GENERIC), *objs, ingress("d", "i", [r]))
     (a,) = route_request(cluster, f"http://foo.com{request_path}", now=NOW)
     assert a.status == 200
     assert a.backend is not None and a.backend.service == f"d/{names[winner]}"
@@ -60,7 +60,10 @@ def test_docs_mixed_exact_preferred() -> None:
     """Docs: Mixed /foo (Prefix), /foo (Exact), request /foo -> Yes, prefers Exact."""
     r = rule("foo.com", ("/foo", "Prefix", "prefix"), ("/foo", "Exact", "exact"))
     cluster = cluster_of(
-        ingress_class("nginx"), *app("d", "prefix"), *app("d", "exact"), ingress("d", "i", [r])
+        ingress_class("nginx", GENERIC),
+        *app("d", "prefix"),
+        *app("d", "exact"),
+        ingress("d", "i", [r]),
     )
     (a,) = route_request(cluster, "http://foo.com/foo", now=NOW)
     assert a.backend is not None and a.backend.service == "d/exact"
@@ -72,12 +75,12 @@ def test_no_match_uses_default_backend_else_404() -> None:
     r = rule("foo.com", ("/aaa", "Prefix", "a"))
     with_default = ingress("d", "i", [r], default=svc_backend("fallback"))
     cluster = cluster_of(
-        ingress_class("nginx"), *app("d", "a"), *app("d", "fallback"), with_default
+        ingress_class("nginx", GENERIC), *app("d", "a"), *app("d", "fallback"), with_default
     )
     (a,) = route_request(cluster, "http://foo.com/ccc", now=NOW)
     assert (a.status, a.backend and a.backend.service) == (200, "d/fallback")
     assert a.match is not None and a.match.detail == "defaultBackend"
-    cluster = cluster_of(ingress_class("nginx"), *app("d", "a"), ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx", GENERIC), *app("d", "a"), ingress("d", "i", [r]))
     (b,) = route_request(cluster, "http://foo.com/ccc", ingress_class="nginx", now=NOW)
     assert (b.status, b.backend) == (404, None)
 
@@ -109,7 +112,11 @@ def test_exact_host_rules_before_wildcard_before_hostless() -> None:
         ],
     )
     cluster = cluster_of(
-        ingress_class("nginx"), *app("d", "any"), *app("d", "wild"), *app("d", "exact"), ing
+        ingress_class("nginx", GENERIC),
+        *app("d", "any"),
+        *app("d", "wild"),
+        *app("d", "exact"),
+        ing,
     )
     got = {
         h: route_request(cluster, f"http://{h}/", now=NOW)[0].backend
@@ -133,7 +140,7 @@ def test_named_port_resolved_and_missing_service_is_500() -> None:
             ]
         },
     }
-    cluster = cluster_of(ingress_class("nginx"), *app("d", "web"), ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx", GENERIC), *app("d", "web"), ingress("d", "i", [r]))
     (a,) = route_request(cluster, "http://foo.com/", now=NOW)
     assert (a.status, a.backend and a.backend.port, a.endpoints) == (200, 80, ("d/web-1",))
     (b,) = route_request(cluster, "http://foo.com/gone", now=NOW)
@@ -145,7 +152,9 @@ def test_named_port_resolved_and_missing_service_is_500() -> None:
 def test_service_without_ready_endpoints_is_503() -> None:
     svc = app("d", "web")[1]
     cluster = cluster_of(
-        ingress_class("nginx"), svc, ingress("d", "i", [rule("foo.com", ("/", "Prefix", "web"))])
+        ingress_class("nginx", GENERIC),
+        svc,
+        ingress("d", "i", [rule("foo.com", ("/", "Prefix", "web"))]),
     )
     (a,) = route_request(cluster, "http://foo.com/", now=NOW)
     assert a.status == 503
@@ -169,7 +178,7 @@ def test_resource_backend() -> None:
             ]
         }
     }
-    cluster = cluster_of(ingress_class("nginx"), ingress("d", "i", [r]))
+    cluster = cluster_of(ingress_class("nginx", GENERIC), ingress("d", "i", [r]))
     (a,) = route_request(cluster, "http://x/icons/a.png", now=NOW)
     assert a.status == 200 and a.backend is not None
     assert a.backend.resource == "k8s.example.com/StorageBucket/static-assets"
@@ -183,7 +192,7 @@ def test_classes_annotation_default_and_unclassed() -> None:
     )
     cluster = cluster_of(
         *app("d", "web"),
-        ingress_class("nginx", default=True),
+        ingress_class("nginx", GENERIC, default=True),
         legacy,
         ingress("d", "dflt", [rule("bar.com", ("/", "Prefix", "web"))], cls=None),
     )
@@ -223,7 +232,12 @@ def test_ingresses_of_one_class_merged_and_conflicts_reported() -> None:
         created="2025-01-01T00:00:00Z",
     )
     cluster = cluster_of(
-        ingress_class("nginx"), *app("a", "api"), *app("b", "api"), *app("b", "web"), new, old
+        ingress_class("nginx", GENERIC),
+        *app("a", "api"),
+        *app("b", "api"),
+        *app("b", "web"),
+        new,
+        old,
     )
     (a,) = route_request(cluster, "http://foo.com/api/x", now=NOW)
     assert a.backend is not None and a.backend.service == "a/api"  # oldest wins

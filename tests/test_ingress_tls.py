@@ -8,7 +8,7 @@ from podpath.analyze.doctor import diagnose
 from podpath.engine.ingress import ingress_tls_checks
 from podpath.engine.routing import route_request
 from podpath.engine.tls import san_matches, tls_state
-from routing_helpers import NOW, app, cluster_of, ingress, ingress_class, rule, tls_secret
+from routing_helpers import GENERIC, NOW, app, cluster_of, ingress, ingress_class, rule, tls_secret
 
 LATER = NOW + dt.timedelta(days=90)
 EARLIER = NOW - dt.timedelta(days=1)
@@ -29,7 +29,7 @@ def _cluster(
     objs = [*app("d", "web"), ing]
     if with_secret:
         objs.append(tls_secret("d", "shop-tls", secret_names, not_after))
-    return cluster_of(ingress_class("nginx"), *objs)
+    return cluster_of(ingress_class("nginx", GENERIC), *objs)
 
 
 def test_valid_certificate() -> None:
@@ -65,7 +65,7 @@ def test_expired_certificate() -> None:
 
 def test_missing_secret_when_input_holds_secrets() -> None:
     cluster = cluster_of(
-        ingress_class("nginx"),
+        ingress_class("nginx", GENERIC),
         *app("d", "web"),
         tls_secret("d", "unrelated", ["x"], LATER),
         ingress(
@@ -102,7 +102,7 @@ def test_valid_certificate_state_is_ok_until() -> None:
 
 def test_host_without_tls_entry_gets_default_certificate() -> None:
     cluster = cluster_of(
-        ingress_class("nginx"),
+        ingress_class("nginx", GENERIC),
         *app("d", "web"),
         ingress("d", "i", [rule("shop.example.com", ("/", "Prefix", "web"))]),
     )

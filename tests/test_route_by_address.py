@@ -42,9 +42,15 @@ ROUTE_CASES: list[
     ),
     (
         "same IP with Host: shop.example.com routes like the name, nginx only",
-        f"http://{NGINX_LB}/",
+        f"https://{NGINX_LB}/",
         (("Host", "shop.example.com"),),
         [("IngressClass/nginx", 200, "shop/frontend")],
+    ),
+    (
+        "over http, ingress-nginx redirects the TLS host to https (ssl-redirect default)",
+        f"http://{NGINX_LB}/cart",
+        (("Host", "shop.example.com"),),
+        [("IngressClass/nginx", 308, None)],
     ),
     (
         "IP of the Gateway LB: no listener without hostname, 404 from the gateway",
@@ -110,7 +116,7 @@ def test_trace_to_ip_reaches_the_controller_pods(cluster: Cluster) -> None:
 
 def test_trace_to_ip_with_host_header_reaches_the_backend(cluster: Cluster) -> None:
     options = RouteOptions(headers=(("Host", "shop.example.com"),))
-    result = trace(cluster, "internet", f"http://{NGINX_LB}/", None, options)
+    result = trace(cluster, "internet", f"https://{NGINX_LB}/", None, options)
     assert (result.verdict, result.entry_point) == ("allowed", "IngressClass/nginx")
     assert {e.pod.rsplit("-", 1)[0] for e in result.endpoints if e.pod} == {
         "shop/frontend-t6m98cdsfh"

@@ -136,7 +136,8 @@ def test_route_several_entry_points_answers_list(
     )
     data = json.loads(out)
     assert [a["entry_point"] for a in data["answers"]] == ["IngressClass/nginx", "Gateway/infra/gw"]
-    assert data["answers"][0]["status"] == 500  # Service shop/api does not exist
+    # Service shop/api does not exist: ingress-nginx's upstream has no endpoints -> 503
+    assert data["answers"][0]["status"] == 503
     assert data["answers"][0]["backend"] is None
 
 

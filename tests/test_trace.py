@@ -99,11 +99,20 @@ CASES = [
     (
         "egress isolation",
         "shop/locked",
-        "web",
+        "svc:shop/web",
         "80",
         "denied",
         "denied by egress isolation of shop/locked",
         [("shop/web-1", 8080, "denied")],
+    ),
+    (
+        "egress isolation denies DNS: the name does not resolve",
+        "shop/locked",
+        "web",
+        "80",
+        "unreachable",
+        "DNS denied",
+        [],
     ),
     ("no such name", "shop/frontend", "nosuch", "80", "unreachable", "no such name", []),
     (

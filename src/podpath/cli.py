@@ -41,11 +41,14 @@ COMMANDS: dict[str, str] = {
     "snapshot": "podpath.commands.snapshot:snapshot",
     "docs": "podpath.commands.docs:docs",
     "completion": "podpath.commands.completion:completion",
+    "convert": "podpath.commands.convert:convert",
+    "migrate": "podpath.commands.migrate:migrate",
 }
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("What is there", ("pods", "services", "routes", "report")),
     ("Who can reach whom", ("matrix", "trace", "explain", "check", "graph")),
     ("Where a request goes, what a name resolves to", ("route", "dns")),
+    ("From Ingress to Gateway API", ("convert", "migrate")),
     ("Why it fails, what a change does", ("doctor", "diff")),
     ("The real network on this machine (root, Linux)", ("up", "probe", "exec", "down")),
     ("Tools", ("snapshot", "completion", "docs")),

@@ -21,7 +21,8 @@ from podpath.engine.gateway_attach import (
     route_status,
     routes,
 )
-from podpath.engine.ingress import ingress_backend, ingress_conflicts, ingresses_by_class
+from podpath.engine.ingress import ingress_backend, ingresses_by_class
+from podpath.engine.ingress_nginx import is_ingress_nginx, routing_conflicts
 from podpath.engine.tls import tls_state
 from podpath.model.gateway import GRPCRouteMatch, HTTPRouteMatch, RouteFilter
 from podpath.model.routing import RouteAnswer, TLSCheck, WeightedBackend
@@ -37,6 +38,10 @@ def backend_json(b: WeightedBackend) -> dict[str, Any]:
     out: dict[str, Any] = {"service": b.service, "port": b.port, "weight": b.weight}
     if b.status is not None:
         out["status"] = b.status
+    if b.canary:
+        out["canary"] = True
+    if b.via:
+        out["via"] = b.via
     return out
 
 
@@ -138,11 +143,13 @@ def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
     by_class, _ = ingresses_by_class(cluster)
     for cls, ingresses in by_class.items():
         entry = f"IngressClass/{cls}"
+        nginx = is_ingress_nginx(cluster, cls)
         for ing in ingresses:
+            canary = " [canary]" if nginx and ing.nginx.canary else ""
             for ri, rule in enumerate(ing.rules):
                 for p in rule.paths:
                     wb = ingress_backend(cluster, ing, p.backend)
-                    match = f"{p.path} ({p.path_type})"
+                    match = f"{p.path} ({p.path_type}){canary}"
                     rows.append(_row(entry, rule.host or "*", match, str(ing.ref), ri, [wb]))
             if ing.default_backend is not None:
                 wb = ingress_backend(cluster, ing, ing.default_backend)
@@ -174,7 +181,7 @@ def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
 def routing_table(cluster: Cluster) -> dict[str, Any]:
     """The routing table, route statuses and routing notes (module docstring)."""
     _, unclassed = ingresses_by_class(cluster)
-    notes = [*unclassed, *ingress_conflicts(cluster), *listener_conflict_notes(cluster)]
+    notes = [*unclassed, *routing_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
     for r in routes(cluster):
         st = route_status(cluster, r)

@@ -34,6 +34,7 @@ SCOPE_KEYS = ("namespaces", "all_namespaces", "selector")
 SUMMARIES: dict[str, str] = {
     "check": "Check intended connectivity against an expectations file.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
+    "convert": "Write the Gateway API objects that do what the Ingresses do.",
     "diff": "Show what a change opens or closes, layer by layer.",
     "dns": "Resolve a name as a resolver inside a pod would.",
     "docs": "Show a documentation page, installed with podpath.",
@@ -43,6 +44,7 @@ SUMMARIES: dict[str, str] = {
     "explain": "Explain which policies select a pod and who may reach it.",
     "graph": "Draw the allowed connectivity as a graph.",
     "matrix": "Show who may open a connection to whom, by policy.",
+    "migrate": "Compare how two configurations answer the same requests.",
     "pods": "List the pods with their IPs, node, readiness and owner.",
     "probe": "Probe the network that up made and compare it with the model.",
     "report": "Show the whole network on one page.",
@@ -55,6 +57,7 @@ SUMMARIES: dict[str, str] = {
 }
 
 SHOP = "-f examples/shop"
+MIGRATION = "examples/ingress-nginx-migration"
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "check": (
         f"podpath check examples/expectations/shop.yaml {SHOP}",
@@ -74,6 +77,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         f"podpath dns catalog.shop {SHOP}",
         f"podpath dns catalog --from shop/frontend {SHOP}",
         f"podpath dns --list -n payments {SHOP}",
+    ),
+    "convert": (
+        f"podpath convert -f {MIGRATION}/before",
+        f"podpath convert -f {MIGRATION}/before --gateway gateway-system/public > gw.yaml",
     ),
     "docs": ("podpath docs", "podpath docs policy"),
     "doctor": (
@@ -96,6 +103,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         f"podpath matrix {SHOP} -n data --port 5432",
         f"podpath matrix {SHOP} --by workload -l app=postgres",
         f"podpath matrix {SHOP} -o csv",
+    ),
+    "migrate": (
+        f"podpath migrate {MIGRATION}/before {MIGRATION}/converted.yaml",
+        f"podpath migrate {MIGRATION}/before {MIGRATION}/converted.yaml -o md",
     ),
     "pods": (
         f"podpath pods {SHOP} -n shop",
@@ -128,6 +139,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 DOCS: dict[str, str] = {
     "check": "policy",
+    "convert": "migrate",
+    "migrate": "migrate",
     "diff": "ci",
     "dns": "dns",
     "doctor": "doctor",

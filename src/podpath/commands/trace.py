@@ -108,7 +108,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     required=True,
     metavar="DST",
     shell_complete=complete_destinations,
-    help="NS/POD, svc:NS/NAME, a DNS name, an IP or a URL.",
+    help="NS/POD, NS/WORKLOAD, svc:NS/NAME, a DNS name, an IP, HOST:PORT or a URL.",
 )
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
 @click.option(

@@ -8,7 +8,9 @@ port a client used (the port an Ingress or a Gateway listener matches on).
 Serving (:class:`Proxy`, run by the agent in those pods' namespaces, one connection at a time
 per request, bounded by timeouts): each HTTP/1.x request is routed by
 :func:`podpath.engine.routing.route_request` restricted to the pod's entry points; a non-200
-answer (404 no rule, 500 invalid backend, redirects...) is returned as such; otherwise one of
+answer (404 no rule, 500 invalid backend, redirects with their ``Location``...) is returned as
+such, the connection's source address being the client address (ingress-nginx source ranges);
+otherwise one of
 the matched rule's weighted backends is picked at random and the proxy connects, from the
 pod's own namespace, to the backend Service's ClusterIP and port -- so the controller ->
 backend hop goes through the Service NAT and the NetworkPolicy rules for real -- and returns
@@ -44,7 +46,10 @@ REASONS = {
     200: "OK",
     301: "Moved Permanently",
     302: "Found",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     400: "Bad Request",
+    403: "Forbidden",
     404: "Not Found",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -99,12 +104,13 @@ def _plain_http_ports(ep: EntryPoint) -> Any:
     return lambda port: port in ports
 
 
-def respond(status: int, body: str = "", entry: str = "") -> bytes:
+def respond(status: int, body: str = "", entry: str = "", location: str | None = None) -> bytes:
     data = body.encode()
     head = (
         f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\n"
         f"Content-Length: {len(data)}\r\nContent-Type: text/plain\r\nConnection: close\r\n"
         + (f"X-Podpath-Entry: {entry}\r\n" if entry else "")
+        + (f"Location: {location}\r\n" if location else "")
         + "\r\n"
     )
     return head.encode() + data
@@ -136,28 +142,38 @@ class Proxy:
         self.identity = identity
         self.socket_factory = socket_factory
 
-    def decide(self, method: str, target: str, headers: list[tuple[str, str]]) -> tuple[int, Any]:
-        """(status, None) to answer now, or (0, (service key, port)) to forward."""
+    def decide(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        client_ip: str | None = None,
+    ) -> tuple[int, Any, str | None]:
+        """(status, None, Location) to answer now, or (0, (service key, port), None) to
+        forward; ``client_ip`` is the connection's source (ingress-nginx source ranges)."""
         host = next((v for k, v in headers if k == "host"), "").rsplit(":", 1)[0]
         try:
             request = parse_request(
-                f"http://{host}:{self.port.service_port}{target}", method, headers
+                f"http://{host}:{self.port.service_port}{target}",
+                method,
+                headers,
+                client_ip=client_ip,
             )
         except InputError:
-            return 400, None
+            return 400, None, None
         answers = [
             a for a in route_request(self.cluster, request) if a.entry_point in self.port.entries
         ]
         if not answers:
-            return 404, None
+            return 404, None, None
         answer = answers[0]
         live = [b for b in answer.backends if b.weight > 0]
         if answer.status != 200 or not live:
-            return answer.status, None
+            return answer.status, None, answer.location
         backend = random.choices(live, weights=[b.weight for b in live])[0]
         if backend.status is not None or backend.service is None or backend.port is None:
-            return backend.status or 500, None
-        return 0, (backend.service, backend.port)
+            return backend.status or 500, None, None
+        return 0, (backend.service, backend.port), None
 
     async def upstream(self, service: str, port: int) -> tuple[int, str]:
         svc = self.cluster.service_by_key.get(service)
@@ -194,11 +210,13 @@ class Proxy:
             if any(k == IDENTITY_HEADER for k, _ in headers):
                 writer.write(respond(200, self.identity + "\n", entry))
                 return
-            status, forward = self.decide(method, target, headers)
+            peer = writer.get_extra_info("peername")
+            client_ip = peer[0] if isinstance(peer, tuple) and peer else None
+            status, forward, location = self.decide(method, target, headers, client_ip)
             body = ""
             if forward is not None:
                 status, body = await self.upstream(*forward)
-            writer.write(respond(status, body, entry))
+            writer.write(respond(status, body, entry, location))
             await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass

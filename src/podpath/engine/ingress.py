@@ -313,11 +313,14 @@ def route_ingress_class(
     return ans
 
 
-def ingress_conflicts(cluster: Cluster) -> tuple[Note, ...]:
-    """Host/path pairs defined by several Ingresses of one class, and several defaultBackends."""
+def ingress_conflicts(cluster: Cluster, skip: frozenset[str] = frozenset()) -> tuple[Note, ...]:
+    """Host/path pairs defined by several Ingresses of one class, and several defaultBackends
+    (classes in ``skip`` have their own rule: ingress-nginx's)."""
     by_class, _ = ingresses_by_class(cluster)
     notes = []
     for cls, ingresses in by_class.items():
+        if cls in skip:
+            continue
         seen: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         for ing in ingresses:
             for rule in ing.rules:

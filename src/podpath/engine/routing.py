@@ -41,6 +41,8 @@ from podpath.engine.ingress import (
     serves_host,
     unserved_for_host,
 )
+from podpath.engine.ingress_nginx import is_ingress_nginx
+from podpath.engine.ingress_nginx_route import route_nginx_class
 from podpath.engine.route_address import host_header_request, is_ip_address, owners_of_address
 from podpath.errors import InputError
 from podpath.model.gateway import Gateway
@@ -163,15 +165,11 @@ def route_request(
                 f"(known: {', '.join(sorted(known)) or 'none'})",
                 field="--ingress-class",
             )
-        return (
-            route_ingress_class(
-                cluster, ingress_class, by_class.get(ingress_class, ()), request, now
-            ),
-        )
+        return (route_class(cluster, ingress_class, by_class.get(ingress_class, ()), request, now),)
     if is_ip_address(request.host):
         return _route_by_address(cluster, request, by_class, gws, now)
     answers = [
-        route_ingress_class(cluster, name, ings, request, now)
+        route_class(cluster, name, ings, request, now)
         for name, ings in by_class.items()
         if not request.grpc and serves_host(ings, request.host)
     ]
@@ -234,10 +232,25 @@ def _route_by_address(
         if ep.kind == "Gateway":
             answer = route_gateway(cluster, gws[ep.name], matched, atts, now)
         else:
-            answer = route_ingress_class(cluster, ep.name, by_class.get(ep.name, ()), matched, now)
+            answer = route_class(cluster, ep.name, by_class.get(ep.name, ()), matched, now)
         lead = f"connection to {why}; Host {matched.host}"
         answers.append(replace(answer, reasons=(lead, *answer.reasons)))
     return tuple(answers)
+
+
+def route_class(
+    cluster: Cluster,
+    class_name: str,
+    ingresses: tuple[Ingress, ...],
+    request: Request,
+    now: datetime,
+) -> RouteAnswer:
+    """One IngressClass's answer: ingress-nginx's semantics when its controller is
+    ``k8s.io/ingress-nginx`` (:mod:`podpath.engine.ingress_nginx_route`), else the Ingress
+    API's (:mod:`podpath.engine.ingress`)."""
+    if is_ingress_nginx(cluster, class_name):
+        return route_nginx_class(cluster, class_name, ingresses, request, now)
+    return route_ingress_class(cluster, class_name, ingresses, request, now)
 
 
 def route_statuses(cluster: Cluster) -> tuple[RouteStatus, ...]:

@@ -1,4 +1,5 @@
-"""Ingress model (networking.k8s.io/v1): Ingress and IngressClass.
+"""Ingress model (networking.k8s.io/v1): Ingress and IngressClass, and the ingress-nginx
+annotations of an Ingress.
 
 References:
 - https://kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1/
@@ -61,6 +62,47 @@ class IngressTLS:
 
 
 @dataclass(frozen=True, slots=True)
+class NginxAnnotations:
+    """The ``nginx.ingress.kubernetes.io/`` annotations ingress-nginx routes by, parsed as its
+    annotation parsers do (defaults when absent or invalid; :mod:`podpath.normalize.ingress_nginx`).
+    Only the engine for IngressClasses of controller ``k8s.io/ingress-nginx`` reads them.
+
+    ``allow_source_range`` is None when not set; ``not_modelled`` names the annotations present
+    that podpath ignores; ``invalid`` the ones the controller ignores (``name: why``)."""
+
+    use_regex: bool = False
+    rewrite_target: str = ""
+    app_root: str = ""
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    preserve_trailing_slash: bool = False
+    permanent_redirect: str = ""
+    permanent_redirect_code: int = 301
+    temporal_redirect: str = ""
+    temporal_redirect_code: int = 302
+    canary: bool = False
+    canary_by_header: str = ""
+    canary_by_header_value: str = ""
+    canary_by_header_pattern: str = ""
+    canary_by_cookie: str = ""
+    canary_weight: int = 0
+    canary_weight_total: int = 100
+    allow_source_range: tuple[str, ...] | None = None
+    deny_source_range: tuple[str, ...] = ()
+    source_range_error: str = ""
+    default_backend: str = ""
+    backend_protocol: str = "HTTP"
+    service_upstream: bool = False
+    ssl_passthrough: bool = False
+    custom_http_errors: tuple[int, ...] = ()
+    not_modelled: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+
+
+NO_NGINX_ANNOTATIONS = NginxAnnotations()
+
+
+@dataclass(frozen=True, slots=True)
 class Ingress(Namespaced):
     """An Ingress. ``class_name`` is ``spec.ingressClassName``; ``class_annotation`` the legacy
     ``kubernetes.io/ingress.class`` annotation."""
@@ -77,6 +119,7 @@ class Ingress(Namespaced):
     creation_timestamp: str = ""
     annotations: Labels = EMPTY_LABELS
     source: SourceRef = NO_SOURCE
+    nginx: NginxAnnotations = NO_NGINX_ANNOTATIONS
 
 
 @dataclass(frozen=True, slots=True)

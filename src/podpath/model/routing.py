@@ -66,6 +66,8 @@ class WeightedBackend:
     endpoints: tuple[str, ...] = ()  # ready endpoints: pod keys (or IPs without a pod)
     resource: str | None = None  # an Ingress resource backend "GROUP/KIND/NAME"
     reason: str = ""
+    canary: bool = False  # an ingress-nginx canary backend
+    via: str | None = None  # "ClusterIP IP:PORT" (ingress-nginx service-upstream)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ from podpath.model.ingress import (
 from podpath.model.routing import Certificate, Secret
 from podpath.normalize.core import normalize_selector
 from podpath.normalize.fields import Fields, object_fields
+from podpath.normalize.ingress_nginx import nginx_annotations
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -119,6 +120,7 @@ def normalize_ingress(raw: dict[str, Any], source: SourceRef) -> Ingress:
         creation_timestamp=meta.str("creationTimestamp") or "",
         annotations=annotations,
         source=source,
+        nginx=nginx_annotations(annotations),
     )
 
 

@@ -26,14 +26,15 @@ from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS
 from podpath.engine.ingress import CLASS_NOT_FOUND as INGRESS_CLASS_NOT_FOUND
 from podpath.engine.ingress import (
     ingress_backend,
-    ingress_conflicts,
     ingress_tls_checks,
     ingresses_by_class,
 )
+from podpath.engine.ingress_nginx import is_ingress_nginx, routing_conflicts
 from podpath.engine.tls import manifests_hold_secrets
 from podpath.model.core import SourceRef
 from podpath.model.ingress import Ingress, IngressBackend
 from podpath.model.routing import TLSCheck
+from podpath.normalize.ingress_nginx import CHANGES_ROUTING
 
 STEP = "4-ingress"
 OUTAGE = 100
@@ -60,6 +61,18 @@ SECRET_NOT_IN_INPUT = rule(
     Severity.INFO,
     STEP,
     "A TLS Secret an Ingress or Gateway references is not in the input: TLS not checked.",
+)
+NGINX_NOT_MODELLED = rule(
+    "ingress-nginx-annotation-not-modelled",
+    Severity.INFO,
+    STEP,
+    "An ingress-nginx annotation podpath does not model changes how requests are routed.",
+)
+NGINX_INVALID = rule(
+    "ingress-nginx-annotation-invalid",
+    Severity.WARNING,
+    STEP,
+    "An ingress-nginx annotation has a value the controller rejects (its default applies).",
 )
 CLASS_NOT_FOUND = rule(
     "ingress-class-not-found",
@@ -188,7 +201,7 @@ def ingress_classes(ctx: DoctorContext) -> Iterator[Finding]:
 @check(STEP, CONFLICT)
 def ingress_host_conflicts(ctx: DoctorContext) -> Iterator[Finding]:
     sources = {str(i.ref): i.source for i in ctx.cluster.of_kind("Ingress")}
-    for note in ingress_conflicts(ctx.cluster):
+    for note in routing_conflicts(ctx.cluster):
         yield make(
             CONFLICT,
             note.object,
@@ -263,3 +276,35 @@ def ingress_tls(ctx: DoctorContext) -> Iterator[Finding]:
             impact=OUTAGE,
             related=[f"Secret/{tls.secret}"] if tls.secret else [],
         )
+
+
+@check(STEP, NGINX_NOT_MODELLED, NGINX_INVALID)
+def ingress_nginx_annotations(ctx: DoctorContext) -> Iterator[Finding]:
+    """ingress-nginx annotations (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/)
+    on Ingresses of an ingress-nginx class: the ones podpath ignores although they change
+    routing (:data:`podpath.normalize.ingress_nginx.CHANGES_ROUTING`), and invalid values."""
+    by_class, _ = ingresses_by_class(ctx.cluster)
+    for cls, ingresses in by_class.items():
+        if not is_ingress_nginx(ctx.cluster, cls):
+            continue
+        for ing in ingresses:
+            ignored = [a for a in ing.nginx.not_modelled if a in CHANGES_ROUTING]
+            if ignored:
+                yield make(
+                    NGINX_NOT_MODELLED,
+                    str(ing.ref),
+                    "ingress-nginx annotations podpath does not model change its routing: "
+                    + ", ".join(f"nginx.ingress.kubernetes.io/{a}" for a in ignored)
+                    + "; route, trace and migrate answer without them",
+                    "nothing to change: check these by hand (a migration must reproduce them)",
+                    source=ing.source,
+                )
+            for invalid in ing.nginx.invalid:
+                yield make(
+                    NGINX_INVALID,
+                    str(ing.ref),
+                    f"nginx.ingress.kubernetes.io/{invalid}: the controller ignores it and "
+                    "applies the default",
+                    "fix the annotation's value (annotation values are strings: quote them)",
+                    source=ing.source,
+                )

@@ -205,7 +205,8 @@ def ip_from_outside(cluster: Cluster, source: Source, ip: str, spec: PortSpec) -
     """An address asked from outside: a load-balancer address or externalIP, a node, or one
     not routed from outside."""
     for svc in cluster.services:
-        if ip in svc.lb_ingress and svc.type is ServiceType.LOAD_BALANCER:
+        lb = ip in svc.lb_ingress or ip in svc.lb_hostnames
+        if lb and svc.type is ServiceType.LOAD_BALANCER:
             return load_balancer(cluster, source, svc, ip, spec)
         if ip in svc.external_ips:
             return load_balancer(cluster, source, svc, ip, spec, kind="externalIPs")

@@ -10,7 +10,8 @@ from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
     ToRequest,
     ask,
-    parse_outside_destination,
+    ask_outside,
+    l4_load_balancer,
     parse_port,
 )
 from podpath.analyze.trace.source import is_outside, parse_source
@@ -33,7 +34,10 @@ def trace(
     if not is_outside(cluster, source):
         dest, spec = ask(cluster, dst, spec)
         return trace_inside(cluster, source, dest, spec, options)
-    outside = parse_outside_destination(cluster, dst)
+    outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
-        return trace_url(cluster, source, outside.url, spec, options)
+        l4 = l4_load_balancer(cluster, outside.url, spec, options)
+        if l4 is None:
+            return trace_url(cluster, source, outside.url, spec, options)
+        outside, spec = l4
     return trace_outside(cluster, source, outside, spec, options)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from podpath.analyze.trace.address import at_pod, reach_ip, reach_service
 from podpath.analyze.trace.name import reach_alias, reach_name
 from podpath.analyze.trace.policy import judge_path
-from podpath.analyze.trace.question import Destination, ToAddress, ToName, ToService
+from podpath.analyze.trace.question import Destination, ToAddress, ToName, ToPod, ToService
 from podpath.analyze.trace.source import source_leg
 from podpath.analyze.trace.values import (
     OPTIONS_IGNORED,
@@ -24,6 +24,14 @@ from podpath.analyze.trace.values import (
     finish,
 )
 from podpath.cluster import Cluster
+
+
+def workload_leg(dest: ToPod) -> Leg:
+    """A note naming the pods a workload DST stands for (each one is a destination)."""
+    if dest.workload is None:
+        return Leg()
+    keys = ", ".join(p.key for p in dest.pods)
+    return Leg(notes=(f"{dest.workload}: its {len(dest.pods)} pod(s) are traced: {keys}",))
 
 
 def trace_inside(
@@ -41,5 +49,7 @@ def trace_inside(
     elif isinstance(dest, ToAddress):
         leg += reach_ip(cluster, source, dest.ip, spec)
     else:
-        leg += at_pod(source, dest.pod, spec)
+        leg += workload_leg(dest)
+        for pod in dest.pods:
+            leg += at_pod(source, pod, spec)
     return finish(judge_path(cluster, leg, spec.protocol, source))

@@ -20,10 +20,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.address import reach_entry_point, reach_ip
+from podpath.analyze.trace.policy import DNS_PROTOCOLS, DnsAccess, dns_access
 from podpath.analyze.trace.values import (
+    DNS_DENIED,
     NO_SUCH_NAME,
     Hop,
     Leg,
@@ -45,6 +47,7 @@ from podpath.engine.resolver import (
     search_candidates,
 )
 from podpath.engine.route_address import is_ip_address
+from podpath.model.core import Protocol
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
 from podpath.model.services import Service
 
@@ -155,6 +158,40 @@ def resolve_name(cluster: Cluster, source: Source, name: str, *, explain: bool =
     """The ``dns`` hop of ``name`` from the source, and where it leads (module docstring).
     ``explain``: when it does not resolve, a ``service`` hop for each ExternalName Service with
     an IP address that the resolver tried (the reason the name the user meant fails)."""
+    access = dns_access(cluster, source.pod) if source.pod is not None else None
+    if access is not None and len(access.denied) == len(DNS_PROTOCOLS):
+        return Resolved(Leg((dns_denied_hop(name, source, access),), drop=DNS_DENIED))
+    resolved = _resolve(cluster, source, name, explain)
+    notes = dns_notes(access)
+    return replace(resolved, leg=resolved.leg + Leg(notes=notes)) if notes else resolved
+
+
+def dns_denied_hop(name: str, source: Source, access: DnsAccess) -> Hop:
+    """The ``dns`` hop of a pod whose queries never reach the cluster DNS."""
+    detail = (
+        f"{name}: DNS denied: {source.label} may send no query to the cluster DNS "
+        f"({', '.join(access.servers)}) on UDP 53 or TCP 53: {access.reason}"
+    )
+    return Hop("dns", detail, access.objects)
+
+
+def dns_notes(access: DnsAccess | None) -> tuple[str, ...]:
+    """The consequence of DNS denied over one protocol only."""
+    if access is None or not access.denied:
+        return ()
+    if access.denied == (Protocol.UDP,):
+        why = (
+            "resolvers send their queries over UDP, so lookups time out unless the pod's "
+            "resolver uses TCP (resolv.conf options use-vc)"
+        )
+    else:
+        why = "answers too large for UDP (truncated, retried over TCP, RFC 7766) fail"
+    return (
+        f"DNS over {access.denied[0]} 53 to the cluster DNS is denied ({access.reason}): {why}",
+    )
+
+
+def _resolve(cluster: Cluster, source: Source, name: str, explain: bool) -> Resolved:
     conf = source_resolv_conf(cluster, source)
     qtype = "AAAA" if source.family == 6 else "A"
     res = resolve(build_zone(cluster), conf, cluster.dns_ip, name, qtype)

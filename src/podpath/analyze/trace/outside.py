@@ -21,6 +21,11 @@ from podpath.analyze.trace.values import (
 )
 from podpath.cluster import Cluster
 
+L4_URL = (
+    "{url}: no Ingress or Gateway serves {address}, the address of a LoadBalancer Service: "
+    "the client opens a TCP connection to it on port {port}"
+)
+
 
 def trace_outside(
     cluster: Cluster,
@@ -31,6 +36,8 @@ def trace_outside(
 ) -> TraceResult:
     """The path and verdict of a connection from outside to an address or a Service."""
     leg = outside_leg(source) + (Leg(notes=(OPTIONS_IGNORED,)) if options.given else Leg())
+    if isinstance(dest, ToAddress) and dest.url is not None:
+        leg += Leg(notes=(L4_URL.format(url=dest.url, address=dest.ip, port=spec.port),))
     leg += reach_from_outside(cluster, source, dest, spec)
     if leg.drop is None:
         leg += judge(cluster, leg.targets, spec.protocol, "NetworkPolicy")

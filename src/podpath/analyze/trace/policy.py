@@ -10,6 +10,12 @@ and enumerated drop reasons:
 - ``denied by admin policy rule RULE`` (AdminNetworkPolicy / ClusterNetworkPolicy Admin tier;
   the Baseline tier reads ``denied by baseline admin policy rule RULE``).
 
+DNS (:func:`dns_access`): a pod that uses the cluster DNS sends its queries to the DNS pods on
+UDP 53, and retries a truncated answer over TCP 53 (RFC 7766); its egress policies (and the DNS
+pods' ingress policies) must allow both
+(https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
+The pods are the cluster DNS Service's (:func:`podpath.engine.resolver.dns_pods`).
+
 When source NAT may give the connection any of several source addresses (a node's, from the
 internet), each is evaluated; an endpoint that some allow and others deny is ``partial``. A
 pod's connection masqueraded on its way is judged by the pod's egress and by the receiving
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.values import (
     ALLOWED,
@@ -42,8 +48,48 @@ from podpath.cluster import Cluster
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import Peer, PodPeer, Tier, Verdict
-from podpath.model.core import Protocol
+from podpath.engine.resolver import dns_pods, uses_cluster_dns
+from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAccess:
+    """What policy says of the source pod's DNS queries to the cluster DNS pods: the protocols
+    (UDP, TCP) denied to every one of them, the engine's reason for the first, and the
+    policies involved (``assumed``: no DNS pod in the input, a CoreDNS stand-in judged)."""
+
+    denied: tuple[Protocol, ...]
+    reason: str
+    objects: tuple[str, ...]
+    servers: tuple[str, ...]
+    assumed: bool
+
+
+DNS_PORT = 53
+DNS_PROTOCOLS = (Protocol.UDP, Protocol.TCP)
+
+
+def dns_access(cluster: Cluster, pod: Pod) -> DnsAccess | None:
+    """The source pod's DNS to the cluster DNS pods (module docstring); None when the pod does
+    not use the cluster DNS or is one of its pods."""
+    servers, assumed = dns_pods(cluster)
+    if not uses_cluster_dns(pod) or pod.key in {s.key for s in servers}:
+        return None
+    denied: list[Protocol] = []
+    first: Verdict | None = None
+    objects: list[str] = []
+    for protocol in DNS_PROTOCOLS:
+        verdicts = [
+            evaluate(cluster, PodPeer(pod), PodPeer(s), DNS_PORT, protocol) for s in servers
+        ]
+        if verdicts and not any(v.allowed for v in verdicts):
+            denied.append(protocol)
+            first = first or verdicts[0]
+            objects.extend(o for v in verdicts for o in policy_objects(v))
+    reason = "; ".join(first.reasons) if first is not None else ""
+    keys = tuple(s.key for s in servers)
+    return DnsAccess(tuple(denied), reason, tuple(dict.fromkeys(objects)), keys, assumed)
 
 
 def drop_reason(verdict: Verdict) -> str | None:
