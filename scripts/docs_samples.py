@@ -211,7 +211,8 @@ def regenerate(expected: Sequence[str], actual: Sequence[str]) -> list[str]:
         return list(actual)
     out: list[str] = []
     pos = 0
-    for n, part in enumerate(_parts(expected)):
+    parts = _parts(expected)
+    for n, part in enumerate(parts):
         if n:
             out.append(MARKER)
         if not part:
@@ -219,8 +220,10 @@ def regenerate(expected: Sequence[str], actual: Sequence[str]) -> list[str]:
         at = 0 if n == 0 else _anchor(actual, part[0], pos)
         if at is None:
             raise SystemExit(f"cannot place {part[0]!r} in the new output: edit the sample")
-        out += list(actual[at : at + len(part)])
-        pos = at + len(part)
+        last = n == len(parts) - 1 and not _trailing_marker(expected)
+        end = len(actual) if last else at + len(part)  # a last part runs to the output's end
+        out += list(actual[at:end])
+        pos = end
     return out
 
 

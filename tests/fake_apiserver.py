@@ -83,6 +83,9 @@ KINDS: tuple[Kind, ...] = (
     Kind(GATEWAY, ("v1",), "grpcroutes", "GRPCRoute"),
     Kind(GATEWAY, ("v1alpha2",), "tlsroutes", "TLSRoute"),
     Kind(GATEWAY, ("v1alpha2",), "tcproutes", "TCPRoute"),
+    Kind(GATEWAY, ("v1",), "udproutes", "UDPRoute"),
+    Kind(GATEWAY, ("v1",), "listenersets", "ListenerSet"),
+    Kind(GATEWAY, ("v1",), "backendtlspolicies", "BackendTLSPolicy"),
     Kind(GATEWAY, ("v1beta1",), "referencegrants", "ReferenceGrant"),
     Kind(POLICY, ("v1alpha1",), "adminnetworkpolicies", "AdminNetworkPolicy", False),
     Kind(

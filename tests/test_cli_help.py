@@ -157,3 +157,31 @@ def test_docs_are_package_data_of_a_build(tmp_path: Path) -> None:
     shipped = sorted(p.name for p in (build / "podpath" / "docs").glob("*.md"))
     assert shipped == sorted(p.name for p in (ROOT / "docs").glob("*.md"))
     assert not (build / "podpath" / "docs").is_symlink()
+
+
+def test_small_manifests_load_without_numpy() -> None:
+    """`services -f examples/shop` (a pre-commit hook's load) imports no numpy: the loader's
+    nesting bound has a pure-Python path for small texts, equal to numpy's (checked here)."""
+    import random
+
+    from podpath.sources import yaml_safety
+
+    code = (
+        "import sys\nfrom podpath.cli import main\n"
+        "try:\n    main(['services', '-f', 'examples/shop', '-o', 'name'])\n"
+        "except SystemExit:\n    pass\nprint('numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=ENV, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.stdout.strip().endswith("False"), out.stdout[-200:]
+    rng = random.Random(3)
+    small = yaml_safety.SMALL_TEXT
+    for _ in range(300):
+        text = "".join(rng.choices("ab[]{}\n -?: é", k=rng.randint(0, 300)))
+        python = (yaml_safety.text_depth_bound(text), yaml_safety.json_depth(text))
+        try:
+            yaml_safety.SMALL_TEXT = 0  # the numpy path
+            assert (yaml_safety.text_depth_bound(text), yaml_safety.json_depth(text)) == python
+        finally:
+            yaml_safety.SMALL_TEXT = small

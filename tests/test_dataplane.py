@@ -484,43 +484,6 @@ def test_up_killed_once_its_agent_is_ready_is_cleaned_by_down(small: Path, tmp_p
     assert _leftovers() == []
 
 
-@pytest.mark.dataplane
-@needs_root
-def test_a_second_up_exits_2_while_the_first_holds_the_state(small: Path, tmp_path: Path) -> None:
-    from podpath.dataplane.statedir import lock_holder
-
-    def locked() -> bool:
-        try:
-            fd = os.open(state, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return False
-        try:
-            return lock_holder(fd) is not None
-        finally:
-            os.close(fd)
-
-    state = tmp_path / "state"
-    first = _up_in_background(small, state)
-    try:
-        assert _until(lambda: locked() or first.poll() is not None)
-        second = _podpath("up", "-f", str(small), state=state)
-        assert second.returncode == 2
-        assert second.stderr.strip().splitlines() == [
-            f"podpath: error: another podpath up holds {state} (pid {first.pid}); "
-            "pass --wait to wait for it"
-        ]
-        assert first.wait(timeout=120) == 0  # the second did not tear the first down
-        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
-        assert probe.returncode == 0, probe.stdout + probe.stderr
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait(timeout=30)
-        down = _podpath("down", state=state)
-    assert down.returncode == 0, down.stderr
-    assert _leftovers() == []
-
-
 RESOLV_INJECTION = """
 apiVersion: v1
 kind: Pod

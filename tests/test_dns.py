@@ -14,6 +14,7 @@ from podpath.cluster import Cluster
 from podpath.engine.dns import FORWARDED, NOERROR, NXDOMAIN, build_zone, srv_weight, zone_records
 from podpath.engine.resolver import (
     ResolvConf,
+    form_dns_search_fits_limits,
     lookup,
     namespace_resolv_conf,
     pod_resolv_conf,
@@ -334,6 +335,50 @@ def test_resolv_conf(
         searches,
         options,
     )
+
+
+# kubelet formDNSSearchFitsLimits (pkg/kubelet/network/dns/dns.go): at most 32 domains, none
+# longer than 253 characters, the line (joined by spaces) at most 2048 characters, domains
+# dropped from the end until it fits.
+SEARCH_LIMIT_CASES = [
+    ("fits", [f"a{i}.example" for i in range(3)], 3, 0),
+    ("32 domains kept", [f"a{i}.example" for i in range(32)], 32, 0),
+    ("33 domains: the first 32", [f"a{i}.example" for i in range(33)], 32, 1),
+    ("2048 characters exactly", [f"{i}" + "e" * 199 for i in range(10)] + ["t" * 38], 11, 0),
+    ("2049 characters: the last goes", [f"{i}" + "e" * 199 for i in range(10)] + ["t" * 39], 10, 1),
+    ("a domain of 254 characters is dropped", ["ok.example", "l" * 254, "also.example"], 2, 1),
+    ("a domain of 253 characters is kept", ["ok.example", "l" * 253], 2, 0),
+    ("many long domains: cut from the end", [f"{i:02d}" + "m" * 198 for i in range(20)], 10, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "searches", "kept", "notes"),
+    SEARCH_LIMIT_CASES,
+    ids=[c[0] for c in SEARCH_LIMIT_CASES],
+)
+def test_search_line_fits_the_kubelet_limits(
+    case: str, searches: list[str], kept: int, notes: int
+) -> None:
+    out, why = form_dns_search_fits_limits(searches)
+    assert list(out) == [d for d in searches if len(d) <= 253][:kept]
+    assert len(" ".join(out)) <= 2048 and len(out) <= 32
+    assert len(why) == notes
+
+
+def test_a_pod_with_many_search_domains_gets_the_cut_line(tmp_path: Path) -> None:
+    extra = [f"{i:02d}" + "s" * 120 + ".example" for i in range(30)]
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
+        f"spec: {{containers: [], dnsConfig: {{searches: {json.dumps(extra)}}}}}\n"
+    )
+    cluster = load_cluster([str(path)])
+    rc = pod_resolv_conf(cluster.pod_by_key["shop/p"], cluster)
+    assert rc.searches[:3] == ("shop.svc.cluster.local", "svc.cluster.local", "cluster.local")
+    assert len(" ".join(rc.searches)) <= 2048
+    assert len(" ".join(rc.searches + (extra[len(rc.searches) - 3],))) > 2048
+    assert any("search line is at most 2048 characters" in n for n in rc.notes)
 
 
 def test_default_namespace_conf(cluster: Cluster) -> None:

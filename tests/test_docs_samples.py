@@ -68,6 +68,14 @@ def test_update_keeps_a_marked_samples_shape() -> None:
     new = ["== A ==", "a1", "a2", "== B ==", "b1", "b2"]
     assert ds.regenerate(old, new) == ["== A ==", "a1", "...", "== B ==", "b1", "..."]
     assert ds.regenerate(["x"], ["y", "z"]) == ["y", "z"]
+    tail = ["head", "...", "== B ==", "b1"]  # no trailing marker: the last part ends the output
+    assert ds.regenerate(tail, ["head", "x", "== B ==", "b1", "b2"]) == [
+        "head",
+        "...",
+        "== B ==",
+        "b1",
+        "b2",
+    ]
 
 
 def test_inputs_named_in_samples_exist(tmp_path: Path) -> None:

@@ -17,12 +17,10 @@ CHART = Path(__file__).resolve().parent / "scenarios" / "helm-like" / "ingress-n
 CONTROLLER = "ingress-nginx/ingress-nginx-controller"
 SKIPPED = (
     "ServiceAccount",
-    "ConfigMap",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",
     "RoleBinding",
-    "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "ValidatingWebhookConfiguration",
     "CustomResourceDefinition",

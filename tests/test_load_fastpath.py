@@ -3,7 +3,7 @@
 - A YAML stream whose documents are JSON objects (``---`` lines each followed by one JSON
   object, as bench/generate.py and ``kubectl -o json | yq``-style tools write) is read with
   json.loads; the documents, their indexes and lines, and every error must be what libyaml
-  and PyYAML's resolution (YAML 1.1 scalars) give.
+  and the YAML path (values as sigs.k8s.io/yaml makes them) give.
 - normalize + resolve of every scenario, example and generated cluster match goldens
   recorded before the fast paths (tests/golden/load_digests.json; ``pytest
   --update-goldens`` rewrites them).
@@ -30,17 +30,17 @@ from hypothesis import strategies as st
 from podpath.cluster import resolve
 from podpath.errors import InputError
 from podpath.normalize import normalize
-from podpath.sources import manifests
+from podpath.sources import json_stream, yaml_stream
 from podpath.sources.manifests import load_paths, parse_text
+from podpath.sources.yaml_safety import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @contextmanager
 def _general_path() -> Iterator[None]:
     """Parse with the JSON-document fast path switched off (libyaml for every stream)."""
-    with mock.patch.object(manifests, "_json_documents", lambda text: None):
+    with mock.patch.object(yaml_stream, "json_documents", lambda text: None):
         yield
 
 
@@ -68,8 +68,28 @@ def _canon(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _safe_load_all(text: str) -> list[Any]:
-    return [_canon(d) for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+def _as_stored(value: Any) -> Any:
+    """What the API server stores of a JSON value sent as YAML (the oracle, written from the
+    rules in podpath.sources.yaml_values, not from its code): a float with an integral value
+    that fits in int64 is an integer; an integer that does not fit is a float; JSON's NaN
+    and Infinity constants are plain strings to go-yaml."""
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {float("inf"): "Infinity", float("-inf"): "-Infinity"}.get(value, "NaN")
+        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+    return value if -(2**63) <= value < 2**63 else float(value)
+
+
+def _stored_documents(text: str) -> list[Any]:
+    """The oracle's documents of a stream of JSON objects."""
+    bodies = [part for part in text.split("\n---\n") if part.strip(" \n-")]
+    return [_canon(_as_stored(json.loads(b.removeprefix("---\n")))) for b in bodies]
 
 
 # -- the JSON-document fast path --------------------------------------------------------------
@@ -83,10 +103,9 @@ CASES = [
     '---\n{"constants": [NaN, Infinity, -Infinity]}\n',
     '---\n{"escapes": "\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\u0000 \\u2028"}\n',
     '---\n{"unicode": "h\u00e9llo \u4e16\u754c \U0001f600"}\n',
-    '---\n{"dup": 1, "other": 2, "dup": 3}\n',
     '---\n{"<<": {"a": 1}, "=": 2, "~": null, "": "empty key"}\n',
     '---\n{"yes": "yes", "on": "On", "n": "n", "date": "2001-12-14", "oct": "010"}\n',
-    '---\n{"big": 123456789012345678901234567890, "neg": -42}\n',
+    '---\n{"neg": -42, "int": 123456789012345678}\n',
     '---\n{"compact":{"a":[1,2],"b":{"c":"d"}}}\n',
     '---\n{"key"  : "spaces before the colon"}\n',
 ]
@@ -123,16 +142,29 @@ FALLBACK = [
 
 @pytest.mark.parametrize("text", CASES)
 def test_json_documents_take_the_fast_path_and_equal_libyaml(text: str) -> None:
-    assert manifests._json_documents(text) is not None
+    assert json_stream.json_documents(text) is not None
     fast = _parse(text)
     assert fast == _parse(text, fast=False)
-    assert [d for d, _, _ in fast] == _safe_load_all(text)
+    assert [d for d, _, _ in fast] == _stored_documents(text)
 
 
 @pytest.mark.parametrize("text", FALLBACK)
 def test_other_streams_leave_the_fast_path(text: str) -> None:
-    assert manifests._json_documents(text) is None
+    assert json_stream.json_documents(text) is None
     assert _parse(text) == _parse(text, fast=False)
+
+
+def test_a_key_given_twice_leaves_the_fast_path_and_is_refused() -> None:
+    text = '---\n{"a": 1}\n---\n{"dup": 1, "other": 2, "dup": 3}\n'
+    assert json_stream.json_documents(text) is None
+    assert _parse(text) == _parse(text, fast=False)
+    assert "document 1" in _parse(text) and "mapping key 'dup' already defined" in _parse(text)
+
+
+def test_numbers_beyond_64_bits_leave_the_fast_path() -> None:
+    text = '---\n{"big": 123456789012345678901234567890, "n": 18446744073709551615}\n'
+    assert json_stream.json_documents(text) is None
+    assert _parse(text)[0][0] == _canon({"big": 1.2345678901234568e29, "n": 2.0**64})
 
 
 def test_lines_and_indexes_are_libyaml_s() -> None:
@@ -149,7 +181,7 @@ def test_lists_in_json_documents_are_flattened_as_before() -> None:
 
 def test_deep_json_document_is_refused_as_before() -> None:
     text = '---\n{"a": ' + "[" * 1200 + "]" * 1200 + "}\n"
-    assert manifests._json_documents(text) is None
+    assert json_stream.json_documents(text) is None
     assert _parse(text) == _parse(text, fast=False)
     assert str(_parse(text)).startswith("error:")
 
@@ -174,14 +206,14 @@ def test_kubectl_style_list_with_long_annotations_takes_the_fast_path() -> None:
         for i in range(300)
     ]
     text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4)
-    assert manifests._json_documents(text) is not None
+    assert json_stream.json_documents(text) is not None
     assert _parse(text) == _parse(text, fast=False)
 
 
 @pytest.mark.parametrize("depth", [498, 499, 500, 501])
 def test_nesting_limit_is_the_same_on_both_paths(depth: int) -> None:
     text = '---\n{"s": "' + "]" * 60 + '", "a": ' + "[" * depth + "]" * depth + "}\n"
-    assert (manifests._json_documents(text) is not None) == (depth + 1 <= manifests.MAX_DEPTH)
+    assert (json_stream.json_documents(text) is not None) == (depth + 1 <= MAX_DEPTH)
     assert _shallow_parse(text) == _shallow_parse(text, fast=False)
 
 
@@ -199,7 +231,7 @@ def test_generated_cluster_takes_the_fast_path(tmp_path: Path) -> None:
     out = tmp_path / "c.yaml"
     _generate(300, 100, out)
     text = out.read_text()
-    assert manifests._json_documents(text) is not None
+    assert json_stream.json_documents(text) is not None
     assert _parse(text) == _parse(text, fast=False)
 
 
@@ -244,7 +276,7 @@ def test_json_stream_equals_yaml(
     fast = _parse(text)
     assert fast == _parse(text, fast=False)
     if not isinstance(fast, str):
-        assert [d for d, _, _ in fast] == _safe_load_all(text)
+        assert [d for d, _, _ in fast] == _stored_documents(text)
 
 
 @settings(max_examples=300)

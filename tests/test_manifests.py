@@ -6,10 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podpath.cli import main
 from podpath.errors import (
@@ -27,7 +32,9 @@ from podpath.errors import (
     MSG_TOO_DEEP,
     MSG_TOO_LARGE,
 )
+from podpath.sources import manifests
 from podpath.sources.manifests import MAX_DEPTH, MAX_EXPANDED_NODES, manifest_files
+from podpath.sources.yaml_safety import text_depth_bound
 
 GOOD = "apiVersion: v1\nkind: Service\nmetadata: {name: ok}\nspec: {ports: [{port: 80}]}\n"
 
@@ -104,7 +111,7 @@ BAD_INPUTS = [
         id="invalid-cidr",
     ),
     pytest.param(
-        "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {podCIDR: not-a-cidr}\n",
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {podCIDR: not-a-cidr}\n",
         ["field spec.podCIDR", MSG_BAD_CIDR.format(got="not-a-cidr")],
         id="invalid-node-cidr",
     ),
@@ -274,3 +281,143 @@ def test_nesting_hidden_behind_quoted_brackets_is_refused(tmp_path: Path) -> Non
     )
     assert proc.returncode == 2, proc.stderr
     assert "nesting" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+NESTED = st.recursive(
+    st.one_of(st.integers(), st.text(alphabet="ab-:? ", max_size=4)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet="ab", min_size=1, max_size=2), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300)
+@given(NESTED, st.integers(2, 9), st.sampled_from([False, None]), st.booleans())
+def test_text_depth_bound_is_an_upper_bound(
+    value: object, indent: int, flow: bool | None, compact: bool
+) -> None:
+    """The nesting bound computed from the text (see yaml_safety.text_depth_bound) is never
+    below the real nesting, in block, flow and mixed styles, compact or indented sequences."""
+    text = yaml.dump(value, default_flow_style=flow, indent=indent, width=20)
+    if compact:
+        text = text.replace("-\n" + " " * indent + "- ", "- - ")
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return
+    assert text_depth_bound(text) >= _depth(loaded)
+
+
+# -- paths that are not files: pipes, devices, folders that cannot be read (issue 10) --------
+
+
+def test_a_5000_digit_integer_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """go-yaml reads it as a string (no float64 holds it); an integer field refuses it."""
+    digits = "1" * 5000
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+        f"spec: {{ports: [{{port: {digits}}}]}}\n"
+    )
+    line = one_line_error(tmp_path, text, capsys)
+    assert "field spec.ports[0].port" in line and "expected an integer" in line
+    assert len(line) < 400
+    line = one_line_error(tmp_path, text.replace("{name: s}", '{"name": "s"}'), capsys, "b.yaml")
+    assert "expected an integer" in line
+
+
+def test_a_5000_digit_integer_in_json_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = '{"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": ' + "1" * 5000
+    line = one_line_error(tmp_path, text + "}]}}", capsys, "big.json")
+    assert "a number with more digits than any number can hold" in line and len(line) < 400
+
+
+def test_dev_zero_is_refused_at_once_not_read(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["pods", "-f", "/dev/zero"], capsys)
+    assert code == 2
+    assert err.strip() == (
+        "podpath: error: /dev/zero: " + manifests.MSG_NOT_A_FILE.format(what="a character device")
+    )
+
+
+def test_a_fifo_nothing_writes_to_is_refused_not_waited_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    code, _, err = run(["pods", "-f", str(fifo)], capsys)
+    assert code == 2 and time.monotonic() - start < 15
+    assert err.strip() == f"podpath: error: {fifo}: {manifests.MSG_SILENT_PIPE}"
+
+
+def test_a_fifo_with_a_writer_is_read_like_standard_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-f <(helm template ...)`` is a pipe with its writer attached: read until it closes
+    (the writer here opens the pipe, waits, then writes in two pieces)."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    opened = threading.Event()
+
+    def write() -> None:
+        fd = os.open(fifo, os.O_RDWR)  # holds the pipe open without waiting for a reader
+        opened.set()
+        time.sleep(0.3)
+        os.write(fd, GOOD[:20].encode())
+        time.sleep(0.1)
+        os.write(fd, GOOD[20:].encode())
+        os.close(fd)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    opened.wait(10)
+    try:
+        code, out, err = run(["services", "-f", str(fifo)], capsys)
+    finally:
+        writer.join(10)
+    assert code == 0, err
+    assert "default/ok" in out
+
+
+def test_a_folder_that_cannot_be_read_is_an_error_not_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests run as root, who reads any folder: the refusal is simulated where os.walk
+    lists the folder (os.scandir)."""
+    (tmp_path / "ok.yaml").write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run(["services", "-f", str(tmp_path)], capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"podpath: error: {locked}: "
+        + manifests.MSG_UNREADABLE_FOLDER.format(reason="Permission denied")
+    )
+
+
+def test_a_recursive_anchor_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "rec.yaml"
+    path.write_text("kind: Pod\nmetadata: {name: x}\na: &a [*a]\n")
+    assert_refused(["pods", "-f", str(path)], "recursive anchor")

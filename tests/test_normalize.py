@@ -10,11 +10,13 @@ import textwrap
 
 import pytest
 
+from podpath.errors import InputError
 from podpath.model.core import DNSPolicy, Protocol
 from podpath.model.inventory import Inventory
 from podpath.model.policy import Direction
 from podpath.model.services import ServiceType
 from podpath.normalize import normalize
+from podpath.normalize.admin_policy import MSG_BANP_NAME
 from podpath.normalize.core import NAMESPACE_NAME_LABEL
 from podpath.sources.manifests import parse_text
 
@@ -197,6 +199,32 @@ def test_pod_without_status_counts_as_ready_by_assumption() -> None:
     assert (pod.ready, pod.ready_assumed, pod.ip_origin, pod.ips) == (True, True, "ipam", ())
 
 
+READINESS = [
+    # (status, ready, assumed): IsPodReady (pkg/api/v1/pod/util.go) reads the Ready condition
+    ("{phase: Running, conditions: [{type: Ready, status: 'True'}]}", True, False),
+    ("{phase: Running, conditions: [{type: Ready, status: 'False'}]}", False, False),
+    ("{phase: Running, conditions: [{type: Ready, status: Unknown}]}", False, False),
+    ("{phase: Running, conditions: [{type: PodScheduled, status: 'True'}]}", False, False),
+    (
+        "{phase: Running, conditions: [{type: Initialized, status: 'True'}, "
+        "{type: ContainersReady, status: 'True'}]}",
+        False,
+        False,
+    ),
+    ("{phase: Running, conditions: []}", False, False),
+    ("{phase: Pending, conditions: [{type: PodScheduled, status: 'False'}]}", False, False),
+    ("{phase: Succeeded, conditions: [{type: Ready, status: 'True'}]}", False, False),
+    ("{phase: Running, podIP: 10.244.1.5}", True, True),  # no conditions: nothing said
+    ("{phase: Pending}", False, False),
+]
+
+
+@pytest.mark.parametrize(("status", "ready", "assumed"), READINESS)
+def test_readiness_is_the_ready_condition(status: str, ready: bool, assumed: bool) -> None:
+    (pod,) = inv(f"kind: Pod\nmetadata: {{name: p}}\nspec: {{}}\nstatus: {status}\n").pods
+    assert (pod.ready, pod.ready_assumed) == (ready, assumed)
+
+
 # -- Workloads -> pods -------------------------------------------------------------------------
 
 WORKLOADS = """
@@ -261,9 +289,9 @@ kind: Deployment
 metadata: {name: scaled-down, namespace: w}
 spec:
   replicas: 0
-  selector: {matchLabels: {app: off}}
+  selector: {matchLabels: {app: "off"}}
   template:
-    metadata: {labels: {app: off}}
+    metadata: {labels: {app: "off"}}
     spec: {containers: [{name: c}]}
 """
 
@@ -455,14 +483,13 @@ def test_unknown_kinds_are_skipped_with_an_info_note() -> None:
     inventory = inv(
         """
         apiVersion: v1
-        kind: ConfigMap
+        kind: ServiceAccount
         metadata: {name: settings}
-        data: {a: b}
         """
     )
     (note,) = inventory.notes
     assert (note.severity, note.code) == ("info", "skipped-kind")
-    assert "v1 ConfigMap" in note.message
+    assert "v1 ServiceAccount" in note.message
 
 
 def test_unmodelled_kinds_without_a_name_are_skipped_not_refused() -> None:
@@ -486,3 +513,150 @@ def test_a_document_of_another_tool_is_skipped_with_a_note() -> None:
 
     inv = _normalize(_parse(b"expectations:\n  - name: x\nreplicaCount: 3\n", "values.yaml"))
     assert [n.code for n in inv.notes] == ["not-a-kubernetes-object"]
+
+
+# -- EndpointSlices and the Service they belong to -----------------------------------------
+# https://kubernetes.io/docs/reference/kubernetes-api/discovery/endpoint-slice-v1/: the slices
+# of a Service are those whose kubernetes.io/service-name label is its name; the label is
+# optional.
+
+
+def test_an_endpointslice_without_the_service_name_label_is_ignored_with_a_note() -> None:
+    inventory = inv(
+        """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: orphan, namespace: shop, labels: {app: x}}
+        addressType: IPv4
+        ports: [{name: http, port: 80}]
+        endpoints: [{addresses: [10.1.2.3]}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: example-abc
+          namespace: shop
+          labels: {kubernetes.io/service-name: example}
+        addressType: IPv4
+        ports: [{name: http, protocol: TCP, port: 80}]
+        endpoints: [{addresses: [10.1.2.3], conditions: {ready: true}}]
+        """
+    )
+    assert [(s.name, s.service_name) for s in inventory.endpoint_slices] == [
+        ("example-abc", "example")
+    ]
+    notes = [n for n in inventory.notes if n.code == "endpointslice-without-service"]
+    assert [(n.severity, n.object) for n in notes] == [("info", "EndpointSlice/shop/orphan")]
+
+
+def test_an_endpointslice_without_the_label_is_still_checked() -> None:
+    with pytest.raises(InputError, match=r"field endpoints\[0\].addresses\[0\]"):
+        inv(
+            """
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: orphan}
+            endpoints: [{addresses: [not-an-ip]}]
+            """
+        )
+
+
+# -- BaselineAdminNetworkPolicy is a singleton named default -----------------------------
+# network-policy-api apis/v1alpha1/baselineadminnetworkpolicy_types.go:
+# +kubebuilder:validation:XValidation:rule="self.metadata.name == 'default'"
+
+BANP = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: NAME}
+spec:
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+"""
+
+
+@pytest.mark.parametrize("name", ["default"])
+def test_the_baseline_admin_network_policy_named_default_is_valid(name: str) -> None:
+    (banp,) = inv(BANP.replace("NAME", name)).of_kind("BaselineAdminNetworkPolicy")
+    assert banp.name == "default"
+
+
+@pytest.mark.parametrize("name", ["baseline", "default-deny", "defaults"])
+def test_any_other_name_of_a_baseline_admin_network_policy_is_invalid_input(name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        inv(BANP.replace("NAME", name))
+    error = caught.value
+    assert error.field == "metadata.name"
+    assert f"BaselineAdminNetworkPolicy {name}" in str(error)
+    assert MSG_BANP_NAME.format(got=name) in str(error)
+
+
+# -- the labels the kubelet sets on its Node -----------------------------------------------
+# pkg/kubelet/kubelet_node_status.go initialNode: hostname, os, arch and the deprecated
+# beta.kubernetes.io/os and beta.kubernetes.io/arch.
+
+KUBELET_LABELS = [
+    ("kubernetes.io/hostname", "node-1"),
+    ("kubernetes.io/os", "linux"),
+    ("kubernetes.io/arch", "amd64"),
+    ("beta.kubernetes.io/os", "linux"),
+    ("beta.kubernetes.io/arch", "amd64"),
+]
+
+
+@pytest.mark.parametrize(("label", "value"), KUBELET_LABELS)
+def test_made_up_nodes_carry_every_label_the_kubelet_sets(label: str, value: str) -> None:
+    node = inv("kind: Namespace\nmetadata: {name: x}\n").nodes[0]
+    assert node.labels[label] == value
+
+
+@pytest.mark.parametrize(("label", "value"), KUBELET_LABELS[1:])
+def test_a_pod_selecting_a_kubelet_label_is_scheduled(label: str, value: str) -> None:
+    """sock-shop's Deployments select ``beta.kubernetes.io/os: linux``."""
+    from podpath.cluster import resolve
+
+    cluster = resolve(
+        inv(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+            "spec:\n  selector: {matchLabels: {app: d}}\n  template:\n"
+            "    metadata: {labels: {app: d}}\n"
+            f"    spec: {{nodeSelector: {{{label}: {value}}}, containers: [{{name: c}}]}}\n"
+        )
+    )
+    (pod,) = cluster.pods
+    assert pod.node_name and pod.phase == "Running"
+
+
+# -- HorizontalPodAutoscaler minReplicas ----------------------------------------------------
+# https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/: the controller
+# scales a target below minReplicas up to it; a target scaled to 0 is not autoscaled.
+
+HPA_CASES = [
+    # (Deployment replicas or None, HPA minReplicas or None, HPA target name, pods)
+    (None, 2, "web", 2),  # podinfo: no replicas, minReplicas 2
+    (3, 2, "web", 3),
+    (1, 5, "web", 5),
+    (0, 2, "web", 0),
+    (None, None, "web", 1),  # minReplicas defaults to 1
+    (None, 4, "other", 1),  # another target
+]
+
+
+@pytest.mark.parametrize(("replicas", "minimum", "target", "pods"), HPA_CASES)
+def test_an_hpa_keeps_its_target_at_min_replicas(
+    replicas: int | None, minimum: int | None, target: str, pods: int
+) -> None:
+    count = f"  replicas: {replicas}\n" if replicas is not None else ""
+    floor = f"  minReplicas: {minimum}\n" if minimum is not None else ""
+    inventory = inv(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        + count
+        + "  selector: {matchLabels: {app: web}}\n"
+        "  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+        "metadata: {name: web}\nspec:\n"
+        f"  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}\n"
+        + floor
+        + "  maxReplicas: 10\n"
+    )
+    assert len(inventory.pods) == pods

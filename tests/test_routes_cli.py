@@ -109,6 +109,8 @@ def test_route_single_entry_point_has_design_shape(
         "match",
         "tls",
         "filters",
+        "backend_tls",
+        "response_headers",
         "why",
         "not_modelled",
     ]

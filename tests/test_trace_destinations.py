@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,37 @@ def test_a_host_and_path_without_a_scheme_from_inside_is_a_url(boutique: Cluster
 def test_a_host_with_a_port_and_path_without_a_scheme(boutique: Cluster) -> None:
     result = trace(boutique, "default/frontend", "cartservice.default:7070/cart")
     assert path(result) == path(trace(boutique, "default/frontend", "cartservice.default", "7070"))
+
+
+# (src, dst, --port, the port trace's JSON echoes: --port as given, else the one DST names)
+PORT_ECHO: list[tuple[str, str, str | None, str | None]] = [
+    ("default/frontend", "cartservice:7070", None, "7070"),
+    ("default/frontend", "cartservice:7070", "7070/TCP", "7070/TCP"),
+    ("default/frontend", "svc:default/cartservice:7070", None, "7070"),
+    ("default/frontend", "[fd00::1]:8080", None, "8080"),
+    ("default/frontend", "cartservice", "7070", "7070"),
+    ("default/frontend", "cartservice", None, None),
+    # a URL from inside: its port, or its scheme's
+    ("default/frontend", "http://cartservice:7070/", None, "7070"),
+    ("default/frontend", "https://cartservice/", None, "443"),
+    ("internet", "svc:default/frontend-external:80", None, "80"),
+    # an L4 load balancer asked by URL: the URL's port
+    ("internet", "http://172.18.255.200/", None, "80"),
+]
+
+
+@pytest.mark.parametrize(("src", "dst", "port", "echo"), PORT_ECHO, ids=[c[1] for c in PORT_ECHO])
+def test_json_echoes_the_port_the_connection_goes_to(
+    capsys: pytest.CaptureFixture[str], src: str, dst: str, port: str | None, echo: str | None
+) -> None:
+    args = ["trace", "--from", src, "--to", dst, "--format", "json", "-f", str(BOUTIQUE)]
+    with pytest.raises(SystemExit) as exc:
+        main([*args, *(["--port", port] if port else [])])
+    assert exc.value.code in (0, None)
+    assert json.loads(capsys.readouterr().out)["port"] == echo
+
+
+def test_a_url_asked_of_an_entry_point_keeps_the_given_port(options: Cluster) -> None:
+    assert trace(options, "internet", "http://shop.example.com:80/").port is None
+    assert trace(options, "internet", "http://shop.example.com/", "80").port == 80
+    assert trace(options, "shop/client", "web:80").port == 80

@@ -18,6 +18,7 @@ import pytest
 from tests.routing_helpers import cluster_of, pod, service
 
 from podpath.analyze.trace.dispatch import trace
+from podpath.analyze.trace.dns_reach import SOME_LOOKUPS, SOME_TRUNCATED, USE_VC
 from podpath.cluster import Cluster
 
 DENY_EGRESS = {"podSelector": {}, "policyTypes": ["Egress"]}
@@ -61,13 +62,25 @@ def coredns() -> list[dict[str, Any]]:
     return [dns_pod, svc]
 
 
-def build(*objs: dict[str, Any], client_dns_policy: str | None = None) -> Cluster:
+def build(
+    *objs: dict[str, Any],
+    client_dns_policy: str | None = None,
+    client_options: tuple[str, ...] = (),
+    dns_replicas: int = 1,
+) -> Cluster:
     client = pod("shop", "client", {"app": "client"})
     if client_dns_policy is not None:
         client["spec"]["dnsPolicy"] = client_dns_policy
+    if client_options:
+        client["spec"]["dnsConfig"] = {"options": [{"name": o} for o in client_options]}
+    replicas = [
+        pod("kube-system", f"coredns-{i}", {"k8s-app": "kube-dns", "replica": str(i)}, 53, "dns")
+        for i in range(2, dns_replicas + 1)
+    ]
     return cluster_of(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}},
         *coredns(),
+        *replicas,
         client,
         pod("shop", "web-1", {"app": "web"}),
         service("shop", "web", {"app": "web"}),
@@ -197,3 +210,86 @@ def test_dns_denied_for_an_external_name_alias() -> None:
     result = trace(cluster, "shop/client", "svc:shop/payments", "443")
     assert (result.verdict, result.drop) == ("unreachable", "DNS denied")
     assert [h.step for h in result.hops] == ["source", "service", "dns"]
+
+
+def dns_to(replica: str, *protocols: str) -> dict[str, Any]:
+    """Egress to the web pods, and DNS on ``protocols`` to the DNS pod labelled ``replica``
+    only (a podSelector written for one CoreDNS pod)."""
+    peer = {**KUBE_SYSTEM, "podSelector": {"matchLabels": {"replica": replica}}}
+    ports = [{"port": 53, "protocol": p} for p in protocols]
+    return {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [TO_WEB, {"to": [peer], "ports": ports}],
+    }
+
+
+def dns_notes(cluster: Cluster) -> list[str]:
+    result = trace(cluster, "shop/client", "web", "80")
+    assert (result.verdict, result.drop) == ("allowed", None)
+    return [n for n in result.notes if n.startswith("DNS over")]
+
+
+# (case, egress policy, notes: (start, end)); DNS pods coredns-1 (replica "1"), coredns-2
+SOME_PODS_CASES = [
+    (
+        "UDP and TCP to coredns-2 only",
+        dns_to("2", "UDP", "TCP"),
+        [("DNS over UDP and TCP 53 reaches only some cluster DNS pods: allowed to "
+          "kube-system/coredns-2, denied to kube-system/coredns-1", SOME_LOOKUPS)],
+    ),
+    (
+        "UDP to coredns-2 only, TCP to none: some lookups fail, and truncated answers",
+        dns_to("2", "UDP"),
+        [("DNS over TCP 53 to the cluster DNS is denied", "fail"),
+         ("DNS over UDP 53 reaches only some cluster DNS pods", SOME_LOOKUPS)],
+    ),
+    (
+        "TCP to coredns-2 only, UDP to none: UDP-first resolvers fail",
+        dns_to("2", "TCP"),
+        [("DNS over UDP 53 to the cluster DNS is denied", "musl has no such option)"),
+         ("DNS over TCP 53 reaches only some cluster DNS pods", SOME_TRUNCATED)],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("egress", "expected"), [c[1:] for c in SOME_PODS_CASES], ids=[c[0] for c in SOME_PODS_CASES]
+)
+def test_dns_allowed_to_some_dns_pods_only(
+    egress: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    notes = dns_notes(build(policy("shop", "egress", egress), dns_replicas=2))
+    assert [
+        (n[: len(start)], n[-len(end) :]) for n, (start, end) in zip(notes, expected, strict=True)
+    ] == expected
+    assert len(notes) == len(expected)
+
+
+def test_some_dns_pods_deny_the_client_by_their_ingress() -> None:
+    deny = {"podSelector": {"matchLabels": {"replica": "2"}}, "policyTypes": ["Ingress"]}
+    (note,) = dns_notes(build(policy("kube-system", "lock-2", deny), dns_replicas=2))
+    assert note.startswith(
+        "DNS over UDP and TCP 53 reaches only some cluster DNS pods: allowed to "
+        "kube-system/coredns-1, denied to kube-system/coredns-2 (denied by ingress isolation of "
+        "kube-system/coredns-2"
+    )
+    assert "NetworkPolicy/kube-system/lock-2" in note
+
+
+def test_every_dns_pod_allowed_no_note() -> None:
+    assert (
+        dns_notes(build(policy("shop", "egress", dns_egress("UDP", "TCP")), dns_replicas=3)) == []
+    )
+
+
+def test_udp_denied_note_says_why_lookups_fail() -> None:
+    (note,) = dns_notes(build(policy("shop", "egress", dns_egress("TCP"))))
+    assert "glibc and musl send each query over UDP first" in note
+    assert "resolv.conf(5)" in note and not note.endswith(USE_VC)
+
+
+def test_udp_denied_with_use_vc() -> None:
+    cluster = build(policy("shop", "egress", dns_egress("TCP")), client_options=("use-vc",))
+    (note,) = dns_notes(cluster)
+    assert note.endswith(USE_VC)

@@ -323,7 +323,16 @@ def test_cli_json_paths(capsys: pytest.CaptureFixture[str]) -> None:
         ("Gateway/gw/public", "denied"),
     ]
     for path in data["paths"]:
-        assert set(path) == {"entry_point", "verdict", "hops", "endpoints", "drop", "notes"}
+        assert set(path) == {
+            "entry_point",
+            "verdict",
+            "hops",
+            "endpoints",
+            "drop",
+            "notes",
+            "location",
+            "path",
+        }
 
 
 def test_cli_table_prints_each_path(capsys: pytest.CaptureFixture[str]) -> None:

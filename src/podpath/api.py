@@ -16,7 +16,7 @@ from podpath.cluster import Cluster, resolve
 from podpath.cluster.settings import Settings
 from podpath.model.core import Note
 from podpath.model.inventory import Inventory
-from podpath.normalize import normalize
+from podpath.normalize import is_modelled, normalize
 from podpath.sources.manifests import RawDoc, load_paths
 
 
@@ -48,7 +48,7 @@ def load_raw(
             notes=notes,
             timeout=timeout,
         )
-    return load_paths(files, stdin=stdin)
+    return load_paths(files, stdin=stdin, modelled=is_modelled)
 
 
 def load_inventory(

@@ -210,38 +210,3 @@ def graph_json(graph: Graph) -> dict[str, Any]:
         ],
         "notes": list(graph.notes),
     }
-
-
-def reachability_heatmap(cluster: Cluster, *, by: str = "workload") -> dict[str, Any]:
-    """Share of (source pod, destination pod) pairs with at least one allowed port, per pair
-    of graph nodes: ``{"labels": [...], "share": [[0.0..1.0]], "pairs": [[allowed, total]]}``.
-    A pod's pair with itself is left out."""
-    import numpy as np
-
-    key = node_of(by)
-    index = {p.key: i for i, p in enumerate(cluster.pods)}
-    allowed = np.zeros((len(index), len(index)), dtype=bool)
-    for f in allowed_connections(cluster):
-        rows = [index[s] for s in f.sources if s in index]
-        cols = [index[t] for t in f.targets if t in index]
-        if rows and cols:
-            allowed[np.ix_(rows, cols)] = True
-    np.fill_diagonal(allowed, False)
-    labels = sorted({key(p) for p in cluster.pods})
-    position = {name: i for i, name in enumerate(labels)}
-    member = np.array([position[key(p)] for p in cluster.pods], dtype=np.int64)
-    onehot = np.zeros((len(cluster.pods), len(labels)), dtype=np.int64)
-    onehot[np.arange(len(cluster.pods)), member] = 1
-    hits = onehot.T @ allowed.astype(np.int64) @ onehot
-    sizes = onehot.sum(axis=0)
-    totals = np.outer(sizes, sizes) - np.diag(sizes)
-    share = np.divide(hits, totals, out=np.zeros(hits.shape, dtype=float), where=totals > 0)
-    return {
-        "by": by,
-        "labels": labels,
-        "share": [[round(float(v), 4) for v in row] for row in share],
-        "pairs": [
-            [[int(h), int(t)] for h, t in zip(hr, tr, strict=True)]
-            for hr, tr in zip(hits, totals, strict=True)
-        ],
-    }

@@ -3,24 +3,28 @@
 - :func:`route_json` is ``route --format json``: ``{"url": ..., "answers": [...]}`` whether one
   entry point answers or several; :func:`answer_json` one answer (``entry_point``, ``status``,
   ``backend``, ``backends``, ``endpoints``, ``path`` as the backend receives it, ``location`` of
-  a redirect, ``canary``, ``match``, ``tls``, ``filters``, ``why``, ``not_modelled``) -- the
-  contract of docs/contract.md.
+  a redirect, ``canary``, ``match``, ``tls``, ``filters``, ``backend_tls``,
+  ``response_headers``, ``why``, ``not_modelled``) -- the contract of docs/contract.md.
 - :func:`routing_table` is every entry point's host and match -> backend Service:port ->
-  endpoints, plus every route's status and the routing notes (conflicts, unclassed
-  Ingresses); ``report`` and ``diff`` reuse it.
+  endpoints, plus every route's status, ListenerSets, BackendTLSPolicies and the routing
+  notes (conflicts, unclassed Ingresses); ``report`` and ``diff`` reuse it (the Gateway API
+  parts: :mod:`podpath.analyze.routes_gateway`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from podpath.cluster import Cluster
-from podpath.engine.gateway_attach import (
-    attachments,
-    listener_conflict_notes,
-    route_status,
-    routes,
+from podpath.analyze.routes_gateway import (
+    backend_tls_json,
+    backend_tls_policies_json,
+    gateway_rows,
+    listener_sets_json,
+    response_headers_json,
 )
+from podpath.cluster import Cluster
+from podpath.engine.gateway_attach import parents, route_status, routes
+from podpath.engine.gateway_listeners import listener_conflict_notes
 from podpath.engine.ingress import ingress_backend, ingresses_by_class
 from podpath.engine.ingress_nginx import is_ingress_nginx, routing_conflicts
 from podpath.engine.tls import tls_state
@@ -91,6 +95,8 @@ def answer_json(a: RouteAnswer) -> dict[str, Any]:
         },
         "tls": _tls_json(a.tls) if a.tls else None,
         "filters": [_filter_json(f) for f in a.filters],
+        "backend_tls": backend_tls_json(a.backend_tls),
+        "response_headers": response_headers_json(a.response_headers),
         "why": list(a.reasons),
         "not_modelled": list(a.notes),
     }
@@ -157,34 +163,14 @@ def _ingress_rows(cluster: Cluster) -> list[dict[str, Any]]:
     return rows
 
 
-def _gateway_rows(cluster: Cluster) -> list[dict[str, Any]]:
-    from podpath.engine.gateway_attach import resolve_backend_ref
-
-    rows = []
-    for att in attachments(cluster):
-        route, lis = att.route, att.listener
-        entry = f"Gateway/{att.gateway.key}/{lis.name}"
-        host = ",".join(att.hostnames) or "*"
-        for ri, rule in enumerate(route.rules):
-            wbs = [resolve_backend_ref(cluster, route, b)[0] for b in rule.backend_refs]
-            if route.kind in ("TLSRoute", "TCPRoute"):
-                label = "(sni)" if route.kind == "TLSRoute" else f"(tcp {lis.port})"
-                rows.append(_row(entry, host, label, str(route.ref), ri, wbs))
-                continue
-            redirect = [f for f in rule.filters if f.type == "RequestRedirect"]
-            for m in rule.matches:
-                text = _match_text(m) + (f" -> {redirect[0]}" if redirect else "")
-                rows.append(_row(entry, host, text, str(route.ref), ri, wbs))
-    return rows
-
-
 def routing_table(cluster: Cluster) -> dict[str, Any]:
     """The routing table, route statuses and routing notes (module docstring)."""
     _, unclassed = ingresses_by_class(cluster)
     notes = [*unclassed, *routing_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
+    index = parents(cluster)
     for r in routes(cluster):
-        st = route_status(cluster, r)
+        st = route_status(cluster, r, index)
         for p in st.parents:
             statuses.append(
                 {
@@ -200,8 +186,10 @@ def routing_table(cluster: Cluster) -> dict[str, Any]:
                 }
             )
     return {
-        "routes": _ingress_rows(cluster) + _gateway_rows(cluster),
+        "routes": _ingress_rows(cluster) + gateway_rows(cluster, _row, _match_text),
         "route_status": statuses,
+        "listener_sets": listener_sets_json(cluster),
+        "backend_tls_policies": backend_tls_policies_json(cluster),
         "notes": [
             {"severity": n.severity, "code": n.code, "object": n.object, "message": n.message}
             for n in notes

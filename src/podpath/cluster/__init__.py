@@ -112,7 +112,7 @@ def resolve(inventory: Inventory, settings: Settings | None = None) -> Cluster:
     nodes = node_cidrs(inventory.nodes, settings)
     pods = place_and_address(inventory.pods, nodes, notes)
     services, slices, dns_ip = allocate_services(inventory, nodes, settings, notes)
-    endpoints, addresses = endpoints_and_addresses(services, pods, slices)
+    endpoints, addresses = endpoints_and_addresses(services, pods, slices, nodes)
     notes.extend(_assumption_notes(pods))
     return Cluster(
         settings=settings,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from podpath.engine.services import service_addresses, service_endpoints
-from podpath.model.core import Pod
+from podpath.engine.traffic_distribution import node_zones
+from podpath.model.core import Node, Pod
 from podpath.model.services import Endpoint, EndpointSlice, PortEndpoints, Service
 
 
@@ -32,10 +33,15 @@ class _SelectorIndex:
 
 
 def endpoints_and_addresses(
-    services: tuple[Service, ...], pods: tuple[Pod, ...], slices: tuple[EndpointSlice, ...]
+    services: tuple[Service, ...],
+    pods: tuple[Pod, ...],
+    slices: tuple[EndpointSlice, ...],
+    nodes: tuple[Node, ...] = (),
 ) -> tuple[dict[str, tuple[PortEndpoints, ...]], dict[str, tuple[Endpoint, ...]]]:
-    """By Service key: the endpoints of each Service port, and the Service's addresses."""
+    """By Service key: the endpoints of each Service port (with their nodes' zones), and the
+    Service's addresses."""
     index = _SelectorIndex(pods)
-    endpoints = {s.key: service_endpoints(s, index.candidates(s), slices) for s in services}
+    zones = node_zones([(n.name, n.labels) for n in nodes])
+    endpoints = {s.key: service_endpoints(s, index.candidates(s), slices, zones) for s in services}
     addresses = {s.key: service_addresses(s, index.candidates(s), slices) for s in services}
     return endpoints, addresses

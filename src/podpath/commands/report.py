@@ -9,7 +9,6 @@ import click
 
 from podpath.analyze.inventory import services_listing
 from podpath.analyze.report import overview
-from podpath.cluster import Cluster
 from podpath.commands.common import (
     emit,
     input_options,
@@ -20,6 +19,7 @@ from podpath.commands.common import (
 from podpath.commands.help import command
 from podpath.commands.output import output_option
 from podpath.render.findings import finding_data, render_text_table
+from podpath.render.html_report import headline
 from podpath.render.table import join, render_table
 
 
@@ -37,39 +37,32 @@ from podpath.render.table import join, render_table
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """It shows the namespaces, Services, routes, reachability between namespaces,
-    DNS records and the doctor's findings. With --html FILE.html it writes the same, with an
-    interactive graph, as one self-contained page."""
+    DNS records and the doctor's findings. With --html FILE.html it writes the same analysis,
+    with an interactive graph, as one self-contained page."""
     files = kwargs.get("files")
     cluster = load_from_options(split_inputs(kwargs))
-    if output:
-        from podpath.commands.report_html import write_report_html
-
-        write_report_html(cluster, output)
-        click.echo(f"podpath: wrote {output}", err=True)
-        return
     from podpath.commands.doctor import find_config, read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
     data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    services = services_listing(cluster)
+    if output:  # the same analysis, drawn for a browser
+        from podpath.commands.report_html import write_report_html
+
+        write_report_html(cluster, data, services, output)
+        click.echo(f"podpath: wrote {output}", err=True)
+        return
     if fmt == "json":
         emit(to_json({**data, "findings": [finding_data(f) for f in data["findings"]]}))
         return
-    emit(render_overview(cluster, data))
+    emit(render_overview(data, services))
 
 
-def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
+def render_overview(data: dict[str, Any], services: dict[str, Any]) -> str:
     """The terminal page: summary, namespaces, services, entry points and routes,
     namespace reachability, DNS and the doctor's findings."""
-    s = data["summary"]
-    order = ("error", "warning", "info")  # as doctor's summary line: most severe first
-    counts = sorted(
-        s["findings"].items(), key=lambda kn: order.index(kn[0]) if kn[0] in order else 3
-    )
-    found = ", ".join(f"{n} {k}" for k, n in counts) or "none"
     parts = [
-        f"podpath report: {s['namespaces']} namespaces, {s['nodes']} nodes, {s['pods']} pods, "
-        f"{s['services']} services, {s['network_policies']} network policies, "
-        f"{s['routes']} routes; findings: {found}\n",
+        f"podpath report: {headline(data['summary'])}\n",
         "\n== Namespaces ==\n",
         render_table(
             None,
@@ -87,7 +80,7 @@ def render_overview(cluster: Cluster, data: dict[str, Any]) -> str:
             ],
         ),
         "\n== Services ==\n",
-        _services_compact(services_listing(cluster)),
+        _services_compact(services),
         "\n== Routes (Ingress and Gateway API) ==\n",
         _routes_compact(data["routes"]) if data["routes"]["routes"] else "  (no routes)\n",
         "\n== Reachability: pod pairs allowed on a port the destination declares ==\n",

@@ -81,6 +81,14 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     if a["tls"]:
         t = a["tls"]
         lines.append(f"  tls:       {t['secret'] or '-'} from {t['source']}: {t['state']}")
+    if a.get("backend_tls"):
+        bt = a["backend_tls"]
+        state = "ok" if bt["valid"] and not bt["problems"] else "; ".join(bt["problems"])
+        lines.append(
+            f"  backend tls: BackendTLSPolicy/{bt['policy']} hostname {bt['hostname']} "
+            f"CA {join(bt['ca'])}: {state}"
+        )
+    lines.extend(f"  header:    {k}: {v}" for k, v in (a.get("response_headers") or {}).items())
     lines.extend(f"  why:       {r}" for r in a["why"])
     if verbose:
         lines.extend(f"  not modelled: {n}" for n in a["not_modelled"])
@@ -167,6 +175,26 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
             f"{s['route']} -> {s['parent']}: Accepted={s['accepted']} ({s['accepted_reason']}), "
             f"ResolvedRefs={s['resolved_refs']} ({s['resolved_reason']}){': ' + why if why else ''}"
         )
+    for ls in data.get("listener_sets", []):
+        if not ls["accepted"]:
+            out.append(
+                f"ListenerSet/{ls['listener_set']} -> Gateway/{ls['gateway']}: Accepted=False "
+                f"({ls['accepted_reason']}): {ls['message']}"
+            )
+        for lis in ls["listeners"]:
+            if ls["accepted"] and not lis["programmed"]:
+                out.append(
+                    f"ListenerSet/{ls['listener_set']} listener {lis['name']}: "
+                    f"{lis['reason']}: {lis['message']}"
+                )
+    for p in data.get("backend_tls_policies", []):
+        if not (p["accepted"] and p["resolved_refs"]):
+            out.append(
+                f"BackendTLSPolicy/{p['policy']}: "
+                f"Accepted={p['accepted']} ({p['accepted_reason']}), "
+                f"ResolvedRefs={p['resolved_refs']} ({p['resolved_reason']}): "
+                + "; ".join(p["messages"])
+            )
     out.extend(f"{n['severity']}: {n['object']}: {n['message']}" for n in data["notes"])
     return out
 

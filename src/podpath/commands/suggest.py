@@ -123,7 +123,7 @@ def check_pod_or_service(cluster: Cluster, value: str, what: str) -> None:
     """For a destination: ``svc:NS/NAME`` must be a Service, ``NS/NAME`` a pod, workload or
     (a common slip) a Service; other forms (DNS names, IPs, URLs) are left to the command."""
     if value.startswith("svc:"):
-        check_service(cluster, value[4:], what)
+        check_service(cluster, value[4:].split(":", 1)[0], what)  # svc:NS/NAME[:PORT]
         return
     first = value.split("/", 1)[0]
     looks_like_pod = value.count("/") in (1, 2) and ":" not in value and "." not in first

@@ -30,7 +30,8 @@ FORMATS = ("table", "json")
 
 
 def path_json(result: TraceResult) -> dict[str, Any]:
-    """verdict, hops, endpoints, drop and notes of one result (or one path of it)."""
+    """verdict, hops, endpoints, drop and notes of one result (or one path of it), and the
+    route's ``location`` (a redirect's target) and ``path`` (as the backend receives it)."""
     return {
         "verdict": result.verdict,
         "hops": [
@@ -49,19 +50,22 @@ def path_json(result: TraceResult) -> dict[str, Any]:
         ],
         "drop": result.drop,
         "notes": list(result.notes),
+        "location": result.location,
+        "path": result.path,
     }
 
 
 def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
     """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop, notes,
     ``entry_point`` (the IngressClass/Gateway a URL went through, else null) and ``paths`` (one
-    object per entry point when several serve the URL's host, else empty)."""
+    object per entry point when several serve the URL's host, else empty). ``port``: ``--port``
+    as given, else the port the trace took from DST (``HOST:PORT``, a URL's), else null."""
     data = path_json(result)
     data.update(
         {
             "from": src,
             "to": dst,
-            "port": port,
+            "port": port or (None if result.port is None else str(result.port)),
             "entry_point": result.entry_point,
             "paths": [{"entry_point": p.entry_point, **path_json(p)} for p in result.paths],
         }
@@ -82,6 +86,10 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
         lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
+    if data["location"] is not None:
+        lines.append(f"location: {data['location']}")
+    if data["path"] is not None:
+        lines.append(f"path: {data['path']} (as the backend receives it)")
     lines += [f"note: {n}" for n in data["notes"]]
     text = "\n".join(lines) + "\n"
     if endpoints and data["endpoints"]:

@@ -7,7 +7,10 @@ and ``input.json`` (the input ``up`` was given, from which ``probe`` and the age
 model: :mod:`podpath.dataplane.recorded`). ``down`` -- and ``up`` before it builds -- removes
 every ``pp-`` namespace and ``/etc/netns/pp-*`` whatever the state file says, and stops every
 agent started for this state folder, so a run killed with SIGKILL at any point leaves nothing
-behind after the next ``up`` or ``down``.
+behind after the next ``up`` or ``down``. The prefix's lock file records which state folder's
+environment is up (``up`` before it builds, ``down`` clears it); ``down`` of a folder taking the
+prefix over from one that has no state left stops that folder's agents too
+(:mod:`podpath.dataplane.statedir`).
 """
 
 from __future__ import annotations
@@ -41,13 +44,12 @@ from podpath.dataplane.plan import (
 )
 from podpath.dataplane.policy import compile_policies
 from podpath.dataplane.recorded import INPUT_FILE, rebuild
-from podpath.dataplane.statedir import StateDir
+from podpath.dataplane.statedir import STATE_FILE, StateDir
 from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.resolver import pod_resolv_conf
 from podpath.errors import StateDirError
 
 STATE_DIR = Path(os.environ.get("PODPATH_STATE_DIR", "/run/podpath"))
-STATE_FILE = "state.json"
 ETC_NETNS = Path("/etc/netns")
 AGENT_READY_TIMEOUT = 120.0
 AGENT_MODULE = "podpath.dataplane.agent"
@@ -155,8 +157,9 @@ def down(sd: StateDir) -> list[str]:
         if state and isinstance(state.get("agent_pid"), int):
             start = state.get("agent_start")
             _stop_agent(state["agent_pid"], start if isinstance(start, int) else None)
-    for pid in agents_of(_agent_folder(sd)):
-        _stop_agent(pid)
+    for folder in (_agent_folder(sd), sd.stale_owner):
+        for pid in agents_of(folder) if folder else ():
+            _stop_agent(pid)
     removed = nx.our_netns()
     nx.ip_batch(None, [f"netns del {name}" for name in removed], "removing namespaces")
     if ETC_NETNS.is_dir():
@@ -165,6 +168,9 @@ def down(sd: StateDir) -> list[str]:
                 shutil.rmtree(entry, ignore_errors=True)
     for name in (STATE_FILE, INPUT_FILE):
         sd.remove(name)
+    if sd.prefix_lock is not None:
+        sd.prefix_lock.record(None)
+    sd.stale_owner = None
     return removed
 
 
@@ -304,6 +310,8 @@ def up(cluster: Cluster, record: Any, sd: StateDir, progress: Progress = _quiet)
     recorded input ``record``); the state written."""
     progress("removing a previous environment")
     down(sd)
+    if sd.prefix_lock is not None:
+        sd.prefix_lock.record(_agent_folder(sd))
     plan = build_plan(cluster, sctp=nx.sctp_supported())
     state: dict[str, Any] = {
         "version": 2,

@@ -7,6 +7,9 @@ Service network, as kube-proxy's nftables mode programs it
   (``numgen random``); ``sessionAffinity: ClientIP`` hashes the client address instead
   (``jhash ip saddr``), so one client keeps one endpoint.
 - ``internalTrafficPolicy: Local``: only endpoints on the client's node; none -> dropped.
+  Otherwise (and for external traffic with ``externalTrafficPolicy: Cluster``) the endpoints
+  kube-proxy's topology filter keeps for this node (``trafficDistribution``, see
+  :mod:`podpath.engine.traffic_distribution`).
 - NodePort on the node's address and LoadBalancer addresses (and ``externalIPs``) on every node:
   ``externalTrafficPolicy: Cluster`` -> any ready endpoint and source NAT to the node's IP;
   ``Local`` -> only this node's ready endpoints, client source kept; none -> dropped.
@@ -42,6 +45,7 @@ from podpath.cluster import Cluster
 from podpath.dataplane.ipv4 import is_v4
 from podpath.dataplane.plan import NodeNet, Plan
 from podpath.engine.policy_verdict import INTERNET_IP
+from podpath.engine.traffic_distribution import endpoints_for_client, zone_of
 from podpath.model.services import Endpoint, Service, ServiceType
 
 SVC_TABLE = "pp-svc"
@@ -135,6 +139,8 @@ def _service(
             continue
         ready = list(pe.ready)
         local = [e for e in ready if e.node_name == node.name]
+        near = endpoints_for_client(ready, node.name, zone_of(cluster.nodes, node.name))
+        ready = list(near.endpoints)  # trafficDistribution: kube-proxy's topology filter
         seed = f"{svc.key}/{sp.port}/{proto}"
         internal = _targets(local if svc.internal_traffic_policy == "Local" else ready)
         external_local = svc.external_traffic_policy == "Local"

@@ -17,6 +17,17 @@ servers' agent), so the folder is trusted only when nobody else could have writt
 
 ``up``, ``down``, ``probe`` and ``exec`` hold an exclusive ``flock`` on the folder while they
 use it; a second one exits 2 naming the holder (or waits for it, with ``--wait``).
+
+The namespaces are named by the prefix (``PODPATH_PREFIX``), not by the folder, and ``up`` and
+``down`` remove every namespace of the prefix: two state folders with one prefix would remove
+each other's. So the four commands also lock the prefix (:func:`locked`, after the folder: one
+order, no deadlock): an exclusive ``flock`` on ``/run/podpath-locks/PREFIX.lock``, the folder
+checked as the state folder is (mode 0700, this user's, nobody else's to write, nor the folders
+above it) and the file as a state file is. The lock file records the state folder whose
+environment is up under the prefix (``up`` writes it, ``down`` clears it): another folder's
+command is refused while that folder still has its state, and takes over (stopping the old
+folder's agents) once it has none. Only root makes namespaces, so a process that is not root
+takes no prefix lock.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
@@ -35,6 +47,9 @@ from typing import Any
 from podpath.errors import StateDirError
 
 FOLDER_MODE = 0o700
+STATE_FILE = "state.json"
+LOCK_DIR = Path("/run/podpath-locks")
+LOCK_NAME = re.compile(r"pp[a-z0-9]{0,6}-")
 FILE_MODE = 0o600
 COMMANDS = ("up", "down", "probe", "exec")
 MSG_SYMLINK = "is a symbolic link"
@@ -45,6 +60,11 @@ MSG_ANCESTOR_OWNER = "is owned by uid {uid}, neither root nor this user (uid {me
 MSG_WRITABLE = "is writable by group or others (mode {mode:04o})"
 MSG_LOCKED = "another podpath {cmd} holds {path} (pid {pid}); pass --wait to wait for it"
 MSG_BAD_JSON = "is not the JSON podpath writes"
+MSG_PREFIX = "the prefix {prefix} ({path})"
+MSG_PREFIX_OWNED = (
+    "namespace prefix {prefix} is in use by the environment of state folder {owner}: run "
+    "`podpath down` with PODPATH_STATE_DIR={owner} first, or use another PODPATH_PREFIX"
+)
 
 
 def _refuse(what: str, path: Path | str, problem: str) -> StateDirError:
@@ -60,7 +80,7 @@ def check_owned(what: str, path: Path | str, st: os.stat_result) -> None:
         raise _refuse(what, path, MSG_WRITABLE.format(mode=stat.S_IMODE(st.st_mode)))
 
 
-def _check_ancestor(folder: Path, ancestor: Path) -> None:
+def _check_ancestor(folder: Path, ancestor: Path, what: str = "state folder") -> None:
     try:
         st = os.lstat(ancestor)
     except FileNotFoundError:
@@ -68,15 +88,15 @@ def _check_ancestor(folder: Path, ancestor: Path) -> None:
     me = os.geteuid()
     if st.st_uid not in (0, me):
         problem = MSG_ANCESTOR_OWNER.format(uid=st.st_uid, me=me)
-        raise _refuse("state folder", folder, f"the folder above it, {ancestor}, {problem}")
+        raise _refuse(what, folder, f"the folder above it, {ancestor}, {problem}")
     if stat.S_ISLNK(st.st_mode):
         return  # a symlink's own mode is always 0777; its target is checked by realpath
     if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
         problem = MSG_WRITABLE.format(mode=stat.S_IMODE(st.st_mode))
-        raise _refuse("state folder", folder, f"the folder above it, {ancestor}, {problem}")
+        raise _refuse(what, folder, f"the folder above it, {ancestor}, {problem}")
 
 
-def check_ancestors(folder: Path) -> None:
+def check_ancestors(folder: Path, what: str = "state folder") -> None:
     """Every folder above ``folder`` (as written and as resolved) is root's or this user's and
     not writable by others (unless sticky): nobody else can swap the folder for another."""
     written = Path(os.path.abspath(folder))
@@ -85,7 +105,7 @@ def check_ancestors(folder: Path) -> None:
         for ancestor in (chain, *chain.parents):
             if ancestor not in seen:
                 seen.add(ancestor)
-                _check_ancestor(folder, ancestor)
+                _check_ancestor(folder, ancestor, what)
 
 
 def _make_folder(path: Path) -> None:
@@ -106,6 +126,8 @@ class StateDir:
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self.fd = fd
+        self.prefix_lock: PrefixLock | None = None  # set by :func:`locked`
+        self.stale_owner: str | None = None  # a folder that owned the prefix, now without state
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -166,27 +188,27 @@ class StateDir:
             os.unlink(name, dir_fd=self.fd)
 
 
-def open_state_dir(path: Path, *, create: bool) -> StateDir | None:
+def open_state_dir(path: Path, *, create: bool, what: str = "state folder") -> StateDir | None:
     """The checked state folder at ``path`` (created with mode 0700 when ``create``), or None
-    when it does not exist and ``create`` is false."""
+    when it does not exist and ``create`` is false. ``what`` names it in errors."""
     if create and not os.path.lexists(path):
-        check_ancestors(path)
+        check_ancestors(path, what)
         _make_folder(path)
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
         if create:
-            raise _refuse("state folder", path, "disappeared while being created") from None
+            raise _refuse(what, path, "disappeared while being created") from None
         return None
     except OSError as exc:
         if os.path.islink(path):
-            raise _refuse("state folder", path, MSG_SYMLINK) from None
+            raise _refuse(what, path, MSG_SYMLINK) from None
         problem = MSG_NOT_FOLDER if exc.errno == errno.ENOTDIR else str(exc.strerror)
-        raise _refuse("state folder", path, problem) from None
+        raise _refuse(what, path, problem) from None
     try:
-        check_owned("state folder", path, os.fstat(fd))
-        check_ancestors(path)
+        check_owned(what, path, os.fstat(fd))
+        check_ancestors(path, what)
     except BaseException:
         os.close(fd)
         raise
@@ -219,25 +241,143 @@ def _podpath_command(pid: int) -> str:
     return next((a for a in args if a in COMMANDS), "command")
 
 
+class PrefixLock:
+    """The open lock file of one namespace prefix, and the state folder it records as owning
+    the environment that is up under the prefix (module docstring)."""
+
+    def __init__(self, prefix: str, path: Path, fd: int) -> None:
+        self.prefix = prefix
+        self.path = path
+        self.fd = fd
+
+    def owner(self) -> str | None:
+        """The state folder recorded by the last ``up`` (None: none, or cleared by ``down``)."""
+        data = os.pread(self.fd, 65536, 0)
+        try:
+            value = json.loads(data) if data.strip() else None
+        except ValueError:
+            raise _refuse("lock file", self.path, MSG_BAD_JSON) from None
+        folder = value.get("state_dir") if isinstance(value, dict) else None
+        return folder if isinstance(folder, str) else None
+
+    def record(self, folder: str | None) -> None:
+        """Record ``folder`` as the owner (None: clear it)."""
+        body = json.dumps({"state_dir": folder}).encode() + b"\n" if folder else b""
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, body, 0)
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def open_prefix_lock(prefix: str, lock_dir: Path = LOCK_DIR) -> PrefixLock:
+    """The lock file of ``prefix`` in ``lock_dir`` (created: folder 0700, file 0600), checked
+    as the state folder and its files are (module docstring)."""
+    if not LOCK_NAME.fullmatch(prefix):
+        raise StateDirError(f"namespace prefix {prefix!r} cannot name a lock file")
+    folder = open_state_dir(lock_dir, create=True, what="lock folder")
+    assert folder is not None  # created
+    name = f"{prefix}.lock"
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(name, flags, FILE_MODE, dir_fd=folder.fd)
+    except OSError as exc:
+        problem = MSG_SYMLINK if exc.errno == errno.ELOOP else str(exc.strerror)
+        raise _refuse("lock file", lock_dir / name, problem) from None
+    finally:
+        folder.close()
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse("lock file", lock_dir / name, MSG_NOT_FILE)
+        check_owned("lock file", lock_dir / name, st)
+    except BaseException:
+        os.close(fd)
+        raise
+    return PrefixLock(prefix, lock_dir / name, fd)
+
+
+def _flock(fd: int, shown: str, wait: bool) -> None:
+    """An exclusive ``flock`` on ``fd``; held by another: :class:`StateDirError` naming the
+    holder and ``shown``, or, with ``wait``, wait until it is released."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not wait:
+            pid, cmd = lock_holder(fd) or (0, "command")
+            raise StateDirError(
+                MSG_LOCKED.format(cmd=cmd, path=shown, pid=pid or "unknown")
+            ) from None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def has_state(folder: str) -> bool:
+    """Whether the state folder ``folder`` still holds an environment's state (an unsafe one
+    counts as holding it: it is never taken over)."""
+    try:
+        sd = open_state_dir(Path(folder), create=False)
+    except StateDirError:
+        return True
+    if sd is None:
+        return False
+    try:
+        return sd.exists(STATE_FILE)
+    finally:
+        sd.close()
+
+
+def _check_owner(plock: PrefixLock, sd: StateDir) -> None:
+    """Refuse a folder that does not own the prefix while its owner has state; mark an owner
+    without state as stale (module docstring)."""
+    owner = plock.owner()
+    if owner is None or owner == os.path.abspath(sd.path):
+        return
+    if has_state(owner):
+        raise StateDirError(MSG_PREFIX_OWNED.format(prefix=plock.prefix, owner=owner))
+    sd.stale_owner = owner
+
+
+def takes_prefix_lock() -> bool:
+    """Only root makes network namespaces, so only root locks a prefix (module docstring)."""
+    return os.geteuid() == 0
+
+
+def _current_prefix() -> str:
+    from podpath.dataplane.plan import PREFIX
+
+    return PREFIX
+
+
 @contextlib.contextmanager
-def locked(path: Path, *, create: bool, wait: bool = False) -> Iterator[StateDir | None]:
+def locked(
+    path: Path,
+    *,
+    create: bool,
+    wait: bool = False,
+    prefix: str | None = None,
+    lock_dir: Path = LOCK_DIR,
+) -> Iterator[StateDir | None]:
     """The checked state folder, exclusively locked for the block (None when it does not exist
-    and ``create`` is false). Held by another process: :class:`StateDirError` naming it, or,
-    with ``wait``, wait until it is released."""
+    and ``create`` is false), and, for root, the lock of the namespace prefix (``prefix``, else
+    ``PODPATH_PREFIX``'s) after it (module docstring). Held by another process:
+    :class:`StateDirError` naming it, or, with ``wait``, wait until it is released."""
     sd = open_state_dir(path, create=create)
     if sd is None:
         yield None
         return
+    plock: PrefixLock | None = None
     try:
-        try:
-            fcntl.flock(sd.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                pid, cmd = lock_holder(sd.fd) or (0, "command")
-                raise StateDirError(
-                    MSG_LOCKED.format(cmd=cmd, path=path, pid=pid or "unknown")
-                ) from None
-            fcntl.flock(sd.fd, fcntl.LOCK_EX)
+        _flock(sd.fd, str(path), wait)
+        if takes_prefix_lock():
+            plock = open_prefix_lock(prefix or _current_prefix(), lock_dir)
+            _flock(plock.fd, MSG_PREFIX.format(prefix=plock.prefix, path=plock.path), wait)
+            _check_owner(plock, sd)
+            sd.prefix_lock = plock
         yield sd
     finally:
         sd.close()
+        if plock is not None:
+            plock.close()

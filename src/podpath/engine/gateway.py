@@ -14,10 +14,15 @@ Attachment, route status, hostname intersection and ReferenceGrants live in
   PathPrefix, longest pattern first, as Envoy Gateway does), longest PathPrefix; method match;
   most header matches; most query matches; oldest creationTimestamp; ``namespace/name``;
   first rule, first match.
-- Outcome: nothing matches -> 404; backendRefs weighted (default 1, 0 = no traffic); an
-  invalid backend (not found, wrong kind, no port, cross-namespace without a ReferenceGrant)
-  -> 500 for its share; a Service without ready endpoints -> 503; a RequestRedirect filter
-  answers its statusCode (default 302).
+- Listeners: the Gateway's own and its ListenerSets' (:mod:`podpath.engine.gateway_listener_sets`);
+  Conflicted and invalid ones serve nothing. A TLS listener (Passthrough or Terminate) answers
+  an https:// request by TLSRoute and SNI (:mod:`podpath.engine.gateway_l4`).
+- Outcome: nothing matches -> 404; a CORS preflight is answered by the gateway
+  (:mod:`podpath.engine.gateway_cors`); backendRefs weighted (default 1, 0 = no traffic); an
+  invalid backend (not found, wrong kind, no port, cross-namespace without a ReferenceGrant,
+  an unusable BackendTLSPolicy: :mod:`podpath.engine.gateway_backend_tls`) -> 500 for its
+  share; a Service without ready endpoints -> 503; a RequestRedirect filter answers its
+  statusCode (default 302).
 """
 
 from __future__ import annotations
@@ -29,15 +34,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import STATUS_INVALID, outcome
-from podpath.engine.gateway_attach import (
-    Attachment,
-    conflict_text,
-    conflicted_listeners,
-    gateway_host_matches,
-    listener_tls,
-    resolve_backend_ref,
-)
+from podpath.engine.gateway_attach import Attachment, gateway_host_matches, host_specificity
+from podpath.engine.gateway_cors import PREFLIGHT_STATUS, cors_outcome
 from podpath.engine.gateway_filters import request_redirect, url_rewrite
+from podpath.engine.gateway_l4 import backends_with_tls, primary_tls, tls_route_answer
+from podpath.engine.gateway_listener_sets import MergedListener, gateway_listeners
+from podpath.engine.gateway_refs import listener_tls
 from podpath.model.gateway import (
     Gateway,
     GRPCRouteMatch,
@@ -50,13 +52,6 @@ from podpath.model.routing import MatchRef, Request, RouteAnswer
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
-
-
-def host_specificity(hostnames: tuple[str, ...], host: str) -> tuple[int, int]:
-    """(characters of the longest matching non-wildcard hostname, of any matching hostname)."""
-    matching = [h for h in hostnames if gateway_host_matches(h, host)]
-    exact = max((len(h) for h in matching if not h.startswith("*.")), default=0)
-    return exact, max((len(h) for h in matching), default=0)
 
 
 # -- request matching ----------------------------------------------------------------------
@@ -194,7 +189,8 @@ def candidates(
 
 
 def listener_serves(listener: Listener, request: Request) -> bool:
-    """Protocol (http -> HTTP; https -> HTTPS or TLS passthrough), port and hostname."""
+    """Protocol (http -> HTTP; https -> HTTPS or TLS: Passthrough or Terminate, by SNI), port
+    and hostname."""
     want = ("HTTPS", "TLS") if request.tls else ("HTTP",)
     return (
         listener.protocol in want
@@ -203,26 +199,41 @@ def listener_serves(listener: Listener, request: Request) -> bool:
     )
 
 
-def select_listener(gateway: Gateway, request: Request) -> Listener | None:
-    """The most specific accepted listener for the request: exact hostname, longest
-    wildcard, none (GatewaySpec.listeners "distinct only by Hostname"); Conflicted listeners
-    are not accepted (:func:`podpath.engine.gateway_attach.conflicted_listeners`)."""
-    conflicts = conflicted_listeners(gateway)
-    ok = [
-        lis
-        for lis in gateway.listeners
-        if listener_serves(lis, request) and lis.name not in conflicts
-    ]
-    if not ok:
+def most_specific(listeners: list[MergedListener]) -> MergedListener | None:
+    """The listener with the most specific hostname: exact, longest wildcard, none
+    (GatewaySpec.listeners "distinct only by Hostname"); then precedence order."""
+    if not listeners:
         return None
     return min(
-        ok,
-        key=lambda lis: (
-            0 if lis.hostname and not lis.hostname.startswith("*.") else 1,
-            -len(lis.hostname or ""),
-            lis.name,
+        enumerate(listeners),
+        key=lambda item: (
+            0
+            if item[1].listener.hostname and not item[1].listener.hostname.startswith("*.")
+            else 1,
+            -len(item[1].listener.hostname or ""),
+            item[0],
         ),
+    )[1]
+
+
+def select_listener(cluster: Cluster, gateway: Gateway, request: Request) -> MergedListener | None:
+    """The most specific programmed listener of the Gateway -- its own or of an attached
+    ListenerSet (:func:`podpath.engine.gateway_listener_sets.gateway_listeners`) -- for the
+    request; Conflicted and invalid listeners serve nothing."""
+    merged = gateway_listeners(cluster, gateway)[0]
+    return most_specific(
+        [m for m in merged if m.programmed and listener_serves(m.listener, request)]
     )
+
+
+def unserved_reason(cluster: Cluster, gateway: Gateway, request: Request) -> str | None:
+    """Why no listener of the Gateway serves the request although some would (they are
+    Conflicted or invalid), or None."""
+    merged = gateway_listeners(cluster, gateway)[0]
+    idle = [m for m in merged if not m.programmed and listener_serves(m.listener, request)]
+    if not idle:
+        return None
+    return f"no programmed listener of Gateway {gateway.key}: " + "; ".join(m.why_not for m in idle)
 
 
 def _describe(m: HTTPRouteMatch | GRPCRouteMatch) -> str:
@@ -240,6 +251,12 @@ def _describe(m: HTTPRouteMatch | GRPCRouteMatch) -> str:
     return text
 
 
+def listener_lead(m: MergedListener) -> str:
+    lis = m.listener
+    where = "" if m.owner.startswith("Gateway/") else f" of {m.owner}"
+    return f"listener {lis.name}{where} ({lis.protocol} {lis.port} {lis.hostname or '*'})"
+
+
 def route_gateway(
     cluster: Cluster,
     gateway: Gateway,
@@ -249,26 +266,30 @@ def route_gateway(
 ) -> RouteAnswer:
     """Route a request entering ``gateway`` (see module docstring)."""
     label = f"Gateway/{gateway.key}"
-    listener = select_listener(gateway, request)
-    if listener is None:
+    chosen = select_listener(cluster, gateway, request)
+    if chosen is None:
         why = f"no listener of Gateway {gateway.key} serves {request.scheme}://{request.host}:{request.port}"
-        conflicted = [lis.name for lis in gateway.listeners if listener_serves(lis, request)]
-        return RouteAnswer(
-            label,
-            404,
-            reasons=(why, conflict_text(gateway, conflicted)) if conflicted else (why,),
-        )
-    here = [a for a in atts if a.gateway.key == gateway.key and a.listener.name == listener.name]
-    lead = (
-        f"listener {listener.name} ({listener.protocol} {listener.port} {listener.hostname or '*'})"
+        idle = unserved_reason(cluster, gateway, request)
+        return RouteAnswer(label, 404, reasons=(why, idle) if idle else (why,))
+    listener = chosen.listener
+    here = [
+        a
+        for a in atts
+        if a.gateway.key == gateway.key
+        and a.owner == chosen.owner
+        and a.listener.name == listener.name
+    ]
+    lead = listener_lead(chosen)
+    tls = (
+        listener_tls(cluster, chosen.owner, listener, request.host, now)
+        if request.tls and listener.tls_mode == "Terminate"
+        else None
     )
-    if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
-        return _l4_answer(cluster, label, lead, here, request)
-    answer = _http_answer(cluster, label, lead, here, request, listener.port)
-    if request.tls:
-        tls = listener_tls(cluster, gateway, listener, request.host, now)
-        answer = replace(answer, tls=tls)
-    return answer
+    if listener.protocol == "TLS":
+        answer = tls_route_answer(cluster, label, lead, here, request.host, listener)
+    else:
+        answer = _http_answer(cluster, label, lead, here, request, listener.port)
+    return replace(answer, tls=tls) if tls is not None else answer
 
 
 def _http_answer(
@@ -294,6 +315,19 @@ def _http_answer(
     m = rule.matches[mi]
     reasons = [f"{lead}: {route.ref} rule {ri} match {mi}: {_describe(m)}"]
     match = MatchRef(route.kind, route.key, ri, mi, _describe(m))
+    cors = cors_outcome(rule.filters, request) if isinstance(m, HTTPRouteMatch) else None
+    cors_headers = cors.headers if cors else ()
+    if cors is not None:
+        reasons.extend(cors.reasons)
+        if cors.preflight:
+            return RouteAnswer(
+                label,
+                PREFLIGHT_STATUS,
+                match,
+                filters=rule.filters,
+                reasons=tuple(reasons),
+                response_headers=cors_headers,
+            )
     redirect = next((f for f in rule.filters if f.type == "RequestRedirect"), None)
     if redirect is not None and isinstance(m, HTTPRouteMatch):
         r = request_redirect(redirect, request, listener_port, m)
@@ -306,6 +340,7 @@ def _http_answer(
             rule.filters,
             reasons=(*reasons, f"RequestRedirect filter answers {r.status} Location {r.location}"),
             location=r.location,
+            response_headers=cors_headers,
         )
     if not rule.backend_refs:
         return RouteAnswer(
@@ -317,7 +352,7 @@ def _http_answer(
             rule.filters,
             reasons=(*reasons, "rule has no backendRefs: 500"),
         )
-    backends = tuple(resolve_backend_ref(cluster, route, ref)[0] for ref in rule.backend_refs)
+    backends, policies = backends_with_tls(cluster, route, rule.backend_refs)
     status, primary, why = outcome(backends)
     reasons.extend(b.reason for b in backends if b.reason)
     if why:
@@ -337,43 +372,6 @@ def _http_answer(
         rule.filters,
         reasons=tuple(reasons),
         path=path if status == 200 else None,
-    )
-
-
-def _l4_answer(
-    cluster: Cluster, label: str, lead: str, here: list[Attachment], request: Request
-) -> RouteAnswer:
-    """TLS passthrough: the TLSRoute whose hostnames match the SNI (most specific first)."""
-    ok = [
-        a
-        for a in here
-        if a.route.kind == "TLSRoute" and _route_hosts_match(a, request.host) and a.route.rules
-    ]
-    if not ok:
-        return RouteAnswer(label, 404, reasons=(f"{lead}: no TLSRoute matches SNI {request.host}",))
-    ok.sort(
-        key=lambda a: (
-            *(-x for x in host_specificity(a.hostnames, request.host)),
-            a.route.creation_timestamp,
-            a.route.key,
-        )
-    )
-    route = ok[0].route
-    backends = tuple(
-        resolve_backend_ref(cluster, route, ref)[0] for ref in route.rules[0].backend_refs
-    )
-    status, primary, why = outcome(backends)
-    reasons = [
-        f"{lead}: {route.ref} rule 0 (TLS passthrough, SNI {request.host})",
-        *(b.reason for b in backends if b.reason),
-    ]
-    if why:
-        reasons.append(why)
-    return RouteAnswer(
-        label,
-        status,
-        MatchRef(route.kind, route.key, 0, None, f"sni {request.host}"),
-        primary,
-        backends,
-        reasons=tuple(reasons),
+        backend_tls=primary_tls(primary, policies),
+        response_headers=cors_headers if status < 500 else (),
     )

@@ -1,17 +1,26 @@
 """Gateway API (gateway.networking.k8s.io/v1): route attachment, status and references.
 
-https://gateway-api.sigs.k8s.io/reference/spec/ (HTTPRoute, GRPCRoute, Gateway, ReferenceGrant)
+https://gateway-api.sigs.k8s.io/reference/spec/ (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute,
+UDPRoute, Gateway, ListenerSet, ReferenceGrant)
 
-- Attachment: a parentRef (kind Gateway) attaches to the Gateway's listeners selected by
-  ``sectionName`` and ``port``, whose ``allowedRoutes`` admit the route's namespace (From
-  Same / All / Selector on namespace labels) and kind (default by protocol: HTTP/HTTPS ->
-  HTTPRoute, GRPCRoute; TLS -> TLSRoute; TCP -> TCPRoute), and whose hostname intersects the
-  route's hostnames. Status reasons are the spec's: NoMatchingParent, NotAllowedByListeners,
-  NoMatchingListenerHostname; ResolvedRefs false with BackendNotFound, RefNotPermitted,
-  InvalidKind.
+- Attachment: a parentRef of kind Gateway attaches to the Gateway's *own* listeners, one of
+  kind ListenerSet to that ListenerSet's listeners (GEP-1713 "Route Attachment": "If a Route
+  has a parentRef that is a ListenerSet, then the ListenerSet is the direct parent" and a
+  Gateway parent "MUST NOT attach to any listeners in the child ListenerSets"), selected by
+  ``sectionName`` and ``port``, whose ``allowedRoutes`` admit the route's namespace (From Same
+  -- the listener owner's namespace -- / All / Selector on namespace labels) and kind
+  (:func:`podpath.engine.gateway_listeners.listener_kinds`), and whose hostname intersects
+  the route's hostnames (TCPRoute and UDPRoute have none). Status reasons are the spec's:
+  NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname; ResolvedRefs false
+  with BackendNotFound, RefNotPermitted, InvalidKind. A TLSRoute on a listener that is not
+  TLS is NotAllowedByListeners (conformance TLSRouteInvalidNoMatchingListener; the TLSRoute
+  field doc says UnsupportedValue, the conformance suite asserts NotAllowedByListeners).
+- "Listener or Route status does not impact successful attachment" (ListenerStatus
+  .attachedRoutes): a route attaches to a Conflicted or invalid listener and is Accepted;
+  the listener serves nothing (``Attachment.programmed`` False, said in the status messages).
 - Hostnames (HTTPRouteSpec.hostnames): ``*.example.com`` is a suffix match (any number of
   labels, not ``example.com``); a route hostname not matching the listener's is ignored.
-- References: a backend or certificate in another namespace needs a ReferenceGrant there.
+- References: a backend in another namespace needs a ReferenceGrant there.
 
 Request matching and precedence: :mod:`podpath.engine.gateway`.
 """
@@ -19,36 +28,35 @@ Request matching and precedence: :mod:`podpath.engine.gateway`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from podpath.engine.backends import STATUS_INVALID, service_port_backend
+from podpath.engine.gateway_listener_sets import (
+    MergedListener,
+    gateway_listeners,
+    listener_set_statuses,
+)
+from podpath.engine.gateway_listeners import listener_kinds
+from podpath.engine.gateway_refs import grant_allows
 from podpath.engine.selectors import selector_matches
-from podpath.engine.tls import check_certificate
-from podpath.model.core import Note
 from podpath.model.gateway import (
     GATEWAY_GROUP,
     ROUTE_KINDS,
     BackendRef,
     Gateway,
     Listener,
+    ListenerSet,
     ParentRef,
-    ReferenceGrant,
     Route,
-    RouteGroupKind,
 )
-from podpath.model.routing import ParentStatus, RouteStatus, TLSCheck, WeightedBackend
+from podpath.model.gateway_status import ListenerSetStatus
+from podpath.model.routing import ParentStatus, RouteStatus, WeightedBackend
 
 if TYPE_CHECKING:
     from podpath.cluster import Cluster
 
-KINDS_BY_PROTOCOL = {
-    "HTTP": ("HTTPRoute", "GRPCRoute"),
-    "HTTPS": ("HTTPRoute", "GRPCRoute"),
-    "TLS": ("TLSRoute",),
-    "TCP": ("TCPRoute",),
-    "UDP": ("UDPRoute",),
-}
+L4_KINDS = ("TCPRoute", "UDPRoute")
+IDLE = "attached, but no listener serves it: "
 
 # -- hostnames -----------------------------------------------------------------------------
 
@@ -87,102 +95,28 @@ def hostnames_intersection(listener: str | None, route: tuple[str, ...]) -> tupl
     return out or None
 
 
-# -- listener conflicts --------------------------------------------------------------------
-
-TLS_PROTOCOLS = ("HTTPS", "TLS")
-HOSTNAME_PROTOCOLS = ("HTTP", "HTTPS", "TLS")
-
-
-def listeners_conflict(a: Listener, b: Listener) -> str | None:
-    """Whether two listeners on one Gateway are *not distinct*, and the Conflicted reason.
-
-    GatewaySpec.listeners ("Distinct Listeners", https://gateway-api.sigs.k8s.io/reference/spec/#gatewayspec):
-    listeners sharing a protocol must differ in Port or Hostname (HTTP, HTTPS, TLS) or in
-    Port (TCP, UDP) -> else ``HostnameConflict``; "all the Listeners that share a port with
-    the TCP Listener are not distinct" -> ``ProtocolConflict``; an HTTPS and a TLS listener on
-    one port with the same hostname cannot be told apart by SNI -> ``ProtocolConflict``
-    (conformance GatewayListenerProtocolAndRouteKindConflicts). The CRD's validation rejects
-    an exact port/protocol/hostname duplicate at admission; manifests may still carry one.
-    """
-    if a.port != b.port or a.name == b.name:
-        return None
-    same_host = (a.hostname or "").lower() == (b.hostname or "").lower()
-    if a.protocol == b.protocol:
-        if a.protocol in HOSTNAME_PROTOCOLS:
-            return "HostnameConflict" if same_host else None
-        return "ProtocolConflict"
-    protocols = {a.protocol, b.protocol}
-    if "TCP" in protocols and protocols & set(HOSTNAME_PROTOCOLS):
-        return "ProtocolConflict"
-    if protocols == set(TLS_PROTOCOLS) and same_host:
-        return "ProtocolConflict"
-    return None
-
-
-def conflicted_listeners(gateway: Gateway) -> dict[str, str]:
-    """Conflicted listeners of a Gateway: name -> "REASON: with LISTENER[, ...]". None of
-    them is accepted ("The implementation MUST NOT pick one conflicting Listener as the
-    winner. ALL indistinct Listeners must not be accepted for processing")."""
-    out: dict[str, str] = {}
-    for a in gateway.listeners:
-        others = [(b.name, r) for b in gateway.listeners if (r := listeners_conflict(a, b))]
-        if others:
-            reason = others[0][1]
-            out[a.name] = f"{reason}: with {', '.join(n for n, _ in others)}"
-    return out
-
-
-def conflict_text(gateway: Gateway, names: list[str]) -> str:
-    """ "listeners http, http2 of Gateway NS/NAME are Conflicted (HostnameConflict ...)"."""
-    conflicts = conflicted_listeners(gateway)
-    parts = "; ".join(f"{n} ({conflicts[n]})" for n in names if n in conflicts)
-    return (
-        f"listener(s) of Gateway {gateway.key} Conflicted, none accepted: {parts} "
-        "(Gateway API: indistinct listeners are all rejected)"
-    )
-
-
-def listener_conflict_notes(cluster: Cluster) -> tuple[Note, ...]:
-    """One error note per Gateway with Conflicted listeners (routes and doctor report it)."""
-    notes = []
-    for gw in sorted(cluster.of_kind("Gateway"), key=lambda g: g.key):
-        conflicts = conflicted_listeners(gw)
-        if conflicts:
-            notes.append(
-                Note(
-                    "error",
-                    "gateway-listener-conflicted",
-                    conflict_text(gw, sorted(conflicts)),
-                    str(gw.ref),
-                    gw.source,
-                )
-            )
-    return tuple(notes)
+def host_specificity(hostnames: tuple[str, ...], host: str) -> tuple[int, int]:
+    """(characters of the longest matching non-wildcard hostname, of any matching hostname)."""
+    matching = [h for h in hostnames if gateway_host_matches(h, host)]
+    exact = max((len(h) for h in matching if not h.startswith("*.")), default=0)
+    return exact, max((len(h) for h in matching), default=0)
 
 
 # -- attachment and status -----------------------------------------------------------------
 
 
-def listener_kinds(listener: Listener) -> tuple[RouteGroupKind, ...]:
-    """``allowedRoutes.kinds``, else the kinds the listener's protocol carries."""
-    if listener.allowed_kinds:
-        return listener.allowed_kinds
-    return tuple(
-        RouteGroupKind(GATEWAY_GROUP, k) for k in KINDS_BY_PROTOCOL.get(listener.protocol, ())
-    )
-
-
-def listener_allows_namespace(
-    cluster: Cluster, listener: Listener, gateway: Gateway, namespace: str
-) -> bool:
-    """``allowedRoutes.namespaces.from``: Same (default), All, or Selector on namespace labels."""
-    if listener.allowed_from == "All":
+def listener_allows_namespace(cluster: Cluster, m: MergedListener, namespace: str) -> bool:
+    """``allowedRoutes.namespaces.from``: Same (default: the namespace of the listener's
+    Gateway or ListenerSet, conformance ListenerSetAllowedRoutesCrossNamespace), All, or
+    Selector on namespace labels."""
+    lis = m.listener
+    if lis.allowed_from == "All":
         return True
-    if listener.allowed_from == "Selector":
+    if lis.allowed_from == "Selector":
         ns = cluster.namespace_by_name.get(namespace)
-        sel = listener.allowed_selector
+        sel = lis.allowed_selector
         return ns is not None and sel is not None and selector_matches(sel, ns.labels)
-    return namespace == gateway.namespace
+    return namespace == m.namespace
 
 
 def gateways_by_key(cluster: Cluster) -> dict[str, Gateway]:
@@ -203,11 +137,15 @@ def is_gateway_parent(ref: ParentRef) -> bool:
     return ref.kind == "Gateway" and ref.group == GATEWAY_GROUP
 
 
+def is_listener_set_parent(ref: ParentRef) -> bool:
+    return ref.kind == "ListenerSet" and ref.group == GATEWAY_GROUP
+
+
 def parent_not_modelled(ref: ParentRef) -> str:
-    """Why a parentRef that is not a Gateway is not modelled: a Service parent is a mesh
-    route (GAMMA, https://gateway-api.sigs.k8s.io/mesh/), served by the mesh's sidecars or
-    ztunnel, not by an entry point from outside; any other kind is implementation-specific
-    (ParentReference.kind)."""
+    """Why a parentRef that is not a Gateway or ListenerSet is not modelled: a Service parent
+    is a mesh route (GAMMA, https://gateway-api.sigs.k8s.io/mesh/), served by the mesh's
+    sidecars or ztunnel, not by an entry point from outside; any other kind is
+    implementation-specific (ParentReference.kind)."""
     target = f"{ref.namespace}/{ref.name}"
     if ref.kind == "Service" and ref.group in ("", "core"):
         return (
@@ -220,69 +158,122 @@ def parent_not_modelled(ref: ParentRef) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A route attached to one listener of one Gateway, with its effective hostnames."""
+    """A route attached to one listener of one Gateway (its own, or of a ListenerSet:
+    ``owner``), with its effective hostnames; ``programmed`` False when the listener serves
+    nothing (Conflicted or invalid)."""
 
     route: Route
     gateway: Gateway
     listener: Listener
     hostnames: tuple[str, ...]
+    owner: str = ""
+    programmed: bool = True
+
+    @property
+    def listener_label(self) -> str:
+        """``NS/GATEWAY/LISTENER`` for a Gateway's own listener, else
+        ``ListenerSet/NS/NAME/LISTENER``."""
+        if self.owner.startswith("ListenerSet/"):
+            return f"{self.owner}/{self.listener.name}"
+        return f"{self.gateway.key}/{self.listener.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parents:
+    """Every parent a route can name: Gateways with their merged listeners, ListenerSets
+    with their status."""
+
+    gateways: dict[str, Gateway]
+    listeners: dict[str, tuple[MergedListener, ...]]
+    listener_sets: dict[str, ListenerSet]
+    set_status: dict[str, ListenerSetStatus]
+
+
+def parents(cluster: Cluster) -> Parents:
+    gateways = gateways_by_key(cluster)
+    sets: tuple[ListenerSet, ...] = cluster.of_kind("ListenerSet")
+    return Parents(
+        gateways,
+        {k: gateway_listeners(cluster, g)[0] for k, g in gateways.items()},
+        {ls.key: ls for ls in sets},
+        {st.listener_set: st for st in listener_set_statuses(cluster)},
+    )
+
+
+def _parent_listeners(
+    ref: ParentRef, index: Parents
+) -> tuple[Gateway | None, list[MergedListener], str]:
+    """The direct parent's Gateway and listeners, or why there is none."""
+    key = f"{ref.namespace}/{ref.name}"
+    if is_gateway_parent(ref):
+        gw = index.gateways.get(key)
+        if gw is None:
+            return None, [], f"Gateway {key} not found"
+        owner = f"Gateway/{key}"
+        return gw, [m for m in index.listeners[key] if m.owner == owner], ""
+    if key not in index.listener_sets:
+        return None, [], f"ListenerSet {key} not found"
+    st = index.set_status[key]
+    if not st.accepted:
+        return None, [], f"ListenerSet {key} is not Accepted ({st.accepted_reason}): {st.message}"
+    owner = f"ListenerSet/{key}"
+    gw = index.gateways[st.gateway]
+    return gw, [m for m in index.listeners[gw.key] if m.owner == owner], ""
 
 
 def _attach_parent(
-    cluster: Cluster, route: Route, ref_index: int, gateways: dict[str, Gateway]
+    cluster: Cluster, route: Route, ref_index: int, index: Parents
 ) -> tuple[list[Attachment], str, str]:
     ref = route.parent_refs[ref_index]
-    if not is_gateway_parent(ref):
+    if not (is_gateway_parent(ref) or is_listener_set_parent(ref)):
         return [], NOT_MODELLED, parent_not_modelled(ref)
-    gw = gateways.get(f"{ref.namespace}/{ref.name}")
+    gw, candidates, why = _parent_listeners(ref, index)
     if gw is None:
-        return [], "NoMatchingParent", f"Gateway {ref.namespace}/{ref.name} not found"
+        return [], "NoMatchingParent", why
+    parent = f"{ref.kind} {ref.namespace}/{ref.name}"
     selected = [
-        lis
-        for lis in gw.listeners
-        if (ref.section_name is None or lis.name == ref.section_name)
-        and (ref.port is None or lis.port == ref.port)
+        m
+        for m in candidates
+        if (ref.section_name is None or m.listener.name == ref.section_name)
+        and (ref.port is None or m.listener.port == ref.port)
     ]
     if not selected:
         return (
             [],
             "NoMatchingParent",
-            f"Gateway {gw.key} has no listener {ref.section_name or ''}"
+            f"{parent} has no listener {ref.section_name or ''}"
             f"{':' + str(ref.port) if ref.port else ''}",
         )
-    conflicts = conflicted_listeners(gw)
-    if all(lis.name in conflicts for lis in selected):
-        return [], "NoMatchingParent", conflict_text(gw, [lis.name for lis in selected])
-    selected = [lis for lis in selected if lis.name not in conflicts]
     allowed = [
-        lis
-        for lis in selected
-        if listener_allows_namespace(cluster, lis, gw, route.namespace)
-        and any(
-            k.kind == route.kind and k.group in (GATEWAY_GROUP, "") for k in listener_kinds(lis)
-        )
+        m
+        for m in selected
+        if listener_allows_namespace(cluster, m, route.namespace)
+        and any(k.kind == route.kind for k in listener_kinds(m.listener))
     ]
     if not allowed:
         return (
             [],
             "NotAllowedByListeners",
-            f"no listener of Gateway {gw.key} allows {route.kind} from namespace {route.namespace}",
+            f"no listener of {parent} allows {route.kind} from namespace {route.namespace}",
         )
     out = []
-    for lis in allowed:
+    for m in allowed:
         hosts = (
-            hostnames_intersection(lis.hostname, route.hostnames)
-            if route.kind != "TCPRoute"
+            hostnames_intersection(m.listener.hostname, route.hostnames)
+            if route.kind not in L4_KINDS
             else ()
         )
         if hosts is not None:
-            out.append(Attachment(route, gw, lis, hosts))
+            out.append(Attachment(route, gw, m.listener, hosts, m.owner, m.programmed))
     if not out:
         return (
             [],
             "NoMatchingListenerHostname",
-            f"no hostname of the route intersects the listeners of Gateway {gw.key}",
+            f"no hostname of the route intersects the listeners of {parent}",
         )
+    idle = [m.why_not for m in allowed if not m.programmed]
+    if len(idle) == len(out):
+        return out, "Accepted", IDLE + "; ".join(idle)
     return out, "Accepted", ""
 
 
@@ -291,7 +282,7 @@ def reference_granted(cluster: Cluster, route: Route, ref: BackendRef) -> bool:
     route's kind and namespace to the backend's kind (and name, if the grant names one)."""
     if ref.namespace == route.namespace:
         return True
-    return _grant_allows(
+    return grant_allows(
         cluster,
         ref.namespace,
         GATEWAY_GROUP,
@@ -301,34 +292,6 @@ def reference_granted(cluster: Cluster, route: Route, ref: BackendRef) -> bool:
         ref.kind,
         ref.name,
     )
-
-
-def _grant_allows(
-    cluster: Cluster,
-    to_ns: str,
-    from_group: str,
-    from_kind: str,
-    from_ns: str,
-    to_group: str,
-    to_kind: str,
-    to_name: str,
-) -> bool:
-    """ReferenceGrant: some grant in ``to_ns`` lists the referrer in ``from`` and the target
-    (group, kind, and name when the grant names one) in ``to``."""
-    grants: tuple[ReferenceGrant, ...] = cluster.of_kind("ReferenceGrant")
-    for g in grants:
-        if g.namespace != to_ns:
-            continue
-        if not any(
-            f.group == from_group and f.kind == from_kind and f.namespace == from_ns
-            for f in g.from_
-        ):
-            continue
-        if any(
-            t.group == to_group and t.kind == to_kind and t.name in (None, to_name) for t in g.to
-        ):
-            return True
-    return False
 
 
 def resolve_backend_ref(
@@ -358,9 +321,9 @@ def resolve_backend_ref(
     return wb, ""
 
 
-def route_status(cluster: Cluster, route: Route) -> RouteStatus:
+def route_status(cluster: Cluster, route: Route, index: Parents | None = None) -> RouteStatus:
     """Accepted and ResolvedRefs per parentRef, as a controller would compute them."""
-    gateways = gateways_by_key(cluster)
+    index = index or parents(cluster)
     resolved_reason, messages = "ResolvedRefs", []
     for rule in route.rules:
         for backend_ref in rule.backend_refs:
@@ -369,58 +332,29 @@ def route_status(cluster: Cluster, route: Route) -> RouteStatus:
                 resolved_reason = why
             if why:
                 messages.append(wb.reason)
-    parents = []
+    out = []
     for i, parent_ref in enumerate(route.parent_refs):
-        attached, reason, message = _attach_parent(cluster, route, i, gateways)
-        parents.append(
+        attached, reason, message = _attach_parent(cluster, route, i, index)
+        out.append(
             ParentStatus(
                 parent=str(parent_ref),
                 accepted=bool(attached),
                 accepted_reason=reason,
                 resolved_refs=resolved_reason == "ResolvedRefs",
                 resolved_reason=resolved_reason,
-                listeners=tuple(f"{a.gateway.key}/{a.listener.name}" for a in attached),
+                listeners=tuple(a.listener_label for a in attached),
                 messages=tuple(([message] if message else []) + messages),
                 modelled=reason != NOT_MODELLED,
             )
         )
-    return RouteStatus(str(route.ref), tuple(parents))
+    return RouteStatus(str(route.ref), tuple(out))
 
 
-def attachments(cluster: Cluster) -> tuple[Attachment, ...]:
-    """Every (route, Gateway listener) attachment in the cluster."""
-    gateways = gateways_by_key(cluster)
+def attachments(cluster: Cluster, index: Parents | None = None) -> tuple[Attachment, ...]:
+    """Every (route, listener) attachment in the cluster."""
+    index = index or parents(cluster)
     out: list[Attachment] = []
     for route in routes(cluster):
         for i in range(len(route.parent_refs)):
-            out.extend(_attach_parent(cluster, route, i, gateways)[0])
+            out.extend(_attach_parent(cluster, route, i, index)[0])
     return tuple(out)
-
-
-def listener_tls(
-    cluster: Cluster, gateway: Gateway, listener: Listener, host: str, now: datetime
-) -> TLSCheck:
-    """The listener's first certificateRef (a Secret; another namespace needs a ReferenceGrant
-    from the Gateway) checked for ``host``."""
-    source = f"Gateway/{gateway.key} listener {listener.name}"
-    if not listener.certificate_refs:
-        return TLSCheck(host, None, source, problems=("listener has no tls.certificateRefs",))
-    ref = listener.certificate_refs[0]
-    key = f"{ref.namespace}/{ref.name}"
-    if ref.kind != "Secret" or ref.group != "":
-        return TLSCheck(
-            host, key, source, problems=(f"certificateRef kind {ref.kind} is not a Secret",)
-        )
-    if ref.namespace != gateway.namespace and not _grant_allows(
-        cluster, ref.namespace, GATEWAY_GROUP, "Gateway", gateway.namespace, "", "Secret", ref.name
-    ):
-        return TLSCheck(
-            host,
-            key,
-            source,
-            problems=(
-                f"no ReferenceGrant in {ref.namespace} allows Gateway {gateway.key} "
-                f"to use Secret {ref.name}",
-            ),
-        )
-    return check_certificate(cluster, host, key, source, now)

@@ -12,7 +12,9 @@
    - ``None``: only ``dnsConfig``.
    - ``dnsConfig`` is then merged as the kubelet's ``appendDNSConfig`` does: nameservers and
      searches appended without duplicates, options overriding options of the same name; at
-     most 3 nameservers and 32 search domains are kept (kubelet ``formDNSConfigFitsLimits``).
+     most 3 nameservers are kept, and the search line is cut to the kubelet's limits (at most
+     32 domains and 2048 characters, domains dropped from the end: see
+     :func:`form_dns_search_fits_limits`).
    The node's own search domains (kubelet ``--resolv-conf``) are not known to podpath and are
    left out.
 
@@ -58,6 +60,8 @@ CLUSTER_NDOTS = 5  # kubelet's default option for ClusterFirst pods
 MAX_NDOTS = 15  # glibc caps ndots at RES_MAXNDOTS
 MAX_NAMESERVERS = 3
 MAX_SEARCHES = 32
+MAX_SEARCH_CHARS = 2048  # kubelet: validation.MaxDNSSearchListChars
+MAX_SEARCH_DOMAIN_CHARS = 253  # kubelet: utilvalidation.DNS1123SubdomainMaxLength
 _POD_LABEL = re.compile(r"^[0-9a-f-]+$")
 
 
@@ -143,9 +147,8 @@ def pod_resolv_conf(pod: Pod, cluster: Cluster) -> ResolvConf:
     if len(servers) > MAX_NAMESERVERS:
         notes.append(f"kubelet keeps the first {MAX_NAMESERVERS} of {len(servers)} nameservers")
         servers = servers[:MAX_NAMESERVERS]
-    if len(searches) > MAX_SEARCHES:
-        notes.append(f"kubelet keeps the first {MAX_SEARCHES} of {len(searches)} search domains")
-        searches = searches[:MAX_SEARCHES]
+    searches, why_cut = form_dns_search_fits_limits(searches)
+    notes.extend(why_cut)
     if not servers:
         notes.append("no nameserver: glibc then asks 127.0.0.1 in the pod")
         servers = ("127.0.0.1",)
@@ -155,6 +158,41 @@ def pod_resolv_conf(pod: Pod, cluster: Cluster) -> ResolvConf:
 def namespace_resolv_conf(namespace: str, cluster: Cluster) -> ResolvConf:
     """The resolv.conf of a ClusterFirst pod in ``namespace`` (the ``dns`` command's default)."""
     return pod_resolv_conf(Pod(namespace=namespace, name="(any)"), cluster)
+
+
+def form_dns_search_fits_limits(searches: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The search line the kubelet writes, and what it cut (kubelet ``formDNSSearchFitsLimits``,
+    https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/network/dns/dns.go):
+
+    1. at most MAX_SEARCHES (32) domains: the first 32 are kept;
+    2. a domain longer than 253 characters (a DNS-1123 subdomain's limit; glibc 2.28 aborts
+       on longer ones) is dropped;
+    3. if the line (domains joined by spaces) is longer than MAX_SEARCH_CHARS (2048),
+       domains are dropped from the end until it fits.
+    """
+    kept = list(searches)
+    notes: list[str] = []
+    if len(kept) > MAX_SEARCHES:
+        notes.append(f"kubelet keeps the first {MAX_SEARCHES} of {len(kept)} search domains")
+        kept = kept[:MAX_SEARCHES]
+    long = [d for d in kept if len(d) > MAX_SEARCH_DOMAIN_CHARS]
+    if long:
+        notes.append(
+            f"kubelet drops {len(long)} search domain(s) longer than "
+            f"{MAX_SEARCH_DOMAIN_CHARS} characters"
+        )
+        kept = [d for d in kept if len(d) <= MAX_SEARCH_DOMAIN_CHARS]
+    length = len(" ".join(kept))
+    if length > MAX_SEARCH_CHARS:
+        cut = 0
+        while kept and length > MAX_SEARCH_CHARS:
+            length -= len(kept.pop()) + 1
+            cut += 1
+        notes.append(
+            f"kubelet drops the last {cut} search domain(s): the search line is at most "
+            f"{MAX_SEARCH_CHARS} characters"
+        )
+    return tuple(kept), notes
 
 
 def search_candidates(name: str, conf: ResolvConf) -> list[str]:

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from podpath.engine.entrypoints import entry_points
-from podpath.engine.gateway import listener_serves, route_gateway, select_listener
+from podpath.engine.gateway import route_gateway, select_listener, unserved_reason
 from podpath.engine.gateway_attach import (
     attachments,
-    conflict_text,
     gateways_by_key,
+    parents,
     route_status,
     routes,
 )
@@ -177,10 +177,10 @@ def route_request(
     conflicts = []
     for key in sorted(gws):
         gw = gws[key]
-        if select_listener(gw, request) is not None:
+        if select_listener(cluster, gw, request) is not None:
             answers.append(route_gateway(cluster, gw, request, atts, now))
-        elif serving := [lis.name for lis in gw.listeners if listener_serves(lis, request)]:
-            conflicts.append(conflict_text(gw, serving))
+        elif idle := unserved_reason(cluster, gw, request):
+            conflicts.append(idle)
     if not answers:
         return (
             RouteAnswer(
@@ -254,5 +254,7 @@ def route_class(
 
 
 def route_statuses(cluster: Cluster) -> tuple[RouteStatus, ...]:
-    """The status (Accepted, ResolvedRefs) of every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute."""
-    return tuple(route_status(cluster, r) for r in routes(cluster))
+    """The status (Accepted, ResolvedRefs) of every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute
+    and UDPRoute."""
+    index = parents(cluster)
+    return tuple(route_status(cluster, r, index) for r in routes(cluster))

@@ -37,9 +37,10 @@ CoreDNS gives a slice without ports a sentinel port and answers its A/AAAA recor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from podpath.engine.selectors import equality_selector_matches
+from podpath.engine.traffic_distribution import endpoint_hints
 from podpath.model.core import Pod
 from podpath.model.services import (
     Endpoint,
@@ -96,8 +97,13 @@ def _exclusion(pod: Pod, service: Service) -> str | None:
     return None
 
 
-def selector_endpoints(service: Service, pods: Iterable[Pod]) -> tuple[PortEndpoints, ...]:
-    """The endpoints of each port of a Service with a selector (module docstring rules)."""
+def selector_endpoints(
+    service: Service, pods: Iterable[Pod], zones: Mapping[str, str] | None = None
+) -> tuple[PortEndpoints, ...]:
+    """The endpoints of each port of a Service with a selector (module docstring rules); each
+    carries its node's zone (``zones``: node name -> zone) and the hints its Service's
+    ``trafficDistribution`` gives it (``traffic_distribution.endpoint_hints``)."""
+    zones = zones or {}
     selected = sorted((p for p in pods if service_selects_pod(service, p)), key=lambda p: p.key)
     result = []
     for port in service.ports:
@@ -111,14 +117,22 @@ def selector_endpoints(service: Service, pods: Iterable[Pod]) -> tuple[PortEndpo
             if reason is not None or number is None:
                 excluded.append((pod.key, reason or ""))
                 continue
+            ready = endpoint_ready(service, pod)
+            zone = zones.get(pod.node_name or "")
+            for_zones, for_nodes = endpoint_hints(
+                service.traffic_distribution, ready, pod.node_name, zone
+            )
             endpoints.append(
                 Endpoint(
                     ip=pod.ips[0],
                     port=number,
-                    ready=endpoint_ready(service, pod),
+                    ready=ready,
                     pod=pod.key,
                     node_name=pod.node_name,
                     hostname=endpoint_hostname(service, pod),
+                    zone=zone,
+                    for_zones=for_zones,
+                    for_nodes=for_nodes,
                 )
             )
         result.append(PortEndpoints(port, tuple(endpoints), tuple(excluded)))
@@ -150,6 +164,9 @@ def slice_endpoints(service: Service, slices: Iterable[EndpointSlice]) -> tuple[
                                 node_name=e.node_name,
                                 hostname=e.hostname,
                                 origin="slice",
+                                zone=e.zone,
+                                for_zones=e.for_zones,
+                                for_nodes=e.for_nodes,
                             )
                         )
         endpoints.sort(key=lambda e: (e.ip, e.port))
@@ -158,13 +175,16 @@ def slice_endpoints(service: Service, slices: Iterable[EndpointSlice]) -> tuple[
 
 
 def service_endpoints(
-    service: Service, pods: Iterable[Pod], slices: Iterable[EndpointSlice]
+    service: Service,
+    pods: Iterable[Pod],
+    slices: Iterable[EndpointSlice],
+    zones: Mapping[str, str] | None = None,
 ) -> tuple[PortEndpoints, ...]:
     """Endpoints per Service port: by selector, from slices without one, none for ExternalName."""
     if service.external_name is not None:
         return tuple(PortEndpoints(p, ()) for p in service.ports)
     if service.selector is not None:
-        return selector_endpoints(service, pods)
+        return selector_endpoints(service, pods, zones)
     return slice_endpoints(service, slices)
 
 

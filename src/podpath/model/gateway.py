@@ -1,5 +1,5 @@
-"""Gateway API model (gateway.networking.k8s.io/v1): GatewayClass, Gateway, routes
-(HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) and ReferenceGrant.
+"""Gateway API model (gateway.networking.k8s.io/v1): GatewayClass, Gateway, ListenerSet,
+routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) and ReferenceGrant.
 
 Reference: https://gateway-api.sigs.k8s.io/reference/spec/
 
@@ -76,6 +76,8 @@ class Gateway(Namespaced):
     status_addresses: tuple[str, ...] = ()  # status.addresses values
     labels: Labels = EMPTY_LABELS
     creation_timestamp: str = ""
+    allowed_listeners_from: str = "None"  # spec.allowedListeners.namespaces.from
+    allowed_listeners_selector: LabelSelector | None = None
     source: SourceRef = NO_SOURCE
 
 
@@ -135,11 +137,25 @@ class GRPCRouteMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class CORSPolicy:
+    """An ``HTTPCORSFilter`` with its defaults (``maxAge`` 5, ``allowCredentials`` false)."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    max_age: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class RouteFilter:
-    """A filter as reported: its ``type`` and its settings flattened to ``key=value`` pairs."""
+    """A filter as reported: its ``type`` and its settings flattened to ``key=value`` pairs;
+    a CORS filter also carries its typed settings (``cors``)."""
 
     type: str
     settings: tuple[tuple[str, str], ...] = ()
+    cors: CORSPolicy | None = None
 
     def __str__(self) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in self.settings)
@@ -176,12 +192,12 @@ class RouteRule:
     name: str | None = None
 
 
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute")
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
 
 
 @dataclass(frozen=True, slots=True)
 class Route(Namespaced):
-    """An HTTPRoute, GRPCRoute, TLSRoute or TCPRoute (``kind`` says which)."""
+    """An HTTPRoute, GRPCRoute, TLSRoute, TCPRoute or UDPRoute (``kind`` says which)."""
 
     kind: str
     namespace: str
@@ -195,6 +211,36 @@ class Route(Namespaced):
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef(self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerSet(Namespaced):
+    """A ``ListenerSet`` (GEP-1713, standard channel since v1.5): listeners attached to the
+    Gateway ``parent`` (its namespace defaulted to the ListenerSet's)."""
+
+    KIND = "ListenerSet"
+
+    namespace: str
+    name: str
+    parent: ParentRef
+    listeners: tuple[Listener, ...] = ()
+    creation_timestamp: str = ""
+    source: SourceRef = NO_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class BackendTLS:
+    """How the gateway connects to a backend Service port under a BackendTLSPolicy: the SNI
+    and name checked (``hostname``), the CA (``ConfigMap/NS/NAME`` or ``System``), and why the
+    policy is not usable (``problems``: then the connection fails with a 5xx)."""
+
+    policy: str  # "NS/NAME"
+    hostname: str
+    ca: tuple[str, ...] = ()
+    subject_alt_names: tuple[str, ...] = ()
+    valid: bool = True
+    checked: bool = True  # False when the input holds no ConfigMaps at all
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

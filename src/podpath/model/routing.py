@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from podpath.model.core import NO_SOURCE, SourceRef
 from podpath.model.gateway import (
+    BackendTLS,
     RouteFilter,
 )
 from podpath.model.objects import Namespaced
@@ -127,7 +128,8 @@ class RouteAnswer:
     ``path`` is the path the backend receives (after rewrites; None when the request is not
     forwarded: 404, redirect, 5xx); ``location`` the absolute redirect target of a 3xx;
     ``canary`` whether a canary backend (ingress-nginx) took the request; ``notes`` what was
-    not modelled (listed under ``-v``)."""
+    not modelled (listed under ``-v``); ``backend_tls`` the BackendTLSPolicy of the primary
+    backend; ``response_headers`` headers the gateway adds (CORS)."""
 
     entry_point: str  # EntryPoint.label, "" when no entry point serves the host
     status: int
@@ -141,6 +143,8 @@ class RouteAnswer:
     location: str | None = None
     canary: bool = False
     notes: tuple[str, ...] = ()
+    backend_tls: BackendTLS | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def endpoints(self) -> tuple[str, ...]:

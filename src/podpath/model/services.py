@@ -68,6 +68,7 @@ class Service(Namespaced):
     internal_traffic_policy: str = "Cluster"
     publish_not_ready_addresses: bool = False
     allocate_lb_node_ports: bool = True  # spec.allocateLoadBalancerNodePorts (default true)
+    traffic_distribution: str | None = None  # PreferClose | PreferSameZone | PreferSameNode
     labels: Labels = Labels()
     annotations: Labels = Labels()
     source: SourceRef = NO_SOURCE
@@ -96,6 +97,9 @@ class SliceEndpoint:
     hostname: str | None = None
     node_name: str | None = None
     target_pod: str | None = None  # "NS/NAME" when targetRef is a Pod
+    zone: str | None = None
+    for_zones: tuple[str, ...] = ()  # hints.forZones[].name
+    for_nodes: tuple[str, ...] = ()  # hints.forNodes[].name
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,9 @@ class Endpoint:
     """A resolved endpoint of one Service port: the pod (if any), the IP and the target port.
 
     ``ready`` is what the data plane routes to (EndpointSlice ``conditions.ready``, forced true by
-    ``publishNotReadyAddresses``).
+    ``publishNotReadyAddresses``). ``zone`` and the hints ``for_zones``/``for_nodes`` are what
+    the slice carries (set by the EndpointSlice controller from ``trafficDistribution``, or
+    given in a slice), which kube-proxy's topology filter reads.
     """
 
     ip: str
@@ -133,6 +139,9 @@ class Endpoint:
     node_name: str | None = None
     hostname: str | None = None
     origin: str = "selector"  # "selector" | "slice"
+    zone: str | None = None
+    for_zones: tuple[str, ...] = ()
+    for_nodes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,18 @@ from typing import Any
 
 from podpath.errors import MSG_DUPLICATE, MSG_MISSING, InputError
 from podpath.gcpause import gc_paused
-from podpath.model.core import EMPTY_LABELS, Namespace, Node, Note, Pod, SourceRef, WorkloadRef
+from podpath.model.core import (
+    EMPTY_LABELS,
+    Labels,
+    Namespace,
+    Node,
+    Note,
+    Pod,
+    SourceRef,
+    WorkloadRef,
+)
 from podpath.model.inventory import Inventory
+from podpath.model.objects import SKIPPED_KIND, SkippedObject
 from podpath.model.policy import NetworkPolicy
 from podpath.model.services import EndpointSlice, Service
 from podpath.normalize.core import (
@@ -31,6 +41,7 @@ from podpath.normalize.names import check_object_names
 from podpath.normalize.policy import normalize_network_policy
 from podpath.normalize.registry import LAYER_NORMALIZERS
 from podpath.normalize.services import (
+    SERVICE_NAME_LABEL,
     normalize_endpoint_slice,
     normalize_endpoints,
     normalize_service,
@@ -42,6 +53,7 @@ from podpath.normalize.workloads import (
     check_expansion,
     fold_unknown_owner,
     node_hint,
+    read_hpa,
     read_workload,
     top_owner,
     workload_pods,
@@ -95,11 +107,22 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
 
 
 CORE_KINDS = frozenset(
-    {"Namespace", "Node", "Pod", "Service", "EndpointSlice", "Endpoints", "NetworkPolicy"}
+    {
+        "Namespace",
+        "Node",
+        "Pod",
+        "Service",
+        "EndpointSlice",
+        "Endpoints",
+        "NetworkPolicy",
+        "HorizontalPodAutoscaler",
+    }
 )
 
 
-def _modelled(kind: str) -> bool:
+def is_modelled(kind: str) -> bool:
+    """Whether podpath models ``kind`` (documents of other kinds are skipped with a note;
+    the loader reads only their apiVersion, kind and metadata)."""
     return kind in CORE_KINDS or kind in WORKLOAD_KINDS or kind in LAYER_NORMALIZERS
 
 
@@ -117,6 +140,7 @@ class _Collector:
         self.slices: list[EndpointSlice] = []
         self.policies: dict[tuple[str, str], NetworkPolicy] = {}
         self.workloads: dict[tuple[str, str, str], Workload] = {}
+        self.min_replicas: dict[tuple[str, str, str], int] = {}  # HPA target -> minReplicas
         self.layer: dict[str, dict[tuple[str, str], Any]] = {}
 
     def add(self, doc: RawDoc) -> None:
@@ -136,7 +160,7 @@ class _Collector:
                 )
             )
             return
-        if isinstance(kind, str) and kind and not _modelled(kind):
+        if isinstance(kind, str) and kind and not is_modelled(kind):
             # skipped before validation: kinds like Kustomization carry no metadata.name
             self._skip(kind, raw, source)
             return
@@ -194,31 +218,59 @@ class _Collector:
         elif kind == "Service":
             self.services[(ns, name)] = normalize_service(raw, source)
         elif kind == "EndpointSlice":
-            self.slices.append(normalize_endpoint_slice(raw, source))
+            eslice = normalize_endpoint_slice(raw, source)
+            if eslice is None:
+                self._note_serviceless_slice(ns, name, source)
+            else:
+                self.slices.append(eslice)
         elif kind == "Endpoints":
             self.slices.extend(normalize_endpoints(raw, source))
         elif kind == "NetworkPolicy":
             self.policies[(ns, name)] = normalize_network_policy(raw, source)
         elif kind in WORKLOAD_KINDS:
             self.workloads[(kind, ns, name)] = read_workload(raw, source)
+        elif kind == "HorizontalPodAutoscaler":
+            target, minimum = read_hpa(raw, source)
+            self.min_replicas[target] = max(minimum, self.min_replicas.get(target, 0))
         elif kind in LAYER_NORMALIZERS:
             self.layer.setdefault(kind, {})[(ns, name)] = LAYER_NORMALIZERS[kind](raw, source)
         else:
             self._skip(kind, raw, source)
 
+    def _note_serviceless_slice(self, ns: str, name: str, source: SourceRef) -> None:
+        self.notes.append(
+            Note(
+                "info",
+                "endpointslice-without-service",
+                f"ignored: no {SERVICE_NAME_LABEL} label, so it belongs to no Service",
+                f"EndpointSlice/{ns}/{name}",
+                source,
+            )
+        )
+
     def _skip(self, kind: str, raw: dict[str, Any], source: SourceRef) -> None:
         meta = raw.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        name, ns, labels = meta.get("name"), meta.get("namespace"), meta.get("labels")
+        name = name if isinstance(name, str) and name else "(unnamed)"
         api = raw.get("apiVersion", "?")
         self.notes.append(
             Note(
                 "info",
                 "skipped-kind",
                 f"skipped {api} {kind} (not modelled)",
-                f"{kind}/{name if isinstance(name, str) and name else '(unnamed)'}",
+                f"{kind}/{name}",
                 source,
             )
         )
+        if isinstance(labels, dict) and all(type(v) is str for v in labels.values()):
+            kept = Labels({str(k): v for k, v in labels.items()})
+        else:
+            kept = EMPTY_LABELS
+        skipped = SkippedObject(
+            str(api), kind, ns if isinstance(ns, str) else "", name, kept, source
+        )
+        self.layer.setdefault(SKIPPED_KIND, {})[(skipped.namespace, f"{kind}/{name}")] = skipped
 
 
 @gc_paused
@@ -235,18 +287,21 @@ def normalize(
         c.add(doc)
     pods = _owned_pods(c)
     generated = _workloads_without_pods(c, pods)
-    check_expansion(generated, len(pods), 0, limit)
+    check_expansion(generated, len(pods), 0, limit, c.min_replicas)
     nodes = tuple(sorted(c.nodes.values(), key=lambda n: n.name))
     if not nodes:
         count = node_count or max(
             DEFAULT_NODE_COUNT,
-            math.ceil((len(pods) + sum(node_hint(w) for w in generated)) / MAX_PODS_PER_NODE),
+            math.ceil(
+                (len(pods) + sum(node_hint(w, c.min_replicas.get(w.key)) for w in generated))
+                / MAX_PODS_PER_NODE
+            ),
         )
         nodes = default_nodes(count)
-    check_expansion(generated, len(pods), len(nodes), limit)
+    check_expansion(generated, len(pods), len(nodes), limit, c.min_replicas)
     for w in generated:
         owner = top_owner(w.kind, w.namespace, w.name, c.workloads)
-        for pod in workload_pods(w, nodes, owner):
+        for pod in workload_pods(w, nodes, owner, c.min_replicas.get(w.key)):
             if (pod.namespace, pod.name) not in c.pods:
                 pods[(pod.namespace, pod.name)] = pod
     namespaces = _namespaces(c, pods)
@@ -309,8 +364,9 @@ def _namespaces(c: _Collector, pods: dict[tuple[str, str], Pod]) -> dict[str, Na
     names.update(ns for ns, _ in c.services)
     names.update(ns for ns, _ in c.policies)
     names.update(s.namespace for s in c.slices)
-    for objs in c.layer.values():
-        names.update(ns for ns, _ in objs if ns)
+    for kind, objs in c.layer.items():
+        if kind != SKIPPED_KIND:  # a skipped object creates no namespace in the model
+            names.update(ns for ns, _ in objs if ns)
     out = dict(c.namespaces)
     for name in names - out.keys():
         out[name] = Namespace(

@@ -143,12 +143,28 @@ def _rule(f: Fields, kind: str, egress: bool) -> AdminRule:
     return AdminRule(action=action, peers=peers, ports=ports, name=f.str("name", "") or "")
 
 
+MSG_BANP_NAME = (
+    "a BaselineAdminNetworkPolicy must be named default, got {got!r} (the CRD admits only "
+    "one, validated by self.metadata.name == 'default')"
+)
+
+
+def check_banp_name(meta: Fields, name: str) -> None:
+    """The BaselineAdminNetworkPolicy is a singleton: its CRD validates
+    ``self.metadata.name == 'default'``
+    (https://github.com/kubernetes-sigs/network-policy-api/blob/main/apis/v1alpha1/baselineadminnetworkpolicy_types.go,
+    the ``+kubebuilder:validation:XValidation`` rule), so any other name is invalid input."""
+    if name != "default":
+        raise meta.error("name", MSG_BANP_NAME.format(got=name))
+
+
 def normalize_admin_policy(raw: dict[str, Any], source: SourceRef) -> AdminPolicy:
     """Any of the three kinds (``raw["kind"]``) -> AdminPolicy (see the module docstring)."""
-    top, _, _, name = object_fields(raw, source)
+    top, meta, _, name = object_fields(raw, source)
     kind = str(raw.get("kind"))
     spec = top.map("spec")
     if kind == "BaselineAdminNetworkPolicy":
+        check_banp_name(meta, name)
         tier, priority = "Baseline", BANP_PRIORITY
     else:
         tier = "Admin" if kind == "AdminNetworkPolicy" else spec.req_str("tier")

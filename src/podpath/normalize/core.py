@@ -54,13 +54,22 @@ def normalize_namespace(raw: dict[str, Any], source: SourceRef) -> Namespace:
     )
 
 
-WELL_KNOWN_NODE_LABELS = (("kubernetes.io/os", "linux"), ("kubernetes.io/arch", "amd64"))
+WELL_KNOWN_NODE_LABELS = (
+    ("kubernetes.io/os", "linux"),
+    ("kubernetes.io/arch", "amd64"),
+    ("beta.kubernetes.io/os", "linux"),
+    ("beta.kubernetes.io/arch", "amd64"),
+)
 
 
 def node_labels(name: str, labels: Labels) -> Labels:
-    """The labels the kubelet sets on its Node when the input omits them
-    (https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-hostname):
-    ``kubernetes.io/hostname``, ``kubernetes.io/os`` (linux), ``kubernetes.io/arch`` (amd64)."""
+    """The labels the kubelet sets on its Node when the input omits them: the kubelet's
+    initialNode sets ``kubernetes.io/hostname``, ``kubernetes.io/os`` and
+    ``kubernetes.io/arch``, and still the deprecated ``beta.kubernetes.io/os`` and
+    ``beta.kubernetes.io/arch`` (pkg/kubelet/kubelet_node_status.go; the labels:
+    https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-hostname,
+    #beta-kubernetes-io-os-deprecated). Manifests still select on the beta labels (sock-shop's
+    ``nodeSelector: {beta.kubernetes.io/os: linux}``). A made-up node is linux/amd64."""
     defaults = {"kubernetes.io/hostname": name, **dict(WELL_KNOWN_NODE_LABELS)}
     return Labels({**defaults, **labels})
 
@@ -295,15 +304,7 @@ def _pod(
     if not ips and status.has("podIP"):
         ips = (status.ip("podIP"),)
     phase = status.str("phase", "Running") or "Running"
-    ready_conditions = [c for c in status.maps("conditions") if c.str("type") == "Ready"]
-    if ready_conditions:
-        ready = ready_conditions[0].str("status") == "True"
-        assumed = False
-    else:
-        # No Ready condition: a running pod counts as ready (an assumption, reported); a
-        # pending or finished pod is not ready, which its phase states.
-        ready = phase == "Running"
-        assumed = ready
+    ready, assumed = is_pod_ready(status, phase)
     fields["ip_origin"] = "status" if ips else "ipam"
     return Pod(
         **fields,
@@ -313,6 +314,24 @@ def _pod(
         ready_assumed=assumed,
         terminating=terminating,
     )
+
+
+def is_pod_ready(status: Fields, phase: str) -> tuple[bool, bool]:
+    """(ready, assumed) of a pod with a status, as the EndpointSlice controller's IsPodReady
+    reads it: ready only with a ``Ready`` condition whose status is ``True``
+    (https://github.com/kubernetes/kubernetes/blob/master/pkg/api/v1/pod/util.go,
+    ``IsPodReadyConditionTrue``: a missing condition is not ready).
+
+    - conditions listed, ``Ready`` among them: its status decides;
+    - conditions listed, no ``Ready``: not ready (the kubelet has not reported readiness);
+    - no conditions at all (a hand-written status, e.g. one that pins ``podIP``): the status
+      says nothing about readiness; a running pod is assumed ready, and ``assumed`` says so
+      (as for a pod with no status at all). A pending or finished pod is not ready.
+    """
+    if status.has("conditions"):
+        ready = [c for c in status.maps("conditions") if c.str("type") == "Ready"]
+        return bool(ready) and ready[0].str("status") == "True", False
+    return phase == "Running", phase == "Running"
 
 
 def owner_refs(meta: Fields) -> list[tuple[str, str]]:

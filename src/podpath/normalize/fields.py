@@ -29,6 +29,25 @@ _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
+# A number or boolean where the API has a string: what YAML made of an unquoted value (e.g.
+# `yes`, `n`, `1.0`, `0o14`); the API server refuses it (json: cannot unmarshal number or
+# bool into a string field). See podpath.sources.yaml_values.
+MSG_SCALAR_NOT_STRING = (
+    "expected a string, got the {kind} {got} (what YAML reads of the unquoted value; "
+    "Kubernetes refuses it here: quote it)"
+)
+MAX_INT_DIGITS = 18  # a string of more digits is no int64 (and int() of it is bounded)
+
+
+def _not_a_string(value: Any) -> builtins.str:
+    """The error for a non-string where the API wants a string."""
+    if isinstance(value, bool):
+        return MSG_SCALAR_NOT_STRING.format(kind="boolean", got="true" if value else "false")
+    if isinstance(value, int | float):
+        return MSG_SCALAR_NOT_STRING.format(kind="number", got=repr(value))
+    return MSG_NOT_A_STRING.format(got=_show(value))
+
+
 def _show(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
@@ -160,8 +179,8 @@ class Fields:
             return default
         if type(value) is builtins.str:
             return value
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.error(key, MSG_NOT_A_STRING.format(got=_show(value)))
+        if not isinstance(value, str):
+            raise self.error(key, _not_a_string(value))
         return str(value)
 
     def req_str(self, key: builtins.str) -> builtins.str:
@@ -173,8 +192,8 @@ class Fields:
     def strs(self, key: builtins.str) -> tuple[builtins.str, ...]:
         out = []
         for i, item in enumerate(self.list(key)):
-            if isinstance(item, bool) or not isinstance(item, str | int | float):
-                raise self.error(f"{key}[{i}]", MSG_NOT_A_STRING.format(got=_show(item)))
+            if not isinstance(item, str):
+                raise self.error(f"{key}[{i}]", _not_a_string(item))
             out.append(str(item))
         return tuple(out)
 
@@ -185,7 +204,8 @@ class Fields:
         if type(value) is builtins.int:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            digits = value.strip().lstrip("-") if isinstance(value, str) else ""
+            if digits.isascii() and digits.isdigit() and len(digits) <= MAX_INT_DIGITS:
                 return int(value)
             raise self.error(key, MSG_NOT_AN_INT.format(got=_show(value)))
         return value
@@ -199,7 +219,8 @@ class Fields:
         return value
 
     def labels(self, key: builtins.str) -> Labels:
-        """A string map (labels, annotations, selectors); values stringified as the API does."""
+        """A string map (labels, annotations, selectors): a null value is "" (as JSON null
+        decodes into a Go string); a number or boolean is refused, as the API server does."""
         value = self.raw.get(key)
         if value is None:
             return EMPTY_LABELS
@@ -214,9 +235,9 @@ class Fields:
             return Labels(value)
         out: dict[str, str] = {}
         for k, v in value.items():
-            if isinstance(v, dict | list):
-                raise self.error(f"{key}.{k}", MSG_NOT_A_STRING.format(got=_show(v)))
-            out[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+            if v is not None and not isinstance(v, str):
+                raise self.error(f"{key}.{k}", _not_a_string(v))
+            out[str(k)] = "" if v is None else v
         return Labels(out)
 
     def port_number(
@@ -241,7 +262,7 @@ class Fields:
                 raise self.error(key, MSG_BAD_PORT.format(got=value))
             return value
         if isinstance(value, str):
-            if value.isdigit():
+            if value.isascii() and value.isdigit():
                 return self.port_number(key)
             if not value:
                 raise self.error(key, MSG_MISSING)

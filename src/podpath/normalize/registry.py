@@ -25,6 +25,7 @@ ROUTING_KINDS = (
     "GRPCRoute",
     "TLSRoute",
     "TCPRoute",
+    "UDPRoute",
     "ReferenceGrant",
     "Secret",
 )
@@ -42,6 +43,23 @@ def _routing(kind: str) -> Normalizer:
 
 
 LAYER_NORMALIZERS.update({kind: _routing(kind) for kind in ROUTING_KINDS})
+
+GATEWAY_KINDS = ("ListenerSet", "BackendTLSPolicy", "ConfigMap")
+
+
+def _gateway(kind: str) -> Normalizer:
+    """The Gateway API v1.5+ normalizers (:mod:`podpath.normalize.gateway`, ``gateway_policy``)."""
+
+    def normalize(raw: dict[str, Any], source: SourceRef) -> Any:
+        from podpath.normalize.gateway import GATEWAY_NORMALIZERS
+        from podpath.normalize.gateway_policy import POLICY_NORMALIZERS
+
+        return {**GATEWAY_NORMALIZERS, **POLICY_NORMALIZERS}[kind](raw, source)
+
+    return normalize
+
+
+LAYER_NORMALIZERS.update({kind: _gateway(kind) for kind in GATEWAY_KINDS})
 
 ADMIN_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 

@@ -11,9 +11,8 @@ API defaults applied here, once:
   ``gateway.networking.k8s.io``, kind ``Gateway``, namespace the route's; BackendRef group
   ``""``, kind ``Service``, weight 1, namespace the route's; HTTPRoute rule without matches ->
   one match PathPrefix ``/``; path match type PathPrefix, value ``/``; header/query match type
-  Exact; a rule list absent -> one rule with the default match; listener
-  ``allowedRoutes.namespaces.from`` Same; TLS mode Terminate; certificateRef kind Secret,
-  namespace the Gateway's.
+  Exact; a rule list absent -> one rule with the default match; listeners, ListenerSets and
+  the CORS filter: :mod:`podpath.normalize.gateway`.
 - Secret (https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets): only
   ``kubernetes.io/tls`` Secrets have their ``tls.crt`` parsed (SANs, notAfter); no key material
   is kept.
@@ -35,15 +34,12 @@ from podpath.model.gateway import (
     GrantTo,
     GRPCRouteMatch,
     HTTPRouteMatch,
-    Listener,
     ParentRef,
     PathMatch,
     ReferenceGrant,
     Route,
     RouteFilter,
-    RouteGroupKind,
     RouteRule,
-    SecretObjectRef,
     ValueMatch,
 )
 from podpath.model.ingress import (
@@ -55,8 +51,8 @@ from podpath.model.ingress import (
     IngressTLS,
 )
 from podpath.model.routing import Certificate, Secret
-from podpath.normalize.core import normalize_selector
 from podpath.normalize.fields import Fields, object_fields
+from podpath.normalize.gateway import allowed_listeners, normalize_cors, normalize_listener
 from podpath.normalize.ingress_nginx import nginx_annotations
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -151,36 +147,6 @@ def normalize_gateway_class(raw: dict[str, Any], source: SourceRef) -> GatewayCl
     )
 
 
-def _listener(f: Fields, gw_ns: str) -> Listener:
-    tls = f.maybe_map("tls")
-    allowed = f.map("allowedRoutes")
-    namespaces = allowed.map("namespaces")
-    selector = namespaces.maybe_map("selector")
-    protocol = f.req_str("protocol")
-    return Listener(
-        name=f.req_str("name"),
-        protocol=protocol,
-        port=f.port_number("port") or 0,
-        hostname=f.str("hostname") or None,
-        tls_mode=(tls.str("mode") or "Terminate") if tls is not None else None,
-        certificate_refs=tuple(
-            SecretObjectRef(
-                namespace=c.str("namespace") or gw_ns,
-                name=c.req_str("name"),
-                group=c.str("group") or "",
-                kind=c.str("kind") or "Secret",
-            )
-            for c in (tls.maps("certificateRefs") if tls is not None else [])
-        ),
-        allowed_from=namespaces.str("from") or "Same",
-        allowed_selector=normalize_selector(selector) if selector is not None else None,
-        allowed_kinds=tuple(
-            RouteGroupKind(k.str("group", GATEWAY_GROUP) or "", k.req_str("kind"))
-            for k in allowed.maps("kinds")
-        ),
-    )
-
-
 def _address_values(f: Fields, key: str) -> tuple[str, ...]:
     return tuple(v for a in f.maps(key) if (v := a.str("value")))
 
@@ -188,15 +154,18 @@ def _address_values(f: Fields, key: str) -> tuple[str, ...]:
 def normalize_gateway(raw: dict[str, Any], source: SourceRef) -> Gateway:
     top, meta, ns, name = object_fields(raw, source)
     spec = top.map("spec")
+    listeners_from, listeners_selector = allowed_listeners(spec)
     return Gateway(
         namespace=_ns(ns),
         name=name,
         class_name=spec.req_str("gatewayClassName"),
-        listeners=tuple(_listener(lf, _ns(ns)) for lf in spec.maps("listeners")),
+        listeners=tuple(normalize_listener(lf, _ns(ns)) for lf in spec.maps("listeners")),
         addresses=_address_values(spec, "addresses"),
         status_addresses=_address_values(top.map("status"), "addresses"),
         labels=meta.labels("labels"),
         creation_timestamp=meta.str("creationTimestamp") or "",
+        allowed_listeners_from=listeners_from,
+        allowed_listeners_selector=listeners_selector,
         source=source,
     )
 
@@ -230,7 +199,8 @@ def _filter(f: Fields) -> RouteFilter:
     for key, value in sorted(f.raw.items()):
         if key != "type":
             _flatten(str(key), value, settings)
-    return RouteFilter(ftype, tuple(settings))
+    cors = normalize_cors(f) if ftype == "CORS" else None
+    return RouteFilter(ftype, tuple(settings), cors)
 
 
 def _backend_ref(f: Fields, route_ns: str) -> BackendRef:
@@ -300,7 +270,8 @@ def _rules(kind: str, spec: Fields, ns: str) -> tuple[RouteRule, ...]:
 
 
 def normalize_route(raw: dict[str, Any], source: SourceRef) -> Route:
-    """HTTPRoute, GRPCRoute, TLSRoute and TCPRoute share one shape (see module docstring)."""
+    """HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute share one shape (module
+    docstring)."""
     top, meta, ns, name = object_fields(raw, source)
     kind = str(raw.get("kind"))
     ns = _ns(ns)
@@ -396,6 +367,7 @@ ROUTING_NORMALIZERS = {
     "GRPCRoute": normalize_route,
     "TLSRoute": normalize_route,
     "TCPRoute": normalize_route,
+    "UDPRoute": normalize_route,
     "ReferenceGrant": normalize_reference_grant,
     "Secret": normalize_secret,
 }

@@ -93,11 +93,28 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         external_traffic_policy=_traffic_policy(spec, "externalTrafficPolicy"),
         internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
+        traffic_distribution=_traffic_distribution(spec),
         allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
         labels=meta.labels("labels"),
         annotations=meta.labels("annotations"),
         source=source,
     )
+
+
+TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
+
+
+def _traffic_distribution(spec: Fields) -> str | None:
+    """``spec.trafficDistribution``: PreferClose (= PreferSameZone, its newer name),
+    PreferSameZone or PreferSameNode; the API server refuses any other value
+    (https://kubernetes.io/docs/reference/networking/virtual-ips/#traffic-distribution)."""
+    value = spec.str("trafficDistribution")
+    if value is not None and value not in TRAFFIC_DISTRIBUTIONS:
+        raise spec.error(
+            "trafficDistribution",
+            f"unknown trafficDistribution {value!r} ({', '.join(TRAFFIC_DISTRIBUTIONS)})",
+        )
+    return value
 
 
 def _traffic_policy(spec: Fields, key: str) -> str:
@@ -114,6 +131,7 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
     if ref is not None and ref.str("kind") == "Pod":
         target = f"{ref.str('namespace') or ''}/{ref.str('name') or ''}"
     ready = cond.get("ready")
+    hints = e.maybe_map("hints")
     return SliceEndpoint(
         addresses=e.ips("addresses"),
         ready=True if ready is None else bool(ready),
@@ -122,21 +140,31 @@ def _slice_endpoint(e: Fields) -> SliceEndpoint:
         hostname=e.str("hostname"),
         node_name=e.str("nodeName"),
         target_pod=target,
+        zone=e.str("zone"),
+        for_zones=tuple(z.req_str("name") for z in hints.maps("forZones")) if hints else (),
+        for_nodes=tuple(n.req_str("name") for n in hints.maps("forNodes")) if hints else (),
     )
 
 
-def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice:
-    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names it."""
+def normalize_endpoint_slice(raw: dict[str, Any], source: SourceRef) -> EndpointSlice | None:
+    """discovery.k8s.io/v1 EndpointSlice; its ``kubernetes.io/service-name`` label names its
+    Service. The label is optional in the API, and it is what ties a slice to its Service
+    ("you can find all of the slices for a given service by listing EndpointSlices in the
+    service's namespace whose kubernetes.io/service-name label contains the service's name",
+    https://kubernetes.io/docs/reference/kubernetes-api/discovery/endpoint-slice-v1/): a slice
+    without it belongs to no Service. It is None here (its fields still checked), and the
+    caller notes that it is ignored."""
     top, meta, ns, name = object_fields(raw, source)
     labels = meta.labels("labels")
     service = labels.get(SERVICE_NAME_LABEL)
+    endpoints = tuple(_slice_endpoint(e) for e in top.maps("endpoints"))
     if not service:
-        raise meta.error("labels", f"missing the {SERVICE_NAME_LABEL} label naming the Service")
+        return None
     return EndpointSlice(
         namespace=ns or "default",
         name=name,
         service_name=service,
-        endpoints=tuple(_slice_endpoint(e) for e in top.maps("endpoints")),
+        endpoints=endpoints,
         ports=tuple(
             SlicePort(p.port_number("port"), p.protocol(), p.str("name", "") or "")
             for p in top.maps("ports")

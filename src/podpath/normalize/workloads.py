@@ -25,7 +25,7 @@ workload's file, document and field, so that ``replicas: 1000000000000`` costs n
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -96,6 +96,30 @@ def _template(top: Fields, kind: str) -> tuple[Fields, Fields, Fields]:
     return spec, template.map("metadata"), template.map("spec")
 
 
+HPA_TARGETS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
+
+
+def read_hpa(raw: dict[str, Any], source: SourceRef) -> tuple[tuple[str, str, str], int]:
+    """A HorizontalPodAutoscaler's target ``(kind, namespace, name)`` and its
+    ``minReplicas`` (default 1)."""
+    top, _, ns, _ = object_fields(raw, source)
+    spec = top.map("spec")
+    target = spec.map("scaleTargetRef")
+    kind, name = target.req_str("kind"), target.req_str("name")
+    return (kind, ns or "default", name), spec.int("minReplicas", 1) or 1
+
+
+def autoscaled_replicas(replicas: int, min_replicas: int | None) -> int:
+    """The replicas a workload runs under a HorizontalPodAutoscaler: at least ``minReplicas``
+    (the controller scales a target below it up: ``normalizeDesiredReplicas``), except that a
+    target scaled to 0 has autoscaling disabled
+    (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#implicit-maintenance-mode-deactivation;
+    pkg/controller/podautoscaler/horizontal.go). Without an HPA: ``replicas``."""
+    if min_replicas is None or replicas == 0:
+        return replicas
+    return max(replicas, min_replicas)
+
+
 def _count_field(w: Workload) -> tuple[Fields, str]:
     """The spec and the field that counts the workload's pods (DaemonSets: none)."""
     top, _, _, _ = object_fields(w.raw, w.source)
@@ -105,29 +129,41 @@ def _count_field(w: Workload) -> tuple[Fields, str]:
     return spec, "parallelism" if w.kind in ("Job", "CronJob") else "replicas"
 
 
-def planned_pods(w: Workload, nodes: int) -> int:
+def planned_pods(w: Workload, nodes: int, min_replicas: int | None = None) -> int:
     """How many pods ``workload_pods`` will make, read without making them: ``replicas``
-    (``parallelism`` for Jobs; default 1), at most one per node for a DaemonSet."""
+    (``parallelism`` for Jobs; default 1; raised to an HPA's ``min_replicas``), at most one
+    per node for a DaemonSet."""
     if w.kind == "DaemonSet":
         return nodes
     spec, key = _count_field(w)
-    return max(spec.int(key, 1) or 0, 0)
+    count = max(spec.int(key, 1) or 0, 0)
+    return autoscaled_replicas(count, min_replicas) if w.kind in HPA_TARGETS else count
 
 
-def node_hint(w: Workload) -> int:
+def node_hint(w: Workload, min_replicas: int | None = None) -> int:
     """Pods the workload counts for when podpath chooses a node count (one for a DaemonSet,
     Job or CronJob)."""
-    return 1 if w.kind in ("DaemonSet", "Job", "CronJob") else planned_pods(w, 0)
+    if w.kind in ("DaemonSet", "Job", "CronJob"):
+        return 1
+    return planned_pods(w, 0, min_replicas)
 
 
-def check_expansion(workloads: Sequence[Workload], declared: int, nodes: int, limit: int) -> int:
+def check_expansion(
+    workloads: Sequence[Workload],
+    declared: int,
+    nodes: int,
+    limit: int,
+    floors: Mapping[tuple[str, str, str], int] | None = None,
+) -> int:
     """Refuse, before any pod is made, an input that expands to more than ``limit`` pods
-    (``declared`` pods plus every workload's); the total."""
+    (``declared`` pods plus every workload's; ``floors``: HPA minReplicas by target); the
+    total."""
+    floors = floors or {}
     if declared > limit:
         raise InputError(MSG_TOO_MANY_DECLARED.format(total=declared, limit=limit))
     total = declared
     for w in workloads:
-        total += planned_pods(w, nodes)
+        total += planned_pods(w, nodes, floors.get(w.key))
         if total > limit:
             spec, key = _count_field(w) if w.kind != "DaemonSet" else (None, "")
             field = spec.child_path(key) if spec is not None else "spec (one pod per node)"
@@ -141,8 +177,11 @@ def check_expansion(workloads: Sequence[Workload], declared: int, nodes: int, li
     return total
 
 
-def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) -> Iterator[Pod]:
-    """The pods the workload's controller would create (see the module docstring).
+def workload_pods(
+    w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef, min_replicas: int | None = None
+) -> Iterator[Pod]:
+    """The pods the workload's controller would create (see the module docstring);
+    ``min_replicas``: the ``minReplicas`` of a HorizontalPodAutoscaler scaling it.
 
     The pod template is read once, and only when there is a pod to make (a workload with no
     replicas reports no template error); each pod is that pod with its own name (and node,
@@ -168,6 +207,8 @@ def workload_pods(w: Workload, nodes: tuple[Node, ...], top_owner: WorkloadRef) 
     if w.kind in ("Job", "CronJob"):
         replicas = spec.int("parallelism", 1)
     count = max(replicas or 0, 0)
+    if w.kind in HPA_TARGETS:
+        count = autoscaled_replicas(count, min_replicas)
     if w.kind == "StatefulSet":
         service_name = spec.str("serviceName")
         if count <= 0:

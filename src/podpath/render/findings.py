@@ -30,6 +30,7 @@ def finding_data(f: Finding) -> dict[str, Any]:
         "line": f.source.line if f.source is not None else None,
         "impact": f.impact,
         "step": f.step,
+        "verdict": f.verdict,
     }
 
 

@@ -1,8 +1,11 @@
-"""``podpath report -o report.html``: the whole network on one self-contained page.
+"""``podpath report`` as one self-contained HTML page: the terminal report's sections, drawn
+for a browser, plus the interactive graph.
 
-Sections, each present only when its analysis produced something: services, routing table,
-reachability heatmap, doctor findings, graph. :class:`ReportData` holds what the analyses
-computed (the command gathers it); this module only lays it out.
+The page and the terminal are two renderings of one analysis: :class:`ReportData` carries
+:func:`podpath.analyze.report.overview`'s result (the dict the terminal renders), the
+services listing and the graph; nothing here computes a verdict. Tables are JSON rendered by
+the page's script, which pages, filters and sorts them (a 10k-pod cluster has thousands of
+rows); the namespace heatmap is drawn on a canvas (hundreds of namespaces).
 """
 
 from __future__ import annotations
@@ -12,33 +15,81 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podpath.analyze.graph import Graph
-from podpath.render.html import Section, esc, graph_section, html_table, page
+from podpath.render.html import Section, data_script, esc, graph_section, page
 
-HEATMAP_MAX = 60  # labels; beyond this the heatmap is drawn by namespace
+PAGE_ROWS = 25
+SEVERITY_ORDER = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """What the report shows; ``None`` (or empty) means the analysis is unavailable."""
+    """What the page shows: ``overview`` is the analysis's dict (summary, namespaces,
+    reachability, dns, routes, findings as JSON-ready dicts); ``graph`` None when it could
+    not be built (``notes`` say why)."""
 
     title: str
-    counts: dict[str, int]
+    overview: dict[str, Any]
     services: list[dict[str, Any]] = field(default_factory=list)
-    routes: list[dict[str, Any]] | None = None
-    heatmap: dict[str, Any] | None = None
-    findings: list[dict[str, Any]] | None = None
     graph: Graph | None = None
     notes: Sequence[str] = ()
 
 
-def _services(services: list[dict[str, Any]]) -> str:
+def headline(summary: dict[str, Any]) -> str:
+    """The report's first line, the same in the terminal and on the page."""
+    counts = sorted(
+        summary["findings"].items(),
+        key=lambda kn: SEVERITY_ORDER.index(kn[0]) if kn[0] in SEVERITY_ORDER else 3,
+    )
+    found = ", ".join(f"{n} {k}" for k, n in counts) or "none"
+    return (
+        f"{summary['namespaces']} namespaces, {summary['nodes']} nodes, {summary['pods']} pods, "
+        f"{summary['services']} services, {summary['network_policies']} network policies, "
+        f"{summary['routes']} routes; findings: {found}"
+    )
+
+
+def where(finding: dict[str, Any]) -> str:
+    """``file:line`` of a finding, as the terminal prints it ("" for none or ``<stdin>``)."""
+    path = finding.get("file")
+    if not path or str(path).startswith("<"):
+        return ""
+    return f"{path}:{finding.get('line')}"
+
+
+def table(element_id: str, columns: Sequence[tuple[str, str]], rows: list[list[str]]) -> str:
+    """A paged table: ``columns`` are (title, type); type ``code``, ``sev``, ``num`` or ""."""
+    spec = {
+        "columns": [{"title": t, "type": k} for t, k in columns],
+        "rows": rows,
+        "page": PAGE_ROWS,
+    }
+    return f'<div class="ptable" data-table="{esc(element_id)}"></div>' + data_script(
+        element_id, spec
+    )
+
+
+def _namespaces(rows: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [
+            r["namespace"],
+            str(r["pods"]),
+            str(r["services"]),
+            str(r["network_policies"]),
+            f"{r['ingress_isolated']}/{r['pods']}",
+            f"{r['egress_isolated']}/{r['pods']}",
+        ]
+        for r in rows
+    ]
+
+
+def _services(services: list[dict[str, Any]]) -> list[list[str]]:
     rows = []
     for s in services:
-        ports = "<br>".join(
-            esc(f"{p['port']}/{p['protocol']}->{p['target_port']}")
-            + (esc(f" (node {p['node_port']})") if p["node_port"] else "")
+        ports = [
+            f"{p['port']}/{p['protocol']}->{p['target_port']}"
+            + (f" (node {p['node_port']})" if p["node_port"] else "")
             for p in s["ports"]
-        )
+        ]
         ip = "None (headless)" if s["headless"] else ", ".join(s["cluster_ips"]) or "-"
         if s["external_name"]:
             ip = f"-> {s['external_name']}"
@@ -46,21 +97,20 @@ def _services(services: list[dict[str, Any]]) -> str:
         total = ready + len(s["not_ready_endpoints"])
         rows.append(
             [
-                f"<code>{esc(s['service'])}</code>",
-                esc(s["type"]),
-                esc(ip),
-                ports,
-                esc(", ".join(s["load_balancer"]) or "-"),
-                esc(f"{ready}/{total}"),
-                esc(s["dns"]),
+                s["service"],
+                s["type"],
+                ip,
+                "\n".join(ports) or "-",
+                ", ".join(s["load_balancer"]) or "-",
+                f"{ready}/{total}",
+                s["dns"],
             ]
         )
-    headers = ["Service", "Type", "Cluster IP", "Ports", "Load balancer", "Ready", "DNS"]
-    return html_table(headers, rows, raw=True)
+    return rows
 
 
 def _backend_text(b: dict[str, Any], weighted: bool) -> str:
-    """``90x shop/frontend:80 -> 3 ready endpoints`` or ``... [500: reason]``."""
+    """``90x shop/frontend:80 -> 3 ready endpoint(s)`` or ``... [500: reason]``."""
     if b.get("resource"):
         target = f"resource {b['resource']}"
     elif b.get("service"):
@@ -76,25 +126,6 @@ def _backend_text(b: dict[str, Any], weighted: bool) -> str:
     return f"{target} -> {len(endpoints)} ready endpoint(s): {', '.join(endpoints) or '-'}"
 
 
-def _routes(routes: list[dict[str, Any]]) -> str:
-    if not routes:
-        return '<p class="muted">No Ingress or Gateway API routes.</p>'
-    rows = []
-    for r in routes:
-        backends = r.get("backends") or []
-        rule = "" if r.get("rule") is None else f" rule {r['rule']}"
-        rows.append(
-            [
-                _cell(r.get("entry_point")),
-                _cell(r.get("host")),
-                _cell(r.get("match")),
-                _cell(r.get("object")) + rule,
-                "; ".join(_backend_text(b, len(backends) > 1) for b in backends) or "-",
-            ]
-        )
-    return html_table(["Entry point", "Host", "Match", "Route", "Backends"], rows)
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
@@ -105,64 +136,126 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _heat_color(share: float) -> str:
-    """White (nothing allowed) to deep green (every pair allowed)."""
-    if share <= 0:
-        return "#f1f5f9"
-    light = int(88 - 55 * share)
-    return f"hsl(142, 60%, {light}%)"
-
-
-def _heatmap(heat: dict[str, Any]) -> str:
-    labels = heat["labels"]
-    head = "<th></th>" + "".join(f'<th class="col">{esc(x)}</th>' for x in labels)
+def _routes(routes: list[dict[str, Any]]) -> list[list[str]]:
     rows = []
-    for i, src in enumerate(labels):
-        cells = []
-        for j, dst in enumerate(labels):
-            share = heat["share"][i][j]
-            hits, total = heat["pairs"][i][j]
-            tip = f"{src} -> {dst}: {hits} of {total} pod pairs allowed"
-            cells.append(
-                f'<td class="cell" title="{esc(tip)}" style="background:{_heat_color(share)}"></td>'
-            )
-        rows.append(f'<tr><th class="row">{esc(src)}</th>{"".join(cells)}</tr>')
+    for r in routes:
+        backends = r.get("backends") or []
+        rule = "" if r.get("rule") is None else f" rule {r['rule']}"
+        rows.append(
+            [
+                _cell(r.get("entry_point")),
+                _cell(r.get("host")),
+                _cell(r.get("match")),
+                _cell(r.get("object")) + rule,
+                "\n".join(_backend_text(b, len(backends) > 1) for b in backends) or "-",
+            ]
+        )
+    return rows
+
+
+def _findings(findings: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [f["severity"], f["code"], f["object"], where(f), f["message"], f.get("hint") or ""]
+        for f in findings
+    ]
+
+
+def _heatmap(overview: dict[str, Any]) -> str:
+    rows = overview["reachability"]
+    if not rows:
+        return (
+            '<p class="muted">Not computed: no pods, or more than the report\'s limit; '
+            "use podpath matrix.</p>"
+        )
+    labels = [r["namespace"] for r in overview["namespaces"]]
+    index = {name: i for i, name in enumerate(labels)}
+    cells = [[index[r["from"]], index[r["to"]], r["allowed_pairs"], r["pairs"]] for r in rows]
+    spec = {"labels": labels, "cells": cells}
     return (
-        f'<p class="muted">Rows: source {esc(heat["by"])}; columns: destination. Colour: share of'
-        " pod pairs that may connect on at least one declared port (hover for counts).</p>"
-        f'<table class="heat"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        '<p class="muted">Rows: source namespace; columns: destination. Colour: share of pod '
+        "pairs allowed on at least one port the destination declares (hover for counts; the "
+        "terminal's grid).</p>"
+        '<div class="heatmap" data-heat="podpath-heatmap"></div>'
+        + data_script("podpath-heatmap", spec)
     )
 
 
-def _findings(findings: list[dict[str, Any]]) -> str:
-    if not findings:
-        return '<p class="muted">No findings.</p>'
-    rows = [
-        [
-            f'<span class="sev-{esc(f["severity"])}">{esc(f["severity"])}</span>',
-            f"<code>{esc(f['code'])}</code>",
-            f"<code>{esc(f['object'])}</code>",
-            esc(f["message"]),
-            esc(f.get("hint") or ""),
-        ]
-        for f in findings
-    ]
-    return html_table(["Severity", "Code", "Object", "Message", "Hint"], rows, raw=True)
+def _dns(dns: dict[str, int]) -> str:
+    items = "".join(f"<li><code>{esc(t)}</code> {esc(n)}</li>" for t, n in dns.items())
+    return f'<ul class="inline">{items}</ul><p class="muted">podpath dns --list shows them.</p>'
 
 
 def render_report_html(data: ReportData) -> str:
-    """The page; sections whose analysis is unavailable are left out."""
-    counts = ", ".join(f"{v} {k}" for k, v in data.counts.items())
-    sections = [Section("services", "Services", _services(data.services))]
-    if data.routes is not None:
-        sections.append(Section("routes", "Routing table", _routes(data.routes)))
-    if data.heatmap is not None and data.heatmap["labels"]:
-        sections.append(Section("reachability", "Reachability", _heatmap(data.heatmap)))
-    if data.findings is not None:
-        sections.append(Section("doctor", "Doctor findings", _findings(data.findings)))
+    """The page: summary line, namespaces, reachability, services, routes, DNS, findings,
+    graph (left out when it could not be built), notes."""
+    o = data.overview
+    findings = o["findings"]
+    sections = [
+        Section(
+            "namespaces",
+            "Namespaces",
+            table(
+                "podpath-table-namespaces",
+                [
+                    ("Namespace", "code"),
+                    ("Pods", "num"),
+                    ("Services", "num"),
+                    ("Policies", "num"),
+                    ("Ingress-isolated", ""),
+                    ("Egress-isolated", ""),
+                ],
+                _namespaces(o["namespaces"]),
+            ),
+        ),
+        Section("reachability", "Reachability between namespaces", _heatmap(o)),
+        Section(
+            "services",
+            "Services",
+            table(
+                "podpath-table-services",
+                [
+                    ("Service", "code"),
+                    ("Type", ""),
+                    ("Cluster IP", ""),
+                    ("Ports", ""),
+                    ("Load balancer", ""),
+                    ("Ready", ""),
+                    ("DNS", ""),
+                ],
+                _services(data.services),
+            ),
+        ),
+        Section(
+            "routes",
+            "Routes (Ingress and Gateway API)",
+            table(
+                "podpath-table-routes",
+                [("Entry point", ""), ("Host", ""), ("Match", ""), ("Route", ""), ("Backends", "")],
+                _routes(o["routes"]["routes"]),
+            ),
+        ),
+        Section("dns", "DNS records", _dns(o["dns"])),
+        Section(
+            "doctor",
+            "Doctor findings",
+            table(
+                "podpath-table-findings",
+                [
+                    ("Severity", "sev"),
+                    ("Code", "code"),
+                    ("Object", "code"),
+                    ("Where", "code"),
+                    ("Finding", ""),
+                    ("Hint", ""),
+                ],
+                _findings(findings),
+            ),
+        ),
+    ]
     if data.graph is not None:
         sections.append(Section("graph", "Allowed connectivity", graph_section(data.graph)))
     if data.notes:
         body = "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in data.notes) + "</ul>"
         sections.append(Section("notes", "Notes", body))
-    return page(data.title, counts, sections, graph=data.graph is not None)
+    scripts = ("report", "graph") if data.graph is not None else ("report",)
+    return page(data.title, headline(o["summary"]), sections, scripts=scripts)

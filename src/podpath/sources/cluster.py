@@ -100,6 +100,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("", ("v1",), "endpoints", "Endpoints"),
     Resource("", ("v1",), "replicationcontrollers", "ReplicationController"),
     Resource("", ("v1",), "secrets", "Secret", field_selector=f"type={TLS_SECRET_TYPE}"),
+    Resource("", ("v1",), "configmaps", "ConfigMap"),
     Resource("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice"),
     Resource("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy"),
     Resource("networking.k8s.io", ("v1",), "ingresses", "Ingress"),
@@ -115,7 +116,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(_GW, ("v1", "v1beta1"), "httproutes", "HTTPRoute"),
     Resource(_GW, ("v1", "v1alpha2"), "grpcroutes", "GRPCRoute"),
     Resource(_GW, ("v1", "v1alpha3", "v1alpha2"), "tlsroutes", "TLSRoute"),
-    Resource(_GW, ("v1alpha2",), "tcproutes", "TCPRoute"),
+    Resource(_GW, ("v1", "v1alpha2"), "tcproutes", "TCPRoute"),
+    Resource(_GW, ("v1", "v1alpha2"), "udproutes", "UDPRoute"),
+    Resource(_GW, ("v1",), "listenersets", "ListenerSet"),
+    Resource(_GW, ("v1", "v1alpha3"), "backendtlspolicies", "BackendTLSPolicy"),
     Resource(_GW, ("v1", "v1beta1", "v1alpha2"), "referencegrants", "ReferenceGrant"),
     Resource(_ANP, ("v1alpha1",), "adminnetworkpolicies", "AdminNetworkPolicy", namespaced=False),
     Resource(
@@ -401,6 +405,7 @@ _CORE_LIST_METHODS = {
     "endpoints": "list_endpoints_for_all_namespaces",
     "replicationcontrollers": "list_replication_controller_for_all_namespaces",
     "secrets": "list_secret_for_all_namespaces",
+    "configmaps": "list_config_map_for_all_namespaces",
 }
 
 

@@ -1,6 +1,7 @@
 """Snapshots: what was read, as objects that ``-f`` reads back — sorted, without the API
 server's bookkeeping, only TLS Secrets and of them only the certificate (a key's presence
-kept). Pure functions (the YAML is written by :mod:`podpath.commands.snapshot`)."""
+kept), of ConfigMaps only the key names and the CA bundle ``ca.crt``. Pure functions (the YAML
+is written by :mod:`podpath.commands.snapshot`)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,31 @@ def kept_secret(obj: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+CA_BUNDLE_KEY = "ca.crt"
+
+
+def kept_config_map(obj: dict[str, Any]) -> dict[str, Any]:
+    """What podpath keeps of a ConfigMap: its name, namespace, key names (values blanked) and
+    ``data["ca.crt"]`` -- a BackendTLSPolicy's CA bundle, the only value podpath reads
+    (https://gateway-api.sigs.k8s.io/reference/spec/#backendtlspolicyvalidation)."""
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    keys: dict[str, str] = {}
+    for field in ("data", "binaryData"):
+        values = obj.get(field)
+        if isinstance(values, dict):
+            keys |= {str(k): "" for k in values}
+    data = obj.get("data")
+    if isinstance(data, dict) and isinstance(data.get(CA_BUNDLE_KEY), str):
+        keys[CA_BUNDLE_KEY] = data[CA_BUNDLE_KEY]
+    return {
+        "apiVersion": obj.get("apiVersion", "v1"),
+        "kind": "ConfigMap",
+        "metadata": {k: meta[k] for k in ("name", "namespace") if k in meta},
+        "data": keys,
+    }
+
+
 MSG_SECRETS_DROPPED = (
     "dropped {n} Secret(s) not of type kubernetes.io/tls (the server ignored the field "
     "selector): podpath keeps only TLS certificates"
@@ -81,10 +107,13 @@ NOISE_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 def without_noise(obj: dict[str, Any]) -> dict[str, Any] | None:
     """An object without what the API server adds for its own bookkeeping (managedFields,
     resourceVersion, uid, generation, creationTimestamp, selfLink, the last-applied annotation,
-    a Node's image list); a Secret as :func:`kept_secret` keeps it (None: not kept at all).
+    a Node's image list); a Secret as :func:`kept_secret` keeps it (None: not kept at all), a
+    ConfigMap as :func:`kept_config_map` does.
     Everything podpath reads is kept."""
     if obj.get("kind") == "Secret":
         return kept_secret(obj)
+    if obj.get("kind") == "ConfigMap":
+        return kept_config_map(obj)
     out = dict(obj)
     meta = out.get("metadata")
     if isinstance(meta, dict):

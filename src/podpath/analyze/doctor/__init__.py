@@ -41,6 +41,8 @@ STEP_MODULES = (
     "dns_egress",
     "ingress",
     "gateway",
+    "gateway_listeners",
+    "gateway_backend_tls",
     "entry",
     "policy",
     "policy_ports",

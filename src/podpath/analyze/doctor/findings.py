@@ -4,6 +4,11 @@ A finding names one object, says what is wrong, and gives a hint that names the 
 to change. ``impact`` estimates how much traffic the problem breaks (pods or connections
 that cannot be served), so that findings rank by severity first, then by impact.
 
+A finding's ``verdict`` is ``problem`` (the input shows something wrong), or ``unknown``: the
+answer depends on what the input does not hold (e.g. pods an operator creates from a kind
+podpath skips), so podpath cannot decide; such a finding is ``info``, names what would decide
+it, and never asks to change an object that may well be right.
+
 Checks are plain functions ``(DoctorContext) -> Iterable[Finding]`` registered with
 :func:`check` under the checklist step they automate; each declares the rule codes it may
 emit (the SARIF ``tool.driver.rules``).
@@ -39,6 +44,10 @@ class Severity(enum.Enum):
 
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
+PROBLEM = "problem"
+UNKNOWN = "unknown"
+VERDICTS = (PROBLEM, UNKNOWN)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -59,6 +68,7 @@ class Finding:
     impact: int = 0
     step: str = ""
     related: tuple[str, ...] = ()
+    verdict: str = PROBLEM
 
     @property
     def sort_key(self) -> tuple[int, int, str, str, str]:
@@ -131,6 +141,37 @@ def make(
         impact=impact,
         step=r.step,
         related=tuple(sorted(set(related))),
+    )
+
+
+def undecided(
+    r: Rule,
+    obj: str,
+    message: str,
+    creators: Iterable[str],
+    *,
+    source: SourceRef | None = None,
+    related: Iterable[str] = (),
+) -> Finding:
+    """A finding of rule ``r`` that the input cannot decide: verdict ``unknown``, severity
+    ``info``. ``message`` says what was not found; the finding names the skipped objects
+    (``creators``) that likely create the pods it depends on, and the hint how to decide it --
+    never a change to the object."""
+    names = sorted(set(creators))
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return Finding(
+        code=r.code,
+        severity=Severity.INFO,
+        object=obj,
+        message=f"unknown: {message}; pods that {shown} (a kind podpath does not model) "
+        "likely create are not in the input",
+        hint="nothing to change if those objects create the pods; to decide, give podpath the "
+        "pods (a live cluster, or kubectl get pods -o yaml)",
+        source=source,
+        impact=0,
+        step=r.step,
+        related=tuple(sorted(set(related) | set(names))),
+        verdict=UNKNOWN,
     )
 
 

@@ -1,8 +1,13 @@
 """Checklist step 4 (Gateway API): routes accepted by their Gateways, references resolved,
-listener certificates valid. Every status comes from :func:`podpath.engine.gateway.route_status`
-and :func:`podpath.engine.gateway.listener_tls` (https://gateway-api.sigs.k8s.io/reference/spec/):
+listener certificates valid (the Gateway's own listeners and its ListenerSets'). Every status
+comes from :func:`podpath.engine.gateway_attach.route_status` and
+:func:`podpath.engine.gateway_refs.listener_tls`
+(https://gateway-api.sigs.k8s.io/reference/spec/); listeners and ListenerSets:
+:mod:`podpath.analyze.doctor.gateway_listeners`; BackendTLSPolicy:
+:mod:`podpath.analyze.doctor.gateway_backend_tls`.
 
-- Accepted false: NoMatchingParent (no such Gateway or listener), NotAllowedByListeners
+- Accepted false: NoMatchingParent (no such Gateway, ListenerSet or listener; a ListenerSet
+  its Gateway does not accept), NotAllowedByListeners
   (``allowedRoutes`` forbids the namespace or kind), NoMatchingListenerHostname;
 - ResolvedRefs false: BackendNotFound, RefNotPermitted (a cross-namespace backend without a
   ReferenceGrant), InvalidKind.
@@ -15,12 +20,10 @@ from collections.abc import Iterator
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.analyze.doctor.ingress import SECRET_NOT_IN_INPUT, secret_not_in_input
-from podpath.engine.gateway_attach import (
-    listener_conflict_notes,
-    listener_tls,
-    route_status,
-    routes,
-)
+from podpath.engine.gateway_attach import IDLE, Parents, parents, route_status, routes
+from podpath.engine.gateway_listener_sets import gateway_listeners
+from podpath.engine.gateway_listeners import listener_conflict_notes
+from podpath.engine.gateway_refs import listener_tls
 from podpath.model.gateway import Gateway, Route
 
 STEP = "4-ingress"
@@ -58,8 +61,8 @@ LISTENER_CONFLICT = rule(
 )
 
 _HINTS = {
-    "NoMatchingParent": "fix spec.parentRefs[{i}] (name, namespace, sectionName, port) to name an "
-    "existing Gateway listener",
+    "NoMatchingParent": "fix spec.parentRefs[{i}] (kind, name, namespace, sectionName, port) to "
+    "name an existing Gateway or accepted ListenerSet listener",
     "NotAllowedByListeners": "allow the route's namespace in the Gateway's "
     "spec.listeners[].allowedRoutes.namespaces (from: All or a selector), or move the route",
     "NoMatchingListenerHostname": "make spec.hostnames intersect the listener's hostname",
@@ -74,11 +77,12 @@ _REF_HINTS = {
 
 @check(STEP, NOT_ACCEPTED, UNRESOLVED, PARENT_NOT_MODELLED)
 def route_statuses(ctx: DoctorContext) -> Iterator[Finding]:
+    index = parents(ctx.cluster)
     for route in routes(ctx.cluster):
-        yield from _route_findings(ctx, route)
+        yield from _route_findings(ctx, route, index)
 
 
-def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
+def _route_findings(ctx: DoctorContext, route: Route, index: Parents) -> Iterator[Finding]:
     if not route.parent_refs:
         yield make(
             NOT_ACCEPTED,
@@ -89,7 +93,7 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
             impact=OUTAGE,
         )
         return
-    status = route_status(ctx.cluster, route)
+    status = route_status(ctx.cluster, route, index)
     unresolved: set[str] = set()
     for i, parent in enumerate(status.parents):
         if not parent.modelled:
@@ -115,7 +119,12 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
             )
         if not parent.resolved_refs and parent.resolved_reason not in unresolved:
             unresolved.add(parent.resolved_reason)
-            msgs = list(dict.fromkeys(parent.messages[0 if parent.accepted else 1 :]))
+            first = (
+                1
+                if parent.messages and (not parent.accepted or parent.messages[0].startswith(IDLE))
+                else 0
+            )
+            msgs = list(dict.fromkeys(parent.messages[first:]))
             why = "; ".join(msgs) or parent.resolved_reason
             yield make(
                 UNRESOLVED,
@@ -129,28 +138,37 @@ def _route_findings(ctx: DoctorContext, route: Route) -> Iterator[Finding]:
 
 @check(STEP, LISTENER_TLS, SECRET_NOT_IN_INPUT)
 def gateway_listener_tls(ctx: DoctorContext) -> Iterator[Finding]:
+    """The certificate of every TLS-terminating listener, the Gateway's own and its
+    ListenerSets' (GEP-1713: a ListenerSet's cross-namespace Secret needs a ReferenceGrant from
+    the ListenerSet)."""
     gateways: tuple[Gateway, ...] = ctx.cluster.of_kind("Gateway")
-    for gw in gateways:
-        for i, lis in enumerate(gw.listeners):
-            if lis.protocol not in ("HTTPS", "TLS") or lis.tls_mode == "Passthrough":
+    for gw in sorted(gateways, key=lambda g: g.key):
+        own = {lis.name: i for i, lis in enumerate(gw.listeners)}
+        for m in gateway_listeners(ctx.cluster, gw)[0]:
+            lis = m.listener
+            if lis.protocol not in ("HTTPS", "TLS") or lis.tls_mode != "Terminate":
                 continue
             host = lis.hostname or "*"
-            tls = listener_tls(ctx.cluster, gw, lis, host.replace("*", "wildcard"), ctx.now)
+            tls = listener_tls(ctx.cluster, m.owner, lis, host.replace("*", "wildcard"), ctx.now)
+            is_own = m.owner.startswith("Gateway/")
+            field = (
+                f"spec.listeners[{own[lis.name] if is_own else lis.name}].tls.certificateRefs[0]"
+            )
+            source = gw.source if is_own else None
             if not tls.checked:
-                field = f"spec.listeners[{i}].tls.certificateRefs[0]"
                 where = f"listener {lis.name} ({host})"
-                yield secret_not_in_input(ctx, tls, str(gw.ref), where, field, source=gw.source)
+                yield secret_not_in_input(ctx, tls, m.owner, where, field, source=source)
                 continue
             problems = [p for p in tls.problems if lis.hostname or "does not cover" not in p]
             if not problems:
                 continue
             yield make(
                 LISTENER_TLS,
-                str(gw.ref),
+                m.owner,
                 f"listener {lis.name} ({host}): {'; '.join(problems)}",
-                f"set spec.listeners[{i}].tls.certificateRefs to a kubernetes.io/tls Secret whose "
+                f"set {field} to a kubernetes.io/tls Secret whose "
                 f"certificate covers {host} and is valid (a ReferenceGrant for another namespace)",
-                source=gw.source,
+                source=source,
                 impact=OUTAGE,
                 related=[f"Secret/{tls.secret}"] if tls.secret else [],
             )

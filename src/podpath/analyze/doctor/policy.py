@@ -18,7 +18,7 @@ import ipaddress
 from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
-from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
 from podpath.analyze.doctor.suggest import closest_labels, format_labels
 from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod, policy_selects_pod
 from podpath.engine.selectors import selector_matches
@@ -64,6 +64,11 @@ def policies_selecting_nothing(ctx: DoctorContext) -> Iterator[Finding]:
     for pol in ctx.cluster.network_policies:
         pods = ctx.pods_by_namespace.get(pol.namespace, ())
         if pol.pod_selector.is_empty or any(policy_selects_pod(pol, p) for p in pods):
+            continue
+        creators = ctx.likely_creators([pol.namespace], pol.pod_selector, pods)
+        if creators:  # pods an operator creates may be the ones selected: cannot decide
+            message = f"spec.podSelector {pol.pod_selector} selects no pod of the input"
+            yield undecided(SELECTS_NO_PODS, str(pol.ref), message, creators, source=pol.source)
             continue
         yield make(
             SELECTS_NO_PODS,
@@ -129,6 +134,11 @@ def _peer_findings(
         return  # namespaces whose pods the input does not hold: nothing to say
     candidates = [p for ns in described for p in ctx.pods_by_namespace[ns]]
     if any(peer_matches_pod(cluster, pol, peer, p) for p in candidates):
+        return
+    creators = ctx.likely_creators(namespaces, peer.pod_selector, candidates)
+    if creators:  # pods an operator creates may be the peers: cannot decide
+        message = f"{field}.podSelector {peer.pod_selector} selects no pod of the input"
+        yield undecided(PEER_NOTHING, str(pol.ref), message, creators, source=pol.source)
         return
     yield make(
         PEER_NOTHING,

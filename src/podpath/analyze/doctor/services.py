@@ -22,12 +22,12 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 
-from podpath.analyze.doctor.context import DoctorContext
-from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.analyze.doctor.context import DoctorContext, canary_keys
+from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
 from podpath.analyze.doctor.suggest import closest_labels, format_labels
 from podpath.engine.selectors import equality_selector_matches
 from podpath.engine.services import REASON_NO_NAMED_PORT, service_selects_pod
-from podpath.model.core import Pod
+from podpath.model.core import Labels, LabelSelector, Pod
 from podpath.model.services import PortEndpoints, Service, ServiceType
 
 STEP = "2-services"
@@ -84,7 +84,7 @@ EXTERNALNAME_IN_CLUSTER = rule(
 )
 STATEFULSET_NO_HEADLESS = rule(
     "statefulset-service-not-headless",
-    Severity.ERROR,
+    Severity.WARNING,
     STEP,
     "A StatefulSet's serviceName names no headless Service.",
 )
@@ -111,6 +111,16 @@ def _port_field(svc: Service, pe: PortEndpoints) -> str:
 def _no_pods_finding(ctx: DoctorContext, svc: Service) -> Finding:
     selector: Mapping[str, str] = svc.selector or {}
     text = format_labels(selector)
+    here_pods = ctx.pods_by_namespace.get(svc.namespace, ())
+    creators = ctx.likely_creators([svc.namespace], LabelSelector(Labels(selector)), here_pods)
+    if creators:
+        return undecided(
+            SELECTS_NO_PODS,
+            str(svc.ref),
+            f"selector {text} matches no pod of the input in namespace {svc.namespace}",
+            creators,
+            source=svc.source,
+        )
     here = [p.labels for p in ctx.pods_by_namespace.get(svc.namespace, ())]
     near = closest_labels(selector, here)
     elsewhere = sorted(
@@ -224,6 +234,22 @@ def _readiness_finding(
 def _workload_finding(svc: Service, selected: list[Pod]) -> Iterator[Finding]:
     owned = {str(p.owner) for p in selected if p.owner is not None}
     if len(owned) < 2:
+        return
+    first = {str(p.owner): p.labels for p in selected if p.owner is not None}
+    versions = canary_keys(list(first.values()))
+    if versions:
+        yield make(
+            MULTIPLE_WORKLOADS,
+            str(svc.ref),
+            f"selector {format_labels(svc.selector or {})} selects pods of {len(owned)} "
+            f"workloads that differ by {', '.join(versions)}: {', '.join(sorted(owned))}; "
+            "the canary (version) pattern: traffic is spread over them by their replicas",
+            "nothing to change if the versions are meant to share the traffic; to send it to "
+            "one, select its label in spec.selector or route by version (Gateway API weights)",
+            source=svc.source,
+            severity=Severity.INFO,
+            related=sorted(owned),
+        )
         return
     yield make(
         MULTIPLE_WORKLOADS,
@@ -381,10 +407,14 @@ def statefulset_services(ctx: DoctorContext) -> Iterator[Finding]:
             STATEFULSET_NO_HEADLESS,
             sts,
             f"serviceName {pod.subdomain!r} {what}; its pods get no stable DNS names "
-            f"({pod.owner.name}-0.{pod.subdomain}.{pod.namespace}.svc)",
+            f"({pod.owner.name}-0.{pod.subdomain}.{pod.namespace}.svc)"
+            + ("; harmless unless a client resolves them" if svc is None else ""),
             f"create Service {pod.namespace}/{pod.subdomain} with spec.clusterIP: None "
-            "selecting the StatefulSet's pods, or fix the StatefulSet's spec.serviceName",
+            "selecting the StatefulSet's pods, or fix the StatefulSet's spec.serviceName"
+            + (" (or drop it: nothing needs the names)" if svc is None else ""),
             source=pod.source,
-            impact=OUTAGE,
+            impact=0 if svc is None else OUTAGE,
+            # a dangling serviceName breaks nothing by itself (argo-cd ships one, argo-cd#29498)
+            severity=Severity.INFO if svc is None else None,
             related=[f"Service/{pod.namespace}/{pod.subdomain}"],
         )

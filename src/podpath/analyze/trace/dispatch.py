@@ -1,13 +1,20 @@
 """``trace(cluster, src, dst, port, options)``: the kinds of SRC and DST choose the pipeline,
 once -- from inside (:mod:`podpath.analyze.trace.inside`), from outside to an address or a
 Service (:mod:`podpath.analyze.trace.outside`), or from outside to a URL
-(:mod:`podpath.analyze.trace.url`)."""
+(:mod:`podpath.analyze.trace.url`). The result's ``port`` is the port the connection goes to
+as the question decided it: ``--port``, else the one DST names (``HOST:PORT``, a URL's from
+inside or to an L4 load balancer); a URL asked of an entry point keeps ``--port`` (its request
+names its own)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from podpath.analyze.trace.entry import connection_address, is_connection
 from podpath.analyze.trace.inside import trace_inside
 from podpath.analyze.trace.outside import trace_outside
 from podpath.analyze.trace.question import (
+    ToAddress,
     ToRequest,
     ask,
     ask_outside,
@@ -16,7 +23,7 @@ from podpath.analyze.trace.question import (
 )
 from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
-from podpath.analyze.trace.values import RouteOptions, TraceResult
+from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceResult
 from podpath.cluster import Cluster
 
 
@@ -33,11 +40,25 @@ def trace(
     options = options or RouteOptions()
     if not is_outside(cluster, source):
         dest, spec = ask(cluster, dst, spec)
-        return trace_inside(cluster, source, dest, spec, options)
+        result = trace_inside(cluster, source, dest, spec, options)
+        return replace(result, port=spec.port)
     outside, spec = ask_outside(cluster, dst, spec)
     if isinstance(outside, ToRequest):
-        l4 = l4_load_balancer(cluster, outside.url, spec, options)
+        l4 = (
+            _plain_connection(cluster, outside.url, spec)
+            if is_connection(outside.url)
+            else l4_load_balancer(cluster, outside.url, spec, options)
+        )
         if l4 is None:
-            return trace_url(cluster, source, outside.url, spec, options)
+            return replace(trace_url(cluster, source, outside.url, spec, options), port=spec.port)
         outside, spec = l4
-    return trace_outside(cluster, source, outside, spec, options)
+    return replace(trace_outside(cluster, source, outside, spec, options), port=spec.port)
+
+
+def _plain_connection(
+    cluster: Cluster, url: str, spec: PortSpec
+) -> tuple[ToAddress, PortSpec] | None:
+    """``tcp://IP:PORT`` / ``udp://IP:PORT`` to an address no Gateway owns: a connection to
+    that address (:func:`podpath.analyze.trace.entry.connection_address`)."""
+    found = connection_address(cluster, url, spec)
+    return None if found is None else (ToAddress(found[0]), found[1])

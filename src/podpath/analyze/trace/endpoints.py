@@ -9,6 +9,8 @@ connection, and the target port each receives it on.
   (https://kubernetes.io/docs/concepts/services-networking/service-traffic-policy/). A pod
   masqueraded on its way is seen from its node's IP by the endpoints on other nodes (an
   endpoint on the source's own node is filtered before the masquerade and sees the pod).
+  Otherwise kube-proxy's topology filter applies (``trafficDistribution``: the endpoints hinted
+  for the client's node or zone, else all; :mod:`podpath.engine.traffic_distribution`).
 - Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (all,
   or those on the node for ``externalTrafficPolicy: Local``), seen from the addresses stage 3
   found.
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from podpath.analyze.trace.values import NO_ENDPOINTS, Hop, Leg, Source, Target
 from podpath.cluster import Cluster
+from podpath.engine.traffic_distribution import endpoints_for_client, zone_of
 from podpath.model.routing import RouteAnswer
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort
 
@@ -103,6 +106,10 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
         pe = port_endpoints(cluster, service, sp)
         ready = serving(ready_endpoints(cluster, service, sp), client_node if local_only else None)
         local = f" (internalTrafficPolicy Local: node {client_node} only)" if local_only else ""
+        if not local_only and client_node is not None:
+            near = endpoints_for_client(ready, client_node, zone_of(cluster.nodes, client_node))
+            ready = list(near.endpoints)
+            local += f" ({near.why})" if near.why else ""
         if arrival.masquerade:
             local += (
                 f" (externalTrafficPolicy Cluster: masqueraded to node IP {arrival.masquerade})"

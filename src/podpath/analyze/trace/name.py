@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.address import reach_entry_point, reach_ip
+from podpath.analyze.trace.dns_reach import dns_notes
 from podpath.analyze.trace.policy import DNS_PROTOCOLS, DnsAccess, dns_access
 from podpath.analyze.trace.values import (
     DNS_DENIED,
@@ -47,7 +48,6 @@ from podpath.engine.resolver import (
     search_candidates,
 )
 from podpath.engine.route_address import is_ip_address
-from podpath.model.core import Protocol
 from podpath.model.routing import EntryPoint, Request, RouteAnswer
 from podpath.model.services import Service
 
@@ -162,7 +162,7 @@ def resolve_name(cluster: Cluster, source: Source, name: str, *, explain: bool =
     if access is not None and len(access.denied) == len(DNS_PROTOCOLS):
         return Resolved(Leg((dns_denied_hop(name, source, access),), drop=DNS_DENIED))
     resolved = _resolve(cluster, source, name, explain)
-    notes = dns_notes(access)
+    notes = dns_notes(cluster, source.pod, source_resolv_conf(cluster, source), access)
     return replace(resolved, leg=resolved.leg + Leg(notes=notes)) if notes else resolved
 
 
@@ -173,22 +173,6 @@ def dns_denied_hop(name: str, source: Source, access: DnsAccess) -> Hop:
         f"({', '.join(access.servers)}) on UDP 53 or TCP 53: {access.reason}"
     )
     return Hop("dns", detail, access.objects)
-
-
-def dns_notes(access: DnsAccess | None) -> tuple[str, ...]:
-    """The consequence of DNS denied over one protocol only."""
-    if access is None or not access.denied:
-        return ()
-    if access.denied == (Protocol.UDP,):
-        why = (
-            "resolvers send their queries over UDP, so lookups time out unless the pod's "
-            "resolver uses TCP (resolv.conf options use-vc)"
-        )
-    else:
-        why = "answers too large for UDP (truncated, retried over TCP, RFC 7766) fail"
-    return (
-        f"DNS over {access.denied[0]} 53 to the cluster DNS is denied ({access.reason}): {why}",
-    )
 
 
 def _resolve(cluster: Cluster, source: Source, name: str, explain: bool) -> Resolved:

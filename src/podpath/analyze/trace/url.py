@@ -18,13 +18,15 @@ by name, then Gateways), and the result sums them up:
 - ``endpoints``: every endpoint of every path, an endpoint reached through several entry points
   merged (allowed only if every one allows it);
 - ``hops``: the source and one ``route`` hop naming each entry point and its verdict;
-- ``drop``: the first path's drop reason unless the verdict is ``allowed``.
+- ``drop``: the first path's drop reason unless the verdict is ``allowed``;
+- ``location`` and ``path``: the value every path gives (else None; each path has its own).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from podpath.analyze.trace.entry import connection_answers, is_connection
 from podpath.analyze.trace.name import reach_public_name
 from podpath.analyze.trace.source import outside_leg
 from podpath.analyze.trace.values import (
@@ -53,10 +55,13 @@ def trace_url(
 ) -> TraceResult:
     """The whole path of a request from outside, once per entry point that serves its host
     (module docstring)."""
-    request = parse_request(url, options.method, options.headers)
-    answers = route_request(
-        cluster, request, gateway=options.gateway, ingress_class=options.ingress_class
-    )
+    if is_connection(url):
+        request, answers, spec = connection_answers(cluster, url, spec, options)
+    else:
+        request = parse_request(url, options.method, options.headers)
+        answers = route_request(
+            cluster, request, gateway=options.gateway, ingress_class=options.ingress_class
+        )
     eps = {ep.label: ep for ep in entry_points(cluster, options.ingress_controller)}
     lead = outside_leg(source)
     served = [a for a in answers if a.entry_point]
@@ -112,4 +117,15 @@ def combine_paths(lead: Leg, request: Request, paths: tuple[TraceResult, ...]) -
     drops = [p.drop for p in paths if p.drop]
     drop = None if verdict == ALLOWED or not drops else drops[0]
     endpoints = tuple(merge_endpoint(v) for v in grouped.values())
-    return TraceResult(verdict, (*lead.hops, hop), endpoints, drop, lead.notes, paths=paths)
+    locations = {p.location for p in paths}
+    received = {p.path for p in paths}
+    return TraceResult(
+        verdict,
+        (*lead.hops, hop),
+        endpoints,
+        drop,
+        lead.notes,
+        paths=paths,
+        location=locations.pop() if len(locations) == 1 else None,
+        path=received.pop() if len(received) == 1 else None,
+    )

@@ -133,10 +133,22 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class Answered:
+    """What the route of an entry point answers (issue 13): ``location``, the absolute target
+    of a 3xx redirect, and ``path``, the path the backend receives after rewrites (each None
+    when the answer has none: ``podpath route``'s ``location`` and ``path``)."""
+
+    location: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Leg:
     """What one stage adds to the path: hops, notes, the targets it reaches, the endpoint
-    verdicts it gives, the reason the connection drops there (None: it goes on), and probes
-    for policy. ``a + b``: ``b`` after ``a`` (the last drop reason given)."""
+    verdicts it gives, the reason the connection drops there (None: it goes on), probes for
+    policy, and what the entry point's route answers (:class:`Answered`: the redirect's
+    ``location``, the ``path`` the backend receives). ``a + b``: ``b`` after ``a`` (the last
+    drop reason and answer given)."""
 
     hops: tuple[Hop, ...] = ()
     notes: tuple[str, ...] = ()
@@ -144,6 +156,7 @@ class Leg:
     endpoints: tuple[EndpointVerdict, ...] = ()
     drop: str | None = None
     probes: tuple[Probe, ...] = ()
+    answered: Answered | None = None
 
     def __add__(self, other: Leg) -> Leg:
         return Leg(
@@ -153,6 +166,7 @@ class Leg:
             self.endpoints + other.endpoints,
             other.drop if other.drop is not None else self.drop,
             self.probes + other.probes,
+            other.answered if other.answered is not None else self.answered,
         )
 
 
@@ -160,7 +174,11 @@ class Leg:
 class TraceResult:
     """The trace. ``paths``: when several entry points serve a URL's host, one result per
     entry point (``entry_point`` set), and this one sums them up
-    (:mod:`podpath.analyze.trace.url`)."""
+    (:mod:`podpath.analyze.trace.url`). ``location`` and ``path``: what the route answers
+    (:class:`Answered`) when the request reached an entry point's route; over several paths,
+    the value every path gives (else None). ``port``: the port the connection goes to, as the
+    question decided it (``--port``, else the one DST names; set by
+    :func:`podpath.analyze.trace.dispatch.trace`)."""
 
     verdict: str
     hops: tuple[Hop, ...] = ()
@@ -169,6 +187,9 @@ class TraceResult:
     notes: tuple[str, ...] = ()
     entry_point: str | None = None
     paths: tuple[TraceResult, ...] = ()
+    location: str | None = None
+    path: str | None = None
+    port: int | str | None = None
 
 
 def pick(addresses: Sequence[str], family: int | None) -> str | None:
@@ -204,7 +225,17 @@ def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -
         verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
     else:
         verdict = aggregate(leg.endpoints)
-    return TraceResult(verdict, leg.hops, leg.endpoints, drop, leg.notes, entry_point)
+    answered = leg.answered or Answered()
+    return TraceResult(
+        verdict,
+        leg.hops,
+        leg.endpoints,
+        drop,
+        leg.notes,
+        entry_point,
+        location=answered.location,
+        path=answered.path,
+    )
 
 
 def merge_endpoint(verdicts: Sequence[EndpointVerdict]) -> EndpointVerdict:
