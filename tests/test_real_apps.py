@@ -39,6 +39,16 @@ def test_online_boutique_frontend_reaches_the_addresses_its_env_names() -> None:
         assert workloads([e["pod"] for e in result["endpoints"]]) == [name]
 
 
+def test_online_boutique_frontend_external_url_as_its_readme_says() -> None:
+    """README: open http://EXTERNAL_IP of frontend-external (an L4 load balancer)."""
+    lb = services("online-boutique")["default/frontend-external"]["load_balancer"][0]
+    result = trace("online-boutique", "internet", f"http://{lb}/")
+    assert result["verdict"] == "allowed"
+    assert workloads([e["pod"] for e in result["endpoints"]]) == ["frontend"]
+    env = trace("online-boutique", "default/frontend", "cartservice:7070")  # HOST:PORT form
+    assert env["verdict"] == "allowed"
+
+
 def test_online_boutique_dns_and_doctor() -> None:
     answer = run_json("dns", "cartservice.default.svc.cluster.local", *files("online-boutique"))
     cart = services("online-boutique")["default/cartservice"]
