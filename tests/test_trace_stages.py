@@ -12,7 +12,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "podpath" / "analyze" / "trace"
 PREFIX = "podpath.analyze.trace."
 BASE = ["values", "question"]
-STAGES = ["source", "name", "address", "entry", "endpoints", "policy"]
+STAGES = [
+    "source",
+    "name",
+    "dns_reach",
+    "address",
+    "load_balancer",
+    "entry",
+    "endpoints",
+    "policy",
+]
 PIPELINES = ["inside", "outside", "url"]
 TOP = ["dispatch"]
 

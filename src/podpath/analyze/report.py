@@ -23,11 +23,13 @@ import numpy as np
 
 from podpath.analyze.doctor import diagnose
 from podpath.analyze.doctor.context import BaselineConfig
+from podpath.analyze.provider_routes import load_balancer_rows
 from podpath.analyze.routes import routing_table
 from podpath.cluster import Cluster
 from podpath.engine.dns import zone_records
 from podpath.engine.matrix import reachability
 from podpath.engine.policy_rules import is_isolated
+from podpath.engine.providers.base import Choice
 from podpath.model.policy import Direction
 
 MAX_REACHABILITY_PODS = 5000  # the pod-level summary; `podpath matrix` handles more
@@ -88,10 +90,15 @@ def namespace_reachability(cluster: Cluster) -> list[dict[str, Any]]:
 
 
 def overview(
-    cluster: Cluster, *, baseline: BaselineConfig | None = None, now: datetime | None = None
+    cluster: Cluster,
+    *,
+    baseline: BaselineConfig | None = None,
+    now: datetime | None = None,
+    provider: Choice | None = None,
 ) -> dict[str, Any]:
-    """The report's data (module docstring)."""
-    findings = diagnose(cluster, baseline=baseline, now=now)
+    """The report's data (module docstring); with a ``provider`` profile, also
+    ``load_balancers``: each entry path's load balancer as the provider builds it."""
+    findings = diagnose(cluster, baseline=baseline, now=now, provider=provider)
     routes = routing_table(cluster)
     records = Counter(r.type for r in zone_records(cluster))
     severities = Counter(f.severity.value for f in findings)
@@ -109,5 +116,6 @@ def overview(
         "reachability": namespace_reachability(cluster),
         "dns": dict(sorted(records.items())),
         "routes": routes,
+        **({"load_balancers": load_balancer_rows(cluster, provider)} if provider else {}),
         "findings": findings,
     }

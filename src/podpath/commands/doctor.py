@@ -37,26 +37,13 @@ from podpath.commands.common import (
 from podpath.commands.completion import complete_destinations, complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import derived, output_option
+from podpath.commands.provider import CONFIG_NAME, choice_from, find_config, provider_options
 from podpath.commands.scope import Scope
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
 from podpath.render.findings import FORMAT_NAMES, render
 
-CONFIG_NAME = "podpath.yaml"
-STEPS = ("pods", "services", "dns", "ingress", "policy", "baseline")
-
-
-def find_config(explicit: str | None, files: tuple[str, ...]) -> Path | None:
-    """``--config``, else ``./podpath.yaml``, else a ``podpath.yaml`` in an input folder."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise InputError("no such file", path=explicit)
-        return path
-    candidates = [Path(CONFIG_NAME)] + [
-        Path(f) / CONFIG_NAME for f in files if f != "-" and Path(f).is_dir()
-    ]
-    return next((c for c in candidates if c.is_file()), None)
+STEPS = ("pods", "services", "dns", "ingress", "policy", "baseline", "provider")
 
 
 def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig:
@@ -117,6 +104,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
 )
 @click.option("--port", default=None, help="Symptom mode: PORT[/PROTO].")
 @click.option("--fix", is_flag=True, help="Symptom mode: print the smallest policy that allows it.")
+@provider_options
 @input_options
 def doctor(**kwargs: Any) -> None:
     """It runs the troubleshooting checklist (pods, Services, DNS, ingress, policy)
@@ -134,8 +122,13 @@ def doctor(**kwargs: Any) -> None:
     inputs = validate_inputs(opts, command="doctor")
     cluster = load_inputs(inputs)
     scope = checked_scope(inputs.scope, cluster)
+    choice = choice_from(
+        cluster, kwargs["provider"], kwargs["provider_params"], kwargs["config_path"]
+    )
     now = datetime.now(UTC)  # certificate expiry: the clock is read here, at the edge
-    found = diagnose(cluster, baseline=config, steps=kwargs["steps"] or None, now=now)
+    found = diagnose(
+        cluster, baseline=config, steps=kwargs["steps"] or None, now=now, provider=choice
+    )
     findings = tuple(findings_in_scope(found, scope, cluster))
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output

@@ -18,6 +18,7 @@ from podpath.commands.common import (
 )
 from podpath.commands.help import command
 from podpath.commands.output import output_option
+from podpath.commands.provider import choice_from, find_config, provider_options
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.html_report import headline
 from podpath.render.table import join, render_table
@@ -34,17 +35,20 @@ from podpath.render.table import join, render_table
     help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
 )
 @output_option(("table", "json"), file_option="--html", derive=False)
+@provider_options
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """It shows the namespaces, Services, routes, reachability between namespaces,
     DNS records and the doctor's findings. With --html FILE.html it writes the same analysis,
     with an interactive graph, as one self-contained page."""
     files = kwargs.get("files")
+    provider, provider_params = kwargs.pop("provider", None), kwargs.pop("provider_params", ())
     cluster = load_from_options(split_inputs(kwargs))
-    from podpath.commands.doctor import find_config, read_config
+    choice = choice_from(cluster, provider, tuple(provider_params))
+    from podpath.commands.doctor import read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
-    data = overview(cluster, baseline=config, now=datetime.now(UTC))
+    data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
     services = services_listing(cluster)
     if output:  # the same analysis, drawn for a browser
         from podpath.commands.report_html import write_report_html
@@ -90,10 +94,39 @@ def render_overview(data: dict[str, Any], services: dict[str, Any]) -> str:
         "\n== DNS records ==\n  "
         + ", ".join(f"{n} {t}" for t, n in data["dns"].items())
         + "  (podpath dns --list)\n",
+        _load_balancers_compact(data.get("load_balancers")),
         "\n== Doctor findings ==\n",
         render_text_table(data["findings"]) if data["findings"] else "  none\n",
     ]
     return "".join(parts)
+
+
+def _load_balancers_compact(rows: list[dict[str, Any]] | None) -> str:
+    """The provider's load balancers (only with a provider profile)."""
+    if rows is None:
+        return ""
+    table = render_table(
+        None,
+        ["OBJECT", "SERVICE", "LOAD BALANCER", "SCHEME", "TARGET", "PODS SEE", "SOURCE RANGES"],
+        [
+            [
+                r["object"],
+                r["service"],
+                r["load_balancer"],
+                r["scheme"],
+                r["target"],
+                r["pods_see"],
+                join(r["source_ranges"])
+                + (
+                    f" (ignored: {r['source_ranges_ignored']})"
+                    if r["source_ranges_ignored"]
+                    else ""
+                ),
+            ]
+            for r in rows
+        ],
+    )
+    return "\n== Load balancers (provider profile) ==\n" + (table if rows else "  none\n")
 
 
 def _services_compact(data: dict[str, Any]) -> str:

@@ -15,11 +15,13 @@ from typing import Any
 
 import click
 
+from podpath.analyze.provider_routes import provider_answers
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, parse_header, with_inputs
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
+from podpath.commands.provider import choice_from, provider_options
 from podpath.commands.scope import Scope
 from podpath.engine.gateway_filters import request_url
 from podpath.engine.routing import parse_request, route_request
@@ -53,6 +55,24 @@ def _backends_text(backends: list[dict[str, Any]]) -> str:
             target += f" -> {join(eps)}"
         parts.append(target)
     return "\n".join(parts) or "-"
+
+
+def _lb_lines(lb: dict[str, Any] | None) -> list[str]:
+    """The provider's load balancer of an answer (``--provider``), if any."""
+    if not lb:
+        return []
+    admitted = {True: "; client admitted", False: "; client NOT admitted"}.get(
+        lb["client_admitted"], ""
+    )
+    lines = [
+        f"  lb:        {lb['provider']} {lb['name']}: {lb['implementation']}, {lb['scheme']}, "
+        f"target {lb['target']}{admitted}"
+    ]
+    if lb.get("ingresses"):
+        lines.append(f"  order:     {', '.join(lb['ingresses'])}")
+    if lb.get("ingress_api_match"):
+        lines.append(f"  differs:   the Ingress API would pick {lb['ingress_api_match']}")
+    return lines
 
 
 def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
@@ -90,6 +110,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
         )
     lines.extend(f"  header:    {k}: {v}" for k, v in (a.get("response_headers") or {}).items())
     lines.extend(f"  why:       {r}" for r in a["why"])
+    lines.extend(_lb_lines(a.get("load_balancer")))
     if verbose:
         lines.extend(f"  not modelled: {n}" for n in a["not_modelled"])
     return "\n".join(lines)
@@ -115,6 +136,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     "--ingress-class", default=None, metavar="NAME", help="Answer for this IngressClass only."
 )
 @output_option(("table", "json"))
+@provider_options
 @with_inputs
 def route(
     cluster: Cluster,
@@ -126,6 +148,8 @@ def route(
     gateway: str | None,
     ingress_class: str | None,
     fmt: str,
+    provider: str | None,
+    provider_params: tuple[str, ...],
 ) -> None:
     """For each entry point (IngressClass or Gateway) that serves the host: the
     matched rule, the backend Service and port, its endpoints and TLS."""
@@ -137,7 +161,15 @@ def route(
         client_ip=client_ip,
     )
     answers = route_request(cluster, request, gateway=gateway, ingress_class=ingress_class)
+    choice = choice_from(cluster, provider, provider_params)
+    extras: list[dict[str, Any] | None] = []
+    if choice is not None:
+        pairs = provider_answers(cluster, choice, request, answers)
+        answers, extras = tuple(a for a, _ in pairs), [x for _, x in pairs]
     data = route_json(request_url(request), answers)
+    for out, extra in zip(data["answers"], extras, strict=False):
+        if extra is not None:
+            out["load_balancer"] = extra
     verbose = bool(click.get_current_context().params.get("verbose"))
 
     def table(data: dict[str, Any]) -> str:

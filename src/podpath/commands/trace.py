@@ -21,6 +21,7 @@ from podpath.commands.common import emit, parse_header, with_inputs
 from podpath.commands.completion import complete_destinations, complete_pods
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
+from podpath.commands.provider import choice_from, provider_options
 from podpath.commands.scope import Scope
 from podpath.commands.suggest import check_pod, check_pod_or_service
 from podpath.errors import InputError
@@ -29,10 +30,12 @@ from podpath.render.table import join, render_table
 FORMATS = ("table", "json")
 
 
-def path_json(result: TraceResult) -> dict[str, Any]:
+def path_json(result: TraceResult, source_ip: bool = False) -> dict[str, Any]:
     """verdict, hops, endpoints, drop and notes of one result (or one path of it), and the
-    route's ``location`` (a redirect's target) and ``path`` (as the backend receives it)."""
-    return {
+    route's ``location`` (a redirect's target) and ``path`` (as the backend receives it); with
+    ``source_ip`` (a provider profile applied) every endpoint also carries ``source_ip``, the
+    address the pod sees (the first when source NAT may give several), and ``source_ips``."""
+    data: dict[str, Any] = {
         "verdict": result.verdict,
         "hops": [
             {"step": h.step, "detail": h.detail, "objects": list(h.objects)} for h in result.hops
@@ -53,21 +56,30 @@ def path_json(result: TraceResult) -> dict[str, Any]:
         "location": result.location,
         "path": result.path,
     }
+    if source_ip:
+        for e, out in zip(result.endpoints, data["endpoints"], strict=True):
+            out["source_ip"] = e.source_ips[0] if e.source_ips else None
+            out["source_ips"] = list(e.source_ips)
+    return data
 
 
-def trace_json(result: TraceResult, src: str, dst: str, port: str | None) -> dict[str, Any]:
+def trace_json(
+    result: TraceResult, src: str, dst: str, port: str | None, source_ip: bool = False
+) -> dict[str, Any]:
     """The JSON of DESIGN.md (verdict, hops, endpoints) plus from/to/port, drop, notes,
     ``entry_point`` (the IngressClass/Gateway a URL went through, else null) and ``paths`` (one
     object per entry point when several serve the URL's host, else empty). ``port``: ``--port``
     as given, else the port the trace took from DST (``HOST:PORT``, a URL's), else null."""
-    data = path_json(result)
+    data = path_json(result, source_ip)
     data.update(
         {
             "from": src,
             "to": dst,
             "port": port or (None if result.port is None else str(result.port)),
             "entry_point": result.entry_point,
-            "paths": [{"entry_point": p.entry_point, **path_json(p)} for p in result.paths],
+            "paths": [
+                {"entry_point": p.entry_point, **path_json(p, source_ip)} for p in result.paths
+            ],
         }
     )
     return data
@@ -144,6 +156,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
 @output_option(FORMATS)
+@provider_options
 @with_inputs
 def trace(
     cluster: Cluster,
@@ -157,6 +170,8 @@ def trace(
     ingress_class: str | None,
     ingress_controller: str | None,
     fmt: str,
+    provider: str | None,
+    provider_params: tuple[str, ...],
     scope: Scope,
 ) -> None:
     """Each hop of the path from SRC to DST (DNS, Service, entry point, policy),
@@ -175,11 +190,14 @@ def trace(
         ingress_class=ingress_class,
         ingress_controller=ingress_controller,
     )
+    choice = choice_from(cluster, provider, provider_params)
     try:
-        result = run_trace(cluster, src, dst, port, options)
+        result = run_trace(cluster, src, dst, port, options, choice)
     except TraceError as exc:
         raise InputError(str(exc)) from None
-    data = trace_json(result, src, dst, port)
+    data = trace_json(result, src, dst, port, source_ip=choice is not None)
+    if choice is not None and choice.how.startswith("--provider auto"):
+        data["notes"].append(choice.how)
     emit(render_as(fmt, data, table=trace_table))
     if expect is not None and result.verdict != expect:
         click.echo(f"podpath: trace verdict is {result.verdict}, expected {expect}", err=True)

@@ -68,6 +68,8 @@ class Service(Namespaced):
     internal_traffic_policy: str = "Cluster"
     publish_not_ready_addresses: bool = False
     allocate_lb_node_ports: bool = True  # spec.allocateLoadBalancerNodePorts (default true)
+    lb_class: str | None = None  # spec.loadBalancerClass
+    health_check_node_port: int | None = None  # spec.healthCheckNodePort
     traffic_distribution: str | None = None  # PreferClose | PreferSameZone | PreferSameNode
     labels: Labels = Labels()
     annotations: Labels = Labels()

@@ -95,6 +95,8 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
         traffic_distribution=_traffic_distribution(spec),
         allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
+        lb_class=spec.str("loadBalancerClass"),
+        health_check_node_port=spec.int("healthCheckNodePort"),
         labels=meta.labels("labels"),
         annotations=meta.labels("annotations"),
         source=source,

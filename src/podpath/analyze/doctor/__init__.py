@@ -6,7 +6,9 @@ automated. Each step is a module of checks registered in :data:`findings.CHECKS`
 3. ``dns`` — DNS from a pod (egress to the cluster DNS, dnsPolicy, the DNS Service);
 4. ``ingress`` — Ingress / Gateway API backends, classes, conflicts, TLS, policies;
 5. ``policy`` — NetworkPolicies that select or match nothing, port mismatches;
-6. ``baseline`` — sensitive namespaces: default deny, DNS, monitoring, approved sources.
+6. ``baseline`` — sensitive namespaces: default deny, DNS, monitoring, approved sources;
+7. ``provider`` — the platform's load balancers (``--provider``): health checks and traffic the
+   policies deny, ignored source ranges, internal-by-default schemes, ALB groups.
 
     >>> from podpath.analyze.doctor import diagnose
     >>> findings = diagnose(cluster)
@@ -33,6 +35,7 @@ from podpath.analyze.doctor.findings import (
 )
 from podpath.analyze.doctor.grouping import group_by_workload
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 
 STEP_MODULES = (
     "pods",
@@ -47,6 +50,7 @@ STEP_MODULES = (
     "policy",
     "policy_ports",
     "baseline",
+    "provider",
 )
 
 
@@ -67,11 +71,13 @@ def diagnose(
     baseline: BaselineConfig | None = None,
     steps: Iterable[str] | None = None,
     now: datetime | None = None,
+    provider: Choice | None = None,
 ) -> tuple[Finding, ...]:
     """Run every registered check (or those of ``steps``) and rank the findings; ``now``
-    is when certificates are checked for expiry (default: the epoch, i.e. not checked)."""
+    is when certificates are checked for expiry (default: the epoch, i.e. not checked);
+    ``provider`` the provider profile (None: the generic model)."""
     load_checks()
-    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH)
+    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
     wanted = set(steps) if steps is not None else None
     found: list[Finding] = []
     for chk in CHECKS:

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from podpath.analyze.doctor.suggest import closest_labels
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, SourceRef
 from podpath.model.objects import SKIPPED_KIND, SkippedObject
@@ -43,11 +44,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class DoctorContext:
     """``now`` is the time certificates are checked against (the CLI passes the clock; the
-    default, the epoch, finds no certificate expired, keeping the core deterministic)."""
+    default, the epoch, finds no certificate expired, keeping the core deterministic);
+    ``provider`` the provider profile in front of the cluster (``--provider``; None: the
+    generic model, and the provider step finds nothing)."""
 
     cluster: Cluster
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
     now: datetime = EPOCH
+    provider: Choice | None = None
 
     @cached_property
     def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:

@@ -1,14 +1,18 @@
 """``podpath trace``: the path of one connection, hop by hop, and the verdict of each endpoint.
 
-A connection flows one way through six stages, one module each; a stage hands the connection
-on to the stages below it (and asks the engines), never to one above:
+A connection flows one way through six stages, one module each (stage 3 has a second one for
+provider profiles); a stage hands the connection on to the stages below it (and asks the
+engines), never to one above:
 
 1. :mod:`~podpath.analyze.trace.source` -- who opens it: a pod, an IP, ``internet``;
 2. :mod:`~podpath.analyze.trace.name` -- the name, resolved as the source pod would (DNS,
    ExternalName aliases, names forwarded upstream); from outside, public DNS to an entry point;
 3. :mod:`~podpath.analyze.trace.address` -- what the address is: a pod IP, a ClusterIP, a
    load balancer (``loadBalancerSourceRanges``), an externalIP, a node (NodePort, hostPort,
-   host network; source NAT per ``externalTrafficPolicy``), outside;
+   host network; source NAT per ``externalTrafficPolicy``), outside; with ``--provider``,
+   :mod:`~podpath.analyze.trace.load_balancer` -- the load balancer as the provider builds it
+   (scheme, target mode, where source ranges apply, the source the pods see), and the
+   entry points the provider implements itself;
 4. :mod:`~podpath.analyze.trace.entry` -- an Ingress controller or Gateway: its pods, the
    route that matches (the routing engine's answer), the backends;
 5. :mod:`~podpath.analyze.trace.endpoints` -- the ready endpoints that serve the client;
@@ -27,10 +31,11 @@ targets, endpoint verdicts, drop reason); a stage puts its leg before the rest o
 Where the next rules go (each one stage):
 
 - a cloud provider's load balancer profile (which path: LB -> node -> pod or LB -> pod; the
-  source IP the pod sees; where source ranges apply): stage 3, in
-  :func:`~podpath.analyze.trace.address.load_balancer` (source ranges) and
-  :func:`~podpath.analyze.trace.address.node_forward` (the path and the source IP, as a
-  :class:`~podpath.analyze.trace.endpoints.NodeForward`);
+  source IP the pod sees; where source ranges apply): stage 3,
+  :func:`~podpath.analyze.trace.load_balancer.provider_load_balancer` (called from
+  :func:`~podpath.analyze.trace.address.load_balancer`) hands stage 5 a
+  :class:`~podpath.analyze.trace.endpoints.NodeForward` seen from the provider's source; the
+  rules themselves are :mod:`podpath.engine.providers`';
 - LoadBalancer ``ipMode`` ``VIP`` vs ``Proxy`` for in-cluster clients: stage 3,
   :func:`~podpath.analyze.trace.address.at_ip` -- a load-balancer address from inside is a
   :class:`~podpath.analyze.trace.endpoints.ServiceAddress` (VIP, kube-proxy short-circuits it);

@@ -47,6 +47,12 @@ from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.endpoints import NodeForward, ServiceAddress, behind
 from podpath.analyze.trace.entry import through_entry_point
+from podpath.analyze.trace.load_balancer import (
+    lb_service_at,
+    nodes_unreachable,
+    provider_entry,
+    provider_load_balancer,
+)
 from podpath.analyze.trace.question import ToAddress, ToService
 from podpath.analyze.trace.values import (
     DENIED_SOURCE_RANGES,
@@ -210,9 +216,16 @@ def ip_from_outside(cluster: Cluster, source: Source, ip: str, spec: PortSpec) -
             return load_balancer(cluster, source, svc, ip, spec)
         if ip in svc.external_ips:
             return load_balancer(cluster, source, svc, ip, spec, kind="externalIPs")
+    tunnelled = lb_service_at(cluster, source.provider, ip)
+    if tunnelled is not None:
+        return load_balancer(cluster, source, tunnelled, ip, spec)
+    pod = cluster.pod_by_ip.get(ip)
+    if pod is not None and source.provider and source.provider.pods_routable_from(source.ip):
+        return Addressed(at_pod(source, pod, spec))
     node = cluster.node_at(ip)
+    off = nodes_unreachable(source, ip) if node is not None else None
     if node is not None:
-        return at_node(cluster, source, node, ip, spec)
+        return Addressed(off) if off else at_node(cluster, source, node, ip, spec)
     what = (
         "a pod IP"
         if ip in cluster.pod_by_ip
@@ -231,6 +244,8 @@ def service_from_outside(
     node, else not exposed."""
     if service.type is ServiceType.LOAD_BALANCER and service.lb_ingress:
         return load_balancer(cluster, source, service, service.lb_ingress[0], spec)
+    if service.type is ServiceType.LOAD_BALANCER and service.lb_hostnames and source.provider:
+        return load_balancer(cluster, source, service, service.lb_hostnames[0], spec)
     if service.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) and cluster.nodes:
         node = cluster.nodes[0]
         ports = service_ports(service, spec)
@@ -255,6 +270,13 @@ def load_balancer(
     ports = service_ports(service, spec)
     if not ports:
         return Addressed(no_port(service, spec))
+    provided = (
+        provider_load_balancer(cluster, source, service, address, ports[0])
+        if kind == "load balancer"
+        else None
+    )
+    if provided is not None:
+        return Addressed(*provided)
     ranges = service.lb_source_ranges if kind == "load balancer" else ()
     if ranges and not ip_in(source.ip, ranges):
         detail = (
@@ -360,6 +382,9 @@ def reach_entry_point(
 ) -> Leg:
     """From outside to the Service in front of an entry point's pods, then through the entry
     point (stage 4)."""
+    provided = provider_entry(cluster, source, ep, request, answer, spec)
+    if provided is not None:
+        return provided
     address = request.host if is_ip_address(request.host) else None
     front = _entry_front(cluster, source, ep, request.port, spec, address)
     if front.leg.drop is not None:
@@ -397,6 +422,9 @@ def _entry_front(
             if sp is not None and sp.node_port:
                 node = cluster.nodes[0]
                 return at_node(cluster, source, node, node.internal_ips[0], PortSpec(sp.node_port))
+    off = nodes_unreachable(source, ep.label)
+    if off is not None:
+        return Addressed(off)
     note = (
         f"no LoadBalancer/NodePort Service in front of {ep.label}: assuming the client reaches "
         "its pods directly (hostNetwork/hostPort)"

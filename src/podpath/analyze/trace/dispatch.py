@@ -25,6 +25,7 @@ from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
 from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceResult
 from podpath.cluster import Cluster
+from podpath.engine.providers.base import Choice
 
 
 def trace(
@@ -33,9 +34,11 @@ def trace(
     dst: str,
     port: str | None = None,
     options: RouteOptions | None = None,
+    provider: Choice | None = None,
 ) -> TraceResult:
-    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring)."""
-    source = parse_source(cluster, src)
+    """The path and verdict of one connection from ``src`` to ``dst`` (package docstring);
+    ``provider``: the provider profile in front of the cluster (None: the generic model)."""
+    source = replace(parse_source(cluster, src), provider=provider)
     spec = parse_port(port)
     options = options or RouteOptions()
     if not is_outside(cluster, source):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.address import reach_entry_point, reach_ip
 from podpath.analyze.trace.dns_reach import dns_notes
+from podpath.analyze.trace.load_balancer import provider_implements
 from podpath.analyze.trace.policy import DNS_PROTOCOLS, DnsAccess, dns_access
 from podpath.analyze.trace.values import (
     DNS_DENIED,
@@ -139,6 +140,8 @@ def reach_public_name(
         dns = f"{request.host}: public DNS assumed to point at {ep.label} {addresses}"
     pods = f"{ep.label}: pods {', '.join(ep.pods) or 'none'} ({'; '.join(ep.reasons)})"
     lead = Leg((Hop("dns", dns, (ep.label,)), Hop("entrypoint", pods, (ep.label,))))
+    if provider_implements(cluster, source, ep, answer, request):
+        lead = Leg(lead.hops[:1])  # the provider's load balancer is the entry point: no pods
     return lead + reach_entry_point(cluster, source, ep, request, answer, spec)
 
 

@@ -164,12 +164,22 @@ def judge_target(
         reasons.extend(f"{prefix}assumption {a}" for a in v.assumptions)
         objects.extend(policy_objects(v))
     unique = tuple(dict.fromkeys(reasons))
+    seen = seen_by_pod(target)
     if len(allowed) == len(verdicts):
-        return EndpointVerdict(pod, target.ip, target.port, ALLOWED, unique), objects
+        return EndpointVerdict(pod, target.ip, target.port, ALLOWED, unique, None, seen), objects
     denied = [v for v in verdicts if not v.allowed]
     verdict = DENIED if not allowed else PARTIAL
     drop = drop_reason(denied[0])
-    return EndpointVerdict(pod, target.ip, target.port, verdict, unique, drop), objects
+    return EndpointVerdict(pod, target.ip, target.port, verdict, unique, drop, seen), objects
+
+
+def seen_by_pod(target: Target) -> tuple[str, ...]:
+    """The source address(es) the destination pod sees: the masquerade address of a pod's
+    masqueraded connection, else the source's own (after any load balancer and node source
+    NAT); the policy verdict is judged on exactly these."""
+    if target.seen_from and target.source_pod is not None:
+        return target.seen_from
+    return target.source_ips
 
 
 def judge(cluster: Cluster, targets: Sequence[Target], protocol: Protocol, what: str) -> Leg:

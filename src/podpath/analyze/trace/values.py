@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from podpath.engine.policy_verdict import INTERNET_IP
+from podpath.engine.providers.base import Choice
 from podpath.model.core import Pod, Protocol
 
 INTERNET = "internet"
@@ -62,19 +63,23 @@ class EndpointVerdict:
     verdict: str
     reasons: tuple[str, ...] = ()
     drop: str | None = None
+    source_ips: tuple[str, ...] = ()  # the address(es) the pod sees the connection from
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
     """Who opens the connection: ``kind`` "pod" | "ip" | "internet", ``ip`` its address.
     ``family`` (4, 6 or None: the first address) picks the source's and the destination's
-    addresses where there are several (the seam of ``--family``)."""
+    addresses where there are several (the seam of ``--family``). ``provider``: the provider
+    profile whose load balancers the client meets on its way in (``--provider``; None: the
+    generic model)."""
 
     kind: str
     label: str
     pod: Pod | None = None
     ip: str = ""
     family: int | None = None
+    provider: Choice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,4 +248,7 @@ def merge_endpoint(verdicts: Sequence[EndpointVerdict]) -> EndpointVerdict:
     first = verdicts[0]
     reasons = tuple(dict.fromkeys(r for v in verdicts for r in v.reasons))
     drop = next((v.drop for v in verdicts if v.drop), None)
-    return EndpointVerdict(first.pod, first.ip, first.port, aggregate(verdicts), reasons, drop)
+    seen = tuple(dict.fromkeys(ip for v in verdicts for ip in v.source_ips))
+    return EndpointVerdict(
+        first.pod, first.ip, first.port, aggregate(verdicts), reasons, drop, seen
+    )
