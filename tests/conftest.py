@@ -78,3 +78,11 @@ class Golden:
 def golden(request: pytest.FixtureRequest) -> Golden:
     """``golden(name, text)``: assert ``text`` equals ``tests/golden/<name>``."""
     return Golden(bool(request.config.getoption(UPDATE_OPTION)))
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs do not depend on the caller's terminal: COLUMNS (table width) and NO_COLOR are
+    unset; a test that needs them sets them."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)

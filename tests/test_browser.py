@@ -58,7 +58,7 @@ GEOMETRY = """(function () {
 
 def _write(path: Path, *args: str) -> Path:
     with pytest.raises(SystemExit) as exc:
-        main([*args, "-o", str(path)])
+        main([*args, "--output-file", str(path)])
     assert exc.value.code in (0, None)
     return path
 

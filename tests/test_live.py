@@ -168,7 +168,9 @@ def test_snapshot_output_equals_manifest_output(
     server = fake_apiserver(load_manifests(scenario.paths))
     kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
     snap = tmp_path / "snap.yaml"
-    code, _, err = run(["snapshot", "--kubeconfig", str(kubeconfig), "-o", str(snap)], capsys)
+    code, _, err = run(
+        ["snapshot", "--kubeconfig", str(kubeconfig), "--output-file", str(snap)], capsys
+    )
     assert code == 0, err
     code_files, from_files, _ = run([*command, *file_args(scenario)], capsys)
     code, from_snapshot, err = run([*command, "-f", str(snap)], capsys)
@@ -314,7 +316,7 @@ def test_forbidden_resource_is_named_in_the_snapshot(
     server = fake_apiserver(load_manifests(BASIC.paths), forbidden=["pods"])
     kubeconfig = str(server.write_kubeconfig(tmp_path / "kc"))
     snap = tmp_path / "snap.yaml"
-    code, _, err = run(["snapshot", "--kubeconfig", kubeconfig, "-o", str(snap)], capsys)
+    code, _, err = run(["snapshot", "--kubeconfig", kubeconfig, "--output-file", str(snap)], capsys)
     assert code == 0
     assert "HTTP 403" in err
     assert "# INCOMPLETE: no permission to list pods (HTTP 403)" in snap.read_text()
@@ -405,7 +407,7 @@ def _kubeconfig_errors(tmp_path: Path, server: FakeApiServer) -> list[tuple[list
     ]
 
 
-@pytest.mark.parametrize("command", [["services"], ["snapshot", "-o", "-"]])
+@pytest.mark.parametrize("command", [["services"], ["snapshot", "--output-file", "-"]])
 def test_access_errors_exit_2_with_one_line(
     command: list[str],
     basic_server: FakeApiServer,

@@ -81,7 +81,7 @@ def test_page_and_terminal_are_one_analysis(tmp_path: Path) -> None:
     terminal = runner.invoke(cli, ["report", "-f", SHOP])
     as_json = runner.invoke(cli, ["report", "-f", SHOP, "--format", "json"])
     out = tmp_path / "report.html"
-    written = runner.invoke(cli, ["report", "-f", SHOP, "-o", str(out)])
+    written = runner.invoke(cli, ["report", "-f", SHOP, "--html", str(out)])
     assert terminal.exit_code == as_json.exit_code == written.exit_code == 0, written.output
     page = out.read_text(encoding="utf-8")
     text = terminal.stdout

@@ -146,7 +146,9 @@ def test_snapshot_is_deterministic(
         server = fake_apiserver(shuffled)
         kubeconfig = str(server.write_kubeconfig(tmp_path / f"kc{seed}"))
         out = tmp_path / f"snap{seed}.yaml"
-        code, _, err = run(["snapshot", "--kubeconfig", kubeconfig, "-o", str(out)], capsys)
+        code, _, err = run(
+            ["snapshot", "--kubeconfig", kubeconfig, "--output-file", str(out)], capsys
+        )
         assert code == 0, err
         assert err.strip().endswith(f"objects to {out}")
         texts.append(out.read_text())
@@ -166,7 +168,7 @@ def test_snapshot_to_stdout(
     basic_server: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kubeconfig = str(basic_server.write_kubeconfig(tmp_path / "kc"))
-    code, out, err = run(["snapshot", "--kubeconfig", kubeconfig, "-o", "-"], capsys)
+    code, out, err = run(["snapshot", "--kubeconfig", kubeconfig, "--output-file", "-"], capsys)
     assert code == 0
     assert err == ""
     assert "kind: StatefulSet" in out
@@ -176,7 +178,7 @@ def test_snapshot_of_manifests_reads_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     snap = tmp_path / "snap.yaml"
-    code, _, err = run(["snapshot", *file_args(BASIC), "-o", str(snap)], capsys)
+    code, _, err = run(["snapshot", *file_args(BASIC), "--output-file", str(snap)], capsys)
     assert code == 0, err
     assert "# podpath snapshot of manifests" in snap.read_text()
     _, original, _ = run(["services", "--format", "json", *file_args(BASIC)], capsys)
@@ -190,7 +192,7 @@ def test_empty_cluster_snapshot_reads_back(
     server = fake_apiserver([])
     snap = tmp_path / "empty.yaml"
     kubeconfig = str(server.write_kubeconfig(tmp_path / "kc"))
-    code, _, _ = run(["snapshot", "--kubeconfig", kubeconfig, "-o", str(snap)], capsys)
+    code, _, _ = run(["snapshot", "--kubeconfig", kubeconfig, "--output-file", str(snap)], capsys)
     assert code == 0
     assert "0 objects" in snap.read_text()
     code, out, _ = run(["services", "-f", str(snap), "--format", "json"], capsys)
@@ -201,9 +203,15 @@ def test_empty_cluster_snapshot_reads_back(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-o", "{tmp}/s.yaml"], "no input"),
-        (["-o", "{tmp}/s.yaml", "-f", "{basic}", "--kubeconfig", "{tmp}/kc"], "either -f"),
-        (["-o", "{tmp}/no/such/dir/s.yaml", "-f", "{basic}"], "No such file or directory"),
+        (["--output-file", "{tmp}/s.yaml"], "no input"),
+        (
+            ["--output-file", "{tmp}/s.yaml", "-f", "{basic}", "--kubeconfig", "{tmp}/kc"],
+            "either -f",
+        ),
+        (
+            ["--output-file", "{tmp}/no/such/dir/s.yaml", "-f", "{basic}"],
+            "No such file or directory",
+        ),
     ],
     ids=["no-input", "both-inputs", "unwritable-output"],
 )
@@ -225,7 +233,7 @@ def test_console_script_live_error_is_one_line(tmp_path: Path) -> None:
             "-m",
             "podpath.cli",
             "snapshot",
-            "-o",
+            "--output-file",
             "-",
             "--kubeconfig",
             str(tmp_path / "missing"),
@@ -279,7 +287,9 @@ def test_snapshot_keeps_only_tls_certificates_when_the_server_ignores_the_select
     server = fake_apiserver(HOSTILE_SECRETS, ignore_field_selector=True)
     kubeconfig = str(server.write_kubeconfig(tmp_path / "kc"))
     out = tmp_path / "snap.yaml"
-    code, _, err = run(["snapshot", "--kubeconfig", kubeconfig, "-o", str(out), "-v"], capsys)
+    code, _, err = run(
+        ["snapshot", "--kubeconfig", kubeconfig, "--output-file", str(out), "-v"], capsys
+    )
     assert code == 0, err
     assert "dropped 1 Secret(s) not of type kubernetes.io/tls" in err
     text = out.read_text()
@@ -302,7 +312,7 @@ def test_snapshot_of_manifests_keeps_only_tls_certificates(
     plain = dict(HOSTILE_SECRETS[1], data=None, stringData={"tls.crt": "cert", "tls.key": "k"})
     path.write_text(yaml.safe_dump_all([*HOSTILE_SECRETS, dict(plain, metadata={"name": "s"})]))
     out = tmp_path / "snap.yaml"
-    code, _, err = run(["snapshot", "-f", str(path), "-o", str(out)], capsys)
+    code, _, err = run(["snapshot", "-f", str(path), "--output-file", str(out)], capsys)
     assert code == 0, err
     secrets = {
         d["metadata"]["name"]: d

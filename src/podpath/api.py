@@ -28,13 +28,17 @@ def load_raw(
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     notes: list[Note] | None = None,
+    live: bool = False,
     timeout: float | None = None,
 ) -> list[RawDoc]:
-    """Raw documents from manifest paths (``-`` = standard input) or a live cluster.
+    """Raw documents from manifest paths (``-`` = standard input) or a live cluster: the
+    ``kubeconfig`` file, else (``live``, or a ``context`` without files) kubectl's default
+    configuration (``KUBECONFIG`` merged, or ``~/.kube/config``; see
+    :mod:`podpath.sources.kubeconfig`).
 
     A live read reports progress to ``on_progress``, appends its notes (kinds not
     installed or not permitted) to ``notes`` and ends within ``timeout`` seconds."""
-    if kubeconfig is not None or (not files and context is not None):
+    if kubeconfig is not None or (not files and (live or context is not None)):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
         return read_live(
@@ -64,8 +68,9 @@ def load_cluster(
     max_pods: int | None = None,
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
+    live: bool = False,
 ) -> Cluster:
-    """Load, normalize and resolve a cluster in one call."""
+    """Load, normalize and resolve a cluster in one call (arguments as :func:`load_raw`)."""
     notes: list[Note] = []
     docs = load_raw(
         files,
@@ -74,6 +79,7 @@ def load_cluster(
         stdin=stdin,
         on_progress=on_progress,
         notes=notes,
+        live=live,
         timeout=timeout,
     )
     if not docs and files and kubeconfig is None and context is None:

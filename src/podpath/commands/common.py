@@ -1,49 +1,62 @@
-"""What every command shares: the input options, loading, and rendering to standard output.
+"""What every command shares: the input and scope options, their validation, loading.
 
-Input options (every command): ``-f/--file`` (repeatable: file, folder, or ``-``), or
-``--kubeconfig PATH [--context NAME]`` for a live cluster; cluster parameters the manifests
-do not carry (``--pod-cidr``, ``--service-cidr``, ``--cluster-domain``, ``--lb-pool``,
-``--nodes``); ``--verbose`` lists skipped kinds and assumptions on standard error;
-``--strict`` turns warnings into errors (exit 2).
+Input options (every command that reads a cluster; ``--help`` groups them under "Input"):
+``-f/--file`` (repeatable: file, folder, or ``-``), or ``--kubeconfig PATH`` and
+``--context NAME`` for a live cluster; the cluster parameters the manifests do not carry
+(``--pod-cidr``, ``--service-cidr``, ``--cluster-domain``, ``--lb-pool``, ``--nodes``);
+``-v/--verbose`` lists skipped kinds and assumptions on standard error; ``--strict`` turns
+warnings into errors (exit 2); ``--no-color``. Scope options ("Select"), as kubectl's:
+``-n/--namespace NS`` (repeatable), ``-A/--all-namespaces``, ``-l/--selector SELECTOR``.
+Output: ``-o/--output FORMAT`` is ``--format`` (:mod:`podpath.commands.output`).
 
-Flag interactions, checked in :func:`load_from_options`: ``-f`` and ``--kubeconfig`` are
-exclusive; ``--context`` without ``--kubeconfig`` uses the default kubeconfig; with neither
-``-f`` nor a kubeconfig the command reads nothing and says so.
+Flag interactions, all checked in :func:`validate_inputs`:
+
+- ``-f`` and ``--kubeconfig`` are exclusive (exit 2); ``--context`` with ``-f`` is ignored
+  (a warning says so).
+- With neither ``-f`` nor ``--kubeconfig``, the cluster of the current context (or
+  ``--context``) of kubectl's configuration is read, read-only: every file of
+  ``KUBECONFIG`` merged as kubectl merges them, else ``~/.kube/config``
+  (:mod:`podpath.sources.kubeconfig`); inside a pod without them, the in-cluster service
+  account. With none of these, one line says how to give input (exit 2).
+- ``-n``/``-A``/``-l`` filter what is printed; the cluster is always read and evaluated whole
+  (a policy in another namespace still decides). Without ``-n`` every namespace is shown
+  (as ``-A``); ``-A`` with ``-n`` shows every namespace (a warning says ``-n`` is ignored). A
+  ``-n`` namespace the cluster lacks is an error naming the closest ones.
+- ``-l`` selects pods and workloads by their labels: commands that list neither ignore it
+  (a warning says so). With one ``-n NS``, a name without ``NS/`` given where a pod is
+  expected (``explain POD``, ``trace --from``) is looked up in NS.
+- A command body that takes no ``scope`` argument ignores ``-n``/``-l`` with a warning.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import inspect
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
 
 from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
+from podpath.commands.help import INPUT_KEYS, SCOPE_KEYS
+from podpath.commands.output import emit, format_option, no_color_option, to_json
+from podpath.commands.scope import Scope, parse_label_selector
 from podpath.errors import InputError
 from podpath.normalize.workloads import MAX_PODS
 from podpath.render.escape import terminal_safe
 from podpath.sources.api_errors import LIVE_TIMEOUT
 
+__all__ = ["emit", "format_option", "to_json"]  # re-exported: commands import them from here
+
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULTS = Settings()
 
-INPUT_KEYS = (
-    "files",
-    "kubeconfig",
-    "context",
-    "timeout",
-    "pod_cidr",
-    "service_cidr",
-    "cluster_domain",
-    "lb_pool",
-    "nodes",
-    "max_pods",
-    "verbose",
-    "strict",
+MSG_NO_INPUT = (
+    "no input: pass -f PATH (a file, a folder, or - for stdin), or --kubeconfig PATH, "
+    "or set KUBECONFIG (no ~/.kube/config found)"
 )
 
 
@@ -57,18 +70,61 @@ def source_options(func: F) -> F:
             "files",
             multiple=True,
             metavar="PATH",
+            type=click.Path(),  # completes file names
             help="Manifest file, folder (recursive) or - for stdin. Repeatable.",
         ),
         click.option(
-            "--kubeconfig", type=str, default=None, help="Read a live cluster (read-only)."
+            "--kubeconfig",
+            type=str,
+            default=None,
+            metavar="PATH",
+            help="Read the live cluster of this kubeconfig file only, read only. Default, "
+            "without -f: the files of KUBECONFIG merged, else ~/.kube/config.",
         ),
-        click.option("--context", type=str, default=None, help="kubeconfig context."),
+        click.option(
+            "--context", type=str, default=None, metavar="NAME", help="The kubeconfig context."
+        ),
         click.option(
             "--timeout",
             type=click.FloatRange(1, None),
             default=None,
             metavar="SECONDS",
             help=f"Deadline for the whole live read (default {LIVE_TIMEOUT:g}).",
+        ),
+    )
+
+
+def _complete_namespaces(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    from podpath.commands.completion import complete_namespaces
+
+    return complete_namespaces(ctx, param, incomplete)
+
+
+def scope_options(func: F) -> F:
+    """Add kubectl's ``-n/--namespace``, ``-A/--all-namespaces`` and ``-l/--selector``."""
+    return _apply(
+        func,
+        click.option(
+            "-n",
+            "--namespace",
+            "namespaces",
+            multiple=True,
+            metavar="NS",
+            shell_complete=_complete_namespaces,
+            help="Show only objects of this namespace (repeatable).",
+        ),
+        click.option(
+            "-A",
+            "--all-namespaces",
+            is_flag=True,
+            help="Show every namespace (the default).",
+        ),
+        click.option(
+            "-l",
+            "--selector",
+            default=None,
+            metavar="SELECTOR",
+            help="Show only pods and workloads with these labels (e.g. app=web,tier!=db).",
         ),
     )
 
@@ -120,8 +176,8 @@ def cluster_options(func: F) -> F:
 
 
 def input_options(func: F) -> F:
-    """Add the shared input options; they arrive in the command as keyword arguments."""
-    return source_options(cluster_options(func))
+    """Add the shared input and scope options; they arrive as keyword arguments."""
+    return scope_options(source_options(cluster_options(no_color_option(func))))
 
 
 def _apply(func: F, *options: Callable[[F], F]) -> F:
@@ -132,8 +188,80 @@ def _apply(func: F, *options: Callable[[F], F]) -> F:
 
 
 def split_inputs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Remove the input options from a command's kwargs and return them."""
-    return {k: kwargs.pop(k) for k in INPUT_KEYS if k in kwargs}
+    """Remove the input and scope options from a command's kwargs and return them."""
+    return {k: kwargs.pop(k) for k in (*INPUT_KEYS, *SCOPE_KEYS) if k in kwargs}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The validated input options: where to read, the cluster parameters, the scope."""
+
+    files: tuple[str, ...] = ()
+    kubeconfig: str | None = None
+    context: str | None = None
+    live: bool = False
+    settings: Settings = DEFAULTS
+    nodes: int | None = None
+    max_pods: int | None = None
+    timeout: float | None = None
+    verbose: bool = False
+    strict: bool = False
+    scope: Scope = Scope()
+    warnings: tuple[str, ...] = field(default=())
+
+
+SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor"})
+
+
+def validate_inputs(
+    opts: Mapping[str, Any], *, command: str | None = None, environ: Mapping[str, str] | None = None
+) -> Inputs:
+    """Check the input and scope options together (the rules are the module docstring's) and
+    return them validated; ignored combinations come back as ``warnings``."""
+    files = tuple(opts.get("files") or ())
+    kubeconfig, context = opts.get("kubeconfig"), opts.get("context")
+    warnings: list[str] = []
+    if files and kubeconfig:
+        raise InputError("use either -f/--file or --kubeconfig, not both")
+    if files and context:
+        warnings.append("--context is ignored with -f (it names a kubeconfig context)")
+        context = None
+    live = not files
+    if live and not kubeconfig and not _default_config_available(environ):
+        raise InputError(MSG_NO_INPUT)
+    namespaces = tuple(dict.fromkeys(opts.get("namespaces") or ()))
+    if opts.get("all_namespaces") and namespaces:
+        warnings.append("-n is ignored with -A/--all-namespaces")
+        namespaces = ()
+    text = opts.get("selector")
+    selector = parse_label_selector(text) if text is not None else None
+    if selector is not None and command is not None and command not in SELECTOR_COMMANDS:
+        warnings.append(f"-l is ignored by {command} (it selects pods and workloads)")
+        selector = None
+    return Inputs(
+        files=files,
+        kubeconfig=kubeconfig,
+        context=context,
+        live=live,
+        settings=settings_from(opts),
+        nodes=opts.get("nodes"),
+        max_pods=opts.get("max_pods"),
+        timeout=opts.get("timeout"),
+        verbose=bool(opts.get("verbose")),
+        strict=bool(opts.get("strict")),
+        scope=Scope(namespaces, selector),
+        warnings=tuple(warnings),
+    )
+
+
+def _default_config_available(environ: Mapping[str, str] | None) -> bool:
+    """A kubeconfig of the default chain exists, or we run inside a pod (in-cluster)."""
+    import os
+
+    from podpath.sources.kubeconfig import default_kubeconfig_exists
+
+    env = os.environ if environ is None else environ
+    return default_kubeconfig_exists(env) or bool(env.get("KUBERNETES_SERVICE_HOST"))
 
 
 def settings_from(opts: Mapping[str, Any]) -> Settings:
@@ -145,29 +273,45 @@ def settings_from(opts: Mapping[str, Any]) -> Settings:
     )
 
 
-def load_from_options(opts: Mapping[str, Any]) -> Cluster:
+def load_from_options(opts: Mapping[str, Any], *, command: str | None = None) -> Cluster:
     """Load and resolve the cluster the input options describe; report notes on stderr."""
+    return load_inputs(validate_inputs(opts, command=command or _command_name()))
+
+
+def load_inputs(inputs: Inputs) -> Cluster:
+    """Load and resolve the cluster of validated inputs; warnings and notes go to stderr."""
     from podpath.api import load_cluster
 
-    files = tuple(opts.get("files") or ())
-    kubeconfig = opts.get("kubeconfig")
-    if files and kubeconfig:
-        raise InputError("use either -f/--file or --kubeconfig, not both")
-    if not files and not kubeconfig and not opts.get("context"):
-        raise InputError("no input: pass -f PATH (file, folder or -) or --kubeconfig PATH")
+    for warning in inputs.warnings:
+        click.echo(f"podpath: warning: {warning}", err=True)
     with progress("loading") as status:
         cluster = load_cluster(
-            files,
-            kubeconfig=kubeconfig,
-            context=opts.get("context"),
-            timeout=opts.get("timeout"),
-            settings=settings_from(opts),
-            node_count=opts.get("nodes"),
-            max_pods=opts.get("max_pods"),
+            inputs.files,
+            kubeconfig=inputs.kubeconfig,
+            context=inputs.context,
+            timeout=inputs.timeout,
+            settings=inputs.settings,
+            node_count=inputs.nodes,
+            max_pods=inputs.max_pods,
             on_progress=status.update,
+            live=inputs.live,
         )
-    report_notes(cluster, verbose=bool(opts.get("verbose")), strict=bool(opts.get("strict")))
+    report_notes(cluster, verbose=inputs.verbose, strict=inputs.strict)
     return cluster
+
+
+def checked_scope(scope: Scope, cluster: Cluster) -> Scope:
+    """The scope, once its namespaces are known to exist (else an error with the closest)."""
+    from podpath.commands.suggest import check_namespace
+
+    for ns in scope.namespaces:
+        check_namespace(cluster, ns, "--namespace")
+    return scope
+
+
+def _command_name() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.info_name if ctx is not None else None
 
 
 def report_notes(cluster: Cluster, *, verbose: bool, strict: bool) -> None:
@@ -217,38 +361,24 @@ def parse_header(value: str) -> tuple[str, str]:
     return name.strip(), val.strip()
 
 
-def to_json(data: Any) -> str:
-    """Deterministic JSON (key order as built, two-space indent, trailing newline)."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def format_option(formats: Mapping[str, Any], default: str = "table") -> Callable[[F], F]:
-    """``--format`` restricted to a command's renderer registry."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(sorted(formats)),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
-
-
-def emit(text: str) -> None:
-    """Write rendered output to stdout (exactly once per command); control characters but
-    the layout's newlines and tabs are shown as escapes (JSON stays valid)."""
-    text = terminal_safe(text, keep="\n\t")
-    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
-
-
 def with_inputs(func: F) -> F:
-    """Decorator: add input options and pass a resolved ``cluster`` instead of them."""
+    """Decorator: add the input and scope options and pass a resolved ``cluster`` (and, to a
+    function with a ``scope`` parameter, the checked :class:`Scope`) instead of them."""
+    takes_scope = "scope" in inspect.signature(func).parameters
 
     @input_options
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         opts = split_inputs(kwargs)
-        return func(cluster=load_from_options(opts), **kwargs)
+        name = _command_name()
+        inputs = validate_inputs(opts, command=name)
+        cluster = load_inputs(inputs)
+        scope = checked_scope(inputs.scope, cluster)
+        if takes_scope:
+            kwargs["scope"] = scope
+        elif not scope.is_everything:
+            click.echo(f"podpath: warning: -n/-l are ignored by {name}", err=True)
+        return func(cluster=cluster, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -15,6 +15,8 @@ import yaml
 from podpath.analyze.convert import convert_ingresses
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, with_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -28,7 +30,7 @@ def to_yaml(objects: tuple[dict[str, Any], ...]) -> str:
     return yaml.dump_all(objects, Dumper=_NoAliases, sort_keys=False, default_flow_style=False)
 
 
-@click.command()
+@command()
 @click.option(
     "--gateway-class",
     default=None,
@@ -44,11 +46,17 @@ def to_yaml(objects: tuple[dict[str, Any], ...]) -> str:
 @click.option(
     "--ingress-class", default=None, metavar="NAME", help="Convert this IngressClass only."
 )
+@output_option(("yaml",), default="yaml", derive=False)
 @with_inputs
 def convert(
-    cluster: Cluster, gateway_class: str | None, gateway: str | None, ingress_class: str | None
+    cluster: Cluster,
+    gateway_class: str | None,
+    gateway: str | None,
+    ingress_class: str | None,
+    fmt: str = "yaml",
 ) -> None:
-    """Gateway API objects that do what the Ingresses (and ingress-nginx annotations) do."""
+    """It writes the Gateway API objects (YAML) that do what the Ingresses, and their
+    ingress-nginx annotations, do; what cannot be expressed is named on standard error."""
     result = convert_ingresses(
         cluster, gateway_class=gateway_class, gateway=gateway, ingress_class=ingress_class
     )

@@ -17,18 +17,17 @@ import click
 
 from podpath.commands.common import (
     emit,
-    format_option,
     input_options,
     progress,
     report_notes,
-    settings_from,
     split_inputs,
-    to_json,
+    validate_inputs,
 )
-from podpath.errors import InputError
+from podpath.commands.help import command
+from podpath.commands.output import no_color_option, output_option, render_as
 from podpath.render.escape import terminal_safe
 
-PROBE_FORMATS = {"table": None, "json": None}
+PROBE_FORMATS = ("table", "json")
 MSG_NOT_UP = "no data plane is up: run `podpath up -f ...` first"
 
 
@@ -63,37 +62,35 @@ def _load_recorded(opts: dict[str, Any]) -> tuple[Any, Any]:
     from podpath.api import load_raw
     from podpath.dataplane.recorded import rebuild, record_input
 
-    files, kubeconfig = tuple(opts.get("files") or ()), opts.get("kubeconfig")
-    if files and kubeconfig:
-        raise InputError("use either -f/--file or --kubeconfig, not both")
-    if not files and not kubeconfig and not opts.get("context"):
-        raise InputError("no input: pass -f PATH (file, folder or -) or --kubeconfig PATH")
+    inputs = validate_inputs(opts, command="up")
+    for warning in inputs.warnings:
+        click.echo(f"podpath: warning: {warning}", err=True)
     notes: list[Any] = []
     with progress("loading") as status:
         docs = load_raw(
-            files,
-            kubeconfig=kubeconfig,
-            context=opts.get("context"),
+            inputs.files,
+            kubeconfig=inputs.kubeconfig,
+            context=inputs.context,
             on_progress=status.update,
             notes=notes,
-            timeout=opts.get("timeout"),
+            live=inputs.live,
+            timeout=inputs.timeout,
         )
-        record = record_input(docs, settings_from(opts), opts.get("nodes"), opts.get("max_pods"))
+        record = record_input(docs, inputs.settings, inputs.nodes, inputs.max_pods)
         cluster = rebuild(record)
     if notes:
         cluster = replace(cluster, notes=(*notes, *cluster.notes))
-    report_notes(cluster, verbose=bool(opts.get("verbose")), strict=bool(opts.get("strict")))
+    report_notes(cluster, verbose=inputs.verbose, strict=inputs.strict)
     return record, cluster
 
 
-@click.command()
+@command()
 @input_options
 @WAIT_OPTION
 def up(wait: bool, **kwargs: Any) -> None:
-    """Bring the modelled network up on this machine (root, Linux): a namespace per node and
-    pod, Services in nftables, NetworkPolicies enforced (ingress and egress), cluster DNS, an
-    Ingress/Gateway proxy in the controller pods, an `internet` client. Replaces an existing
-    environment."""
+    """It makes a network namespace per node and pod, Services in nftables,
+    NetworkPolicies enforced (ingress and egress), cluster DNS, an Ingress/Gateway proxy in the
+    controller pods and an `internet` client. It replaces an existing environment."""
     _require("up")
     from podpath.dataplane.lifecycle import up as do_up
     from podpath.dataplane.netns import DataplaneError
@@ -115,8 +112,8 @@ def up(wait: bool, **kwargs: Any) -> None:
     )
 
 
-@click.command()
-@format_option(PROBE_FORMATS)
+@command()
+@output_option(PROBE_FORMATS)
 @click.option(
     "--timeout",
     type=click.FloatRange(0.05, 30.0),
@@ -133,10 +130,13 @@ def up(wait: bool, **kwargs: Any) -> None:
 )
 @click.option("--no-services", is_flag=True, help="Only pod-to-pod connections.")
 @WAIT_OPTION
-def probe(fmt: str, timeout: float, concurrency: int, no_services: bool, wait: bool) -> None:
-    """Real connections from every pod to every pod on every declared port, to every Service by
-    DNS name and to the internet, and from the internet to every exposed address and route,
-    compared with the model. Exit 1 on any disagreement."""
+@no_color_option
+def probe(
+    fmt: str, timeout: float, concurrency: int, no_services: bool, wait: bool, no_color: bool
+) -> None:
+    """It opens real connections from every pod to every pod on every declared
+    port, to every Service by DNS name and to the internet, and from the internet to every
+    exposed address and route, and compares each with the model. Exit 1 on any disagreement."""
     _require("probe", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_model, load_state
     from podpath.dataplane.probe import render_table, run_probe
@@ -157,17 +157,17 @@ def probe(fmt: str, timeout: float, concurrency: int, no_services: bool, wait: b
                 services=not no_services,
                 progress=status.update,
             )
-    emit(to_json(result) if fmt == "json" else render_table(result))
+    emit(render_as(fmt, result, table=render_table))
     sys.exit(1 if result["disagreements"] else 0)
 
 
-@click.command(name="exec", context_settings={"ignore_unknown_options": True})
+@command(name="exec", context_settings={"ignore_unknown_options": True})
 @click.argument("target")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @WAIT_OPTION
 def exec_(target: str, command: tuple[str, ...], wait: bool) -> None:
-    """Run COMMAND in pod TARGET's network namespace (NS/POD, or `internet`), with the pod's
-    resolv.conf: podpath exec shop/debug -- getent hosts cart."""
+    """TARGET is NS/POD or `internet`; COMMAND runs in its network namespace with
+    the pod's resolv.conf."""
     _require("exec", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_state
     from podpath.dataplane.statedir import locked
@@ -191,10 +191,10 @@ def exec_(target: str, command: tuple[str, ...], wait: bool) -> None:
     os.execvp("ip", args)
 
 
-@click.command()
+@command()
 @WAIT_OPTION
 def down(wait: bool) -> None:
-    """Remove everything `podpath up` made (also after a killed run)."""
+    """It removes everything `podpath up` made, also after a killed run."""
     _require("down", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import down as do_down
     from podpath.dataplane.statedir import locked

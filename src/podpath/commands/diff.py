@@ -5,7 +5,9 @@ With ``--live`` only one path is given: OLD is the live cluster (``--kubeconfig`
 and the path is NEW, i.e. "what would applying these manifests change".
 
 Flag interactions: ``--live`` needs exactly one path, without it two are needed; the cluster
-parameters (``--pod-cidr`` ...) apply to both sides. ``--fail-on added-exposure`` exits 1 when
+parameters (``--pod-cidr`` ...) apply to both sides; ``-n NS`` keeps the changes that touch
+NS (a connection from or to it, its Services, routes and DNS names); ``--fail-on`` looks at
+what is kept. ``--fail-on added-exposure`` exits 1 when
 NEW exposes something new outside the cluster, ``--fail-on any`` when anything changed.
 """
 
@@ -22,9 +24,12 @@ from podpath.commands.common import (
     emit,
     progress,
     report_notes,
+    scope_options,
     settings_from,
-    to_json,
 )
+from podpath.commands.help import command
+from podpath.commands.output import no_color_option, output_option, render_as
+from podpath.commands.scope import Scope
 from podpath.render.escape import terminal_safe
 from podpath.render.md_diff import diff_markdown, diff_table
 
@@ -44,6 +49,7 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
                 context=opts["context"],
                 settings=settings_from(opts),
                 node_count=opts["nodes"],
+                live=True,
             )
         else:
             cluster = load_cluster([path], settings=settings_from(opts), node_count=opts["nodes"])
@@ -51,9 +57,13 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
     return cluster
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, metavar="OLD NEW")
-@click.option("--live", is_flag=True, help="OLD is the live cluster (--kubeconfig); give NEW only.")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="OLD is the live cluster (--kubeconfig, else kubectl's current context); give NEW.",
+)
 @click.option("--kubeconfig", default=None, help="kubeconfig of the live cluster (with --live).")
 @click.option("--context", default=None, help="kubeconfig context (with --live).")
 @click.option(
@@ -63,7 +73,7 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
     show_default=True,
     help="Name connection endpoints by pod or by workload (NS/KIND/NAME).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option(FORMATS)
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -71,16 +81,13 @@ def load_side(path: str | None, opts: dict[str, Any], what: str) -> Cluster:
     show_default=True,
     help="Exit 1 on new exposure outside the cluster, or on any change.",
 )
+@scope_options
 @cluster_options
+@no_color_option
 def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **opts: Any) -> None:
-    """What NEW changes, layer by layer: connections (with the policies that cause them),
-    Services and their exposure, routes and DNS names.
-
-    \b
-    podpath diff old/ new/                      # two manifest trees
-    podpath diff --live --kubeconfig ~/.kube/config new/
-    podpath diff base.yaml head.yaml --format md --fail-on added-exposure
-    """
+    """OLD and NEW are paths as -f takes them. The connections NEW opens or closes
+    come with the policies that cause them, then Services and their exposure, routes and DNS
+    names. With --live, OLD is the live cluster."""
     want = 1 if live else 2
     if len(paths) != want:
         raise click.UsageError(
@@ -95,12 +102,48 @@ def diff(paths: tuple[str, ...], live: bool, by: str, fmt: str, fail_on: str, **
         result = diff_clusters(old, new, by=by, notes=notes)
     for note in notes:
         click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
+    if opts.get("selector"):
+        click.echo(
+            "podpath: warning: -l is ignored by diff (it selects pods and workloads)", err=True
+        )
+    namespaces = () if opts.get("all_namespaces") else tuple(opts.get("namespaces") or ())
+    if namespaces:
+        result = diff_in_scope(result, Scope(namespaces), new.settings.cluster_domain)
     exposure = added_exposure(result)
-    if fmt == "json":
-        emit(to_json(result))
-    elif fmt == "md":
-        emit(diff_markdown(result, exposure))
-    else:
-        emit(diff_table(result, exposure))
+    emit(
+        render_as(
+            fmt,
+            result,
+            table=lambda r: diff_table(r, exposure),
+            others={"md": lambda r: diff_markdown(r, exposure)},
+        )
+    )
     if (fail_on == "any" and has_changes(result)) or (fail_on == "added-exposure" and exposure):
         raise SystemExit(1)
+
+
+def diff_in_scope(result: dict[str, Any], scope: Scope, domain: str) -> dict[str, Any]:
+    """The changes that touch the scope's namespaces: connections from or to them, their
+    Services and routes, DNS names under ``NS.svc``/``NS.pod`` of the zone."""
+
+    def keep(entry: dict[str, Any]) -> bool:
+        names = [entry.get(k) for k in ("from", "to", "service", "object") if entry.get(k)]
+        if "name" in entry and not names:
+            return scope.has_namespace(_dns_namespace(str(entry["name"]), domain))
+        return any(scope.keeps_name(str(n)) for n in names)
+
+    return {
+        layer: (
+            {kind: [e for e in items if keep(e)] for kind, items in changes.items()}
+            if isinstance(changes, dict)
+            else changes
+        )
+        for layer, changes in result.items()
+    }
+
+
+def _dns_namespace(name: str, domain: str) -> str | None:
+    """The namespace of a cluster DNS name (``...NS.svc.ZONE.`` or ``...NS.pod.ZONE.``)."""
+    suffix = f".{domain.strip('.')}."
+    labels = name[: -len(suffix)].split(".") if name.endswith(suffix) else []
+    return labels[-2] if len(labels) >= 2 and labels[-1] in ("svc", "pod") else None

@@ -9,7 +9,12 @@ import click
 
 from podpath.analyze.dns import dns_answer, dns_listing
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, with_inputs
+from podpath.commands.completion import complete_pods
+from podpath.commands.help import command
+from podpath.commands.output import output_option, render_as
+from podpath.commands.scope import Scope
+from podpath.commands.suggest import check_pod
 from podpath.engine.dns import RECORD_TYPES
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
@@ -41,7 +46,7 @@ def listing_table(data: dict[str, Any]) -> str:
     return render_table(f"zone {data['zone']}", ["NAME", "TYPE", "DATA", "RULE"], rows)
 
 
-@click.command()
+@command()
 @click.argument("name", required=False)
 @click.option(
     "--type",
@@ -54,11 +59,12 @@ def listing_table(data: dict[str, Any]) -> str:
     "--from",
     "source",
     metavar="NS/POD",
+    shell_complete=complete_pods,
     default=None,
     help="Resolve from this pod's resolv.conf (default: a pod in namespace default).",
 )
 @click.option("--list", "listing", is_flag=True, help="List every record of the cluster zone.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option(FORMATS)
 @with_inputs
 def dns(
     cluster: Cluster,
@@ -67,13 +73,25 @@ def dns(
     source: str | None,
     listing: bool,
     fmt: str,
+    scope: Scope,
 ) -> None:
-    """What NAME resolves to, as a resolver inside a pod would do it (search list, ndots)."""
+    """NAME is resolved with the search list and ndots of a pod's resolv.conf, as
+    the resolver inside that pod would; --list prints every record of the cluster zone."""
     if listing:
         data = dns_listing(cluster)
-        emit(to_json(data) if fmt == "json" else listing_table(data))
+        if scope.namespaces:
+            data = {**data, "records": [r for r in data["records"] if _in_scope(r, scope)]}
+        emit(render_as(fmt, data, table=listing_table))
         return
     if not name:
         raise InputError("dns: give a NAME (or --list)")
+    if source:
+        source = scope.qualify(source)
+        check_pod(cluster, source, "--from")
     answer = dns_answer(cluster, name, qtype, source)
-    emit(to_json(answer) if fmt == "json" else answer_table(answer))
+    emit(render_as(fmt, answer, table=answer_table))
+
+
+def _in_scope(record: dict[str, Any], scope: Scope) -> bool:
+    """A zone record kept by ``-n``: one of the objects it comes from is in those namespaces."""
+    return any(scope.keeps_name(o) for o in record.get("objects") or ())

@@ -14,6 +14,7 @@ Flag interactions: ``--port`` and ``--fix`` need ``--from`` and ``--to``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,21 @@ import yaml
 
 from podpath.analyze.doctor import diagnose, rules
 from podpath.analyze.doctor.context import BaselineConfig, baseline_from_config
-from podpath.analyze.doctor.findings import FAIL_ON, fails
-from podpath.commands.common import emit, input_options, load_from_options, split_inputs
+from podpath.analyze.doctor.findings import FAIL_ON, Finding, fails
+from podpath.cluster import Cluster
+from podpath.commands.common import (
+    checked_scope,
+    emit,
+    input_options,
+    load_inputs,
+    split_inputs,
+    validate_inputs,
+)
+from podpath.commands.completion import complete_destinations, complete_pods
+from podpath.commands.help import command
+from podpath.commands.output import derived, output_option
 from podpath.commands.provider import CONFIG_NAME, choice_from, find_config, provider_options
+from podpath.commands.scope import Scope
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
 from podpath.render.findings import FORMAT_NAMES, render
@@ -53,7 +66,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
     return config
 
 
-@click.command()
+@command()
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -61,9 +74,7 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
     show_default=True,
     help="Exit 1 when a finding is at or above this severity.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True
-)
+@output_option(FORMAT_NAMES)
 @click.option(
     "--sensitive", multiple=True, metavar="NS", help="A namespace that must follow the baseline."
 )
@@ -77,14 +88,28 @@ def read_config(path: Path | None, sensitive: tuple[str, ...]) -> BaselineConfig
 @click.option(
     "--step", "steps", multiple=True, type=click.Choice(STEPS), help="Run only these steps."
 )
-@click.option("--from", "src", default=None, help="Symptom mode: the traffic's source.")
-@click.option("--to", "dst", default=None, help="Symptom mode: the traffic's destination.")
+@click.option(
+    "--from",
+    "src",
+    default=None,
+    shell_complete=complete_pods,
+    help="Symptom mode: the traffic's source.",
+)
+@click.option(
+    "--to",
+    "dst",
+    default=None,
+    shell_complete=complete_destinations,
+    help="Symptom mode: the traffic's destination.",
+)
 @click.option("--port", default=None, help="Symptom mode: PORT[/PROTO].")
 @click.option("--fix", is_flag=True, help="Symptom mode: print the smallest policy that allows it.")
 @provider_options
 @input_options
 def doctor(**kwargs: Any) -> None:
-    """Run the networking troubleshooting checklist and the policy baseline; rank the findings."""
+    """It runs the troubleshooting checklist (pods, Services, DNS, ingress, policy)
+    and the policy baseline, and ranks the findings. With --from and --to it looks at one
+    connection; --fix prints the smallest policy that allows it."""
     opts = split_inputs(kwargs)
     src, dst = kwargs["src"], kwargs["dst"]
     if (kwargs["port"] or kwargs["fix"]) and not (src and dst):
@@ -94,24 +119,57 @@ def doctor(**kwargs: Any) -> None:
     config = read_config(
         find_config(kwargs["config_path"], tuple(opts.get("files") or ())), kwargs["sensitive"]
     )
-    cluster = load_from_options(opts)
+    inputs = validate_inputs(opts, command="doctor")
+    cluster = load_inputs(inputs)
+    scope = checked_scope(inputs.scope, cluster)
     choice = choice_from(
         cluster, kwargs["provider"], kwargs["provider_params"], kwargs["config_path"]
     )
     now = datetime.now(UTC)  # certificate expiry: the clock is read here, at the edge
-    findings = diagnose(
+    found = diagnose(
         cluster, baseline=config, steps=kwargs["steps"] or None, now=now, provider=choice
     )
+    findings = tuple(findings_in_scope(found, scope, cluster))
     if src and dst:
         from podpath.commands.doctor_symptom import symptom_output
+        from podpath.commands.suggest import check_pod_or_service
 
-        text, failed = symptom_output(
-            cluster, findings, src, dst, kwargs["port"], fix=kwargs["fix"], fmt=kwargs["fmt"]
-        )
-        emit(text)
+        check_pod_or_service(cluster, src, "--from")
+        check_pod_or_service(cluster, dst, "--to")
+
+        outcome: list[bool] = []
+
+        def symptom(fmt: str) -> str:
+            text, failed = symptom_output(
+                cluster, findings, src, dst, kwargs["port"], fix=kwargs["fix"], fmt=fmt
+            )
+            outcome.append(failed)
+            return text
+
+        emit(derived(kwargs["fmt"], symptom))
+        failed = outcome[-1]
         if failed and kwargs["fail_on"] != "never":
             sys.exit(1)
         return
-    emit(render(kwargs["fmt"], findings, rules()))
+    emit(derived(kwargs["fmt"], lambda fmt: render(fmt, findings, rules())))
     if fails(findings, kwargs["fail_on"]):
         sys.exit(1)
+
+
+def findings_in_scope(findings: Sequence[Finding], scope: Scope, cluster: Cluster) -> list[Finding]:
+    """The findings ``-n``/``-l`` keep: on an object of those namespaces and, with ``-l``, on
+    a selected pod or a workload with a selected pod (other findings are not about pods)."""
+    if scope.is_everything:
+        return list(findings)
+    selected: set[str] = set()
+    if scope.selector is not None:
+        for pod in cluster.pods:
+            if scope.selects(pod.labels):
+                selected.add(f"Pod/{pod.key}")
+                if pod.owner is not None:
+                    selected.add(f"{pod.owner.kind}/{pod.namespace}/{pod.owner.name}")
+    return [
+        f
+        for f in findings
+        if scope.keeps_name(f.object) and (scope.selector is None or f.object in selected)
+    ]

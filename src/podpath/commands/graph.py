@@ -11,6 +11,8 @@ import click
 from podpath.analyze.graph import BY_CHOICES, Graph, build_graph, graph_json
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option
 from podpath.errors import UnsupportedError
 from podpath.render.escape import terminal_safe
 
@@ -22,7 +24,7 @@ NO_DOT = (
 )
 
 
-@click.command()
+@command()
 @click.option(
     "--by",
     type=click.Choice(BY_CHOICES),
@@ -30,25 +32,19 @@ NO_DOT = (
     show_default=True,
     help="One node per workload, pod or namespace.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="dot", show_default=True)
+@output_option(FORMATS, default="dot", derive=False)
 @click.option(
-    "-o",
-    "--output",
+    "--output-file",
+    "output",
+    metavar="FILE",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write to FILE instead of standard output.",
 )
 @with_inputs
 def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
-    """Allowed connectivity as a graph: namespaces as groups, workloads as nodes, edges
-    labelled with ports, the internet and external CIDRs as nodes, entry points marked.
-
-    \b
-    podpath graph -f k8s/ | dot -Tsvg > graph.svg
-    podpath graph -f k8s/ --format svg -o graph.svg      # the same, when dot is installed
-    podpath graph -f k8s/ --format mermaid
-    podpath graph -f k8s/ --format html -o graph.html   # click a node: who reaches it, why
-    """
+    """Namespaces are groups, workloads are nodes and edges are labelled with ports;
+    the internet and external CIDRs are nodes, and entry points are marked."""
     if fmt == "svg" and shutil.which("dot") is None:
         raise UnsupportedError(NO_DOT)  # before the work, not after it
     with progress("building the graph"):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
 from podpath.analyze.inventory import pods_listing, services_listing
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, to_json, with_inputs
+from podpath.commands.common import emit, with_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option, render_as
+from podpath.commands.scope import Scope
 from podpath.render.table import join, render_table
 
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "name")
 
 
 def _pods_table(data: dict[str, Any]) -> str:
@@ -31,7 +32,8 @@ def _pods_table(data: dict[str, Any]) -> str:
         if any(p["ready"] and p["ready_assumed"] for p in data["pods"])
         else ""
     )
-    return render_table(None, ["POD", "IPS", "NODE", "READY", "LABELS", "OWNER"], rows) + note
+    columns = ["POD", "IPS", "NODE", "READY", "LABELS", "OWNER"]
+    return render_table(None, columns, rows, optional=("LABELS", "OWNER", "NODE")) + note
 
 
 def _port_text(p: dict[str, Any]) -> str:
@@ -63,24 +65,42 @@ def _services_table(data: dict[str, Any]) -> str:
                 s["dns"],
             ]
         )
-    return render_table(
-        None, ["SERVICE", "TYPE", "CLUSTER-IP", "PORTS", "LOAD-BALANCER", "READY", "DNS"], rows
-    )
+    columns = ["SERVICE", "TYPE", "CLUSTER-IP", "PORTS", "LOAD-BALANCER", "READY", "DNS"]
+    return render_table(None, columns, rows, optional=("DNS", "LOAD-BALANCER", "READY"))
 
 
-@click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def pods_in_scope(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The listing's pods in the namespaces of ``-n`` and selected by ``-l``."""
+    kept = [p for p in data["pods"] if scope.keeps(p["pod"].split("/")[0], p["labels"])]
+    return {**data, "pods": kept}
+
+
+def services_in_scope(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    kept = [s for s in data["services"] if scope.keeps_name(s["service"])]
+    return {**data, "services": kept}
+
+
+def _names(data: dict[str, Any]) -> str:
+    """``-o name``: one name a line, as the other commands take it (NS/POD, svc:NS/NAME)."""
+    names = [p["pod"] for p in data.get("pods", [])]
+    names += [f"svc:{s['service']}" for s in data.get("services", [])]
+    return "".join(f"{n}\n" for n in names)
+
+
+@command()
+@output_option(FORMATS)
 @with_inputs
-def pods(cluster: Cluster, fmt: str) -> None:
-    """Pods: IPs, node, readiness, labels and owner workload."""
-    data = pods_listing(cluster)
-    emit(to_json(data) if fmt == "json" else _pods_table(data))
+def pods(cluster: Cluster, fmt: str, scope: Scope) -> None:
+    """For each pod: its IPs, node, readiness, labels and owner workload."""
+    data = pods_in_scope(pods_listing(cluster), scope)
+    emit(render_as(fmt, data, table=_pods_table, name=_names))
 
 
-@click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@command()
+@output_option(FORMATS)
 @with_inputs
-def services(cluster: Cluster, fmt: str) -> None:
-    """Services: type, ClusterIP, ports -> target ports, node ports, LB address, endpoints, DNS."""
-    data = services_listing(cluster)
-    emit(to_json(data) if fmt == "json" else _services_table(data))
+def services(cluster: Cluster, fmt: str, scope: Scope) -> None:
+    """For each Service: its type, ClusterIP, ports and target ports, node ports,
+    load-balancer address, ready endpoints and DNS name."""
+    data = services_in_scope(services_listing(cluster), scope)
+    emit(render_as(fmt, data, table=_services_table, name=_names))

@@ -1,8 +1,10 @@
-"""``podpath matrix [--port PORT[/PROTO]]... [--namespace NS]... [--by pod|workload]
-[--format table|json|csv|md|html]``: who may open a connection to whom, by policy.
+"""``podpath matrix [--port PORT[/PROTO]]... [-n NS]... [-l SELECTOR] [--by pod|workload]
+[-o table|json|yaml|csv|md|html]``: who may open a connection to whom, by policy.
 
-Flag interactions: ``--format csv`` streams the sparse pair list (``from,to,ports``) and
-ignores ``--by`` (always pods; a warning says so).
+Flag interactions: ``-n`` restricts rows and columns to the pods of those namespaces, ``-l``
+to the pods it selects (workloads with ``--by workload``: those with a selected pod);
+``--format csv`` streams the sparse pair list (``from,to,ports``) and ignores ``--by``
+(always pods; a warning says so).
 """
 
 from __future__ import annotations
@@ -14,20 +16,16 @@ import click
 
 from podpath.analyze.matrix import compute_matrix, csv_lines, matrix_json, workload_json
 from podpath.cluster import Cluster
-from podpath.commands.common import (
-    assume_option,
-    assumptions_from,
-    emit,
-    progress,
-    to_json,
-    with_inputs,
-)
+from podpath.commands.common import assume_option, assumptions_from, emit, progress, with_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option, render_as
+from podpath.commands.scope import Scope
 from podpath.render.matrix import FORMATS
 
 ALL_FORMATS = ("table", "json", "csv", "md", "html")
 
 
-@click.command()
+@command()
 @click.option(
     "--port",
     "ports",
@@ -36,39 +34,63 @@ ALL_FORMATS = ("table", "json", "csv", "md", "html")
     help="Port to evaluate (repeatable; default: every declared container port).",
 )
 @click.option(
-    "--namespace",
-    "-n",
-    "namespaces",
-    multiple=True,
-    metavar="NS",
-    help="Only pods of this namespace (repeatable).",
-)
-@click.option(
     "--by",
     type=click.Choice(["pod", "workload"]),
     default="pod",
     show_default=True,
     help="Rows and columns: pods, or workloads (replicas folded).",
 )
-@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@output_option(ALL_FORMATS)
 @assume_option
 @with_inputs
 def matrix(
     cluster: Cluster,
     ports: tuple[str, ...],
-    namespaces: tuple[str, ...],
     by: str,
     fmt: str,
+    scope: Scope,
     assume: tuple[str, ...] = (),
 ) -> None:
-    """Reachability matrix: may pod A open a connection to pod B on each port, by policy."""
+    """For every pair of pods (or workloads) and every declared port: may the first
+    open a connection to the second, by policy."""
     with progress("computing the matrix"):
-        result = compute_matrix(cluster, ports, namespaces, assumptions_from(assume))
+        result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume))
+    chosen = None
+    if scope.selector is not None:
+        chosen = {p.key for p in result.pods if scope.selects(p.labels)}
     if fmt == "csv":
         if by == "workload":
             click.echo("podpath: warning: --by workload is ignored with --format csv", err=True)
         for chunk in csv_lines(result):
-            sys.stdout.write(chunk)
+            sys.stdout.write(chunk if chosen is None else _csv_selected(chunk, chosen))
         return
     data: dict[str, Any] = workload_json(result) if by == "workload" else matrix_json(result)
-    emit(to_json(data) if fmt == "json" else FORMATS[fmt](data))
+    if chosen is not None:
+        data = _selected(data, chosen, {p.key: p.workload_key for p in result.pods})
+    emit(render_as(fmt, data, table=FORMATS["table"], others=FORMATS))
+
+
+def _csv_selected(chunk: str, chosen: set[str]) -> str:
+    """The CSV lines whose two pods are selected (the header kept)."""
+    out = []
+    for line in chunk.splitlines(keepends=True):
+        src, _, rest = line.partition(",")
+        if line.startswith("from,to,") or (src in chosen and rest.split(",", 1)[0] in chosen):
+            out.append(line)
+    return "".join(out)
+
+
+def _selected(data: dict[str, Any], chosen: set[str], owner: dict[str, str]) -> dict[str, Any]:
+    """The matrix JSON restricted to the selected pods (or workloads with a selected pod)."""
+    keep_names = chosen | {owner[k] for k in chosen}
+    idx = [i for i, name in enumerate(data["pods"]) if name in keep_names]
+    out = dict(data)
+    out["pods"] = [data["pods"][i] for i in idx]
+    out["allowed"] = {
+        port: [[grid[i][j] for j in idx] for i in idx] for port, grid in data["allowed"].items()
+    }
+    if "partial" in data:
+        out["partial"] = [
+            p for p in data["partial"] if p.get("from") in keep_names and p.get("to") in keep_names
+        ]
+    return out

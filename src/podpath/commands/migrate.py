@@ -20,7 +20,9 @@ import click
 
 from podpath.analyze.migrate import migrate as compare
 from podpath.cluster import Cluster, resolve
-from podpath.commands.common import cluster_options, emit, progress, report_notes, to_json
+from podpath.commands.common import cluster_options, emit, progress, report_notes
+from podpath.commands.help import command
+from podpath.commands.output import no_color_option, output_option, render_as
 from podpath.engine.entrypoints import entry_points
 from podpath.errors import InputError
 from podpath.model.core import SourceRef
@@ -172,9 +174,9 @@ def render_text(data: dict[str, Any], md: bool) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=2, metavar="OLD NEW")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option(FORMATS)
 @click.option(
     "--fail-on",
     type=click.Choice(("difference", "never")),
@@ -183,17 +185,23 @@ def render_text(data: dict[str, Any], md: bool) -> str:
     help="Exit 1 when some request is answered differently.",
 )
 @cluster_options
+@no_color_option
 def migrate(paths: tuple[str, str], fmt: str, fail_on: str, **opts: Any) -> None:
-    """Which requests route differently in NEW than in OLD (status, backend, path, redirect
-    Location, TLS), and whether the new entry point's pods are admitted by NetworkPolicies."""
+    """OLD and NEW are manifest paths: the requests answered differently in NEW (status,
+    backend, path, redirect Location, TLS), and whether NetworkPolicies admit the new entry
+    point's pods."""
     if len(paths) != 2:
         raise InputError("migrate takes OLD and NEW")
     old, new, taken, assumed = load_sides(paths[0], paths[1], opts)
     data = compare(old, new, tuple(taken))
     data["assumed"] = assumed
-    if fmt == "json":
-        emit(to_json(data))
-    else:
-        emit(render_text(data, fmt == "md"))
+    emit(
+        render_as(
+            fmt,
+            data,
+            table=lambda d: render_text(d, False),
+            others={"md": lambda d: render_text(d, True)},
+        )
+    )
     if fail_on == "difference" and data["differences"]:
         raise SystemExit(1)

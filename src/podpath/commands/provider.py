@@ -38,7 +38,7 @@ def provider_options(func: F) -> F:
         "provider_params",
         multiple=True,
         metavar="KEY=VALUE",
-        help="A provider parameter the manifests do not carry (docs/providers.md). Repeatable.",
+        help="A provider parameter manifests do not carry (podpath docs providers). Repeatable.",
     )(func)
     return click.option(
         "--provider",

@@ -16,34 +16,31 @@ from podpath.commands.common import (
     split_inputs,
     to_json,
 )
+from podpath.commands.help import command
+from podpath.commands.output import output_option
 from podpath.commands.provider import choice_from, find_config, provider_options
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.html_report import headline
 from podpath.render.table import join, render_table
 
 
-@click.command()
+@command()
 @click.option(
-    "-o",
-    "--output",
+    "--html",
+    "--output-file",
+    "output",
+    metavar="FILE",
     type=click.Path(dir_okay=False),
     default=None,
     help="Write a self-contained HTML page (FILE.html) instead of the terminal report.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format (json: the page's sections as data).",
-)
+@output_option(("table", "json"), file_option="--html", derive=False)
 @provider_options
 @input_options
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
-    """The cluster's network on one page: namespaces, services, routes, reachability
-    between namespaces, DNS records and the doctor's findings.
-    With -o FILE.html: the same analysis on one self-contained page, with an interactive graph."""
+    """It shows the namespaces, Services, routes, reachability between namespaces,
+    DNS records and the doctor's findings. With --html FILE.html it writes the same analysis,
+    with an interactive graph, as one self-contained page."""
     files = kwargs.get("files")
     provider, provider_params = kwargs.pop("provider", None), kwargs.pop("provider_params", ())
     cluster = load_from_options(split_inputs(kwargs))

@@ -1,4 +1,4 @@
-"""Write ``podpath report -o FILE.html``: the terminal report's analysis, drawn as a page.
+"""Write ``podpath report --html FILE.html``: the terminal report's analysis, drawn as a page.
 
 The command computes :func:`podpath.analyze.report.overview` once (with the doctor's
 ``podpath.yaml`` baseline, as in the terminal) and hands the same dict to both renderers; this

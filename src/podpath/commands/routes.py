@@ -18,8 +18,11 @@ import click
 from podpath.analyze.provider_routes import provider_answers
 from podpath.analyze.routes import route_json, routing_table
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, parse_header, to_json, with_inputs
+from podpath.commands.common import emit, parse_header, with_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option, render_as
 from podpath.commands.provider import choice_from, provider_options
+from podpath.commands.scope import Scope
 from podpath.engine.gateway_filters import request_url
 from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
@@ -113,7 +116,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@command()
 @click.argument("url")
 @click.option("--method", default="GET", show_default=True, help="HTTP method.")
 @click.option(
@@ -132,9 +135,7 @@ def _answer_text(a: dict[str, Any], request_path: str, verbose: bool) -> str:
 @click.option(
     "--ingress-class", default=None, metavar="NAME", help="Answer for this IngressClass only."
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
-)
+@output_option(("table", "json"))
 @provider_options
 @with_inputs
 def route(
@@ -150,7 +151,8 @@ def route(
     provider: str | None,
     provider_params: tuple[str, ...],
 ) -> None:
-    """Where a request to URL goes: matched rule, backend Service:port, endpoints, TLS."""
+    """For each entry point (IngressClass or Gateway) that serves the host: the
+    matched rule, the backend Service and port, its endpoints and TLS."""
     request = parse_request(
         url,
         method,
@@ -168,11 +170,12 @@ def route(
     for out, extra in zip(data["answers"], extras, strict=False):
         if extra is not None:
             out["load_balancer"] = extra
-    if fmt == "json":
-        emit(to_json(data))
-        return
     verbose = bool(click.get_current_context().params.get("verbose"))
-    emit("\n\n".join(_answer_text(a, request.path, verbose) for a in data["answers"]))
+
+    def table(data: dict[str, Any]) -> str:
+        return "\n\n".join(_answer_text(a, request.path, verbose) for a in data["answers"])
+
+    emit(render_as(fmt, data, table=table))
 
 
 def _routes_rows(data: dict[str, Any]) -> list[list[str]]:
@@ -239,23 +242,23 @@ def _routes_md(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json", "md")),
-    default="table",
-    show_default=True,
-)
+@command()
+@output_option(("table", "json", "md"))
 @with_inputs
-def routes(cluster: Cluster, fmt: str) -> None:
-    """The routing table: entry point, host, match -> backend Service:port -> endpoints."""
+def routes(cluster: Cluster, fmt: str, scope: Scope) -> None:
+    """Each row is an entry point, a host and a match, the route, and the backend
+    Service and port with its endpoints."""
     data = routing_table(cluster)
-    if fmt == "json":
-        emit(to_json(data))
-    elif fmt == "md":
-        emit(_routes_md(data))
-    else:
-        text = render_table(None, ROUTES_COLUMNS, _routes_rows(data))
-        problems = _status_lines(data)
-        emit(text + ("\n" + "\n".join(problems) + "\n" if problems else ""))
+    if scope.namespaces:
+        data = {
+            **data,
+            "routes": [r for r in data["routes"] if scope.keeps_name(r["object"])],
+            "route_status": [s for s in data["route_status"] if scope.keeps_name(s["route"])],
+        }
+    emit(render_as(fmt, data, table=_routes_table, others={"md": _routes_md}))
+
+
+def _routes_table(data: dict[str, Any]) -> str:
+    text = render_table(None, ROUTES_COLUMNS, _routes_rows(data))
+    problems = _status_lines(data)
+    return text + ("\n" + "\n".join(problems) + "\n" if problems else "")

@@ -1,4 +1,4 @@
-"""``podpath snapshot -o FILE``: save what was read as one multi-document YAML.
+"""``podpath snapshot [--output-file FILE]``: save what was read as one multi-document YAML.
 
 Usually from a live cluster (``--kubeconfig PATH [--context NAME]``), so that a problem seen on
 a cluster can be analysed and shared offline: ``podpath <command> -f FILE`` reads the file back
@@ -21,7 +21,9 @@ from typing import Any
 import click
 import yaml
 
-from podpath.commands.common import input_options, progress, split_inputs
+from podpath.commands.common import input_options, progress, split_inputs, validate_inputs
+from podpath.commands.help import command
+from podpath.commands.output import output_option
 from podpath.errors import InputError
 from podpath.model.core import Note
 from podpath.render.escape import terminal_safe
@@ -64,14 +66,14 @@ def snapshot_header(
 
 
 def _read(opts: dict[str, Any], notes: list[Note]) -> tuple[list[RawDoc], str]:
-    files = tuple(opts.get("files") or ())
-    kubeconfig, context = opts.get("kubeconfig"), opts.get("context")
-    if files and kubeconfig:
-        raise InputError("use either -f/--file or --kubeconfig, not both")
-    if not files and not kubeconfig and not context:
-        raise InputError("no input: pass --kubeconfig PATH (or -f PATH)")
+    inputs = validate_inputs(opts, command="snapshot")
+    files, kubeconfig, context = inputs.files, inputs.kubeconfig, inputs.context
+    for warning in inputs.warnings:
+        click.echo(f"podpath: warning: {warning}", err=True)
+    if not inputs.scope.is_everything:
+        click.echo("podpath: warning: -n/-l are ignored by snapshot (it saves all)", err=True)
     with progress("reading") as status:
-        if kubeconfig is not None or context is not None:
+        if inputs.live:
             from podpath.sources.cluster import read_live_cluster
 
             read = read_live_cluster(
@@ -100,13 +102,20 @@ def write_atomically(path: str, text: str) -> None:
         raise InputError(exc.strerror or str(exc), path=path) from None
 
 
-@click.command()
+@command()
 @click.option(
-    "-o", "--output", required=True, metavar="FILE", help="Where to write the YAML (- = stdout)."
+    "--output-file",
+    "output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the YAML (- = standard output).",
 )
+@output_option(("yaml",), default="yaml", derive=False)
 @input_options
-def snapshot(output: str, **kwargs: Any) -> None:
-    """Save what was read (usually --kubeconfig) as one YAML file that -f reads back."""
+def snapshot(output: str, fmt: str, **kwargs: Any) -> None:
+    """Usually from a live cluster: `podpath COMMAND -f FILE` then gives the same
+    answers offline, and the file can be shared."""
     opts = split_inputs(kwargs)
     notes: list[Note] = []
     docs, origin = _read(opts, notes)

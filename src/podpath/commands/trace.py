@@ -17,8 +17,13 @@ import click
 from podpath.analyze.trace.dispatch import trace as run_trace
 from podpath.analyze.trace.values import RouteOptions, TraceError, TraceResult
 from podpath.cluster import Cluster
-from podpath.commands.common import emit, parse_header, to_json, with_inputs
+from podpath.commands.common import emit, parse_header, with_inputs
+from podpath.commands.completion import complete_destinations, complete_pods
+from podpath.commands.help import command
+from podpath.commands.output import output_option, render_as
 from podpath.commands.provider import choice_from, provider_options
+from podpath.commands.scope import Scope
+from podpath.commands.suggest import check_pod, check_pod_or_service
 from podpath.errors import InputError
 from podpath.render.table import join, render_table
 
@@ -108,13 +113,21 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     return text
 
 
-@click.command()
-@click.option("--from", "src", required=True, metavar="SRC", help="NS/POD, an IP, or internet.")
+@command()
+@click.option(
+    "--from",
+    "src",
+    required=True,
+    metavar="SRC",
+    shell_complete=complete_pods,
+    help="NS/POD, an IP, or internet.",
+)
 @click.option(
     "--to",
     "dst",
     required=True,
     metavar="DST",
+    shell_complete=complete_destinations,
     help="NS/POD, NS/WORKLOAD, svc:NS/NAME, a DNS name, an IP, HOST:PORT or a URL.",
 )
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
@@ -142,7 +155,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     metavar="NS/KEY=VALUE",
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option(FORMATS)
 @provider_options
 @with_inputs
 def trace(
@@ -159,8 +172,15 @@ def trace(
     fmt: str,
     provider: str | None,
     provider_params: tuple[str, ...],
+    scope: Scope,
 ) -> None:
-    """The path of one connection, hop by hop, and the verdict of each endpoint, with reasons."""
+    """Each hop of the path from SRC to DST (DNS, Service, entry point, policy),
+    and each endpoint's verdict with the rules that decide it."""
+    src = scope.qualify(src) if _is_name(src) else src
+    if _is_name(src):  # a source is a pod, an IP or internet: a bare name is a slip
+        check_pod(cluster, src, "--from")
+    check_pod_or_service(cluster, src, "--from")
+    check_pod_or_service(cluster, dst, "--to")
     if gateway and ingress_class:
         raise InputError("use either --gateway or --ingress-class, not both")
     options = RouteOptions(
@@ -178,7 +198,20 @@ def trace(
     data = trace_json(result, src, dst, port, source_ip=choice is not None)
     if choice is not None and choice.how.startswith("--provider auto"):
         data["notes"].append(choice.how)
-    emit(to_json(data) if fmt == "json" else trace_table(data))
+    emit(render_as(fmt, data, table=trace_table))
     if expect is not None and result.verdict != expect:
         click.echo(f"podpath: trace verdict is {result.verdict}, expected {expect}", err=True)
         sys.exit(1)
+
+
+def _is_name(value: str) -> bool:
+    """A bare pod name (no ``NS/``, not an IP, not ``internet``) that ``-n NS`` qualifies."""
+    import ipaddress
+
+    if value == "internet" or "/" in value or ":" in value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return True
+    return False

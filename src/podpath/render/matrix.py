@@ -1,9 +1,9 @@
 """Renderers of the reachability matrix data (``analyze.matrix.matrix_json`` /
 ``workload_json``): a terminal table grouped by namespace, Markdown, an HTML heatmap.
 
-Small matrices (up to ``GRID_LIMIT`` rows) are drawn as grids, one per port, sources down
-and destinations across (numbered; ``#`` marks allowed); larger ones as one row per source
-listing the destinations it may reach, grouped by namespace.
+Small matrices (up to ``GRID_LIMIT`` rows, when the grid fits the width) are drawn as grids,
+one per port, sources down and destinations across (numbered; ``#`` marks allowed); larger
+ones as one row per source listing the destinations it may reach, grouped by namespace.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from podpath.render.escape import md_code, md_escape
-from podpath.render.table import render_table
+from podpath.render.table import fits_output, render_table
 
 GRID_LIMIT = 40
 ALLOWED_MARK = "#"
@@ -65,10 +65,11 @@ def matrix_table(data: dict[str, Any]) -> str:
         cells = data["allowed"][port]
         allowed = sum(sum(1 for c in row if c) for row in cells)
         title = f"{port}: {allowed} of {len(names) ** 2} {what} pairs allowed"
-        if len(names) <= GRID_LIMIT:
-            header = "".join(str(j % 10) for j in range(len(names)))
-            table = render_table(None, ["#", "FROM", f"TO {header}"], _grid_rows(names, cells))
-        else:
+        header = "".join(str(j % 10) for j in range(len(names)))
+        grid = ["#", "FROM", f"TO {header}"], _grid_rows(names, cells)
+        if len(names) <= GRID_LIMIT and fits_output(*grid):
+            table = render_table(None, *grid)
+        else:  # too many pods, or too narrow a terminal, for a grid
             table = render_table(None, ["FROM", "MAY REACH"], _reach_rows(names, cells))
         out.append(f"{title}\n{table}")
     if data.get("partial"):

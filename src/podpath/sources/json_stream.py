@@ -15,8 +15,6 @@ import math
 import re
 from typing import Any
 
-import numpy as np
-
 from podpath.sources.yaml_safety import JSON_STRING, MAX_DEPTH, MAX_EXPANDED_NODES, json_depth
 
 _MARKER_LINE = re.compile(r"^(?:---|\.\.\.|%).*$", re.MULTILINE)  # markers and directives
@@ -53,7 +51,9 @@ def _constant(text: str) -> str:
 
 def has_long_number(text: str) -> bool:
     """Whether the text has a run of 19 or more digits (found with numpy: a regular
-    expression tries every position)."""
+    expression tries every position). numpy loads here, not at import (a fast start)."""
+    import numpy as np
+
     raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
     digits = np.concatenate(([False], (raw >= ord("0")) & (raw <= ord("9")), [False]))
     edges = np.flatnonzero(digits[1:] != digits[:-1])  # starts and ends of digit runs

@@ -1,7 +1,8 @@
 """Hostile YAML refused in bounded time and memory, before anything is built.
 
-- nesting: an upper bound computed from the text (numpy), and only when that bound is over the
-  limit, a walk over libyaml's events that stops at the limit (libyaml's composer recurses);
+- nesting: an upper bound computed from the text (numpy for large texts), and only when that
+  bound is over the limit, a walk over libyaml's events that stops at the limit (libyaml's
+  composer recurses);
 - alias bombs: the number of nodes a composed document expands to, aliases counted at every
   use, computed on the node graph (memoised) before any value is constructed.
 
@@ -11,9 +12,7 @@ The size limit per file is the reader's (see :mod:`podpath.sources.manifests`).
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import numpy as np
 import yaml
 
 from podpath.errors import MSG_TOO_DEEP, InputError
@@ -25,10 +24,9 @@ RECURSIVE = -1  # expanded_size of a node that contains itself
 
 EventLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_BRACKET_STEP = np.zeros(256, dtype=np.int8)
-_BRACKET_STEP[[ord("["), ord("{")]] = 1
-_BRACKET_STEP[[ord("]"), ord("}")]] = -1
 _DEPTH_CHUNK = 1 << 22
+SMALL_TEXT = 1 << 20  # below this many bytes, pure Python: no numpy import (a fast start)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
@@ -45,30 +43,51 @@ def text_depth_bound(text: str) -> int:
       the node's has a column no larger than a later line's indentation, and one that starts
       on the node's line starts at its indentation or after one of its ``-``/``?``/``:``
       indicators.
+
+    Below ``SMALL_TEXT`` bytes the same figures are computed line by line in Python.
     """
-    raw = np.frombuffer(text.encode("utf-8", errors="replace"), dtype=np.uint8)
-    if raw.size == 0:
+    data = text.encode("utf-8", errors="replace")
+    if not data:
         return 0
+    if len(data) < SMALL_TEXT:
+        longest = indent = most = 0
+        for line in data.split(b"\n"):
+            longest = max(longest, len(line))
+            indent = max(indent, len(line) - len(line.lstrip(b" ")))
+            most = max(most, line.count(b"-") + line.count(b"?") + line.count(b":"))
+        return bracket_depth(data) + min(longest, 2 * indent + 3 + most)
+    import numpy as np
+
+    raw = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(raw == ord("\n"))
     starts = np.concatenate(([0], newlines + 1))
     ends = np.concatenate((newlines, [raw.size]))
     longest = int((ends - starts).max())
     nonspace = np.concatenate((np.flatnonzero(raw != ord(" ")), [raw.size]))
     indent = int((np.minimum(nonspace[np.searchsorted(nonspace, starts)], ends) - starts).max())
-    marks = np.cumsum(np.isin(raw, _INDICATORS), dtype=np.int64)
+    marks = np.cumsum(np.isin(raw, np.frombuffer(b"-?:", dtype=np.uint8)), dtype=np.int64)
     marks = np.concatenate(([0], marks))
     most = int((marks[ends] - marks[starts]).max())
-    return bracket_depth(raw) + min(longest, 2 * indent + 3 + most)
+    return bracket_depth(data) + min(longest, 2 * indent + 3 + most)
 
 
-_INDICATORS = np.frombuffer(b"-?:", dtype=np.uint8)
-
-
-def bracket_depth(raw: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
+def bracket_depth(data: bytes) -> int:
     """The deepest running sum of opening minus closing brackets (at least 0)."""
+    if len(data) < SMALL_TEXT:
+        deepest = level = 0
+        for ch in data.translate(None, _NOT_BRACKETS):
+            level += 1 if ch in b"[{" else -1
+            deepest = max(deepest, level)
+        return deepest
+    import numpy as np
+
+    step = np.zeros(256, dtype=np.int8)
+    step[[ord("["), ord("{")]] = 1
+    step[[ord("]"), ord("}")]] = -1
+    raw = np.frombuffer(data, dtype=np.uint8)
     deepest, level = 0, 0
     for start in range(0, raw.size, _DEPTH_CHUNK):
-        steps = _BRACKET_STEP[raw[start : start + _DEPTH_CHUNK]]
+        steps = step[raw[start : start + _DEPTH_CHUNK]]
         steps = steps[steps != 0]  # only brackets move the depth
         if steps.size:
             depth = np.cumsum(steps, dtype=np.int64)
@@ -82,7 +101,7 @@ def json_depth(body: str) -> int:
     no line break, so strings are found line by line; on text that is not JSON the figure
     is meaningless, and the JSON parser then refuses the text anyway)."""
     structure = JSON_STRING.sub("", body)
-    return bracket_depth(np.frombuffer(structure.encode("utf-8", errors="replace"), np.uint8))
+    return bracket_depth(structure.encode("utf-8", errors="replace"))
 
 
 def check_depth_by_events(text: str, name: str, first_line: int = 1) -> None:

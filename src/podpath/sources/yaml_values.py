@@ -36,7 +36,6 @@ import math
 import re
 from typing import Any
 
-import numpy as np
 import yaml
 
 from podpath.errors import InputError
@@ -234,6 +233,8 @@ def _go_float32_g(value: float) -> str:
         return {"NaN": ".nan", "+Inf": ".inf", "-Inf": "-.inf"}[_go_float(value)]
     if value == 0:
         return "-0" if math.copysign(1, value) < 0 else "0"
+    import numpy as np  # here, not at import: only a float32 field needs it (a fast start)
+
     text = np.format_float_scientific(np.float32(value), unique=True, trim="-")
     mantissa, exponent = text.split("e")
     digits = mantissa.lstrip("-").replace(".", "")

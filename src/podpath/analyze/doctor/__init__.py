@@ -33,6 +33,7 @@ from podpath.analyze.doctor.findings import (
     Severity,
     rank,
 )
+from podpath.analyze.doctor.grouping import group_by_workload
 from podpath.cluster import Cluster
 from podpath.engine.providers.base import Choice
 
@@ -82,7 +83,7 @@ def diagnose(
     for chk in CHECKS:
         if wanted is None or chk.step in wanted or chk.step.split("-", 1)[-1] in wanted:
             found.extend(_run(chk, ctx))
-    return rank(found)
+    return rank(group_by_workload(found, cluster))
 
 
 def _run(chk: Check, ctx: DoctorContext) -> list[Finding]:
