@@ -23,7 +23,10 @@ one of ``Matrix.ports``)::
     m.allowed(port) -> bool[pods, pods]              # dense; small inputs only
     m.allowed_classes(port) -> bool[classes, classes]  # the class relation (no overrides)
     m.fold(groups, port) -> Fold                     # groups x groups: some / every pair
-    m.fold_counts(groups, port) -> int64[G, G]       # allowed pod pairs per group pair
+    m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
+                                  -> int64[G, H]     # allowed pod pairs per group pair
+    m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
+    m.self_allowed(port) -> bool[pods]               # each pod to itself
     m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
     m.override_src, m.override_dst                   # the sparse pod-pair corrections
     m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
@@ -168,38 +171,96 @@ class Matrix:
         out[self.override_src, self.override_dst] = True
         return out
 
-    def _membership(self, groups: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
-        """Per pod its group (-1: none) and the (group, class, count) entries of ``M``."""
-        group_of = np.full(len(self.pods), -1, dtype=np.int64)
-        for g, members in enumerate(groups):
-            group_of[np.asarray(members, dtype=np.int64)] = g
-        return group_of, self.classes.class_of
-
-    def fold_counts(self, groups: Sequence[Sequence[int]], port: PortKey) -> IntArray:
-        """Per group pair, how many of its pod pairs are allowed on ``port`` (G x G)."""
-        n_groups = len(groups)
+    def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
+        """Verdicts from each of ``src_pods`` to each of ``dst_pods`` (unique indices), as a
+        len(src) x len(dst) array."""
+        src = np.asarray(src_pods, dtype=np.int64)
+        dst = np.asarray(dst_pods, dtype=np.int64)
+        cls = self.classes.class_of
         c = self.classes.size
-        group_of, class_of = self._membership(groups)
-        inside = group_of >= 0
-        keys, counts = np.unique(group_of[inside] * c + class_of[inside], return_counts=True)
-        g_idx, c_idx = keys // c, keys % c
-        out = np.zeros((n_groups, n_groups), dtype=np.int64)
-        if len(keys):
-            _fold_classes(self.packed[port], c, g_idx, c_idx, counts, out)
-        src, dst = self.override_src, self.override_dst
-        gs, gd = group_of[src], group_of[dst]
-        keep = (gs >= 0) & (gd >= 0)
-        src, dst, gs, gd = src[keep], dst[keep], gs[keep], gd[keep]
-        if len(src):
-            known = self._class_bits(port, class_of[src], class_of[dst])
-            np.add.at(out, (gs[~known], gd[~known]), 1)
+        rows = np.unpackbits(self.packed[port][np.unique(cls[src])], axis=1, count=c)
+        where = np.searchsorted(np.unique(cls[src]), cls[src])
+        out = rows[np.ix_(where, cls[dst])].astype(bool)
+        pos_s = np.full(len(self.pods), -1, dtype=np.int64)
+        pos_d = np.full(len(self.pods), -1, dtype=np.int64)
+        pos_s[src] = np.arange(len(src))
+        pos_d[dst] = np.arange(len(dst))
+        ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = True
         return out
 
-    def fold(self, groups: Sequence[Sequence[int]], port: PortKey) -> Fold:
-        """Group x group ``some`` / ``every`` verdicts on ``port`` (see :class:`Fold`)."""
-        counts = self.fold_counts(groups, port)
-        sizes = np.array([len(g) for g in groups], dtype=np.int64)
-        return Fold(some=counts > 0, every=counts == np.outer(sizes, sizes))
+    def self_allowed(self, port: PortKey) -> BoolArray:
+        """Per pod, whether it may open a connection to itself on ``port``."""
+        cls = self.classes.class_of
+        out = self._class_bits(port, cls, cls)
+        same = self.override_src == self.override_dst
+        out[self.override_src[same]] = True
+        return out
+
+    def fold_counts(
+        self,
+        groups: Sequence[Sequence[int]],
+        port: PortKey,
+        targets: Sequence[Sequence[int]] | None = None,
+        *,
+        exclude_self: bool = False,
+        with_overrides: bool = True,
+    ) -> IntArray:
+        """Per (source group, target group), how many of its pod pairs are allowed on
+        ``port`` (len(groups) x len(targets); ``targets`` default: ``groups``). A pod may be
+        in at most one group of each side. ``exclude_self``: a pod to itself is not counted;
+        ``with_overrides=False``: the class relation only (no assumption pod pairs)."""
+        dst_groups = groups if targets is None else targets
+        c = self.classes.size
+        class_of = self.classes.class_of
+        src_of = _group_of(groups, len(self.pods))
+        dst_of = src_of if targets is None else _group_of(dst_groups, len(self.pods))
+        out = np.zeros((len(groups), len(dst_groups)), dtype=np.int64)
+        s_g, s_c, s_n = _entries(src_of, class_of, c)
+        d_g, d_c, d_n = _entries(dst_of, class_of, c)
+        if len(s_g) and len(d_g):
+            _fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
+        if with_overrides:
+            src, dst = self.override_src, self.override_dst
+            gs, gd = src_of[src], dst_of[dst]
+            keep = (gs >= 0) & (gd >= 0)
+            src, dst, gs, gd = src[keep], dst[keep], gs[keep], gd[keep]
+            if len(src):
+                known = self._class_bits(port, class_of[src], class_of[dst])
+                np.add.at(out, (gs[~known], gd[~known]), 1)
+        if exclude_self:
+            both = (src_of >= 0) & (dst_of >= 0)
+            if with_overrides:
+                both &= self.self_allowed(port)
+            else:
+                both &= self._class_bits(port, class_of, class_of)
+            np.add.at(out, (src_of[both], dst_of[both]), -1)
+        return out
+
+    def fold(
+        self,
+        groups: Sequence[Sequence[int]],
+        port: PortKey,
+        targets: Sequence[Sequence[int]] | None = None,
+        *,
+        exclude_self: bool = False,
+        with_overrides: bool = True,
+    ) -> Fold:
+        """Group x group ``some`` / ``every`` verdicts on ``port`` (see :class:`Fold`;
+        arguments as :meth:`fold_counts`; with ``exclude_self`` a pod's pair with itself is
+        not among the pairs)."""
+        dst = groups if targets is None else targets
+        counts = self.fold_counts(
+            groups, port, targets, exclude_self=exclude_self, with_overrides=with_overrides
+        )
+        pairs = np.outer([len(g) for g in groups], [len(g) for g in dst]).astype(np.int64)
+        if exclude_self:
+            src_of = _group_of(groups, len(self.pods))
+            dst_of = src_of if targets is None else _group_of(dst, len(self.pods))
+            both = (src_of >= 0) & (dst_of >= 0)
+            np.add.at(pairs, (src_of[both], dst_of[both]), -1)
+        return Fold(some=counts > 0, every=counts == pairs)
 
     def witness(
         self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey
@@ -240,28 +301,47 @@ class Matrix:
                 yield a, np.asarray(cols, dtype=np.int64), ports
 
 
-def _fold_classes(
-    packed: Packed, c: int, g_idx: IntArray, c_idx: IntArray, counts: IntArray, out: IntArray
-) -> None:
-    """``out[g, h] = sum M[g, a] * A[a, b] * M[h, b]`` over the sparse entries of ``M``
-    (``g_idx``, ``c_idx``, ``counts``, sorted by group), in chunks of source groups so the
-    intermediates stay small: per group the allowed pods of each class (reduceat over its
-    entries), then those folded into destination groups (reduceat over entry columns)."""
-    starts = np.flatnonzero(np.r_[True, g_idx[1:] != g_idx[:-1]])
-    present = g_idx[starts]
-    bounds = np.r_[starts, len(g_idx)]
-    width = max(c, len(g_idx), 1)
-    step = max(1, (1 << 22) // width)
-    weights = counts.astype(np.int64)
-    for s0 in range(0, len(starts), step):
-        s1 = min(s0 + step, len(starts))
-        lo, hi = int(bounds[s0]), int(bounds[s1])
-        bits = np.unpackbits(packed[c_idx[lo:hi]], axis=1, count=c).astype(np.int64)
-        bits *= weights[lo:hi, None]
-        per_group = np.add.reduceat(bits, starts[s0:s1] - lo, axis=0)
+def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
+    out = np.full(n, -1, dtype=np.int64)
+    for g, members in enumerate(groups):
+        out[np.asarray(members, dtype=np.int64)] = g
+    return out
+
+
+def _entries(group_of: IntArray, class_of: IntArray, c: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The sparse entries (group, class, count) of ``M``, sorted by group then class."""
+    inside = group_of >= 0
+    keys, counts = np.unique(group_of[inside] * c + class_of[inside], return_counts=True)
+    return keys // c, keys % c, counts.astype(np.int64)
+
+
+Entries = tuple[IntArray, IntArray, IntArray]
+
+
+def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntArray) -> None:
+    """``out[g, h] = sum Ms[g, a] * A[a, b] * Md[h, b]`` over the sparse entries of the two
+    membership matrices (sorted by group), in chunks of source groups so the intermediates
+    stay small: per source group the allowed pods of each class (reduceat over its entries),
+    then those folded into target groups (reduceat over the target entries)."""
+    s_g, s_c, s_n = src
+    d_g, d_c, d_n = dst
+    s_starts = np.flatnonzero(np.r_[True, s_g[1:] != s_g[:-1]])
+    d_starts = np.flatnonzero(np.r_[True, d_g[1:] != d_g[:-1]])
+    s_present, d_present = s_g[s_starts], d_g[d_starts]
+    bounds = np.r_[s_starts, len(s_g)]
+    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # entry rows per chunk
+    k0 = 0
+    while k0 < len(s_starts):
+        k1 = max(k0 + 1, int(np.searchsorted(bounds, bounds[k0] + budget, side="right")) - 1)
+        k1 = min(k1, len(s_starts))
+        lo, hi = int(bounds[k0]), int(bounds[k1])
+        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)[:, d_c]
+        weighted = bits.astype(np.int64) * s_n[lo:hi, None]
         del bits
-        weighted = per_group[:, c_idx] * weights[None, :]
-        out[np.ix_(present[s0:s1], present)] = np.add.reduceat(weighted, starts, axis=1)
+        per_group = np.add.reduceat(weighted, s_starts[k0:k1] - lo, axis=0)
+        per_group *= d_n[None, :]
+        out[np.ix_(s_present[k0:k1], d_present)] = np.add.reduceat(per_group, d_starts, axis=1)
+        k0 = k1
 
 
 def reachability(
