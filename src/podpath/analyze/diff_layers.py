@@ -72,18 +72,12 @@ def allowed_pairs(
     cluster: Cluster, group: Callable[[str], str]
 ) -> dict[tuple[str, str, str], set[str]]:
     """Every allowed (from, to, port), endpoints named by ``group``, with the policies that
-    allow it (from :func:`podpath.analyze.graph_edges.allowed_connections`)."""
-    from podpath.analyze.graph_edges import allowed_connections
+    allow ONE allowed pod pair of it (from
+    :func:`podpath.analyze.graph_edges.allowed_edges`; a pod to itself is not a connection
+    the diff reports)."""
+    from podpath.analyze.graph_edges import allowed_edges
 
-    out: dict[tuple[str, str, str], set[str]] = {}
-    for f in allowed_connections(cluster):
-        targets = {t: group(t) for t in f.targets}
-        for s in f.sources:
-            a = group(s)
-            for t, b in targets.items():
-                if s != t:  # a pod to itself is not a connection the diff reports
-                    out.setdefault((a, b, f.port), set()).update(f.reasons)
-    return out
+    return {k: set(why) for k, why in allowed_edges(cluster, group).items()}
 
 
 def connection_changes(

@@ -1,0 +1,244 @@
+"""Allowed connections between groups of pods (and addresses outside), each with the
+reasons of one pair that is allowed. Pure: no I/O.
+
+Pod -> pod reachability comes from the matrix engine (:mod:`podpath.engine.matrix`), folded
+over classes into groups (workloads, namespaces, pods); the per-pair evaluator
+(:func:`podpath.engine.policy.evaluate`, passed in) is asked only about the one
+representative pair of each edge, so an edge's reasons are that pair's own. Pods of one
+class share their verdicts (:mod:`podpath.engine.matrix_classes`): a verdict whose reasons
+are policy references is reused for other pairs of the same classes; a verdict explained in
+words about a pod is asked for the pair itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from podpath.cluster import Cluster
+
+Edges = dict[tuple[str, str, str], tuple[str, ...]]
+Evaluate = Callable[..., Any]
+
+
+def policy_refs(verdict: Any) -> tuple[str, ...]:
+    """The policies that allow a connection (``NetworkPolicy/NS/NAME``), from the engine's
+    verdict; where no policy applies, the engine's sentence saying why it is allowed."""
+    refs: list[str] = []
+    for side in (verdict.egress, verdict.ingress):
+        rules = (side.decided_by,) if side.decided_by is not None else side.allowing
+        refs.extend(str(r.policy) for r in rules)
+    if refs:
+        return tuple(dict.fromkeys(refs))
+    return tuple(dict.fromkeys(verdict.reasons))
+
+
+def declared_ports(pod: Any) -> list[tuple[int, Any]]:
+    """The (port, protocol) pairs a pod's containers declare: the listeners drawn."""
+    return sorted(
+        {(p.container_port, p.protocol) for p in pod.ports}, key=lambda x: (x[0], str(x[1]))
+    )
+
+
+def external_peers(cluster: Cluster, direction: str) -> dict[str, str]:
+    """``internet`` and every ipBlock CIDR that ``direction`` (``ingress``/``egress``) rules
+    name, each with one address that stands for it (outside every ``except``). The catch-all
+    blocks ``0.0.0.0/0`` and ``::/0`` are the internet itself."""
+    import ipaddress
+
+    from podpath.engine.policy_verdict import INTERNET_IP
+
+    out = {"internet": INTERNET_IP}
+    for pol in cluster.network_policies:
+        for rule in pol.ingress if direction == "ingress" else pol.egress:
+            for peer in rule.peers:
+                block = peer.ip_block
+                if block is None or block.cidr in out:
+                    continue
+                net = ipaddress.ip_network(block.cidr, strict=False)
+                if net.prefixlen == 0:
+                    continue
+                excluded = [ipaddress.ip_network(e, strict=False) for e in block.except_]
+                for i, ip in enumerate(net.hosts() if net.num_addresses > 2 else iter(net)):
+                    if i > 64:
+                        break
+                    if not any(ip in e for e in excluded):
+                        out[block.cidr] = str(ip)
+                        break
+    return out
+
+
+def _split(group_of: np.ndarray[Any, Any], count: int) -> list[list[int]]:
+    """The pod indices of each group (``group_of[i]`` < 0: in none), ascending."""
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(count + 1))
+    flat = order.tolist()
+    return [flat[bounds[g] : bounds[g + 1]] for g in range(count)]
+
+
+def _by_refs(verdict: Any) -> bool:
+    """Whether the verdict's reasons are policy references (shared by the pod's class)."""
+    return any(
+        side.decided_by is not None or side.allowing for side in (verdict.egress, verdict.ingress)
+    )
+
+
+class _Reasons:
+    """Verdict reasons of pod pairs, asked once per class pair when they are references."""
+
+    def __init__(self, cluster: Cluster, evaluate: Evaluate, class_of: Sequence[int]) -> None:
+        self.cluster = cluster
+        self.evaluate = evaluate
+        self.class_of = class_of
+        self.by_class: dict[tuple[object, ...], Any] = {}
+
+    def __call__(self, src: Any, dst: Any, i: int | None, j: int | None, port: Any) -> Any:
+        """The verdict for src -> dst (peers; ``i``/``j`` their pod indices or None)."""
+        key = (
+            None if i is None else self.class_of[i],
+            str(src) if i is None else None,
+            None if j is None else self.class_of[j],
+            str(dst) if j is None else None,
+            port,
+        )
+        cached = self.by_class.get(key)
+        if cached is not None and (cached[0] == (i, j) or _by_refs(cached[1])):
+            return cached[1]
+        verdict = self.evaluate(self.cluster, src, dst, port[0], port[1])
+        if cached is None:
+            self.by_class[key] = ((i, j), verdict)
+        return verdict
+
+
+def _members(
+    group_of: np.ndarray[Any, Any], class_of: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]
+) -> dict[int, list[tuple[int, list[int]]]]:
+    """Per group, its classes in order of first member, each with its first two members."""
+    out: dict[int, dict[int, list[int]]] = {}
+    for i in np.flatnonzero(mask & (group_of >= 0)).tolist():
+        slot = out.setdefault(int(group_of[i]), {}).setdefault(int(class_of[i]), [])
+        if len(slot) < 2:
+            slot.append(i)
+    return {g: list(cls.items()) for g, cls in out.items()}
+
+
+def _pair(
+    packed: np.ndarray[Any, Any],
+    srcs: list[tuple[int, list[int]]],
+    dsts: list[tuple[int, list[int]]],
+) -> tuple[int, int] | None:
+    """The first pod pair (i != j) whose classes the relation allows."""
+    for ca, s_pods in srcs:
+        row = packed[ca]
+        for cb, d_pods in dsts:
+            if not (int(row[cb >> 3]) >> (7 - (cb & 7))) & 1:
+                continue
+            for i in s_pods:
+                for j in d_pods:
+                    if i != j:
+                        return i, j
+    return None
+
+
+def pod_edges(
+    cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+) -> Edges:
+    """Pod -> pod edges between groups on the ports the destinations declare (see the
+    module docstring). Class relation only: the assumption pod pairs (a pod to itself, node
+    traffic) are not connections drawn here."""
+    from podpath.engine.matrix import port_label, reachability
+    from podpath.engine.policy_verdict import PodPeer
+
+    matrix = reachability(cluster)
+    pods = matrix.pods
+    has_ip = np.array([p.has_ip for p in pods], dtype=bool)
+    keys = [group(p.key) for p in pods]
+    names = sorted({k for k, ok in zip(keys, has_ip.tolist(), strict=True) if ok})
+    index = {n: g for g, n in enumerate(names)}
+    group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
+    group_of = group_of.astype(np.int64)
+    src_groups = _split(group_of, len(names))
+    class_of = matrix.classes.class_of
+    srcs = _members(group_of, class_of, has_ip)
+    reasons = _Reasons(cluster, evaluate, class_of.tolist())
+    out: Edges = {}
+    for port in matrix.ports:
+        declares = np.array(
+            [port in {(c.container_port, c.protocol) for c in p.ports} for p in pods]
+        )
+        dst_of = np.where(declares & has_ip, group_of, -1)
+        dst_groups = _split(dst_of, len(names))
+        counts = matrix.fold_counts(
+            src_groups, port, dst_groups, exclude_self=True, with_overrides=False
+        )
+        if not same_group:
+            np.fill_diagonal(counts, 0)
+        dsts = _members(dst_of, class_of, declares & has_ip)
+        label = port_label(port)
+        packed = matrix.packed[port]
+        for a, b in zip(*np.nonzero(counts), strict=True):
+            pair = _pair(packed, srcs[int(a)], dsts[int(b)])
+            assert pair is not None  # counts > 0: some pair i != j is allowed
+            i, j = pair
+            v = reasons(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port)
+            out[(names[int(a)], names[int(b)], label)] = policy_refs(v)
+    return out
+
+
+def outside_edges(
+    cluster: Cluster,
+    evaluate: Evaluate,
+    group: Callable[[str], str],
+    egress_ports: Sequence[tuple[int, Any]],
+) -> Edges:
+    """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
+    ports pods declare, pods to them on ``egress_ports``; per edge the first allowed pod
+    (in pod order) is the representative."""
+    from podpath.engine.matrix_classes import build_classes
+    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer, PodPeer
+
+    pods = tuple(p for p in cluster.pods if p.has_ip)
+    cidrs = [
+        c
+        for pol in cluster.network_policies
+        for rule in (*pol.ingress, *pol.egress)
+        for peer in rule.peers
+        if peer.ip_block is not None
+        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
+    ]
+    classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
+    class_of = classes.class_of.tolist()
+    sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
+    targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
+    allowed: dict[tuple[int, str, Any, bool], bool] = {}
+    reasons = _Reasons(cluster, evaluate, class_of)
+    out: Edges = {}
+
+    def visit(i: int, name: str, port: Any, inbound: bool) -> None:
+        pod = pods[i]
+        key = (group(pod.key), name, f"{port[0]}/{port[1]}")
+        edge = (name, key[0], key[2]) if inbound else key
+        if edge in out:
+            return
+        cls_key = (class_of[i], name, port, inbound)
+        ok = allowed.get(cls_key)
+        if ok is False:
+            return
+        peer = PodPeer(pod)
+        ext = sources[name] if inbound else targets[name]
+        v = reasons(ext, peer, None, i, port) if inbound else reasons(peer, ext, i, None, port)
+        allowed[cls_key] = bool(v.allowed)
+        if v.allowed:
+            out[edge] = policy_refs(v)
+
+    for i, dst in enumerate(pods):
+        for port in declared_ports(dst):
+            for name in sources:
+                visit(i, name, port, True)
+    for i in range(len(pods)):
+        for name in targets:
+            for port in egress_ports:
+                visit(i, name, port, False)
+    return out
