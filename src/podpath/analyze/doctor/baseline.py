@@ -10,7 +10,8 @@
   (frontends, gateways, jobs) -- other namespaces that can connect are reported;
 - health checks: kubelet probes come from the node; whether policies apply to them is
   implementation-defined (most plugins always allow a node's traffic to its pods), noted once.
-Verdicts are the policy engine's (:func:`podpath.engine.policy.evaluate`).
+Whether a pair is allowed is the matrix engine's answer (:attr:`DoctorContext.matrix`); the
+reasons of one chosen pair are the policy engine's (:func:`podpath.engine.policy.evaluate`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import selecting_policies
-from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import ContainerPort, Pod
 from podpath.model.policy import Direction
 
@@ -99,13 +98,9 @@ def _monitoring(ctx: DoctorContext, ns: str, targets: dict[str, Pod]) -> Iterato
         return
     for obj, pod in targets.items():
         for cp in _metrics_ports(ctx, pod):
-            verdicts = [
-                evaluate(ctx.cluster, PodPeer(s), PodPeer(pod), cp.container_port, cp.protocol)
-                for s in sources.values()
-            ]
-            if any(v.allowed for v in verdicts):
+            if any(ctx.allowed(s, pod, cp.container_port, cp.protocol) for s in sources.values()):
                 continue
-            v = verdicts[0]
+            v = ctx.verdict(next(iter(sources.values())), pod, cp.container_port, cp.protocol)
             yield make(
                 MONITORING_BLOCKED,
                 obj,
@@ -134,16 +129,14 @@ def _unapproved(ctx: DoctorContext, ns: str, targets: dict[str, Pod]) -> Iterato
         reached = []
         for src_obj, src in outsiders.items():
             for cp in pod.ports:
-                v = evaluate(
-                    ctx.cluster, PodPeer(src), PodPeer(pod), cp.container_port, cp.protocol
-                )
-                if v.allowed:
-                    reached.append((src_obj, cp, v))
+                if ctx.allowed(src, pod, cp.container_port, cp.protocol):
+                    reached.append((src_obj, src, cp))
                     break
         if not reached:
             continue
         names = sorted({s.split("/")[1] for s, _, _ in reached})
-        src_obj, cp, v = reached[0]
+        src_obj, src, cp = reached[0]
+        v = ctx.verdict(src, pod, cp.container_port, cp.protocol)
         yield make(
             UNAPPROVED,
             obj,

@@ -9,14 +9,19 @@ from functools import cached_property
 
 from podpath.analyze.doctor.suggest import closest_labels
 from podpath.cluster import Cluster
+from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
+from podpath.engine.policy import evaluate
+from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
 from podpath.engine.selectors import selector_matches
-from podpath.model.core import LabelSelector, Pod, SourceRef
+from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
 from podpath.model.objects import SKIPPED_KIND, SkippedObject
 
 SENSITIVE_KEY = "podpath.io/sensitive"
 DEFAULT_MONITORING_NAMESPACES = ("monitoring",)
 DEFAULT_METRICS_PORTS: tuple[int | str, ...] = ("metrics", "http-metrics")
+# ports the checks ask about besides the declared container ports (DNS, dns_egress)
+EXTRA_PORTS: tuple[PortKey, ...] = ((53, Protocol.UDP), (53, Protocol.TCP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,47 @@ class DoctorContext:
         for pod in self.cluster.pods:
             out.setdefault(pod.namespace, []).append(pod)
         return {ns: tuple(pods) for ns, pods in out.items()}
+
+    @cached_property
+    def matrix(self) -> Matrix:
+        """The class-level reachability of the whole input (:mod:`podpath.engine.matrix`),
+        computed once per run over the declared container ports and DNS: every check asks it
+        whether a pair is allowed; the per-pair evaluator only explains a chosen pair."""
+        ports = sorted(
+            set(declared_ports(self.cluster.pods)) | set(EXTRA_PORTS),
+            key=lambda k: (k[0], k[1].value),
+        )
+        return reachability(self.cluster, ports)
+
+    @cached_property
+    def pod_index(self) -> dict[str, int]:
+        return {p.key: i for i, p in enumerate(self.matrix.pods)}
+
+    @cached_property
+    def _port_set(self) -> frozenset[PortKey]:
+        return frozenset(self.matrix.ports)
+
+    def allowed(self, src: Pod, dst: Pod, port: int, protocol: Protocol = Protocol.TCP) -> bool:
+        """Whether ``src`` may open a connection to ``dst`` on ``port``, by policy: the
+        matrix's answer (the per-pair evaluator's for a port the matrix does not hold)."""
+        key = (port, protocol)
+        i, j = self.pod_index.get(src.key), self.pod_index.get(dst.key)
+        if i is None or j is None or key not in self._port_set:
+            return self.verdict(src, dst, port, protocol).allowed
+        return self.matrix.is_allowed(i, j, key)
+
+    def verdict(self, src: Pod, dst: Pod, port: int, protocol: Protocol = Protocol.TCP) -> Verdict:
+        """One pair's verdict with its reasons (the per-pair evaluator): for explaining."""
+        return evaluate(self.cluster, PodPeer(src), PodPeer(dst), port, protocol)
+
+    @cached_property
+    def named_port_pods(self) -> dict[tuple[str, Protocol], tuple[Pod, ...]]:
+        """(container port name, protocol) -> the pods declaring it."""
+        out: dict[tuple[str, Protocol], list[Pod]] = {}
+        for pod in self.cluster.pods:
+            for key in {(cp.name, cp.protocol) for cp in pod.ports if cp.name}:
+                out.setdefault(key, []).append(pod)
+        return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
     def pod_creators(self) -> dict[str, tuple[SkippedObject, ...]]:

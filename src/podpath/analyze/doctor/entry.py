@@ -17,8 +17,6 @@ from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.engine.entrypoints import entry_points
 from podpath.engine.gateway_attach import attachments, resolve_backend_ref
 from podpath.engine.ingress import ingress_backend, ingresses_by_class
-from podpath.engine.policy import evaluate
-from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import Pod, Protocol
 from podpath.model.routing import WeightedBackend
 
@@ -73,11 +71,9 @@ def entry_point_admitted(ctx: DoctorContext) -> Iterator[Finding]:
                 if key in seen:
                     continue
                 seen.add(key)
-                verdicts = [
-                    evaluate(ctx.cluster, PodPeer(c), PodPeer(pod), port, proto) for c in pods
-                ]
-                if any(v.allowed for v in verdicts):
+                if any(ctx.allowed(c, pod, port, proto) for c in pods):
                     continue
+                verdicts = [ctx.verdict(pods[0], pod, port, proto)]
                 ctl = pods[0]
                 labels = ", ".join(
                     f"{k}={v}" for k, v in sorted(pod.labels.items()) if k != "pod-template-hash"

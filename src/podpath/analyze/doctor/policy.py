@@ -157,24 +157,27 @@ def _named_port_findings(
 ) -> Iterator[Finding]:
     rule_ = pol.rules(direction)[index]
     word = direction.value.lower()
-    if direction is Direction.INGRESS:
-        dst: list[Pod] = [
-            p for p in ctx.pods_by_namespace.get(pol.namespace, ()) if policy_selects_pod(pol, p)
-        ]
-    elif rule_.peers:
-        dst = [
-            p
-            for p in ctx.cluster.pods
-            if any(peer_matches_pod(ctx.cluster, pol, pr, p) for pr in rule_.peers)
-        ]
-    else:
-        dst = list(ctx.cluster.pods)
-    if not dst:
+    named = [(j, port) for j, port in enumerate(rule_.ports) if isinstance(port.port, str)]
+    if not named:
         return
-    for j, port in enumerate(rule_.ports):
-        if not isinstance(port.port, str):
-            continue
-        if any(p.find_named_port(port.port, port.protocol) is not None for p in dst):
+
+    def is_dst(p: Pod) -> bool:
+        if direction is Direction.INGRESS:
+            return p.namespace == pol.namespace and policy_selects_pod(pol, p)
+        return not rule_.peers or any(
+            peer_matches_pod(ctx.cluster, pol, pr, p) for pr in rule_.peers
+        )
+
+    pool = (
+        ctx.pods_by_namespace.get(pol.namespace, ())
+        if direction is Direction.INGRESS
+        else ctx.cluster.pods
+    )
+    if not any(is_dst(p) for p in pool):
+        return
+    for j, port in named:
+        # only the pods declaring the name can match it: ask the rule about those
+        if any(is_dst(p) for p in ctx.named_port_pods.get((str(port.port), port.protocol), ())):
             continue
         where = "selected pods" if direction is Direction.INGRESS else "destination pods"
         yield make(

@@ -8,7 +8,8 @@
   Rule matching is the engine's :func:`podpath.engine.policy.port_matches`; targetPort
   resolution is :func:`podpath.engine.services.target_port_for_pod`.
 - The same pair of workloads (by name) in several namespaces, allowed in one and denied in
-  another (verdicts from :func:`podpath.engine.policy.evaluate`), is reported where denied.
+  another (verdicts from the matrix engine, :attr:`DoctorContext.matrix`; the reasons of a
+  denied pair from :func:`podpath.engine.policy.evaluate`), is reported where denied.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, workload_object
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_matches_pod, policy_selects_pod, port_matches
-from podpath.engine.policy_verdict import PodPeer
 from podpath.engine.services import service_selects_pod, target_port_for_pod
 from podpath.model.core import Pod
 from podpath.model.policy import Direction, NetworkPolicy, PolicyRule
@@ -144,17 +143,14 @@ def _pair(ctx: DoctorContext, reps: dict[str, dict[str, Pod]], a: str, b: str) -
         }
     )
     for number, _, proto in ports:
-        verdicts = {
-            ns: evaluate(ctx.cluster, PodPeer(reps[ns][a]), PodPeer(reps[ns][b]), number, proto)
-            for ns in spaces
-        }
-        allowed = [ns for ns, v in verdicts.items() if v.allowed]
-        denied = [ns for ns, v in verdicts.items() if not v.allowed]
+        verdicts = {ns: ctx.allowed(reps[ns][a], reps[ns][b], number, proto) for ns in spaces}
+        allowed = [ns for ns, v in verdicts.items() if v]
+        denied = [ns for ns, v in verdicts.items() if not v]
         if not allowed or not denied:
             continue
         for ns in denied:
-            v = verdicts[ns]
             dst = reps[ns][b]
+            v = ctx.verdict(reps[ns][a], dst, number, proto)
             yield make(
                 DIFFERS,
                 workload_object(dst),
