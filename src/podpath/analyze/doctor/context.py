@@ -11,11 +11,13 @@ from podpath.analyze.doctor.suggest import closest_labels
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
 from podpath.engine.policy import evaluate
+from podpath.engine.policy_rules import peer_matches_pod
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
 from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
 from podpath.model.objects import SKIPPED_KIND, SkippedObject
+from podpath.model.policy import NetworkPolicy, PolicyPeer
 
 SENSITIVE_KEY = "podpath.io/sensitive"
 DEFAULT_MONITORING_NAMESPACES = ("monitoring",)
@@ -96,6 +98,38 @@ class DoctorContext:
     def verdict(self, src: Pod, dst: Pod, port: int, protocol: Protocol = Protocol.TCP) -> Verdict:
         """One pair's verdict with its reasons (the per-pair evaluator): for explaining."""
         return evaluate(self.cluster, PodPeer(src), PodPeer(dst), port, protocol)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {p.key: i for i, p in enumerate(self.cluster.pods)}
+
+    @cached_property
+    def _peer_cache(self) -> dict[tuple[str, PolicyPeer], tuple[int, ...]]:
+        return {}
+
+    def peer_pods(self, policy: NetworkPolicy, peers: Iterable[PolicyPeer]) -> list[Pod]:
+        """The pods any of a rule's ``peers`` selects (:func:`peer_matches_pod`), in the
+        input's order. A peer without a namespaceSelector or ipBlock looks only at the
+        policy's namespace (NetworkPolicyPeer); answers are shared by the policies whose peer
+        means the same pods."""
+        found: set[int] = set()
+        for peer in peers:
+            local = peer.namespace_selector is None and peer.ip_block is None
+            key = (policy.namespace if local else "", peer)
+            hit = self._peer_cache.get(key)
+            if hit is None:
+                pool = (
+                    self.pods_by_namespace.get(policy.namespace, ()) if local else self.cluster.pods
+                )
+                hit = tuple(
+                    self._position[p.key]
+                    for p in pool
+                    if peer_matches_pod(self.cluster, policy, peer, p)
+                )
+                self._peer_cache[key] = hit
+            found.update(hit)
+        pods = self.cluster.pods
+        return [pods[i] for i in sorted(found)]
 
     @cached_property
     def named_port_pods(self) -> dict[tuple[str, Protocol], tuple[Pod, ...]]:

@@ -22,7 +22,7 @@ from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.analyze.doctor.suggest import closest_labels, format_labels
 from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod, policy_selects_pod
 from podpath.engine.selectors import selector_matches
-from podpath.model.core import LabelSelector, Pod
+from podpath.model.core import LabelSelector
 from podpath.model.policy import Direction, IPBlock, NetworkPolicy, PolicyPeer
 
 STEP = "5-policy"
@@ -161,23 +161,21 @@ def _named_port_findings(
     if not named:
         return
 
-    def is_dst(p: Pod) -> bool:
-        if direction is Direction.INGRESS:
-            return p.namespace == pol.namespace and policy_selects_pod(pol, p)
-        return not rule_.peers or any(
-            peer_matches_pod(ctx.cluster, pol, pr, p) for pr in rule_.peers
-        )
-
-    pool = (
-        ctx.pods_by_namespace.get(pol.namespace, ())
-        if direction is Direction.INGRESS
-        else ctx.cluster.pods
-    )
-    if not any(is_dst(p) for p in pool):
+    if direction is Direction.INGRESS:
+        dst = [
+            p for p in ctx.pods_by_namespace.get(pol.namespace, ()) if policy_selects_pod(pol, p)
+        ]
+    elif rule_.peers:
+        dst = ctx.peer_pods(pol, rule_.peers)
+    else:
+        dst = list(ctx.cluster.pods)
+    if not dst:
         return
+    keys = {p.key for p in dst}
     for j, port in named:
-        # only the pods declaring the name can match it: ask the rule about those
-        if any(is_dst(p) for p in ctx.named_port_pods.get((str(port.port), port.protocol), ())):
+        # only the pods declaring the name can match it
+        declaring = ctx.named_port_pods.get((str(port.port), port.protocol), ())
+        if any(p.key in keys for p in declaring):
             continue
         where = "selected pods" if direction is Direction.INGRESS else "destination pods"
         yield make(

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, workload_object
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.policy_rules import peer_matches_pod, policy_selects_pod, port_matches
+from podpath.engine.policy_rules import policy_selects_pod, port_matches
 from podpath.engine.services import service_selects_pod, target_port_for_pod
 from podpath.model.core import Pod
 from podpath.model.policy import Direction, NetworkPolicy, PolicyRule
@@ -48,11 +48,7 @@ def _destinations(
         ]
     if not any(pr.pod_selector is not None or pr.namespace_selector is not None for pr in r.peers):
         return []  # egress to everything or to ipBlocks: no Service in sight
-    return [
-        p
-        for p in ctx.cluster.pods
-        if any(peer_matches_pod(ctx.cluster, pol, pr, p) for pr in r.peers)
-    ]
+    return ctx.peer_pods(pol, r.peers)
 
 
 @check(STEP, SERVICE_PORT)
@@ -71,8 +67,18 @@ def _rule_findings(
         return
     word = direction.value.lower()
     reported: set[tuple[int, str]] = set()
+    by_ns: dict[str, list[Pod]] = {}
+    for p in dst:
+        by_ns.setdefault(p.namespace, []).append(p)
+    wanted = {(rp.port, rp.protocol) for rp in r.ports if isinstance(rp.port, int)}
     for svc in ctx.cluster.services:
-        backends = [p for p in dst if service_selects_pod(svc, p)]
+        # a Service selects pods of its own namespace only; one whose ports no rule port
+        # names has nothing to report
+        if svc.namespace not in by_ns or not any(
+            (sp.port, sp.protocol) in wanted for sp in svc.ports
+        ):
+            continue
+        backends = [p for p in by_ns[svc.namespace] if service_selects_pod(svc, p)]
         for sp in svc.ports:
             for j, rp in enumerate(r.ports):
                 if not isinstance(rp.port, int) or rp.end_port is not None or rp.port != sp.port:
