@@ -27,28 +27,30 @@ from podpath.analyze.provider_routes import load_balancer_rows
 from podpath.analyze.routes import routing_table
 from podpath.cluster import Cluster
 from podpath.engine.dns import zone_records
-from podpath.engine.matrix import reachability
+from podpath.engine.matrix import Matrix, reachability
 from podpath.engine.policy_rules import is_isolated
 from podpath.engine.providers.base import Choice
+from podpath.model.core import Pod
 from podpath.model.policy import Direction
-
-MAX_REACHABILITY_PODS = 5000  # the pod-level summary; `podpath matrix` handles more
 
 
 def namespace_rows(cluster: Cluster) -> list[dict[str, Any]]:
     """Pods, Services and isolation counts per namespace."""
+    pods_of: dict[str, list[Pod]] = {}
+    for p in cluster.pods:
+        pods_of.setdefault(p.namespace, []).append(p)
+    services = Counter(s.namespace for s in cluster.services)
+    policies = Counter(p.namespace for p in cluster.network_policies)
     rows = []
     for ns in cluster.namespaces:
-        pods = [p for p in cluster.pods if p.namespace == ns.name]
+        pods = pods_of.get(ns.name, [])
         subjects = [p for p in pods if not p.host_network]
         rows.append(
             {
                 "namespace": ns.name,
                 "pods": len(pods),
-                "services": sum(1 for s in cluster.services if s.namespace == ns.name),
-                "network_policies": sum(
-                    1 for p in cluster.network_policies if p.namespace == ns.name
-                ),
+                "services": services[ns.name],
+                "network_policies": policies[ns.name],
                 "ingress_isolated": sum(
                     1 for p in subjects if is_isolated(cluster, p, Direction.INGRESS)
                 ),
@@ -60,32 +62,54 @@ def namespace_rows(cluster: Cluster) -> list[dict[str, Any]]:
     return rows
 
 
-def namespace_reachability(cluster: Cluster) -> list[dict[str, Any]]:
-    """Allowed pod pairs between namespaces on ports the destination declares."""
-    pods = cluster.pods
-    if not pods or len(pods) > MAX_REACHABILITY_PODS:
+def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> list[dict[str, Any]]:
+    """Allowed pod pairs between namespaces on ports the destination declares (a pod to
+    itself not counted), folded over the matrix engine's classes: destination pods are keyed
+    by (class, declared ports), the class relation OR-ed over those ports gives each key's
+    sources, and ``counts = S @ U @ D`` sums them per namespace pair (``S``: pods of each
+    class per source namespace, ``D``: pods of each key per destination namespace). The
+    sparse pod-pair corrections (:attr:`Matrix.override_src`) are added where the class
+    relation does not already allow them. Nothing is computed pair by pair."""
+    if not cluster.pods:
         return []
-    matrix = reachability(cluster)
-    n = len(matrix.pods)
-    allowed = np.zeros((n, n), dtype=bool)
-    for port in matrix.ports:
-        declares = np.array(
-            [any((p.container_port, p.protocol) == port for p in pod.ports) for pod in matrix.pods]
+    m = matrix if matrix is not None else reachability(cluster)
+    pods, class_of = m.pods, m.classes.class_of
+    port_pos = {port: k for k, port in enumerate(m.ports)}
+    sig = [
+        frozenset(
+            port_pos[pk] for cp in p.ports if (pk := (cp.container_port, cp.protocol)) in port_pos
         )
-        allowed |= matrix.allowed(port) & declares[None, :]
-    np.fill_diagonal(allowed, False)
-    names = [p.namespace for p in matrix.pods]
-    index: dict[str, list[int]] = {}
-    for i, ns in enumerate(names):
-        index.setdefault(ns, []).append(i)
+        for p in pods
+    ]
+    keys: dict[tuple[int, frozenset[int]], int] = {}
+    key_of = np.array(
+        [keys.setdefault((int(class_of[j]), sig[j]), len(keys)) for j in range(len(pods))]
+    )
+    relations = [m.allowed_classes(port) for port in m.ports]
+    union = np.zeros((m.classes.size, len(keys)), dtype=bool)
+    for (c, declared), k in keys.items():
+        for q in declared:
+            union[:, k] |= relations[q][:, c]
+    names = sorted({p.namespace for p in pods})
+    ns_pos = {ns: i for i, ns in enumerate(names)}
+    ns_of = np.array([ns_pos[p.namespace] for p in pods])
+    src = np.zeros((len(names), m.classes.size), dtype=np.int64)
+    np.add.at(src, (ns_of, class_of), 1)
+    dst = np.zeros((len(keys), len(names)), dtype=np.int64)
+    np.add.at(dst, (key_of, ns_of), 1)
+    counts = src @ union.astype(np.int64) @ dst
+    selfs = union[class_of, key_of]  # each pod to itself, counted above: take it off
+    np.subtract.at(counts, (ns_of[selfs], ns_of[selfs]), 1)
+    for i, j in zip(m.override_src.tolist(), m.override_dst.tolist(), strict=True):
+        if i != j and sig[j] and not union[class_of[i], key_of[j]]:
+            counts[ns_of[i], ns_of[j]] += 1
+    sizes = np.bincount(ns_of, minlength=len(names))
     rows = []
-    for src, si in sorted(index.items()):
-        for dst, di in sorted(index.items()):
-            block = allowed[np.ix_(si, di)]
-            total = len(si) * len(di) - (len(si) if src == dst else 0)
-            count = int(block.sum())
-            if count:
-                rows.append({"from": src, "to": dst, "allowed_pairs": count, "pairs": total})
+    for a, b in zip(*np.nonzero(counts), strict=True):
+        total = int(sizes[a] * sizes[b] - (sizes[a] if a == b else 0))
+        rows.append(
+            {"from": names[a], "to": names[b], "allowed_pairs": int(counts[a, b]), "pairs": total}
+        )
     return rows
 
 
