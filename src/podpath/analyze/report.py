@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from podpath.analyze.doctor import diagnose
-from podpath.analyze.doctor.context import BaselineConfig
+from podpath.analyze.doctor.context import EPOCH, BaselineConfig, DoctorContext
 from podpath.analyze.provider_routes import load_balancer_rows
 from podpath.analyze.routes import routing_table
 from podpath.cluster import Cluster
@@ -122,7 +122,8 @@ def overview(
 ) -> dict[str, Any]:
     """The report's data (module docstring); with a ``provider`` profile, also
     ``load_balancers``: each entry path's load balancer as the provider builds it."""
-    findings = diagnose(cluster, baseline=baseline, now=now, provider=provider)
+    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    findings = diagnose(cluster, context=ctx)
     routes = routing_table(cluster)
     records = Counter(r.type for r in zone_records(cluster))
     severities = Counter(f.severity.value for f in findings)
@@ -137,7 +138,7 @@ def overview(
             "findings": dict(sorted(severities.items())),
         },
         "namespaces": namespace_rows(cluster),
-        "reachability": namespace_reachability(cluster),
+        "reachability": namespace_reachability(cluster, ctx.matrix),
         "dns": dict(sorted(records.items())),
         "routes": routes,
         **({"load_balancers": load_balancer_rows(cluster, provider)} if provider else {}),

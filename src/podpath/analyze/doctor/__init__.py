@@ -72,12 +72,14 @@ def diagnose(
     steps: Iterable[str] | None = None,
     now: datetime | None = None,
     provider: Choice | None = None,
+    context: DoctorContext | None = None,
 ) -> tuple[Finding, ...]:
     """Run every registered check (or those of ``steps``) and rank the findings; ``now``
     is when certificates are checked for expiry (default: the epoch, i.e. not checked);
-    ``provider`` the provider profile (None: the generic model)."""
+    ``provider`` the provider profile (None: the generic model). A caller that queries the
+    same matrix engine (``report``) passes its ``context`` instead of the three."""
     load_checks()
-    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    ctx = context or DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
     wanted = set(steps) if steps is not None else None
     found: list[Finding] = []
     for chk in CHECKS:
