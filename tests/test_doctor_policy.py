@@ -237,3 +237,31 @@ def test_fix_for_egress_and_ingress_denials() -> None:
     fixes = propose_all(cluster, [verdict])
     assert [f.manifest["spec"]["policyTypes"] for f in fixes] == [["Egress"], ["Ingress"]]
     assert all(f.verified for f in fixes)
+
+
+def test_differences_are_grouped_per_destination_workload() -> None:
+    """Two ports allowed in shop and denied in staging: one finding on staging's api that
+    names both connections, not one per port."""
+    owned_web = WEB.replace(
+        "metadata: {",
+        "metadata: {ownerReferences: [{kind: ReplicaSet, name: web, controller: true}], ",
+    )
+    owned_api = pod(
+        "api-1", labels="app: api", ports="{containerPort: 9000}, {containerPort: 9001}"
+    ).replace(
+        "metadata: {",
+        "metadata: {ownerReferences: [{kind: ReplicaSet, name: api, controller: true}], ",
+    )
+    allow = policy(
+        "api-from-web",
+        """  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]""",
+    )
+    deny = policy("deny", "  podSelector: {}\n  policyTypes: [Ingress]")
+    text = owned_web + owned_api + allow + deny + _in_ns(owned_web + owned_api + deny, "staging")
+    found = [f for f in diagnose(cluster_of(text)) if f.code == "policy-differs-across-namespaces"]
+    assert [f.object for f in found] == ["ReplicaSet/staging/api"]
+    assert found[0].message.startswith("2 connections differ: web -> api on 9000/TCP is allowed")
+    assert found[0].message.endswith("; also web -> api on 9001/TCP")
+    assert found[0].impact == 20

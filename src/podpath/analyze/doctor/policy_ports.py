@@ -9,12 +9,14 @@
   resolution is :func:`podpath.engine.services.target_port_for_pod`.
 - The same pair of workloads (by name) in several namespaces, allowed in one and denied in
   another (verdicts from the matrix engine, :attr:`DoctorContext.matrix`; the reasons of a
-  denied pair from :func:`podpath.engine.policy.evaluate`), is reported where denied.
+  denied pair from :func:`podpath.engine.policy.evaluate`), is reported where denied: one
+  finding per destination workload, its first connection with the reasons, the others named.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from podpath.analyze.doctor.context import DoctorContext, workload_object
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
@@ -37,6 +39,7 @@ DIFFERS = rule(
     "The same workload pair is allowed in one namespace and denied in another.",
 )
 MAX_SHARED_WORKLOADS = 50
+NAMED_SPACES = 5  # namespaces named in a message; the rest are counted
 
 
 def _destinations(
@@ -130,14 +133,44 @@ def namespaces_disagree(ctx: DoctorContext) -> Iterator[Finding]:
         for name in names:
             counts[name] = counts.get(name, 0) + 1
     shared = sorted(n for n, c in counts.items() if c > 1)[:MAX_SHARED_WORKLOADS]
+    by_dst: dict[str, list[tuple[str, Finding]]] = {}
     for a in shared:
         for b in shared:
             if a == b:
                 continue
-            yield from _pair(ctx, reps, a, b)
+            for label, f in _pair(ctx, reps, a, b):
+                by_dst.setdefault(f.object, []).append((label, f))
+    for found in by_dst.values():
+        yield _grouped(found)
 
 
-def _pair(ctx: DoctorContext, reps: dict[str, dict[str, Pod]], a: str, b: str) -> Iterator[Finding]:
+def _grouped(found: list[tuple[str, Finding]]) -> Finding:
+    """One finding per destination workload: its connections that other namespaces allow
+    and its own denies are said once (the first with its reasons, then every other one by
+    name), so that N copies of an application give one finding per workload, not one per
+    connection and port."""
+    if len(found) == 1:
+        return found[0][1]
+    first = found[0][1]
+    others = ", ".join(label for label, _ in found[1:])
+    return replace(
+        first,
+        message=f"{len(found)} connections differ: {first.message}; also {others}",
+        impact=sum(f.impact for _, f in found),
+        related=tuple(sorted({r for _, f in found for r in f.related})),
+    )
+
+
+def _named(spaces: list[str]) -> str:
+    """Namespaces by name, the first few of a long list."""
+    if len(spaces) <= NAMED_SPACES:
+        return ", ".join(spaces)
+    return ", ".join(spaces[:NAMED_SPACES]) + f" and {len(spaces) - NAMED_SPACES} more"
+
+
+def _pair(
+    ctx: DoctorContext, reps: dict[str, dict[str, Pod]], a: str, b: str
+) -> Iterator[tuple[str, Finding]]:
     spaces = [ns for ns in sorted(reps) if a in reps[ns] and b in reps[ns]]
     if len(spaces) < 2:
         return
@@ -157,14 +190,16 @@ def _pair(ctx: DoctorContext, reps: dict[str, dict[str, Pod]], a: str, b: str) -
         for ns in denied:
             dst = reps[ns][b]
             v = ctx.verdict(reps[ns][a], dst, number, proto)
-            yield make(
+            label = f"{a} -> {b} on {number}/{proto}"
+            finding = make(
                 DIFFERS,
                 workload_object(dst),
-                f"{a} -> {b} on {number}/{proto} is allowed in {', '.join(allowed)} but denied in "
-                f"{ns}: {'; '.join(v.reasons)}",
-                f"compare the NetworkPolicies of {ns} with those of {allowed[0]}; add the missing "
-                "rule (spec.ingress[] / spec.egress[]) if the difference is not intended",
+                f"{label} is allowed in {_named(allowed)} but denied in {ns}: "
+                + "; ".join(v.reasons),
+                f"compare the NetworkPolicies of {ns} with those of {allowed[0]}; add the "
+                "missing rule (spec.ingress[] / spec.egress[]) if the difference is not intended",
                 source=dst.source,
                 impact=10,
                 related=[str(v.src), str(v.dst)],
             )
+            yield label, finding
