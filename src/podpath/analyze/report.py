@@ -28,38 +28,46 @@ from podpath.analyze.routes import routing_table
 from podpath.cluster import Cluster
 from podpath.engine.dns import zone_records
 from podpath.engine.matrix import Matrix, reachability
-from podpath.engine.policy_rules import is_isolated
+from podpath.engine.policy_rules import policy_selects_pod
 from podpath.engine.providers.base import Choice
 from podpath.model.core import Pod
-from podpath.model.policy import Direction
+from podpath.model.policy import Direction, NetworkPolicy
+
+CHUNK = 512  # source classes folded at once (bounds the float block's memory)
 
 
 def namespace_rows(cluster: Cluster) -> list[dict[str, Any]]:
-    """Pods, Services and isolation counts per namespace."""
+    """Pods, Services and isolation counts per namespace (isolated: some policy of its
+    namespace selects the pod and lists the direction, :func:`is_isolated`; each namespace's
+    policies looked up once)."""
     pods_of: dict[str, list[Pod]] = {}
     for p in cluster.pods:
         pods_of.setdefault(p.namespace, []).append(p)
+    policies_of: dict[str, list[NetworkPolicy]] = {}
+    for pol in cluster.network_policies:
+        policies_of.setdefault(pol.namespace, []).append(pol)
     services = Counter(s.namespace for s in cluster.services)
-    policies = Counter(p.namespace for p in cluster.network_policies)
     rows = []
     for ns in cluster.namespaces:
         pods = pods_of.get(ns.name, [])
         subjects = [p for p in pods if not p.host_network]
+        local = policies_of.get(ns.name, [])
         rows.append(
             {
                 "namespace": ns.name,
                 "pods": len(pods),
                 "services": services[ns.name],
-                "network_policies": policies[ns.name],
-                "ingress_isolated": sum(
-                    1 for p in subjects if is_isolated(cluster, p, Direction.INGRESS)
-                ),
-                "egress_isolated": sum(
-                    1 for p in subjects if is_isolated(cluster, p, Direction.EGRESS)
-                ),
+                "network_policies": len(local),
+                "ingress_isolated": _isolated(subjects, local, Direction.INGRESS),
+                "egress_isolated": _isolated(subjects, local, Direction.EGRESS),
             }
         )
     return rows
+
+
+def _isolated(pods: list[Pod], policies: list[NetworkPolicy], direction: Direction) -> int:
+    chosen = [pol for pol in policies if direction in pol.policy_types]
+    return sum(1 for p in pods if any(policy_selects_pod(x, p) for x in chosen))
 
 
 def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> list[dict[str, Any]]:
@@ -81,23 +89,37 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
         )
         for p in pods
     ]
-    keys: dict[tuple[int, frozenset[int]], int] = {}
-    key_of = np.array(
-        [keys.setdefault((int(class_of[j]), sig[j]), len(keys)) for j in range(len(pods))]
-    )
-    relations = [m.allowed_classes(port) for port in m.ports]
-    union = np.zeros((m.classes.size, len(keys)), dtype=bool)
-    for (c, declared), k in keys.items():
-        for q in declared:
-            union[:, k] |= relations[q][:, c]
     names = sorted({p.namespace for p in pods})
     ns_pos = {ns: i for i, ns in enumerate(names)}
-    ns_of = np.array([ns_pos[p.namespace] for p in pods])
-    src = np.zeros((len(names), m.classes.size), dtype=np.int64)
-    np.add.at(src, (ns_of, class_of), 1)
-    dst = np.zeros((len(keys), len(names)), dtype=np.int64)
-    np.add.at(dst, (key_of, ns_of), 1)
-    counts = src @ union.astype(np.int64) @ dst
+    ns_of = np.array([ns_pos[p.namespace] for p in pods], dtype=np.int64)
+    keys: dict[tuple[int, int, frozenset[int]], int] = {}  # (namespace, class, ports)
+    key_of = np.array(
+        [
+            keys.setdefault((int(ns_of[j]), int(class_of[j]), sig[j]), len(keys))
+            for j in range(len(pods))
+        ],
+        dtype=np.int64,
+    )
+    key_list = list(keys)
+    key_ns = np.array([k[0] for k in key_list], dtype=np.int64)
+    key_cls = np.array([k[1] for k in key_list], dtype=np.int64)
+    c = m.classes.size
+    union = np.zeros((c, len(keys)), dtype=bool)  # source class -> key: some declared port
+    for q, port in enumerate(m.ports):
+        ks = np.array([k for k, key in enumerate(key_list) if q in key[2]], dtype=np.int64)
+        if len(ks):
+            union[:, ks] |= m.allowed_classes(port)[:, key_cls[ks]]
+    order = np.argsort(key_ns, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(key_ns[order]) != 0])
+    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float64)[order]
+    per_ns = np.zeros((c, len(names)), dtype=np.float64)  # source class -> dst namespace
+    present = key_ns[order][starts]
+    for r0 in range(0, c, CHUNK):
+        block = union[r0 : r0 + CHUNK][:, order] * weight
+        per_ns[r0 : r0 + CHUNK, present] = np.add.reduceat(block, starts, axis=1)
+    src = np.zeros((len(names), c), dtype=np.float64)
+    np.add.at(src, (ns_of, class_of), 1.0)
+    counts = np.rint(src @ per_ns).astype(np.int64)
     selfs = union[class_of, key_of]  # each pod to itself, counted above: take it off
     np.subtract.at(counts, (ns_of[selfs], ns_of[selfs]), 1)
     for i, j in zip(m.override_src.tolist(), m.override_dst.tolist(), strict=True):
