@@ -88,9 +88,7 @@ def render_overview(data: dict[str, Any], services: dict[str, Any]) -> str:
         "\n== Routes (Ingress and Gateway API) ==\n",
         _routes_compact(data["routes"]) if data["routes"]["routes"] else "  (no routes)\n",
         "\n== Reachability: pod pairs allowed on a port the destination declares ==\n",
-        _reachability_grid(data["reachability"])
-        if data["reachability"]
-        else "  (not computed: no pods, or more than the report's limit; use podpath matrix)\n",
+        _reachability(data["reachability"]) if data["reachability"] else "  (no pods)\n",
         "\n== DNS records ==\n  "
         + ", ".join(f"{n} {t}" for t, n in data["dns"].items())
         + "  (podpath dns --list)\n",
@@ -166,6 +164,43 @@ def _routes_compact(data: dict[str, Any]) -> str:
             backends.append(text)
         rows.append([r["entry_point"], r["host"], r["match"], join(backends, "\n")])
     return render_table(None, ["ENTRY POINT", "HOST", "MATCH", "BACKEND"], rows)
+
+
+GRID_NAMESPACES = 16  # above this, the grid gives way to one line per source namespace
+
+
+def _reachability(rows: list[dict[str, Any]]) -> str:
+    """The namespace grid; for a big input (more than GRID_NAMESPACES namespaces) one row
+    per source namespace, and where to see the rest."""
+    names = {r["from"] for r in rows} | {r["to"] for r in rows}
+    if len(names) <= GRID_NAMESPACES:
+        return _reachability_grid(rows)
+    out: dict[str, list[dict[str, Any]]] = {}
+    into: dict[str, int] = {}
+    for r in rows:
+        out.setdefault(r["from"], []).append(r)
+        if r["from"] != r["to"]:
+            into[r["to"]] = into.get(r["to"], 0) + 1
+    table = []
+    for ns in sorted(names):
+        mine = out.get(ns, [])
+        own = next((r for r in mine if r["to"] == ns), None)
+        table.append(
+            [
+                ns,
+                f"{own['allowed_pairs']}/{own['pairs']}" if own else "-",
+                str(sum(1 for r in mine if r["to"] != ns)),
+                str(sum(r["allowed_pairs"] for r in mine if r["to"] != ns)),
+                str(into.get(ns, 0)),
+            ]
+        )
+    columns = ["NAMESPACE", "WITHIN", "REACHES (NS)", "PAIRS OUT", "REACHED BY (NS)"]
+    note = (
+        f"  {len(names)} namespaces, one row each; every namespace pair is in -o json "
+        "(reachability) and on the --html page's heatmap;\n  narrow with -n NAMESPACE or "
+        "podpath matrix --from/--to\n"
+    )
+    return note + render_table(None, columns, table)
 
 
 def _reachability_grid(rows: list[dict[str, Any]]) -> str:
