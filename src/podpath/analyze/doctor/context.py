@@ -93,7 +93,20 @@ class DoctorContext:
         i, j = self.pod_index.get(src.key), self.pod_index.get(dst.key)
         if i is None or j is None or key not in self._port_set:
             return self.verdict(src, dst, port, protocol).allowed
-        return self.matrix.is_allowed(i, j, key)
+        if (i, j) in self._overrides:
+            return True
+        a, b = self._class_of[i], self._class_of[j]
+        return bool((self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7))) & 1)
+
+    @cached_property
+    def _overrides(self) -> frozenset[tuple[int, int]]:
+        """The matrix's sparse pod-pair corrections (allowed on every port)."""
+        m = self.matrix
+        return frozenset(zip(m.override_src.tolist(), m.override_dst.tolist(), strict=True))
+
+    @cached_property
+    def _class_of(self) -> list[int]:
+        return [int(c) for c in self.matrix.classes.class_of.tolist()]
 
     def verdict(self, src: Pod, dst: Pod, port: int, protocol: Protocol = Protocol.TCP) -> Verdict:
         """One pair's verdict with its reasons (the per-pair evaluator): for explaining."""

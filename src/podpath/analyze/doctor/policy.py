@@ -22,7 +22,7 @@ from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
 from podpath.analyze.doctor.suggest import closest_labels, format_labels
 from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod, policy_selects_pod
 from podpath.engine.selectors import selector_matches
-from podpath.model.core import LabelSelector
+from podpath.model.core import LabelSelector, Pod
 from podpath.model.policy import Direction, IPBlock, NetworkPolicy, PolicyPeer
 
 STEP = "5-policy"
@@ -162,20 +162,24 @@ def _named_port_findings(
         return
 
     if direction is Direction.INGRESS:
-        dst = [
-            p for p in ctx.pods_by_namespace.get(pol.namespace, ()) if policy_selects_pod(pol, p)
-        ]
-    elif rule_.peers:
-        dst = ctx.peer_pods(pol, rule_.peers)
+
+        def is_dst(p: Pod) -> bool:
+            return p.namespace == pol.namespace and policy_selects_pod(pol, p)
+
+        if not any(is_dst(p) for p in ctx.pods_by_namespace.get(pol.namespace, ())):
+            return
     else:
-        dst = list(ctx.cluster.pods)
-    if not dst:
-        return
-    keys = {p.key for p in dst}
+        keys = {p.key for p in ctx.peer_pods(pol, rule_.peers)} if rule_.peers else None
+        if (keys is not None and not keys) or not ctx.cluster.pods:
+            return
+
+        def is_dst(p: Pod) -> bool:
+            return keys is None or p.key in keys
+
     for j, port in named:
-        # only the pods declaring the name can match it
+        # only the pods declaring the name can match it: ask about those
         declaring = ctx.named_port_pods.get((str(port.port), port.protocol), ())
-        if any(p.key in keys for p in declaring):
+        if any(is_dst(p) for p in declaring):
             continue
         where = "selected pods" if direction is Direction.INGRESS else "destination pods"
         yield make(
