@@ -22,6 +22,7 @@ from podpath.dataplane.probe_outcomes import (
     TIMEOUT,
     UNREACHABLE,
     Check,
+    without_source,
 )
 
 PROBE_PAYLOAD = b"podpath-probe\n"
@@ -140,7 +141,8 @@ class Prober:
             if dns and outcome.startswith(ANSWERED):  # a DNS server does not say who it is
                 answers = sorted(o for o in check.expected if o.startswith(ANSWERED))
                 return answers[0] if answers else f"{ANSWERED} {check.target}"
-            return outcome
+            # servers answer "NS/NAME from SOURCE": the source counts only where it is checked
+            return outcome if check.seen else without_source(outcome)
 
 
 def _http_outcome(data: bytes, route: bool) -> str:
