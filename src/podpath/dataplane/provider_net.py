@@ -81,9 +81,12 @@ def edge_lines(plan: Plan, pplan: ProviderPlan) -> list[str]:
     return lines
 
 
-def node_lines(pplan: ProviderPlan) -> list[str]:
-    """A node: the internet, the other clients and the handed-on addresses through the edge."""
-    lines = [
+def node_lines(plan: Plan, pplan: ProviderPlan) -> list[str]:
+    """A node: the internet, the other clients and the handed-on addresses through the edge
+    (a handed-on address that is also a load-balancer address is no longer the node's)."""
+    routed = {ip for ip, _ in plan.lb_routes}
+    lines = [f"route del local {ip}/32 dev lo" for ip in pplan.lb_addresses if ip in routed]
+    lines += [
         f"route add {EDGE_IP}/32 dev eth0 scope link",
         f"route replace {INTERNET_IP}/32 via {EDGE_IP} dev eth0 onlink",
     ]

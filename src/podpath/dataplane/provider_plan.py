@@ -218,7 +218,8 @@ def build_provider_plan(cluster: Cluster, plan: Plan, choice: Choice) -> Provide
         taken |= set(addresses)
         fronts = _frontends(cluster, plan, svc, decision, addresses)
         for f in fronts:
-            if f.snat is not None and f.snat in taken - lb_addresses:
+            # the load balancer's address may be its own frontend (an Envoy container: kind)
+            if f.snat is not None and f.snat in taken - lb_addresses - set(addresses):
                 skipped.append(f"{svc.key}: load-balancer address {f.snat} is in use")
                 continue
             if f.snat is not None:
