@@ -41,7 +41,7 @@ def build_edge(plan: Plan, pplan: ProviderPlan) -> None:
     nx.parallel(
         [(c.netns, client_lines(c), f"wiring client {c.name}") for c in pplan.clients]
         + [(EDGE_NS, edge_lines(plan, pplan), "wiring the load balancer edge")]
-        + [(n.netns, node_lines(plan, pplan), f"routing node {n.name} via the edge") for n in plan.nodes]
+        + [(n.netns, node_lines(plan, pplan), f"routing node {n.name}") for n in plan.nodes]
     )
     nx.sysctl(EDGE_NS, "net.ipv4.ip_forward", "1")
     # rejections (ICMP unreachable) answer every probe, not one per second per client
