@@ -392,7 +392,14 @@ def test_eks_pod_direct_and_nodeport_agree(tmp_path: Path) -> None:
 @needs_root
 @pytest.mark.parametrize(
     ("provider", "extra"),
-    [("metallb", ()), ("aks", ()), ("kind", ()), ("minikube", ())],
+    [
+        ("metallb", ()),
+        ("aks", ()),
+        ("kind", ()),
+        ("minikube", ()),
+        ("gke", ("--provider", "gke", "--provider-param", "vpc-cidr=10.128.0.0/9")),
+        ("eks", ("--provider", "none")),
+    ],
 )
 def test_passthrough_and_local_providers_agree(
     tmp_path: Path, provider: str, extra: tuple[str, ...]
@@ -437,3 +444,16 @@ def test_a_failed_edge_is_cleaned_up(tmp_path: Path, monkeypatch: pytest.MonkeyP
         with pytest.raises(DataplaneError, match="nft in"):
             lifecycle.up(cluster, record, sd, provider=choose("eks", EKS))
     assert _leftovers() == []
+
+
+def test_up_refuses_an_unknown_provider_parameter(tmp_path: Path) -> None:
+    """Exit 2 with one line (without root: the preflight line; with root: the parameter)."""
+    done = _podpath(
+        "up", "-f", str(EXAMPLES / "eks"), "--provider-param", "nope=1", state=tmp_path / "s"
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    if CAN_RUN:
+        assert "nope" in done.stderr
+        assert _leftovers() == []
