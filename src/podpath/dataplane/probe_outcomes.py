@@ -41,6 +41,7 @@ class Check:
     http: bool = False  # the answer is HTTP: identity in the body (``route``: "http STATUS")
     route: bool = False
     seen: bool = False  # the source the server saw is compared too ("answered NS/NAME from IP")
+    bind: str = ""  # the source address to connect from (a load balancer's health check)
 
 
 IDENTITY_REQUEST = (

@@ -86,13 +86,45 @@ def traced_outcomes(
     return out
 
 
+def health_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
+    """The load balancer's health checks that reach the pods (EKS ip targets), from the edge
+    with the check's source address: answered by the pod where its NetworkPolicies admit the
+    source (:func:`evaluate`, as ``doctor``'s health-check finding), else timeout."""
+    prov = state["provider"]
+    served = served_ports(state)
+    for service, source, ip, port in prov.get("health", []):
+        pod = cluster.pod_by_ip.get(ip)
+        if pod is None:
+            continue
+        allowed = evaluate(cluster, peer_for_ip(cluster, source), PodPeer(pod), port, Protocol.TCP)
+        if not allowed.allowed:
+            outcome = TIMEOUT
+        elif (port, "TCP") in served.get(pod.key, set()):
+            outcome = f"{ANSWERED} {pod.key} from {source}"
+        else:
+            outcome = REFUSED
+        yield Check(
+            f"health-check {source} ({service})",
+            prov["edge"],
+            pod.key,
+            ip,
+            port,
+            "TCP",
+            frozenset({outcome}),
+            "allowed" if allowed.allowed else "denied",
+            seen=True,
+            bind=source,
+        )
+
+
 def provider_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
-    """Every client to every frontend (module docstring)."""
+    """Every client to every frontend (module docstring), and the health checks to pods."""
     from podpath.analyze.trace.dispatch import trace
 
     choice = recorded_choice(state)
     if choice is None:
         return
+    yield from health_checks(cluster, state)
     prov = state["provider"]
     served = served_ports(state)
     proxied = {(pod, target) for pod, target, _, _ in state.get("proxies", [])}

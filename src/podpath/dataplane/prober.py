@@ -58,11 +58,14 @@ class Prober:
         read: bool = True,
         send: bytes = b"",
         timeout: float | None = None,
+        bind: str = "",
     ) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         sock = self.socket(netns, socket.SOCK_STREAM)
         wait = timeout or self.timeout
         try:
+            if bind:
+                sock.bind((bind, 0))
             await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), wait)
             if not read:  # a DNS server waits for a query: the connection is the answer
                 return ANSWERED, b""
@@ -130,6 +133,7 @@ class Prober:
                     read=not dns,
                     send=check.send,
                     timeout=max(self.timeout, ROUTE_TIMEOUT) if check.route else None,
+                    bind=check.bind,
                 )
                 if check.http and outcome.startswith(ANSWERED):
                     outcome = _http_outcome(data, check.route)

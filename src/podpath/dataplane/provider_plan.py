@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podpath.cluster import Cluster
 from podpath.dataplane.ipv4 import is_v4
 from podpath.dataplane.plan import PREFIX, Plan
 from podpath.engine.policy_verdict import INTERNET_IP
-from podpath.engine.providers.base import Choice, Decision, Path
+from podpath.engine.providers.base import Choice, Decision, Path, first_host
 from podpath.model.services import Service, ServiceType
 
 EDGE_NS = f"{PREFIX}edge"
@@ -86,6 +86,7 @@ class Frontend:
     reachable_from: tuple[str, ...] | None = None
     edge_ranges: tuple[str, ...] | None = None
     node_ranges: tuple[str, ...] | None = None
+    health: tuple[str, int] | None = None  # (source, port) of a health check to the pods
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ def _frontends(
             first = next((n for n in plan.nodes if n.name in local), plan.nodes[0])
             via = first.ip if svc.external_traffic_policy == "Local" else plan.nodes[0].ip
         label = f"{decision.label}: {decision.path} ({decision.target})"
+        health = _health(decision, targets)
         for address in addresses:
             port = sp.port
             out.append(
@@ -176,9 +178,23 @@ def _frontends(
                     reach,
                     edge,
                     node,
+                    health,
                 )
             )
     return out
+
+
+def _health(decision: Decision, targets: tuple[tuple[str, int], ...]) -> tuple[str, int] | None:
+    """The health check the load balancer sends to the pods themselves (``HealthCheck.to_pods``,
+    e.g. EKS ip targets from the NLB's subnets): from the first address of its first source
+    range, on the traffic port (0) or the port it names; None when it checks the nodes."""
+    hc = decision.health
+    if hc is None or not hc.to_pods or not targets:
+        return None
+    sources = [first_host(c) for c in hc.sources if is_v4(c.split("/")[0])]
+    if not sources:
+        return None
+    return sources[0], int(hc.port) if hc.port.isdigit() else 0
 
 
 def _client_ip(cidr: str, taken: set[str]) -> str | None:
@@ -218,14 +234,33 @@ def build_provider_plan(cluster: Cluster, plan: Plan, choice: Choice) -> Provide
         taken |= set(addresses)
         fronts = _frontends(cluster, plan, svc, decision, addresses)
         for f in fronts:
+            if f.health is not None and f.health[0] in taken - lb_addresses:
+                f = replace(f, health=None)  # its source is a node's or a pod's
             # the load balancer's address may be its own frontend (an Envoy container: kind)
             if f.snat is not None and f.snat in taken - lb_addresses - set(addresses):
                 skipped.append(f"{svc.key}: load-balancer address {f.snat} is in use")
                 continue
-            if f.snat is not None:
-                lb_addresses.add(f.snat)
-                taken.add(f.snat)
+            for own in (f.snat, f.health[0] if f.health else None):
+                if own is not None:
+                    lb_addresses.add(own)
+                    taken.add(own)
             frontends.append(f)
+    clients = _clients(frontends, taken)
+    reachable = choice.profile.nodes_reachable(choice.params)
+    return ProviderPlan(
+        choice.name,
+        dict(choice.params.values),
+        tuple(frontends),
+        tuple(clients),
+        tuple(sorted(lb_addresses)),
+        reachable,
+        tuple(skipped),
+    )
+
+
+def _clients(frontends: list[Frontend], taken: set[str]) -> list[Client]:
+    """``internet``, and a client in each range an internal load balancer serves or a source
+    range admits (module docstring)."""
     clients = [Client("internet", f"{PREFIX}inet", "pp-finet", INTERNET_IP)]
     wanted = sorted({f.reachable_from[0] for f in frontends if f.reachable_from})
     wanted += sorted({f.edge_ranges[0] for f in frontends if f.edge_ranges} - set(wanted))
@@ -238,16 +273,7 @@ def build_provider_plan(cluster: Cluster, plan: Plan, choice: Choice) -> Provide
         taken.add(ip)
         i = len(clients) - 1
         clients.append(Client(ip, f"{PREFIX}c{i}", f"pp-fc{i}", ip))
-    reachable = choice.profile.nodes_reachable(choice.params)
-    return ProviderPlan(
-        choice.name,
-        dict(choice.params.values),
-        tuple(frontends),
-        tuple(clients),
-        tuple(sorted(lb_addresses)),
-        reachable,
-        tuple(skipped),
-    )
+    return clients
 
 
 def _net(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

@@ -27,6 +27,14 @@ def provider_state(pplan: ProviderPlan, how: str) -> dict[str, Any]:
         "edge": EDGE_NS,
         "clients": [[c.name, c.netns, c.ip] for c in pplan.clients],
         "frontends": [[f.service, f.address, f.port, f.protocol] for f in pplan.frontends],
+        "health": sorted(
+            {
+                (f.service, f.health[0], ip, f.health[1] or port)
+                for f in pplan.frontends
+                if f.health is not None and f.protocol == "TCP"
+                for ip, port in f.targets
+            }
+        ),
         "paths": sorted({f"{f.service} {f.address}:{f.port} {f.label}" for f in pplan.frontends}),
         "lb_addresses": list(pplan.lb_addresses),
         "nodes_reachable": None if pplan.nodes_reachable is None else list(pplan.nodes_reachable),
