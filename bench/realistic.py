@@ -1,4 +1,4 @@
-"""A cluster shaped like a real one: ``python bench/realistic.py --pods 10000 --out DIR [--changed]``.
+"""A cluster shaped like a real one: ``python bench/realistic.py --pods N --out DIR [--changed]``.
 
 Deterministic (``--seed``, default 11). Writes a repository of YAML manifests, one directory
 per namespace (as examples/shop is laid out), that podpath expands into about ``--pods`` pods
