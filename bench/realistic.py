@@ -27,7 +27,8 @@ varied per team namespace:
   that denies cross-tenant ingress by default.
 
 ``--changed`` writes the same cluster with a small change (for ``podpath diff``): one team's
-api-from-web policy also admits the ``grpc`` port, and one Deployment gains a replica.
+api-from-web and web-to-api policies also admit the ``grpc`` port, and one Deployment gains
+a replica.
 
 The output does not depend on the order of anything but the seed and ``--pods``.
 """
@@ -114,7 +115,7 @@ def _svc_ports(ports: list[tuple[str, int]], node_port: int | None = None) -> li
     return out
 
 
-def _np(name: str, ns: str, spec: Doc) -> Doc:
+def _np(ns: str, name: str, spec: Doc) -> Doc:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -791,6 +792,8 @@ def _change(docs: list[Doc]) -> None:
     for doc in docs:
         if doc["kind"] == "NetworkPolicy" and doc["metadata"]["name"] == "api-from-web":
             doc["spec"]["ingress"][0]["ports"].append({"port": "grpc"})
+        if doc["kind"] == "NetworkPolicy" and doc["metadata"]["name"] == "web-to-api":
+            doc["spec"]["egress"][0]["ports"].append({"port": "grpc"})
     for doc in docs:
         if doc["kind"] == "Deployment":
             doc["spec"]["replicas"] += 1
