@@ -84,5 +84,10 @@ def load_cluster(
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
-    cluster = resolve(normalize(docs, node_count=node_count, max_pods=max_pods), settings)
+    if on_progress is not None:
+        on_progress(f"{len(docs)} objects read; building the model")
+    inventory = normalize(docs, node_count=node_count, max_pods=max_pods)
+    if on_progress is not None:
+        on_progress(f"{len(docs)} objects read, {len(inventory.pods)} pods; resolving")
+    cluster = resolve(inventory, settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

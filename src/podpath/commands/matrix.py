@@ -83,6 +83,20 @@ def matrix(
     open a connection to the second, by policy."""
     with progress("computing the matrix"):
         result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume))
+    what = f"{len(result.pods)} pods in {result.class_count} classes computed; writing"
+    with progress(what):
+        _write(result, by, sources, targets, dense, fmt, scope)
+
+
+def _write(
+    result: Any,
+    by: str,
+    sources: tuple[str, ...],
+    targets: tuple[str, ...],
+    dense: bool,
+    fmt: str,
+    scope: Scope,
+) -> None:
     chosen = None
     if scope.selector is not None:
         chosen = {p.key for p in result.pods if scope.selects(p.labels)}
