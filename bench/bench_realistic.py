@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -64,12 +65,21 @@ EXPECTATIONS = """expectations:
 """
 
 
+MEM_LIMIT = [6 << 30]  # bytes of address space a command may take (--mem-limit-gb)
+
+
+def _limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEM_LIMIT[0], MEM_LIMIT[0]))
+
+
 def run(argv: list[str], out: Path, timeout: float) -> tuple[float, float, int, int]:
     """(seconds, peak RSS MB, output bytes, exit code) of one fresh process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200")
     with out.open("wb") as sink:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            argv, stdout=sink, stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit
+        )
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -229,10 +239,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--only", default="", help="comma-separated command names")
     parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--mem-limit-gb", type=float, default=6.0)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
+    MEM_LIMIT[0] = int(args.mem_limit_gb * (1 << 30))
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         repeats = 1 if size >= BIG else args.repeats

@@ -133,3 +133,27 @@ def test_bad_narrowing_is_one_line_exit_2(args: list[str], message: str) -> None
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and message in proc.stderr and not proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"), [("md", "# Reachability matrix\n\n```\n"), ("html", "<!DOCTYPE html>")]
+)
+def test_md_and_html_of_a_huge_matrix_are_the_namespace_summary(
+    tmp_path: Path, fmt: str, start: str
+) -> None:
+    doc = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  replicas: 501
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, ports: [{name: http, containerPort: 8080}]}]}
+"""
+    path = tmp_path / "c.yaml"
+    path.write_text(doc)
+    result = CliRunner().invoke(cli, ["matrix", "-f", str(path), "-o", fmt])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+    assert "501 pods in 1 namespaces, 1 ports: 251001 pod pairs allowed" in result.stdout

@@ -8,8 +8,8 @@ to the pods it selects (workloads with ``--by workload``: those with a selected 
 and the destinations. ``-o json``/``yaml`` write the sparse form (version 2,
 :mod:`podpath.analyze.matrix_sparse`); ``--dense`` the pods x pods grid of every port (not
 with ``--from``/``--to``). The table of more than 60 rows is a namespace summary that says
-how to narrow it. ``--format csv`` streams the sparse pair list (``from,to,ports``) and
-ignores ``--by`` (always pods; a warning says so).
+how to narrow it; so are ``md`` and ``html`` above 500 pods. ``--format csv`` streams the
+sparse pair list (``from,to,ports``) and ignores ``--by`` (always pods; a warning says so).
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ from podpath.engine.matrix import port_label
 from podpath.errors import InputError
 from podpath.render.escape import csv_row
 from podpath.render.matrix import FORMATS
-from podpath.render.matrix_summary import SUMMARY_ROWS, namespace_summary, narrowed_table
+from podpath.render.matrix_summary import (
+    GRID_ROWS,
+    SUMMARY_ROWS,
+    namespace_summary,
+    narrowed_table,
+    summary_page,
+)
 
 ALL_FORMATS = ("table", "json", "csv", "md", "html")
 
@@ -115,8 +121,11 @@ def _write(
             sys.stdout.write(chunk if chosen is None else _csv_selected(chunk, chosen))
         return
     big = len(result.pods) > SUMMARY_ROWS
-    sparse = (fmt in ("json", "yaml") and not dense) or (
-        fmt in ("table", "wide") and (big or narrowed)
+    huge = len(result.pods) > GRID_ROWS  # md and html grids: a namespace summary above
+    sparse = (
+        (fmt in ("json", "yaml") and not dense)
+        or (fmt in ("table", "wide") and (big or narrowed))
+        or (fmt in ("md", "html") and huge)
     )
     if by == "pod" and sparse:
         data = sparse_json(result, rows, cols)
@@ -131,6 +140,9 @@ def _write(
                 None if rows is None else {owner[i] for i in rows},
                 None if cols is None else {owner[i] for i in cols},
             )
+    if fmt in ("md", "html") and sparse:
+        emit(summary_page(fmt, namespace_summary(data)))
+        return
     if fmt in ("table", "wide") and sparse:
         table = (
             namespace_summary if not narrowed else _narrowed_sources(data, rows, result.pods, by)

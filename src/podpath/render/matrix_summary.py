@@ -7,12 +7,14 @@ Fewer (after ``--from``/``--to``): per port, one row per source listing what it 
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from typing import Any
 
 from podpath.render.table import render_table
 
 SUMMARY_ROWS = 60
+GRID_ROWS = 500  # md and html draw pods x pods grids up to this many pods
 HINT = (
     "narrow it with --namespace NS, --from NS[/NAME] or --to NS[/NAME] "
     "(-o csv or -o json list every pair)"
@@ -71,3 +73,13 @@ def narrowed_table(data: dict[str, Any], sources: list[int]) -> str:
     if empty:
         out.append(f"no pair allowed on {', '.join(empty)}\n")
     return "\n".join(out)
+
+
+def summary_page(fmt: str, text: str) -> str:
+    """The namespace summary as Markdown (a code block) or a self-contained HTML page."""
+    if fmt == "md":
+        return f"# Reachability matrix\n\n```\n{text}```\n"
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>podpath matrix</title></head>"
+        f"<body><h1>Reachability matrix</h1><pre>{html.escape(text)}</pre></body></html>\n"
+    )
