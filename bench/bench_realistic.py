@@ -242,17 +242,25 @@ def main() -> int:
     parser.add_argument("--mem-limit-gb", type=float, default=6.0)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--from-json", type=Path, help="render figures a --json run wrote")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
     MEM_LIMIT[0] = int(args.mem_limit_gb * (1 << 30))
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        repeats = 1 if size >= BIG else args.repeats
-        results.append(bench_size(size, repeats, args.timeout, only))
+    if args.from_json:  # render figures measured before
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        if isinstance(saved, list):  # figures only
+            saved = {"results": saved, "synthetic": ""}
+        results, synth = saved["results"], saved["synthetic"]
+    else:
+        results = []
+        for size in (int(s) for s in args.sizes.split(",")):
+            repeats = 1 if size >= BIG else args.repeats
+            results.append(bench_size(size, repeats, args.timeout, only))
+        synth = synthetic(args.repeats, args.timeout) if args.synthetic else ""
     body = "\n\n".join(table(r) for r in results)
-    synth = synthetic(args.repeats, args.timeout) if args.synthetic else ""
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        saved = {"results": results, "synthetic": synth}
+        args.json.write_text(json.dumps(saved, indent=1), encoding="utf-8")
     text = render(body, synth, args.repeats)
     print(text)
     if args.write:
