@@ -39,6 +39,7 @@ def test_a_terminal_shows_progress_on_stderr() -> None:
         chunks.append(data)
     reader.join()
     proc.wait()
+    proc.stdout.close()  # type: ignore[union-attr]
     os.close(master)
     out = box[0]
     err = b"".join(chunks).decode("utf-8", "replace")
