@@ -221,10 +221,11 @@ def aggregate(endpoints: Sequence[EndpointVerdict]) -> str:
 
 def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -> TraceResult:
     """The result of a whole path: unreachable when a hop dropped it before any endpoint, or
-    none was reached; else the endpoints' verdict. From ``outside``, a connection refused
-    before any endpoint (``loadBalancerSourceRanges``, the entry point's pods) is denied."""
+    none was reached; else the endpoints' verdict. A connection refused before any endpoint
+    (``loadBalancerSourceRanges``, the entry point's pods, from outside or through an
+    ``ipMode: Proxy`` load balancer) is denied."""
     drop = leg.drop
-    if outside and not leg.endpoints and drop and drop.startswith("denied"):
+    if not leg.endpoints and drop and drop.startswith("denied"):
         verdict = DENIED
     elif not leg.endpoints:
         verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
