@@ -30,9 +30,13 @@ def complete(words: str, shell: str = "bash") -> list[str]:
         [sys.executable, "-m", "podpath"], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
     if shell == "bash":  # TYPE,VALUE per line
-        return [line.split(",", 1)[1] for line in out.stdout.splitlines() if line]
-    return out.stdout.splitlines()[1::3]  # zsh, fish: TYPE, VALUE, HELP lines
+        return [line.split(",", 1)[1] for line in lines if line]
+    if shell == "fish" and lines and "," in lines[0].split("\t", 1)[0]:
+        # click >= 8.2 prints fish items as TYPE,VALUE<TAB>HELP, one per line
+        return [line.split("\t", 1)[0].split(",", 1)[1] for line in lines if line]
+    return lines[1::3]  # zsh (and fish before click 8.2): TYPE, VALUE, HELP lines
 
 
 def test_commands_and_options_complete() -> None:
