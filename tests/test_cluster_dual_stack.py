@@ -13,7 +13,7 @@ import ipaddress
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cluster import load, node, pod, service
+from tests.test_cluster import load, node, pod, service
 
 from podpath.analyze.doctor import diagnose
 from podpath.cluster.settings import Settings
@@ -31,7 +31,7 @@ def _families(ips: tuple[str, ...]) -> list[int]:
 
 # (spec of the Service, cluster settings, expected families of spec.clusterIPs in order)
 SERVICE_CASES = [
-    # "SingleStack: ... allocates a cluster IP ... using the first configured service cluster IP range"
+    # SingleStack: a cluster IP from the first configured service cluster IP range
     ("ports: [{port: 80}]", DUAL, [4]),
     ("ports: [{port: 80}], ipFamilyPolicy: SingleStack", V6_FIRST, [6]),
     # ipFamilies [IPv6] on a dual-stack cluster: single-stack IPv6
