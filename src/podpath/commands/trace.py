@@ -155,6 +155,12 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     metavar="NS/KEY=VALUE",
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
+@click.option(
+    "--family",
+    type=click.Choice(["ipv4", "ipv6"]),
+    default=None,
+    help="IP family of the connection (dual stack; default: the first address).",
+)
 @output_option(FORMATS)
 @provider_options
 @with_inputs
@@ -169,6 +175,7 @@ def trace(
     gateway: str | None,
     ingress_class: str | None,
     ingress_controller: str | None,
+    family: str | None,
     fmt: str,
     provider: str | None,
     provider_params: tuple[str, ...],
@@ -192,7 +199,9 @@ def trace(
     )
     choice = choice_from(cluster, provider, provider_params)
     try:
-        result = run_trace(cluster, src, dst, port, options, choice)
+        result = run_trace(
+            cluster, src, dst, port, options, choice, {"ipv4": 4, "ipv6": 6}.get(family or "")
+        )
     except TraceError as exc:
         raise InputError(str(exc)) from None
     data = trace_json(result, src, dst, port, source_ip=choice is not None)

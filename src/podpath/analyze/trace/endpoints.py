@@ -23,6 +23,7 @@ serve a client is decided in one place, :func:`serving`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -71,6 +72,20 @@ def ready_endpoints(cluster: Cluster, service: Service, port: ServicePort | None
     return [e for e in (pe.endpoints if pe else ()) if e.ready]
 
 
+def of_family(endpoints: Sequence[Endpoint], address: str, family: int | None) -> list[Endpoint]:
+    """The endpoints of the connection's IP family: that of the Service address it was made
+    to, else ``family`` (``--family``), else the first endpoint's. A dual-stack Service has
+    one EndpointSlice per family and kube-proxy maps each ClusterIP to the endpoints of its
+    own family (https://kubernetes.io/docs/concepts/services-networking/dual-stack/)."""
+    try:
+        want: int | None = ipaddress.ip_address(address).version
+    except ValueError:
+        want = family
+    if want is None and endpoints:
+        want = ipaddress.ip_address(endpoints[0].ip).version
+    return [e for e in endpoints if ipaddress.ip_address(e.ip).version == want]
+
+
 def serving(endpoints: Sequence[Endpoint], node: str | None) -> list[Endpoint]:
     """The endpoints that serve a client restricted to ``node`` (None: all of them)."""
     return [e for e in endpoints if node is None or e.node_name == node]
@@ -104,7 +119,10 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
     targets: list[Target] = []
     for sp in arrival.ports:
         pe = port_endpoints(cluster, service, sp)
-        ready = serving(ready_endpoints(cluster, service, sp), client_node if local_only else None)
+        ready = serving(
+            of_family(ready_endpoints(cluster, service, sp), arrival.address, source.family),
+            client_node if local_only else None,
+        )
         local = f" (internalTrafficPolicy Local: node {client_node} only)" if local_only else ""
         if not local_only and client_node is not None:
             near = endpoints_for_client(ready, client_node, zone_of(cluster.nodes, client_node))
@@ -134,7 +152,7 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
 def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
     """The endpoints a node forwards to (module docstring)."""
     service, sp = arrival.service, arrival.port
-    ready = serving(ready_endpoints(cluster, service, sp), arrival.node)
+    ready = serving(of_family(ready_endpoints(cluster, service, sp), "", None), arrival.node)
     detail = (
         f"{service.key} port {sp.label} -> targetPort {sp.target_port}: "
         f"ready endpoints {mapping(ready)}"

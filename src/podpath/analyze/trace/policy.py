@@ -24,6 +24,7 @@ pod's ingress from the masquerade address.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -117,15 +118,27 @@ def policy_objects(verdict: Verdict) -> list[str]:
     return out
 
 
+def _family(target: Target) -> int | None:
+    """The IP family of the connection: that of the address it reaches (one family per
+    connection on a dual-stack cluster); None for a pod with one address."""
+    pods = [p for p in (target.pod, target.source_pod) if p is not None]
+    if all(len(p.ips) < 2 for p in pods):
+        return None
+    try:
+        return ipaddress.ip_address(target.ip).version
+    except ValueError:
+        return None
+
+
 def _source_peers(cluster: Cluster, target: Target) -> list[Peer]:
     if target.source_pod is not None:
-        return [PodPeer(target.source_pod)]
+        return [PodPeer(target.source_pod, _family(target))]
     return [peer_for_ip(cluster, ip) for ip in target.source_ips]
 
 
 def _dest_peer(cluster: Cluster, target: Target) -> Peer:
     if target.pod is not None:
-        return PodPeer(target.pod)
+        return PodPeer(target.pod, _family(target))
     return peer_for_ip(cluster, target.ip)
 
 
