@@ -150,6 +150,47 @@ def test_listener_set_hostname_conflict(capsys: pytest.CaptureFixture[str], tmp_
                 assert (ls["reason"], ls["resolved_reason"]) == ("Accepted", "ResolvedRefs")
     # GatewayMustHaveAttachedListeners(2): two ListenerSets are accepted
     assert sum(s["accepted"] for s in data["listener_sets"]) == 2
+    (gw,) = data["gateways"]
+    assert (gw["gateway"], gw["attached_listener_sets"]) == (f"{INFRA}/{GW_NAME}", 2)
+    assert gw["attached_listener_sets_condition"] == {
+        "status": True,
+        "reason": "ListenerSetsAttached",
+    }
+    # GatewayListenersMustHaveConditions(accepted): both of the Gateway's own listeners
+    assert [
+        (ls["name"], ls["accepted"], ls["programmed"], ls["reason"]) for ls in gw["listeners"]
+    ] == [
+        ("gateway-listener", True, True, "Accepted"),
+        (ON_GW, True, True, "Accepted"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "condition"),
+    [
+        ("Same", {"status": True, "reason": "ListenerSetsAttached"}),
+        (None, {"status": False, "reason": "ListenerSetsNotAllowed"}),  # None by default
+    ],
+)
+def test_attached_listener_sets_condition(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    allowed: str | None,
+    condition: dict[str, Any],
+) -> None:
+    """GatewayConditionAttachedListenerSets (apis/v1/gateway_types.go at 00068f38)."""
+    objs = [
+        gateway("gw", [lis("http", "gw.example.com")], allowed=allowed),
+        listener_set("ls", "gw", [lis("web", "team.example.com")]),
+    ]
+    (gw,) = cli(capsys, tmp_path, objs, "routes")["gateways"]
+    assert gw["attached_listener_sets_condition"] == condition
+    assert gw["attached_listener_sets"] == (1 if condition["status"] else 0)
+    (gw,) = cli(capsys, tmp_path, objs[:1], "routes")["gateways"]
+    assert gw["attached_listener_sets_condition"] == {
+        "status": False,
+        "reason": "NoListenerSetsAttached",
+    }
 
 
 # -- BackendTLSPolicyInvalidCACertificateRef ------------------------------------------------
@@ -291,3 +332,15 @@ def test_route_status_on_listener_sets(
     )
     (answer,) = cli(capsys, tmp_path, _attached(), "route", "http://team.example.com/")["answers"]
     assert answer["match"]["object"] == "team/to-ls"
+
+
+def test_attached_routes_count_accepted_routes_per_listener(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """ListenerStatus.attachedRoutes: routes with Accepted True on that listener."""
+    data = cli(capsys, tmp_path, _attached(), "routes")
+    (ls,) = data["listener_sets"]
+    assert [(x["name"], x["attached_routes"]) for x in ls["listeners"]] == [("web", 1)]
+    (gw,) = data["gateways"]
+    # to-gw is not allowed by the Gateway's listener (allowedRoutes Same): not counted
+    assert [(x["name"], x["attached_routes"]) for x in gw["listeners"]] == [("http", 0)]
