@@ -1,4 +1,4 @@
-"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied]``.
+"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied|answered]``.
 
 Routing options, as ``podpath route`` has them: ``--method``, ``--header NAME:VALUE``
 (repeatable), ``--gateway NS/NAME`` or ``--ingress-class NAME`` (exclusive: one entry point
@@ -133,7 +133,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
 @click.option(
     "--expect",
-    type=click.Choice(["allowed", "denied"]),
+    type=click.Choice(["allowed", "denied", "answered"]),
     default=None,
     help="Exit 1 when the verdict differs.",
 )
