@@ -16,6 +16,7 @@ from dataclasses import replace
 from podpath.cluster.load_balancers import load_balancers
 from podpath.cluster.node_ports import node_ports
 from podpath.cluster.settings import Settings, parse_cidr
+from podpath.errors import InputError
 from podpath.model.core import Labels, Node, Note
 from podpath.model.inventory import Inventory
 from podpath.model.services import EndpointSlice, Service, ServicePort, SliceEndpoint, SlicePort
@@ -87,7 +88,12 @@ def allocate_services(
             elif is_dns_service(svc) and dns_ip not in used:
                 ip = dns_ip
             else:
-                ip = next(next_free)
+                ip = next(next_free, "")
+            if not ip:  # the API server: "failed to allocate a serviceIP: range is full"
+                raise InputError(
+                    f"the service CIDR {net} has no address left for {svc.ref}",
+                    field="--service-cidr",
+                )
             used.add(ip)
             svc = replace(svc, cluster_ips=(ip,))
         out.append(svc)
