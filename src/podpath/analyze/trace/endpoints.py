@@ -11,9 +11,9 @@ connection, and the target port each receives it on.
   endpoint on the source's own node is filtered before the masquerade and sees the pod).
   Otherwise kube-proxy's topology filter applies (``trafficDistribution``: the endpoints hinted
   for the client's node or zone, else all; :mod:`podpath.engine.traffic_distribution`).
-- Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (all,
-  or those on the node for ``externalTrafficPolicy: Local``), seen from the addresses stage 3
-  found.
+- Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (those
+  on the node for ``externalTrafficPolicy: Local``; else all, filtered by the receiving node's
+  topology as above when the node is known), seen from the addresses stage 3 found.
 - Behind an entry point: each weighted backend's endpoints, from every controller/gateway pod
   the client reached.
 
@@ -51,12 +51,17 @@ class ServiceAddress:
 @dataclass(frozen=True, slots=True)
 class NodeForward:
     """A node forwarding a connection to the endpoints of ``port``: only those on ``node``
-    when set (``externalTrafficPolicy: Local``), seen from ``source_ips``."""
+    when set (``externalTrafficPolicy: Local``), seen from ``source_ips``; ``via``: the node
+    that received it with ``externalTrafficPolicy: Cluster`` when known, whose kube-proxy
+    applies the topology filter to the cluster-wide endpoints as for a pod's connection
+    (pkg/proxy/topology.go ``CategorizeEndpoints``: every policy that uses the cluster
+    endpoints)."""
 
     service: Service
     port: ServicePort
     node: str | None
     source_ips: tuple[str, ...]
+    via: str | None = None
 
 
 def port_endpoints(cluster: Cluster, service: Service, port: ServicePort) -> PortEndpoints | None:
@@ -135,9 +140,14 @@ def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
     """The endpoints a node forwards to (module docstring)."""
     service, sp = arrival.service, arrival.port
     ready = serving(ready_endpoints(cluster, service, sp), arrival.node)
+    topology = ""
+    if arrival.node is None and arrival.via is not None:
+        near = endpoints_for_client(ready, arrival.via, zone_of(cluster.nodes, arrival.via))
+        ready = list(near.endpoints)
+        topology = f" ({near.why})" if near.why else ""
     detail = (
         f"{service.key} port {sp.label} -> targetPort {sp.target_port}: "
-        f"ready endpoints {mapping(ready)}"
+        f"ready endpoints {mapping(ready)}{topology}"
     )
     hop = Hop("service", detail, (str(service.ref),))
     if not ready:
