@@ -26,9 +26,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.analyze.trace.values import NO_ENDPOINTS, Hop, Leg, Source, Target
+from podpath.analyze.trace.values import NO_ENDPOINTS, PODS_NOT_IN_INPUT, Hop, Leg, Source, Target
 from podpath.cluster import Cluster
+from podpath.engine.pod_creators import likely_creators, pod_creators
+from podpath.engine.services import service_selects_pod
 from podpath.engine.traffic_distribution import endpoints_for_client, zone_of
+from podpath.model.core import LabelSelector
 from podpath.model.routing import RouteAnswer
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort
 
@@ -85,6 +88,25 @@ def mapping(endpoints: Sequence[Endpoint]) -> str:
     return ", ".join(f"{e.pod or e.ip}:{e.port}" for e in endpoints) or "none"
 
 
+def no_endpoints(cluster: Cluster, service: Service) -> str:
+    """Why a Service gives no endpoints: ``no endpoints``, or, when its selector matches no pod
+    of the input and skipped objects likely create them, that the input cannot decide (the
+    verdict is then ``unknown``, as doctor's for the Service)."""
+    if not service.selector:
+        return NO_ENDPOINTS
+    here = [p for p in cluster.pods if p.namespace == service.namespace]
+    if any(service_selects_pod(service, p) for p in here):
+        return NO_ENDPOINTS
+    selector = LabelSelector(service.selector)
+    creators = likely_creators(pod_creators(cluster), [service.namespace], selector, here)
+    if not creators:
+        return NO_ENDPOINTS
+    shown = ", ".join(creators[:3]) + (
+        f" and {len(creators) - 3} more" if len(creators) > 3 else ""
+    )
+    return PODS_NOT_IN_INPUT.format(objects=shown)
+
+
 def behind(cluster: Cluster, arrival: ServiceAddress | NodeForward | None) -> Leg:
     """The endpoints stage 3's arrival leads to (nothing more when there is none)."""
     if isinstance(arrival, ServiceAddress):
@@ -133,7 +155,8 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
             masq = arrival.masquerade
             seen = (masq,) if masq and e.node_name != client_node else ()
             targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
-    return Leg(tuple(hops), tuple(notes), tuple(targets), drop=None if targets else NO_ENDPOINTS)
+    drop = None if targets else no_endpoints(cluster, service)
+    return Leg(tuple(hops), tuple(notes), tuple(targets), drop=drop)
 
 
 def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
@@ -151,7 +174,7 @@ def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
     )
     hop = Hop("service", detail, (str(service.ref),))
     if not ready:
-        return Leg((hop,), drop=NO_ENDPOINTS)
+        return Leg((hop,), drop=no_endpoints(cluster, service))
     targets = tuple(
         Target(
             e.ip, e.port, cluster.pod_by_key.get(e.pod) if e.pod else None, arrival.source_ips, None

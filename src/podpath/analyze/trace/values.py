@@ -6,7 +6,9 @@ stage it hands the connection on to (``leg + rest``), and the pipeline turns the
 into the :class:`TraceResult` (:func:`finish`). Nothing here is mutated.
 
 Verdict: ``allowed`` (every endpoint allowed), ``denied`` (none), ``partial`` (some),
-``unreachable`` (no route: no such name, port not exposed, no endpoints, no listener).
+``unreachable`` (no route: no such name, port not exposed, no endpoints, no listener),
+``unknown`` (no endpoints, but the Service's pods are likely created from objects podpath
+skips, e.g. a ``Prometheus``: the input cannot decide; :mod:`podpath.engine.pod_creators`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ INTERNET_CLIENT_IP = INTERNET_IP  # one "client on the internet" for every layer
 SERVICE_PREFIX = "svc:"
 
 ALLOWED, DENIED, PARTIAL, UNREACHABLE = "allowed", "denied", "partial", "unreachable"
+UNKNOWN = "unknown"
 
 # Enumerated drop reasons (issue 3).
 NO_SUCH_NAME = "no such name"
 NO_ENDPOINTS = "no endpoints"
+PODS_NOT_IN_INPUT = "pods not in the input, likely created by {objects}"
 PORT_NOT_EXPOSED = "port not exposed"
 NO_LISTENER = "no listener"
 NO_ROUTE = "no route"
@@ -227,7 +231,8 @@ def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -
     if outside and not leg.endpoints and drop and drop.startswith("denied"):
         verdict = DENIED
     elif not leg.endpoints:
-        verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
+        drop = drop or NO_ENDPOINTS
+        verdict = UNKNOWN if drop.startswith(PODS_NOT_IN_INPUT.split("{")[0]) else UNREACHABLE
     else:
         verdict = aggregate(leg.endpoints)
     answered = leg.answered or Answered()
