@@ -19,12 +19,14 @@ from itertools import chain
 from podpath.cluster.load_balancers import load_balancers
 from podpath.cluster.node_ports import node_ports
 from podpath.cluster.service_cidrs import (
+    ServiceRanges,
     free_addresses,
     outside_ranges,
     service_families,
     service_ranges,
 )
 from podpath.cluster.settings import Settings
+from podpath.errors import InputError
 from podpath.model.core import Labels, Node, Note
 from podpath.model.inventory import Inventory
 from podpath.model.services import EndpointSlice, Service, ServicePort, SliceEndpoint, SlicePort
@@ -106,7 +108,8 @@ def allocate_services(
                 )
             )
         if svc.external_name is None and not svc.headless:
-            svc = replace(svc, cluster_ips=_cluster_ips(svc, families, free, used, api_ip, dns_ip))
+            ips = _cluster_ips(svc, families, free, used, (api_ip, dns_ip), ranges)
+            svc = replace(svc, cluster_ips=ips)
         out.append(replace(svc, ip_families=families) if families != svc.ip_families else svc)
     dns = next((s.cluster_ips[0] for s in out if is_dns_service(s) and s.cluster_ips), dns_ip)
     out = node_ports(out, settings, notes)
@@ -119,12 +122,13 @@ def _cluster_ips(
     families: tuple[int, ...],
     free: dict[int, Iterator[str]],
     used: set[str],
-    api_ip: str,
-    dns_ip: str,
+    well_known: tuple[str, str],
+    ranges: ServiceRanges,
 ) -> tuple[str, ...]:
     """``spec.clusterIPs``: the given ones, and one address per family still without one, in
     the order of the Service's families (``default/kubernetes`` the first address of the
     primary range, the cluster DNS the tenth)."""
+    api_ip, dns_ip = well_known
     have: dict[int, str] = {ipaddress.ip_address(ip).version: ip for ip in svc.cluster_ips}
     for family in families:
         if family in have:
@@ -140,8 +144,12 @@ def _cluster_ips(
             ip = dns_ip
         else:
             ip = next(free[family], "")
-            if not ip:
-                continue  # the range is full; the Service stays without an IP of that family
+            if not ip:  # the API server: "failed to allocate a serviceIP: range is full"
+                cidr = ", ".join(map(str, ranges.by_family[family]))
+                raise InputError(
+                    f"the service CIDR {cidr} has no address left for {svc.ref}",
+                    field="--service-cidr",
+                )
         used.add(ip)
         have[family] = ip
     order = [f for f in families if f in have] + [f for f in have if f not in families]

@@ -6,7 +6,7 @@ without ``NO_COLOR``, without ``--no-color``, and never to JSON, YAML or CSV.
 
 - red: ``ERROR``, ``DENIED``/``denied``, ``FAIL``, ``UNREACHABLE``/``unreachable``, a ``-``
   diff sign; green: ``ALLOWED``/``allowed``, ``ANSWERED``, ``ok``, a ``+`` diff sign; yellow:
-  ``WARNING``, ``PARTIAL``/``partial``, ``!`` (new exposure); dim: ``INFO``.
+  ``WARNING``, ``PARTIAL``/``partial``, ``UNKNOWN``, ``!`` (new exposure); dim: ``INFO``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ WORDS: dict[str, str] = {
     "WARNING": YELLOW,
     "PARTIAL": YELLOW,
     "partial": YELLOW,
+    "UNKNOWN": YELLOW,
     "INFO": DIM,
 }
 _WORD_RE = re.compile(

@@ -331,7 +331,8 @@ def node_forward(
         only = None
     nodeport = f" nodePort {sp.node_port}" if sp.node_port else ""
     hop = Hop("node", detail + nodeport, (str(service.ref),))
-    return Addressed(Leg((hop,)), NodeForward(service, sp, only, seen))
+    via = node.name if node is not None and only is None else None
+    return Addressed(Leg((hop,)), NodeForward(service, sp, only, seen, via))
 
 
 def node_ips(cluster: Cluster) -> tuple[str, ...]:

@@ -46,10 +46,10 @@ from podpath.analyze.trace.values import (
     merge_endpoint,
 )
 from podpath.cluster import Cluster
+from podpath.engine.dns_access import dns_verdicts
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import Peer, PodPeer, Tier, Verdict
-from podpath.engine.resolver import dns_pods, uses_cluster_dns
 from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
 
@@ -67,30 +67,19 @@ class DnsAccess:
     assumed: bool
 
 
-DNS_PORT = 53
-DNS_PROTOCOLS = (Protocol.UDP, Protocol.TCP)
-
-
 def dns_access(cluster: Cluster, pod: Pod) -> DnsAccess | None:
-    """The source pod's DNS to the cluster DNS pods (module docstring); None when the pod does
-    not use the cluster DNS or is one of its pods."""
-    servers, assumed = dns_pods(cluster)
-    if not uses_cluster_dns(pod) or pod.key in {s.key for s in servers}:
+    """The source pod's DNS to the cluster DNS pods (module docstring;
+    :func:`podpath.engine.dns_access.dns_verdicts`); None when the pod does not use the
+    cluster DNS or is one of its pods."""
+    found = dns_verdicts(cluster, pod)
+    if found is None:
         return None
-    denied: list[Protocol] = []
-    first: Verdict | None = None
-    objects: list[str] = []
-    for protocol in DNS_PROTOCOLS:
-        verdicts = [
-            evaluate(cluster, PodPeer(pod), PodPeer(s), DNS_PORT, protocol) for s in servers
-        ]
-        if verdicts and not any(v.allowed for v in verdicts):
-            denied.append(protocol)
-            first = first or verdicts[0]
-            objects.extend(o for v in verdicts for o in policy_objects(v))
+    denied = found.denied_to_all()
+    first = found.of(denied[0])[0] if denied else None
+    objects = [o for p in denied for v in found.of(p) for o in policy_objects(v)]
     reason = "; ".join(first.reasons) if first is not None else ""
-    keys = tuple(s.key for s in servers)
-    return DnsAccess(tuple(denied), reason, tuple(dict.fromkeys(objects)), keys, assumed)
+    keys = tuple(s.key for s in found.servers)
+    return DnsAccess(denied, reason, tuple(dict.fromkeys(objects)), keys, found.assumed)
 
 
 def drop_reason(verdict: Verdict) -> str | None:

@@ -10,6 +10,8 @@ Verdict: ``allowed`` (every endpoint allowed), ``denied`` (none), ``partial`` (s
 ``answered`` (the entry point answers the request itself, no backend involved: a 3xx redirect
 -- Gateway API ``RequestRedirect``, ingress-nginx redirects -- or a CORS preflight; HTTP
 semantics, RFC 9110 section 15.4: a redirect is a response, the client follows ``Location``).
+``unknown`` (no endpoints, but the Service's pods are likely created from objects podpath
+skips, e.g. a ``Prometheus``: the input cannot decide; :mod:`podpath.engine.pod_creators`).
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ SERVICE_PREFIX = "svc:"
 
 ALLOWED, DENIED, PARTIAL, UNREACHABLE = "allowed", "denied", "partial", "unreachable"
 ANSWERED = "answered"
+UNKNOWN = "unknown"
 
 # Enumerated drop reasons (issue 3).
 NO_SUCH_NAME = "no such name"
 NO_ENDPOINTS = "no endpoints"
+PODS_NOT_IN_INPUT = "pods not in the input, likely created by {objects}"
 PORT_NOT_EXPOSED = "port not exposed"
 NO_LISTENER = "no listener"
 NO_ROUTE = "no route"
@@ -239,7 +243,8 @@ def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -
     elif not leg.endpoints and answered.itself and drop is None:
         verdict = ANSWERED
     elif not leg.endpoints:
-        verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
+        drop = drop or NO_ENDPOINTS
+        verdict = UNKNOWN if drop.startswith(PODS_NOT_IN_INPUT.split("{")[0]) else UNREACHABLE
     else:
         verdict = aggregate(leg.endpoints)
     return TraceResult(
