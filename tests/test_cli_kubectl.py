@@ -292,3 +292,53 @@ def test_namespace_qualifies_bare_pod_names(capsys: pytest.CaptureFixture[str]) 
     assert _json(["explain", "frontend", "-n", "shop"], capsys) == qualified
     trace = _json(["trace", "--from", "frontend", "-n", "shop", "--to", "svc:shop/catalog"], capsys)
     assert trace["from"] == "shop/frontend"
+
+
+def test_graph_keeps_the_scope_its_edges_and_their_peers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """graph -n/-l: the nodes of the scope's pods, every edge to or from them and the node at
+    the other end (the cluster is evaluated whole: the same edges as the whole graph)."""
+    whole = _json(["graph"], capsys)
+    edges = {(e["from"], e["to"]): e["ports"] for e in whole["edges"]}
+    for args, inside in (
+        (["-n", "shop"], lambda n: n.startswith("shop/")),
+        (["-l", "app=frontend"], lambda n: n.startswith("shop/Deployment/frontend")),
+        (["-n", "payments"], lambda n: n.startswith("payments/")),
+    ):
+        code, out, err = run(["graph", "-f", SHOP, "-o", "json", *args], capsys)
+        assert code == 0 and "ignored" not in err
+        part = json.loads(out)
+        ids = {n["id"] for n in part["nodes"]}
+        assert any(inside(i) for i in ids)
+        kept = {(e["from"], e["to"]): e["ports"] for e in part["edges"]}
+        assert kept == {k: v for k, v in edges.items() if inside(k[0]) or inside(k[1])}
+        assert ids == {i for k in kept for i in k} | {i for i in ids if inside(i)} | (
+            {"internet"} & ids
+        )
+        assert set(part["groups"]) == {n["group"] for n in part["nodes"] if n["group"]}
+
+
+def test_report_keeps_the_scope_in_every_section(capsys: pytest.CaptureFixture[str]) -> None:
+    whole = _json(["report"], capsys)
+    part = _json(["report", "-n", "payments"], capsys)
+    assert [r["namespace"] for r in part["namespaces"]] == ["payments"]
+    assert all(f["object"].split("/")[1] == "payments" for f in part["findings"])
+    assert {f["object"] for f in part["findings"]} == {
+        f["object"] for f in whole["findings"] if f["object"].split("/")[1:2] == ["payments"]
+    }
+    assert (
+        part["summary"]["pods"]
+        == whole["namespaces"][[r["namespace"] for r in whole["namespaces"]].index("payments")][
+            "pods"
+        ]
+    )
+    assert all("payments" in (r["from"], r["to"]) for r in part["reachability"])
+    assert all(r["object"].split("/")[1] == "payments" for r in part["routes"]["routes"])
+    labelled = _json(["report", "-l", "app=postgres"], capsys)
+    assert [r["namespace"] for r in labelled["namespaces"]] == ["data"]
+    assert labelled["summary"]["pods"] == sum(
+        p["labels"].get("app") == "postgres" for p in _json(["pods"], capsys)["pods"]
+    )
+    code, out, err = run(["report", "-f", SHOP, "-n", "shop"], capsys)
+    assert code in (0, 1) and "ignored" not in err and "reviews/ratings  " not in out

@@ -210,7 +210,7 @@ class Inputs:
     warnings: tuple[str, ...] = field(default=())
 
 
-SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor"})
+SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor", "report"})
 
 
 def validate_inputs(
