@@ -85,6 +85,9 @@ def trace_json(
     return data
 
 
+STEP_WIDTH = 12  # the step column; wider when a step's name is (load-balancer: 13)
+
+
 def trace_table(data: dict[str, Any]) -> str:
     head = f"{data['from']} -> {data['to']}" + (f" port {data['port']}" if data["port"] else "")
     text = _path_text(data, head, endpoints=not data["paths"])
@@ -95,9 +98,10 @@ def trace_table(data: dict[str, Any]) -> str:
 
 def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> str:
     lines = [f"{head}: {data['verdict'].upper()}" + (f" ({data['drop']})" if data["drop"] else "")]
+    width = max([STEP_WIDTH, *(len(hop["step"]) for hop in data["hops"])])
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
-        lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
+        lines.append(f"{i:>2}. {hop['step']:<{width}} {hop['detail']}{objs}")
     if data["location"] is not None:
         lines.append(f"location: {data['location']}")
     if data["path"] is not None:
