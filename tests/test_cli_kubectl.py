@@ -89,6 +89,9 @@ def test_scope_names_and_qualify() -> None:
     assert Scope(("shop",)).qualify("web-1") == "shop/web-1"
     assert Scope(("shop",)).qualify("data/db-0") == "data/db-0"
     assert Scope(("a", "b")).qualify("web-1") == "web-1"
+    assert Scope(("shop",)).qualify("svc:web") == "svc:shop/web"
+    assert Scope(("shop",)).qualify("svc:data/db") == "svc:data/db"
+    assert Scope(("a", "b")).qualify("svc:web") == "svc:web"
 
 
 # -- kubeconfig merging (clientcmd ClientConfigLoadingRules.Load) ----------------------------
@@ -342,3 +345,59 @@ def test_report_keeps_the_scope_in_every_section(capsys: pytest.CaptureFixture[s
     )
     code, out, err = run(["report", "-f", SHOP, "-n", "shop"], capsys)
     assert code in (0, 1) and "ignored" not in err and "reviews/ratings  " not in out
+
+
+NO_NAMESPACE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+spec: {selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+"""
+
+
+def test_one_namespace_is_the_namespace_of_objects_that_name_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-f FILE -n NS`: NS for the namespaced objects without metadata.namespace, as
+    `kubectl apply -f FILE -n NS` (cli-runtime RequireNamespace); an object naming another
+    namespace keeps it (kubectl refuses it; podpath's -n filters it out of the output);
+    without -n, or with two, they are in `default`."""
+    from podpath.api import load_cluster
+
+    app = tmp_path / "app.yaml"
+    app.write_text(NO_NAMESPACE)
+    cluster = load_cluster([str(app)], namespace="shop")
+    assert sorted(s.key for s in cluster.services) == ["data/db", "default/kubernetes", "shop/web"]
+    assert {p.namespace for p in cluster.pods} == {"shop"}
+    assert [c.name for c in cluster.of_kind("IngressClass")] == ["nginx"]
+    plain = sorted(s.key for s in load_cluster([str(app)]).services)
+    assert plain == ["data/db", "default/kubernetes", "default/web"]
+    code, out, err = run(["services", "-f", str(app), "-n", "shop", "-o", "name"], capsys)
+    assert (code, out, err) == (0, "svc:shop/web\n", "")
+    code, out, _ = run(["services", "-f", str(app), "-n", "data", "-o", "name"], capsys)
+    assert (code, out) == (0, "svc:data/db\nsvc:data/web\n")  # web lands in data too
+    code, out, _ = run(["services", "-f", str(app), "-n", "default", "-n", "data"], capsys)
+    assert code == 0 and "default/web" in out and "data/db" in out
+    code, out, _ = run(["trace", "-f", str(app), "-n", "shop", "--from", "internet",
+                        "--to", "svc:web", "-o", "json"], capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["to"] == "svc:shop/web"

@@ -180,7 +180,8 @@ def trace(
 ) -> None:
     """Each hop of the path from SRC to DST (DNS, Service, entry point, policy),
     and each endpoint's verdict with the rules that decide it."""
-    src = scope.qualify(src) if _is_name(src) else src
+    src = scope.qualify(src) if _is_name(src) or src.startswith("svc:") else src
+    dst = scope.qualify(dst) if dst.startswith("svc:") else dst  # a bare DST is a DNS name
     if _is_name(src):  # a source is a pod, an IP or internet: a bare name is a slip
         check_pod(cluster, src, "--from")
     check_pod_or_service(cluster, src, "--from")
