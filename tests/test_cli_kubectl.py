@@ -401,3 +401,13 @@ def test_one_namespace_is_the_namespace_of_objects_that_name_none(
     code, out, _ = run(["trace", "-f", str(app), "-n", "shop", "--from", "internet",
                         "--to", "svc:web", "-o", "json"], capsys)  # fmt: skip
     assert code == 0 and json.loads(out)["to"] == "svc:shop/web"
+
+
+def test_report_page_keeps_the_scope(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page of `report -n shop --html`: its heatmap names the scope's peers (the rows from
+    or to shop) beside shop, and its graph is the graph around shop's pods."""
+    page = tmp_path / "report.html"
+    code, _, err = run(["report", "-f", SHOP, "-n", "shop", "--html", str(page)], capsys)
+    assert code in (0, 1) and f"wrote {page}" in err
+    text = page.read_text()
+    assert "shop/Deployment/frontend" in text and "payments/Deployment/payments" not in text
