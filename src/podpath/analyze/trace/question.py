@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from podpath.analyze.trace.exposure import not_a_destination_from_outside
 from podpath.analyze.trace.values import SERVICE_PREFIX, PortSpec, RouteOptions, TraceError
 from podpath.cluster import Cluster
 from podpath.engine.dns import is_ip
@@ -113,9 +112,6 @@ def ask_outside(cluster: Cluster, dst: str, spec: PortSpec) -> tuple[OutsideDest
         return ToAddress(dst), spec
     if "/" not in dst or is_bare_url(cluster, dst):
         return ToRequest(dst), spec
-    pods = (cluster.pod_by_key[dst],) if dst in cluster.pod_by_key else workload_pods(cluster, dst)
-    if pods:  # a pod: say what reaches it from outside (exposure.py)
-        raise TraceError(not_a_destination_from_outside(cluster, dst, pods))
     raise TraceError(f"{dst!r}: from outside, DST is an address, svc:NS/NAME or a URL")
 
 
