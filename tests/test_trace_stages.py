@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "podpath" / "analyze" / "trace"
 PREFIX = "podpath.analyze.trace."
-BASE = ["values", "question"]
+BASE = ["values", "question", "exposure"]
 STAGES = [
     "source",
     "name",

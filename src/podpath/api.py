@@ -16,7 +16,7 @@ from podpath.cluster import Cluster, resolve
 from podpath.cluster.settings import Settings
 from podpath.model.core import Note
 from podpath.model.inventory import Inventory
-from podpath.normalize import is_modelled, normalize
+from podpath.normalize import is_modelled, normalize, with_default_namespace
 from podpath.sources.manifests import RawDoc, load_paths
 
 
@@ -73,8 +73,11 @@ def load_cluster(
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     live: bool = False,
+    namespace: str | None = None,
 ) -> Cluster:
-    """Load, normalize and resolve a cluster in one call (arguments as :func:`load_raw`)."""
+    """Load, normalize and resolve a cluster in one call (arguments as :func:`load_raw`).
+    ``namespace``: the namespace of manifests' namespaced objects that name none (else
+    ``default``), as ``kubectl apply -f FILE -n NAMESPACE`` sets it."""
     notes: list[Note] = []
     docs = load_raw(
         files,
@@ -88,6 +91,8 @@ def load_cluster(
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
+    if namespace:
+        docs = list(with_default_namespace(docs, namespace))
     if on_progress is not None:
         on_progress(f"{len(docs)} objects read; building the model")
     inventory = normalize(docs, node_count=node_count, max_pods=max_pods)

@@ -111,7 +111,10 @@ def scope_options(func: F) -> F:
             multiple=True,
             metavar="NS",
             shell_complete=_complete_namespaces,
-            help="Show only objects of this namespace (repeatable).",
+            help=(
+                "Show only objects of this namespace (repeatable). With -f, one -n is also "
+                "the namespace of objects that name none (as kubectl apply -n)."
+            ),
         ),
         click.option(
             "-A",
@@ -210,7 +213,7 @@ class Inputs:
     warnings: tuple[str, ...] = field(default=())
 
 
-SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor"})
+SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor", "report"})
 
 
 def validate_inputs(
@@ -295,6 +298,7 @@ def load_inputs(inputs: Inputs) -> Cluster:
             max_pods=inputs.max_pods,
             on_progress=status.update,
             live=inputs.live,
+            namespace=inputs.scope.default_namespace if inputs.files else None,
         )
     report_notes(cluster, verbose=inputs.verbose, strict=inputs.strict)
     return cluster

@@ -9,7 +9,7 @@ duplicates (same kind, namespace and name) are reported and the last one wins, a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -104,6 +104,27 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
     if kind not in CLUSTER_SCOPED:
         ns = ns or "default"
     return kind, ns, name
+
+
+def with_default_namespace(docs: Iterable[RawDoc], namespace: str) -> Iterator[RawDoc]:
+    """The documents with ``namespace`` as the namespace of each namespaced object that names
+    none, as ``kubectl apply -f FILE -n NAMESPACE`` sets it (cli-runtime's
+    ``resource.RequireNamespace``: "set a namespace if none is provided on the Info object",
+    https://github.com/kubernetes/cli-runtime/blob/master/pkg/resource/visitor.go). Objects
+    that name another namespace keep it (kubectl refuses them; podpath's ``-n`` also filters
+    the output, so they are kept and not shown); cluster-scoped kinds are left alone."""
+    for doc in docs:
+        data = doc.data
+        meta = data.get("metadata")
+        kind = data.get("kind")
+        if (
+            type(meta) is dict
+            and isinstance(kind, str)
+            and kind not in CLUSTER_SCOPED
+            and not meta.get("namespace")
+        ):
+            doc = RawDoc({**data, "metadata": {**meta, "namespace": namespace}}, doc.source)
+        yield doc
 
 
 CORE_KINDS = frozenset(
