@@ -88,11 +88,22 @@ def _by_refs(verdict: Any) -> bool:
 class _Reasons:
     """Verdict reasons of pod pairs, asked once per class pair when they are references."""
 
-    def __init__(self, cluster: Cluster, evaluate: Evaluate, class_of: Sequence[int]) -> None:
+    def __init__(
+        self, cluster: Cluster, evaluate: Evaluate, class_of: Sequence[int], pods: Sequence[Any]
+    ) -> None:
         self.cluster = cluster
         self.evaluate = evaluate
         self.class_of = class_of
+        self.pods = pods
         self.by_class: dict[tuple[object, ...], Any] = {}
+
+    def _node(self, i: int | None, j: int | None) -> str | None:
+        """Node traffic depends on the node, which a class holds only for host-network
+        pods: with one in the pair, the other's node is part of the key."""
+        both = [self.pods[k] for k in (i, j) if k is not None]
+        if any(p.host_network for p in both):
+            return ",".join(p.node_name or "" for p in both)
+        return None
 
     def __call__(self, src: Any, dst: Any, i: int | None, j: int | None, port: Any) -> Any:
         """The verdict for src -> dst (peers; ``i``/``j`` their pod indices or None)."""
@@ -102,6 +113,7 @@ class _Reasons:
             None if j is None else self.class_of[j],
             str(dst) if j is None else None,
             port,
+            self._node(i, j),
         )
         cached = self.by_class.get(key)
         if cached is not None and (cached[0] == (i, j) or _by_refs(cached[1])):
@@ -162,7 +174,7 @@ def pod_edges(
     src_groups = _split(group_of, len(names))
     class_of = matrix.classes.class_of
     srcs = _members(group_of, class_of, has_ip)
-    reasons = _Reasons(cluster, evaluate, class_of.tolist())
+    reasons = _Reasons(cluster, evaluate, class_of.tolist(), pods)
     out: Edges = {}
     for port in matrix.ports:
         declares = np.array(
@@ -213,7 +225,7 @@ def outside_edges(
     sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
     targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
     allowed: dict[tuple[int, str, Any, bool], bool] = {}
-    reasons = _Reasons(cluster, evaluate, class_of)
+    reasons = _Reasons(cluster, evaluate, class_of, pods)
     out: Edges = {}
 
     def visit(i: int, name: str, port: Any, inbound: bool) -> None:
