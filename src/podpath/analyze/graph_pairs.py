@@ -154,49 +154,73 @@ def _pair(
     return None
 
 
+Witness = tuple[int, int, tuple[int, Any]]
+
+
+class PodEdges:
+    """Pod -> pod edges between groups on the ports the destinations declare (see the
+    module docstring), as ``keys``: (from, to, port) -> the groups' indices, and their
+    reasons on demand (:meth:`reasons`: the evaluator's verdict for one allowed pair of the
+    edge). Class relation only: the assumption pod pairs (a pod to itself, node traffic)
+    are not connections drawn here."""
+
+    def __init__(
+        self, cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+    ) -> None:
+        from podpath.engine.matrix import port_label, reachability
+
+        matrix = self.matrix = reachability(cluster)
+        pods = matrix.pods
+        has_ip = np.array([p.has_ip for p in pods], dtype=bool)
+        keys = [group(p.key) for p in pods]
+        names = sorted({k for k, ok in zip(keys, has_ip.tolist(), strict=True) if ok})
+        index = {n: g for g, n in enumerate(names)}
+        group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
+        group_of = group_of.astype(np.int64)
+        src_groups = _split(group_of, len(names))
+        class_of = matrix.classes.class_of
+        self.srcs = _members(group_of, class_of, has_ip)
+        self.dsts: dict[tuple[int, Any], dict[int, list[tuple[int, list[int]]]]] = {}
+        self.explain = _Reasons(cluster, evaluate, class_of.tolist(), pods)
+        self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
+        declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
+        step = max(1, (1 << 22) // max(len(names), 1))
+        for port in matrix.ports:
+            declares = np.array([port in d for d in declared], dtype=bool)
+            dst_of = np.where(declares & has_ip, group_of, -1)
+            dst_groups = _split(dst_of, len(names))
+            self.dsts[port] = _members(dst_of, class_of, declares & has_ip)
+            label = port_label(port)
+            for g0 in range(0, len(names), step):
+                counts = matrix.fold_counts(
+                    src_groups[g0 : g0 + step],
+                    port,
+                    dst_groups,
+                    exclude_self=True,
+                    with_overrides=False,
+                )
+                rows, cols = np.nonzero(counts)
+                for a, b in zip((rows + g0).tolist(), cols.tolist(), strict=True):
+                    if same_group or a != b:
+                        self.keys[(names[a], names[b], label)] = (a, b, port)
+
+    def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
+        from podpath.engine.policy_verdict import PodPeer
+
+        a, b, port = self.keys[key]
+        pair = _pair(self.matrix.packed[port], self.srcs[a], self.dsts[port][b])
+        assert pair is not None  # counted: some pair i != j is allowed
+        i, j = pair
+        pods = self.matrix.pods
+        return policy_refs(self.explain(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port))
+
+
 def pod_edges(
     cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
 ) -> Edges:
-    """Pod -> pod edges between groups on the ports the destinations declare (see the
-    module docstring). Class relation only: the assumption pod pairs (a pod to itself, node
-    traffic) are not connections drawn here."""
-    from podpath.engine.matrix import port_label, reachability
-    from podpath.engine.policy_verdict import PodPeer
-
-    matrix = reachability(cluster)
-    pods = matrix.pods
-    has_ip = np.array([p.has_ip for p in pods], dtype=bool)
-    keys = [group(p.key) for p in pods]
-    names = sorted({k for k, ok in zip(keys, has_ip.tolist(), strict=True) if ok})
-    index = {n: g for g, n in enumerate(names)}
-    group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
-    group_of = group_of.astype(np.int64)
-    src_groups = _split(group_of, len(names))
-    class_of = matrix.classes.class_of
-    srcs = _members(group_of, class_of, has_ip)
-    reasons = _Reasons(cluster, evaluate, class_of.tolist(), pods)
-    out: Edges = {}
-    for port in matrix.ports:
-        declares = np.array(
-            [port in {(c.container_port, c.protocol) for c in p.ports} for p in pods]
-        )
-        dst_of = np.where(declares & has_ip, group_of, -1)
-        dst_groups = _split(dst_of, len(names))
-        counts = matrix.fold_counts(
-            src_groups, port, dst_groups, exclude_self=True, with_overrides=False
-        )
-        if not same_group:
-            np.fill_diagonal(counts, 0)
-        dsts = _members(dst_of, class_of, declares & has_ip)
-        label = port_label(port)
-        packed = matrix.packed[port]
-        for a, b in zip(*np.nonzero(counts), strict=True):
-            pair = _pair(packed, srcs[int(a)], dsts[int(b)])
-            assert pair is not None  # counts > 0: some pair i != j is allowed
-            i, j = pair
-            v = reasons(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port)
-            out[(names[int(a)], names[int(b)], label)] = policy_refs(v)
-    return out
+    """Every pod -> pod edge with its reasons (see :class:`PodEdges`)."""
+    found = PodEdges(cluster, evaluate, group, same_group)
+    return {key: found.reasons(key) for key in found.keys}
 
 
 def outside_edges(
