@@ -14,6 +14,14 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check answers, not speed: on a loaded 2-core machine one example can take
+# longer than hypothesis's 200 ms default deadline, which would fail a correct test.
+settings.register_profile(
+    "podpath", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("podpath")
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 UPDATE_OPTION = "--update-goldens"

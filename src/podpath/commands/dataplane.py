@@ -25,6 +25,7 @@ from podpath.commands.common import (
 )
 from podpath.commands.help import command
 from podpath.commands.output import no_color_option, output_option, render_as
+from podpath.commands.provider import choice_from, provider_options
 from podpath.render.escape import terminal_safe
 
 PROBE_FORMATS = ("table", "json")
@@ -86,25 +87,36 @@ def _load_recorded(opts: dict[str, Any]) -> tuple[Any, Any]:
 
 @command()
 @input_options
+@provider_options
 @WAIT_OPTION
-def up(wait: bool, **kwargs: Any) -> None:
+def up(wait: bool, provider: str | None, provider_params: tuple[str, ...], **kwargs: Any) -> None:
     """It makes a network namespace per node and pod, Services in nftables,
     NetworkPolicies enforced (ingress and egress), cluster DNS, an Ingress/Gateway proxy in the
-    controller pods and an `internet` client. It replaces an existing environment."""
+    controller pods and an `internet` client. With a provider profile its load balancers
+    stand in front (pod-direct targets, the source they hand on, scheme, source ranges).
+    It replaces an existing environment."""
     _require("up")
     from podpath.dataplane.lifecycle import up as do_up
     from podpath.dataplane.netns import DataplaneError
     from podpath.dataplane.statedir import locked
 
     record, cluster = _load_recorded(split_inputs(kwargs))
+    choice = choice_from(cluster, provider, provider_params)
     with locked(_state_path(), create=True, wait=wait) as sd, progress("podpath up") as status:
         assert sd is not None
         try:
-            state = do_up(cluster, record, sd, progress=status.update)
+            state = do_up(cluster, record, sd, progress=status.update, provider=choice)
         except DataplaneError as exc:
             _fail(exc)
     for note in state["skipped"]:
         click.echo(f"podpath: skipped: {terminal_safe(str(note))}", err=True)
+    prov = state.get("provider")
+    if prov:
+        clients = ", ".join(c[0] for c in prov["clients"])
+        emit(
+            f"up: {prov['name']} load balancers: {len(prov['frontends'])} frontends; "
+            f"clients {clients} (podpath exec CLIENT -- CMD)"
+        )
     emit(
         f"up: {len(state['pods'])} pods on {len(state['nodes'])} nodes; "
         f"DNS at {state['dns_ip']}; internet client {state['internet']['ip']} "
@@ -166,7 +178,8 @@ def probe(
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @WAIT_OPTION
 def exec_(target: str, command: tuple[str, ...], wait: bool) -> None:
-    """TARGET is NS/POD or `internet`; COMMAND runs in its network namespace with
+    """TARGET is NS/POD, a node, `internet`, or with a provider `edge` or a client's
+    address; COMMAND runs in its network namespace with
     the pod's resolv.conf."""
     _require("exec", (("ip", "iproute2"),))
     from podpath.dataplane.lifecycle import load_state
@@ -178,8 +191,14 @@ def exec_(target: str, command: tuple[str, ...], wait: bool) -> None:
         _fail(RuntimeError(MSG_NOT_UP))
         return
     netns = None
+    prov = state.get("provider") or {}
+    clients = {c[0]: c[1] for c in prov.get("clients", [])} | (
+        {"edge": prov["edge"]} if prov.get("edge") else {}
+    )
     if target == "internet":
         netns = state["internet"]["netns"]
+    elif target in clients:
+        netns = clients[target]
     else:
         netns = next((p["netns"] for p in state["pods"] if p["key"] == target), None)
         netns = netns or next((n["netns"] for n in state["nodes"] if n["name"] == target), None)

@@ -43,7 +43,7 @@ class _Identity(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if self.transport is not None:
-            self.transport.sendto(self.reply, addr)
+            self.transport.sendto(_seen(self.reply, addr), addr)
 
 
 class _DNSUdp(asyncio.DatagramProtocol):
@@ -60,10 +60,18 @@ class _DNSUdp(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)
 
 
+def _seen(identity: bytes, peer: Any) -> bytes:
+    """``NS/NAME from SOURCE``: the identity and the address the connection came from (what
+    NetworkPolicy saw: the probe compares it with the model where a load balancer or source
+    NAT decides it)."""
+    source = peer[0] if isinstance(peer, tuple) and peer else "?"
+    return identity + b" from " + str(source).encode() + b"\n"
+
+
 def _identity_stream(reply: bytes) -> Any:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            writer.write(reply)
+            writer.write(_seen(reply, writer.get_extra_info("peername")))
             await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
         except (OSError, TimeoutError):
             pass
@@ -117,7 +125,7 @@ async def _listen(
         factory: Any = (
             (lambda: _DNSUdp(answerer))
             if serves == "dns"
-            else (lambda: _Identity(identity.encode() + b"\n"))
+            else (lambda: _Identity(identity.encode()))
         )
         await loop.create_datagram_endpoint(factory, sock=sock)
         return
@@ -127,7 +135,7 @@ async def _listen(
     elif serves == "dns":
         handler = _dns_stream(answerer)
     else:
-        handler = _identity_stream(identity.encode() + b"\n")
+        handler = _identity_stream(identity.encode())
     await asyncio.start_server(handler, sock=sock)
 
 

@@ -43,9 +43,12 @@ from podpath.dataplane.plan import (
     build_plan,
 )
 from podpath.dataplane.policy import compile_policies
+from podpath.dataplane.provider_plan import ProviderPlan, build_provider_plan
+from podpath.dataplane.provider_up import build_edge, provider_state
 from podpath.dataplane.recorded import INPUT_FILE, rebuild
 from podpath.dataplane.statedir import STATE_FILE, StateDir
 from podpath.engine.policy_verdict import INTERNET_IP
+from podpath.engine.providers.base import Choice
 from podpath.engine.resolver import pod_resolv_conf
 from podpath.errors import StateDirError
 
@@ -70,6 +73,12 @@ def _quiet(_: str) -> None:
 def _netns_names(state: dict[str, Any]) -> list[Any]:
     internet = state.get("internet")
     names = [internet.get("netns") if isinstance(internet, dict) else None]
+    prov = state.get("provider")
+    if prov is not None:  # the edge and its clients (exec enters them)
+        clients = prov.get("clients") if isinstance(prov, dict) else None
+        names.append(prov.get("edge") if isinstance(prov, dict) else None)
+        for c in clients if isinstance(clients, list) else [None]:
+            names.append(c[1] if isinstance(c, list) and len(c) == 3 else None)
     for key in ("pods", "nodes"):
         entries = state.get(key)
         for entry in entries if isinstance(entries, list) else [None]:
@@ -305,17 +314,25 @@ def _start_agent(sd: StateDir, state: dict[str, Any]) -> int:
     return proc.pid
 
 
-def up(cluster: Cluster, record: Any, sd: StateDir, progress: Progress = _quiet) -> dict[str, Any]:
+def up(
+    cluster: Cluster,
+    record: Any,
+    sd: StateDir,
+    progress: Progress = _quiet,
+    provider: Choice | None = None,
+) -> dict[str, Any]:
     """Replace any existing environment with the network of ``cluster`` (rebuilt from the
-    recorded input ``record``); the state written."""
+    recorded input ``record``), behind ``provider``'s load balancers when given
+    (:mod:`podpath.dataplane.provider_plan`); the state written."""
     progress("removing a previous environment")
     down(sd)
     if sd.prefix_lock is not None:
         sd.prefix_lock.record(_agent_folder(sd))
     plan = build_plan(cluster, sctp=nx.sctp_supported())
+    pplan = build_provider_plan(cluster, plan, provider) if provider is not None else None
     state: dict[str, Any] = {
         "version": 2,
-        "netns": list(plan.netns_names),
+        "netns": list(plan.netns_names) + list(pplan.netns_names if pplan else ()),
         "agent_pid": None,
         "agent_start": None,
         "internet": {
@@ -339,12 +356,14 @@ def up(cluster: Cluster, record: Any, sd: StateDir, progress: Progress = _quiet)
         ],
         "lb_routes": [list(r) for r in plan.lb_routes],
         "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
-        "skipped": list(plan.skipped),
+        "skipped": list(plan.skipped) + list(pplan.skipped if pplan else ()),
     }
+    if pplan is not None and provider is not None:
+        state["provider"] = provider_state(pplan, provider.how)
     sd.write_json(INPUT_FILE, record)
     sd.write_json(STATE_FILE, state)
     try:
-        _build(cluster, plan, progress)
+        _build(cluster, plan, progress, pplan)
         progress("starting the pods' servers")
         _start_agent(sd, state)
     except BaseException:
@@ -353,9 +372,10 @@ def up(cluster: Cluster, record: Any, sd: StateDir, progress: Progress = _quiet)
     return state
 
 
-def _build(cluster: Cluster, plan: Plan, progress: Progress) -> None:
-    progress(f"creating {len(plan.netns_names)} namespaces")
-    nx.ip_batch(None, [f"netns add {name}" for name in plan.netns_names], "creating namespaces")
+def _build(cluster: Cluster, plan: Plan, progress: Progress, pplan: ProviderPlan | None) -> None:
+    names = list(plan.netns_names) + list(pplan.netns_names if pplan else ())
+    progress(f"creating {len(names)} namespaces")
+    nx.ip_batch(None, [f"netns add {name}" for name in names], "creating namespaces")
     nx.ip_batch(FABRIC_NS, _fabric_lines(plan), "building the fabric")
     progress("wiring nodes and pods")
     nx.parallel(
@@ -371,11 +391,16 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress) -> None:
             if not p.host_network
         ]
     )
-    nx.ip_batch(INTERNET_NS, _edge_lines(plan, INTERNET_IP, True), "wiring the internet")
+    if pplan is None:
+        nx.ip_batch(INTERNET_NS, _edge_lines(plan, INTERNET_IP, True), "wiring the internet")
     if not plan.dns_in_pods:
         nx.ip_batch(DNS_NS, _edge_lines(plan, plan.dns_ip, False), "wiring the DNS server")
+    if pplan is not None:
+        progress(f"building the {pplan.name} load balancers")
+        build_edge(plan, pplan)
     progress("programming Services and NetworkPolicies")
-    rules = compile_policies(cluster, plan, progress)
+    extra = pplan.extra_sources if pplan else ()
+    rules = compile_policies(cluster, plan, progress, extra)
     for node in plan.nodes:
         nx.sysctl(node.netns, "net.ipv4.ip_forward", "1")
         # rejections (ICMP unreachable) answer every probe, not one per second per client

@@ -102,7 +102,13 @@ def _intervals(cuts: list[int]) -> list[tuple[int, int]]:
 
 
 class _Compiler:
-    def __init__(self, cluster: Cluster, plan: Plan, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        plan: Plan,
+        progress: Progress | None,
+        extra_sources: tuple[str, ...] = (),
+    ) -> None:
         self.cluster = cluster
         self.plan = plan
         self.progress = progress
@@ -120,6 +126,7 @@ class _Compiler:
             (n.ip, peer_for_ip(cluster, n.ip), n.name) for n in plan.nodes
         ]
         self.outside.append((INTERNET_IP, IPPeer(INTERNET_IP), None))
+        self.outside += [(ip, peer_for_ip(cluster, ip), None) for ip in extra_sources]
         self.cache: dict[tuple[object, ...], bool] = {}
 
     def _cls(self, pod: PodNet) -> int:
@@ -194,8 +201,15 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def compile_policies(cluster: Cluster, plan: Plan, progress: Progress | None = None) -> PolicyRules:
-    """Every allowed flow to pods and from pods to non-pod addresses (module docstring)."""
+def compile_policies(
+    cluster: Cluster,
+    plan: Plan,
+    progress: Progress | None = None,
+    extra_sources: tuple[str, ...] = (),
+) -> PolicyRules:
+    """Every allowed flow to pods and from pods to non-pod addresses (module docstring);
+    ``extra_sources``: more addresses outside the cluster that pods may see (a provider's
+    load balancers and clients: :mod:`podpath.dataplane.provider_plan`)."""
     targets = [p for p in plan.pods if not p.host_network]
     if _no_policies(cluster):
         return PolicyRules(
@@ -204,7 +218,7 @@ def compile_policies(cluster: Cluster, plan: Plan, progress: Progress | None = N
         )
     if progress is not None:
         progress("policies: reachability matrix")
-    compiler = _Compiler(cluster, plan, progress)
+    compiler = _Compiler(cluster, plan, progress, extra_sources)
     ingress = compiler.ingress()
     return PolicyRules(tuple(ingress), tuple(compiler.egress()))
 

@@ -17,6 +17,7 @@ from podpath.dataplane.plan import DNS_PORT, dns_endpoint_ports
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     DNS_TIMEOUT,
+    IDENTITY_REQUEST,
     REFUSED,
     TIMEOUT,
     UNREACHABLE,
@@ -25,16 +26,14 @@ from podpath.dataplane.probe_outcomes import (
     no_endpoint,
     served_ports,
 )
+from podpath.dataplane.probe_provider import provider_checks
 from podpath.dataplane.probe_routes import route_checks
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer, PodPeer
+from podpath.engine.providers.base import ip_in
 from podpath.model.core import Protocol
 from podpath.model.services import Service, ServiceType
-
-IDENTITY_REQUEST = (
-    b"GET / HTTP/1.1\r\nHost: podpath-probe\r\nx-podpath-identity: 1\r\nConnection: close\r\n\r\n"
-)
 
 
 def _verdict(outcomes: set[str]) -> str:
@@ -211,6 +210,10 @@ def _external_checks(
     nodes = {n["name"]: n["ip"] for n in state["nodes"]}
     lb_node = {ip: node_ip for ip, node_ip in state.get("lb_routes", [])}
     netns = state["internet"]["netns"]
+    prov = state.get("provider") or {}
+    taken = {f[0] for f in prov.get("frontends", [])}  # probed as the provider builds them
+    reach = prov.get("nodes_reachable")
+    nodes_unreachable = reach is not None and not ip_in(INTERNET_IP, reach)
     for svc in cluster.services:
         if svc.type not in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
             continue
@@ -222,7 +225,7 @@ def _external_checks(
             targets: list[tuple[str, int, str]] = []
             if pe.service_port.node_port:
                 targets += [(ip, pe.service_port.node_port, ip) for ip in nodes.values()]
-            if svc.type is ServiceType.LOAD_BALANCER:
+            if svc.type is ServiceType.LOAD_BALANCER and svc.key not in taken:
                 targets += [
                     (ip, pe.service_port.port, lb_node[ip])
                     for ip in svc.lb_ingress
@@ -236,6 +239,8 @@ def _external_checks(
                 src: Peer = IPPeer(INTERNET_IP) if local else peer_for_ip(cluster, node_ip)
                 outcomes = {endpoint_outcome(cluster, src, e, proto, served) for e in eps}
                 outcomes = outcomes or no_endpoint(pe.ready)
+                if nodes_unreachable:  # the provider's nodes are on a private network
+                    outcomes = {UNREACHABLE}
                 yield Check(
                     "internet",
                     netns,
@@ -260,4 +265,5 @@ def build_checks(cluster: Cluster, state: dict[str, Any], *, services: bool = Tr
     if services:
         checks += list(_internet_checks(cluster, state))
         checks += list(route_checks(cluster, state))
+        checks += list(provider_checks(cluster, state))
     return checks

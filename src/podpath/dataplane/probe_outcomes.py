@@ -40,6 +40,20 @@ class Check:
     send: bytes = b""  # sent after connecting (an HTTP request to a proxy)
     http: bool = False  # the answer is HTTP: identity in the body (``route``: "http STATUS")
     route: bool = False
+    seen: bool = False  # the source the server saw is compared too ("answered NS/NAME from IP")
+    bind: str = ""  # the source address to connect from (a load balancer's health check)
+
+
+IDENTITY_REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: podpath-probe\r\nx-podpath-identity: 1\r\nConnection: close\r\n\r\n"
+)
+SEEN_FROM = " from "
+
+
+def without_source(outcome: str) -> str:
+    """An outcome without the source the server reported (``answered NS/NAME from IP`` ->
+    ``answered NS/NAME``; ``http 200 NS/NAME from IP`` -> ``http 200 NS/NAME``)."""
+    return outcome.partition(SEEN_FROM)[0]
 
 
 def served_ports(state: dict[str, Any]) -> dict[str, set[tuple[int, str]]]:

@@ -22,6 +22,7 @@ from podpath.dataplane.probe_outcomes import (
     TIMEOUT,
     UNREACHABLE,
     Check,
+    without_source,
 )
 
 PROBE_PAYLOAD = b"podpath-probe\n"
@@ -57,11 +58,14 @@ class Prober:
         read: bool = True,
         send: bytes = b"",
         timeout: float | None = None,
+        bind: str = "",
     ) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         sock = self.socket(netns, socket.SOCK_STREAM)
         wait = timeout or self.timeout
         try:
+            if bind:
+                sock.bind((bind, 0))
             await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), wait)
             if not read:  # a DNS server waits for a query: the connection is the answer
                 return ANSWERED, b""
@@ -129,6 +133,7 @@ class Prober:
                     read=not dns,
                     send=check.send,
                     timeout=max(self.timeout, ROUTE_TIMEOUT) if check.route else None,
+                    bind=check.bind,
                 )
                 if check.http and outcome.startswith(ANSWERED):
                     outcome = _http_outcome(data, check.route)
@@ -140,7 +145,8 @@ class Prober:
             if dns and outcome.startswith(ANSWERED):  # a DNS server does not say who it is
                 answers = sorted(o for o in check.expected if o.startswith(ANSWERED))
                 return answers[0] if answers else f"{ANSWERED} {check.target}"
-            return outcome
+            # servers answer "NS/NAME from SOURCE": the source counts only where it is checked
+            return outcome if check.seen else without_source(outcome)
 
 
 def _http_outcome(data: bytes, route: bool) -> str:
