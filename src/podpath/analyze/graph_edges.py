@@ -14,6 +14,7 @@ from typing import Any
 
 from podpath.analyze.graph_pairs import (
     Edges,
+    OutsideEdges,
     PodEdges,
     declared_ports,
     external_peers,
@@ -121,12 +122,12 @@ def lazy_edges(
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
     pods = PodEdges(cluster, evaluate, group, True)
-    outside = outside_edges(cluster, evaluate, group, _egress_ports(cluster))
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster))
 
     def reasons(key: tuple[str, str, str]) -> tuple[str, ...]:
-        return outside[key] if key in outside else pods.reasons(key)
+        return outside.reasons(key) if key in outside.keys else pods.reasons(key)
 
-    return set(pods.keys) | set(outside), reasons
+    return set(pods.keys) | set(outside.keys), reasons
 
 
 def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:

@@ -223,58 +223,74 @@ def pod_edges(
     return {key: found.reasons(key) for key in found.keys}
 
 
+class OutsideEdges:
+    """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
+    ports pods declare, pods to them on ``egress_ports``. Whether one is allowed is asked
+    of the evaluator once per pod class (the outside side has no policies; a pod's class
+    holds everything its policies see of it); per edge the first allowed pod (in pod order)
+    is the representative whose reasons :meth:`reasons` gives on demand."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        evaluate: Evaluate,
+        group: Callable[[str], str],
+        egress_ports: Sequence[tuple[int, Any]],
+    ) -> None:
+        from podpath.engine.matrix_classes import build_classes
+        from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
+
+        pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
+        cidrs = [
+            c
+            for pol in cluster.network_policies
+            for rule in (*pol.ingress, *pol.egress)
+            for peer in rule.peers
+            if peer.ip_block is not None
+            for c in (peer.ip_block.cidr, *peer.ip_block.except_)
+        ]
+        classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
+        class_of = classes.class_of.tolist()
+        self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
+        self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}
+        self.explain = _Reasons(cluster, evaluate, class_of, pods)
+        self.keys: dict[tuple[str, str, str], tuple[int, str, Any, bool]] = {}
+        allowed: dict[tuple[int, str, Any, bool], bool] = {}
+        for i, pod in enumerate(pods):
+            mine = group(pod.key)
+            visits = [(n, port, True) for port in declared_ports(pod) for n in self.sources]
+            visits += [(n, port, False) for n in self.targets for port in egress_ports]
+            for name, port, inbound in visits:
+                label = f"{port[0]}/{port[1]}"
+                edge = (name, mine, label) if inbound else (mine, name, label)
+                if edge in self.keys:
+                    continue
+                cls_key = (class_of[i], name, port, inbound)
+                ok = allowed.get(cls_key)
+                if ok is None:
+                    ok = allowed[cls_key] = bool(self._verdict(i, name, port, inbound).allowed)
+                if ok:
+                    self.keys[edge] = (i, name, port, inbound)
+
+    def _verdict(self, i: int, name: str, port: Any, inbound: bool) -> Any:
+        from podpath.engine.policy_verdict import PodPeer
+
+        peer = PodPeer(self.pods[i])
+        if inbound:
+            return self.explain(self.sources[name], peer, None, i, port)
+        return self.explain(peer, self.targets[name], i, None, port)
+
+    def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
+        return policy_refs(self._verdict(*self.keys[key]))
+
+
 def outside_edges(
     cluster: Cluster,
     evaluate: Evaluate,
     group: Callable[[str], str],
     egress_ports: Sequence[tuple[int, Any]],
 ) -> Edges:
-    """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
-    ports pods declare, pods to them on ``egress_ports``; per edge the first allowed pod
-    (in pod order) is the representative."""
-    from podpath.engine.matrix_classes import build_classes
-    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer, PodPeer
-
-    pods = tuple(p for p in cluster.pods if p.has_ip)
-    cidrs = [
-        c
-        for pol in cluster.network_policies
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        if peer.ip_block is not None
-        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
-    ]
-    classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
-    class_of = classes.class_of.tolist()
-    sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
-    targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
-    allowed: dict[tuple[int, str, Any, bool], bool] = {}
-    reasons = _Reasons(cluster, evaluate, class_of, pods)
-    out: Edges = {}
-
-    def visit(i: int, name: str, port: Any, inbound: bool) -> None:
-        pod = pods[i]
-        key = (group(pod.key), name, f"{port[0]}/{port[1]}")
-        edge = (name, key[0], key[2]) if inbound else key
-        if edge in out:
-            return
-        cls_key = (class_of[i], name, port, inbound)
-        ok = allowed.get(cls_key)
-        if ok is False:
-            return
-        peer = PodPeer(pod)
-        ext = sources[name] if inbound else targets[name]
-        v = reasons(ext, peer, None, i, port) if inbound else reasons(peer, ext, i, None, port)
-        allowed[cls_key] = bool(v.allowed)
-        if v.allowed:
-            out[edge] = policy_refs(v)
-
-    for i, dst in enumerate(pods):
-        for port in declared_ports(dst):
-            for name in sources:
-                visit(i, name, port, True)
-    for i in range(len(pods)):
-        for name in targets:
-            for port in egress_ports:
-                visit(i, name, port, False)
-    return out
+    """Every edge between pods and the addresses outside with its reasons (see
+    :class:`OutsideEdges`)."""
+    found = OutsideEdges(cluster, evaluate, group, egress_ports)
+    return {key: found.reasons(key) for key in found.keys}
