@@ -52,6 +52,14 @@ def _run(args: list[str], tmp_path: Path, extra: str = "") -> tuple[int, str]:
 def test_matrix_json_contract(tmp_path: Path) -> None:
     code, out = _run(["matrix", "--format", "json"], tmp_path)
     assert code == 0
+    assert json.loads(out) == {
+        "version": 2,
+        "pods": ["shop/db", "shop/web"],
+        "ports": ["5432/TCP", "8080/TCP"],
+        "allowed": [[0, 1, [0, 1]], [1, 0, [0]], [1, 1, [0, 1]]],
+    }
+    code, out = _run(["matrix", "--format", "json", "--dense"], tmp_path)
+    assert code == 0
     data = json.loads(out)
     assert data == {
         "pods": ["shop/db", "shop/web"],

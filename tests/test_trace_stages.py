@@ -17,6 +17,7 @@ STAGES = [
     "name",
     "dns_reach",
     "address",
+    "ip_mode",
     "load_balancer",
     "entry",
     "endpoints",

@@ -1,4 +1,4 @@
-"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied]``.
+"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied|answered]``.
 
 Routing options, as ``podpath route`` has them: ``--method``, ``--header NAME:VALUE``
 (repeatable), ``--gateway NS/NAME`` or ``--ingress-class NAME`` (exclusive: one entry point
@@ -133,7 +133,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
 @click.option(
     "--expect",
-    type=click.Choice(["allowed", "denied"]),
+    type=click.Choice(["allowed", "denied", "answered"]),
     default=None,
     help="Exit 1 when the verdict differs.",
 )
@@ -155,6 +155,12 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     metavar="NS/KEY=VALUE",
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
+@click.option(
+    "--family",
+    type=click.Choice(["ipv4", "ipv6"]),
+    default=None,
+    help="IP family of the connection (dual stack; default: the first address).",
+)
 @output_option(FORMATS)
 @provider_options
 @with_inputs
@@ -169,6 +175,7 @@ def trace(
     gateway: str | None,
     ingress_class: str | None,
     ingress_controller: str | None,
+    family: str | None,
     fmt: str,
     provider: str | None,
     provider_params: tuple[str, ...],
@@ -192,7 +199,9 @@ def trace(
     )
     choice = choice_from(cluster, provider, provider_params)
     try:
-        result = run_trace(cluster, src, dst, port, options, choice)
+        result = run_trace(
+            cluster, src, dst, port, options, choice, {"ipv4": 4, "ipv6": 6}.get(family or "")
+        )
     except TraceError as exc:
         raise InputError(str(exc)) from None
     data = trace_json(result, src, dst, port, source_ip=choice is not None)

@@ -23,7 +23,7 @@ from podpath.analyze.trace.question import (
 )
 from podpath.analyze.trace.source import is_outside, parse_source
 from podpath.analyze.trace.url import trace_url
-from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceResult
+from podpath.analyze.trace.values import PortSpec, RouteOptions, TraceError, TraceResult, pick
 from podpath.cluster import Cluster
 from podpath.engine.providers.base import Choice
 
@@ -35,10 +35,20 @@ def trace(
     port: str | None = None,
     options: RouteOptions | None = None,
     provider: Choice | None = None,
+    family: int | None = None,
 ) -> TraceResult:
     """The path and verdict of one connection from ``src`` to ``dst`` (package docstring);
-    ``provider``: the provider profile in front of the cluster (None: the generic model)."""
-    source = replace(parse_source(cluster, src), provider=provider)
+    ``provider``: the provider profile in front of the cluster (None: the generic model);
+    ``family`` (4 or 6; ``--family``): the IP family of the connection -- the source pod's
+    address, the destination's and the DNS query (A or AAAA) of that family; connections are
+    per family on a dual-stack cluster
+    (https://kubernetes.io/docs/concepts/services-networking/dual-stack/)."""
+    source = replace(parse_source(cluster, src), provider=provider, family=family)
+    if family is not None and source.pod is not None:
+        ip = pick(source.pod.ips, family)
+        if ip is None:
+            raise TraceError(f"{source.label} has no IPv{family} address")
+        source = replace(source, ip=ip)
     spec = parse_port(port)
     options = options or RouteOptions()
     if not is_outside(cluster, source):
