@@ -92,6 +92,9 @@ class Matrix:
     override_dst: IntArray
     assumptions: Assumptions
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _as_dict: list[dict[int, frozenset[int]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -99,11 +102,13 @@ class Matrix:
 
     @property
     def overrides(self) -> dict[int, frozenset[int]]:
-        """The override pairs as ``{src: {dst, ...}}``."""
-        out: dict[int, set[int]] = {}
-        for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
-            out.setdefault(i, set()).add(j)
-        return {i: frozenset(js) for i, js in out.items()}
+        """The override pairs as ``{src: {dst, ...}}`` (built once)."""
+        if not self._as_dict:
+            out: dict[int, set[int]] = {}
+            for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
+                out.setdefault(i, set()).add(j)
+            self._as_dict.append({i: frozenset(js) for i, js in out.items()})
+        return self._as_dict[0]
 
     def allowed_classes(self, port: PortKey) -> BoolArray:
         c = self.classes.size
