@@ -4,20 +4,26 @@ Random namespaces, pods (labels, named ports, IPv4/IPv6 pod IPs, host-network po
 NetworkPolicies (pod/namespace/both selectors, matchExpressions, ipBlock + except, numbered,
 named and endPort ports, TCP/UDP/SCTP, policyTypes) and admin tiers (AdminNetworkPolicy,
 BaselineAdminNetworkPolicy, ClusterNetworkPolicy) under every combination of assumptions.
+Beyond single pairs: the Matrix query API (rows, columns, blocks, self traffic, group
+folding, witnesses), the CSV pair list and ``--by workload``, with host-network pods next to
+pods of their node and self traffic, under the default and toggled assumptions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podpath.analyze.graph_edges import allowed_edges, policy_refs
+from podpath.analyze.matrix import csv_lines, workload_groups, workload_json
 from podpath.cluster import resolve
-from podpath.engine.matrix import reachability
+from podpath.engine.matrix import port_label, reachability
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_verdict import Assumptions, PodPeer
-from podpath.model.core import SourceRef
+from podpath.model.core import Protocol, SourceRef
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc
 
@@ -297,3 +303,146 @@ def test_matrix_agrees_with_per_pair_evaluator(
                     verdict.reasons,
                 )
                 assert matrix.is_allowed(i, j, port) == verdict.allowed
+
+
+def _oracle(cluster: Any, matrix: Any, assumptions: Assumptions) -> dict[Any, np.ndarray]:
+    """Per port, the pod x pod grid from the per-pair evaluator."""
+    n = len(matrix.pods)
+    out = {}
+    for port in matrix.ports:
+        grid = np.zeros((n, n), dtype=bool)
+        for i, src in enumerate(matrix.pods):
+            for j, dst in enumerate(matrix.pods):
+                v = evaluate(cluster, PodPeer(src), PodPeer(dst), port[0], port[1], assumptions)
+                grid[i, j] = v.allowed
+        out[port] = grid
+    return out
+
+
+@st.composite
+def host_cluster_docs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A random cluster with a host-network pod and another pod on the same node."""
+    docs = draw(cluster_docs())
+    pods = [d for d in docs if d["kind"] == "Pod"]
+    pods[0]["spec"].update(hostNetwork=True, nodeName="n0")
+    pods[0]["status"].pop("podIPs", None)
+    pods[1]["spec"].update(hostNetwork=False, nodeName="n0")
+    if "podIPs" not in pods[1]["status"]:
+        pods[1]["status"]["podIPs"] = [{"ip": "10.0.0.77"}]
+    return docs
+
+
+def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: Any) -> None:
+    raw = [RawDoc(d, SourceRef("gen.yaml", i)) for i, d in enumerate(docs)]
+    cluster = resolve(normalize(raw))
+    matrix = reachability(cluster, assumptions=assumptions)
+    oracle = _oracle(cluster, matrix, assumptions)
+    n = len(matrix.pods)
+    group_ids = data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n), label="groups")
+    groups = [[i for i, g in enumerate(group_ids) if g == k] for k in range(3)]
+    targets = [[i for i, g in enumerate(group_ids) if g == k and i % 2 == 0] for k in range(3)]
+    subset = data.draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n), label="subset")
+    for port, grid in oracle.items():
+        assert (matrix.allowed(port) == grid).all()
+        for i in range(n):
+            assert (matrix.row(i, port) == grid[i]).all()
+            assert (matrix.column(i, port) == grid[:, i]).all()
+        assert (matrix.self_allowed(port) == np.diag(grid)).all()
+        if subset:
+            assert (matrix.block(subset, subset, port) == grid[np.ix_(subset, subset)]).all()
+        for exclude_self in (False, True):
+            counts = matrix.fold_counts(groups, port, targets, exclude_self=exclude_self)
+            fold = matrix.fold(groups, port, targets, exclude_self=exclude_self)
+            for a, src in enumerate(groups):
+                for b, dst in enumerate(targets):
+                    pairs = [(i, j) for i in src for j in dst if not (exclude_self and i == j)]
+                    hits = sum(bool(grid[i, j]) for i, j in pairs)
+                    assert counts[a, b] == hits, (a, b, port, exclude_self)
+                    assert fold.some[a, b] == (hits > 0)
+                    assert fold.every[a, b] == (hits == len(pairs))
+                    found = matrix.witness(src, dst, port)
+                    assert (found is not None) == any(grid[i, j] for i in src for j in dst)
+                    if found is not None:
+                        assert grid[found]
+    # the pair list and the workload folding, against the oracle
+    lines = "".join(csv_lines(matrix, chunk=64)).splitlines()[1:]
+    got = {(f, t): p.split(" ") for f, t, p in (line.split(",") for line in lines)}
+    keys = [p.key for p in matrix.pods]
+    want = {
+        (keys[i], keys[j]): [port_label(p) for p in matrix.ports if oracle[p][i, j]]
+        for i in range(n)
+        for j in range(n)
+        if any(oracle[p][i, j] for p in matrix.ports)
+    }
+    assert got == want
+    folded = workload_json(matrix)
+    names, members = workload_groups(matrix)
+    for port in matrix.ports:
+        grid = oracle[port]
+        for a, src in enumerate(members):
+            for b, dst in enumerate(members):
+                block = grid[np.ix_(src, dst)]
+                assert folded["allowed"][port_label(port)][a][b] == bool(block.any())
+                partial = {"from": names[a], "to": names[b], "port": port_label(port)}
+                assert (partial in folded["partial"]) == (block.any() and not block.all())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=cluster_docs(), assumptions=assumption_sets, data=st.data())
+def test_matrix_queries_and_folding_agree_with_per_pair_evaluator(
+    docs: list[dict[str, Any]], assumptions: Assumptions, data: Any
+) -> None:
+    """Rows, columns, blocks, self traffic, group folding, the CSV pair list and
+    ``--by workload`` equal the per-pair evaluator, under every combination of assumptions."""
+    _check_queries(docs, assumptions, data)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    docs=host_cluster_docs(),
+    assumptions=st.sampled_from(
+        [
+            Assumptions(),
+            Assumptions(self_traffic_allowed=True),
+            Assumptions(node_traffic_allowed=False),
+            Assumptions(host_network_as_node=False),
+            Assumptions(self_traffic_allowed=True, node_traffic_allowed=True),
+        ]
+    ),
+    data=st.data(),
+)
+def test_host_network_and_self_traffic_agree_with_per_pair_evaluator(
+    docs: list[dict[str, Any]], assumptions: Assumptions, data: Any
+) -> None:
+    """A host-network pod and a pod on its node always present: the sparse corrections
+    (node traffic, self traffic) on top of the class result equal the evaluator, under the
+    default and toggled assumptions."""
+    _check_queries(docs, assumptions, data)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=host_cluster_docs(), data=st.data())
+def test_edge_reasons_are_those_of_a_pair_of_the_edge(
+    docs: list[dict[str, Any]], data: Any
+) -> None:
+    """Graph/diff edges between random groups: every edge's reasons are the evaluator's
+    reasons of one allowed pair of that edge (pods of different classes, node traffic)."""
+    raw = [RawDoc(d, SourceRef("gen.yaml", i)) for i, d in enumerate(docs)]
+    cluster = resolve(normalize(raw))
+    pods = [p for p in cluster.pods if p.has_ip]
+    ids = data.draw(st.lists(st.integers(0, 2), min_size=len(pods), max_size=len(pods)))
+    group_of = {p.key: f"g{g}" for p, g in zip(pods, ids, strict=True)}
+    edges = allowed_edges(cluster, lambda k: group_of.get(k, k))
+    for (a, b, port), why in edges.items():
+        if a not in group_of.values() or b not in group_of.values():
+            continue
+        number, _, proto = port.partition("/")
+        found = set()
+        for src in pods:
+            for dst in pods:
+                if group_of[src.key] != a or group_of[dst.key] != b or src.key == dst.key:
+                    continue
+                v = evaluate(cluster, PodPeer(src), PodPeer(dst), int(number), Protocol(proto))
+                if v.allowed:
+                    found.add(policy_refs(v))
+        assert why in found, (a, b, port, why, found)

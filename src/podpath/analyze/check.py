@@ -207,17 +207,16 @@ def run_checks(
         plans.append((exp, sources, targets, ports))
     columns = sorted(wanted, key=lambda k: (k[0], k[1].value))
     matrix = reachability(cluster, columns, assumptions=assumptions)
-    grids = {p: matrix.allowed(p) for p in columns}
     results = []
     for exp, sources, targets, ports in plans:
         violations: list[dict[str, Any]] = []
         total = 0
         checked = 0
+        same = np.equal.outer(np.asarray(sources), np.asarray(targets))
         for port in ports:
-            block = grids[port][np.ix_(sources, targets)] if sources and targets else None
-            if block is None:
+            if not sources or not targets:
                 continue
-            same = np.equal.outer(np.asarray(sources), np.asarray(targets))
+            block = matrix.block(sources, targets, port)
             bad = (block != exp.allowed) & ~same
             checked += int((~same).sum())
             total += int(bad.sum())

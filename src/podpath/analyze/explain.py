@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies, subject_selects
 from podpath.engine.matrix import port_label, reachability
@@ -103,32 +105,39 @@ def reaches_outside(rule: PolicyRule, direction: Direction) -> bool:
 
 def _reach(cluster: Cluster, pod: Pod, assumptions: Assumptions) -> dict[Direction, list[Any]]:
     """Workloads that may reach the pod / that it may reach, on the ports the receiving pod
-    declares (a port nothing listens on is not a connection anyone makes)."""
+    declares (a port nothing listens on is not a connection anyone makes): one row and one
+    column of the matrix engine per port."""
     matrix = reachability(cluster, assumptions=assumptions)
-    me = next(i for i, p in enumerate(matrix.pods) if p.key == pod.key)
-    out: dict[Direction, dict[str, dict[str, Any]]] = {Direction.INGRESS: {}, Direction.EGRESS: {}}
-    for port in matrix.ports:
-        grid = matrix.allowed(port)
-        for direction, line in ((Direction.INGRESS, grid[:, me]), (Direction.EGRESS, grid[me])):
-            for j, ok in enumerate(line.tolist()):
-                if not ok:
-                    continue
-                other = matrix.pods[j]
-                receiver = pod if direction is Direction.INGRESS else other
-                if not any((p.container_port, p.protocol) == port for p in receiver.ports):
-                    continue
-                entry = out[direction].setdefault(
-                    other.workload_key, {"workload": other.workload_key, "pods": set(), "ports": []}
-                )
-                entry["pods"].add(other.key)
-                if other.host_network or pod.host_network:
-                    entry["via"] = "host network: node traffic (see assumptions)"
-                if port_label(port) not in entry["ports"]:
-                    entry["ports"].append(port_label(port))
-    return {
-        d: [{**e, "pods": len(e["pods"])} for _, e in sorted(entries.items())]
-        for d, entries in out.items()
-    }
+    pods = matrix.pods
+    me = next(i for i, p in enumerate(pods) if p.key == pod.key)
+    names = sorted({p.workload_key for p in pods})
+    index = {n: g for g, n in enumerate(names)}
+    group = np.array([index[p.workload_key] for p in pods], dtype=np.int64)
+    host = np.array([p.host_network for p in pods], dtype=bool)
+    mine = {(p.container_port, p.protocol) for p in pod.ports}
+    out: dict[Direction, list[Any]] = {}
+    for direction in (Direction.INGRESS, Direction.EGRESS):
+        hits = np.zeros((len(matrix.ports), len(pods)), dtype=bool)
+        for k, port in enumerate(matrix.ports):
+            if direction is Direction.INGRESS:
+                if port in mine:
+                    hits[k] = matrix.column(me, port)
+            else:
+                declares = [port in {(c.container_port, c.protocol) for c in p.ports} for p in pods]
+                hits[k] = matrix.row(me, port) & np.asarray(declares, dtype=bool)
+        reached = hits.any(axis=0)
+        counts = np.bincount(group[reached], minlength=len(names))
+        via = np.bincount(group[reached & host], minlength=len(names)) > 0
+        by_port = [set(np.unique(group[hits[k]]).tolist()) for k in range(len(matrix.ports))]
+        entries = []
+        for g in np.flatnonzero(counts).tolist():
+            entry: dict[str, Any] = {"workload": names[g], "pods": int(counts[g])}
+            entry["ports"] = [port_label(p) for k, p in enumerate(matrix.ports) if g in by_port[k]]
+            if via[g] or pod.host_network:
+                entry["via"] = "host network: node traffic (see assumptions)"
+            entries.append(entry)
+        out[direction] = entries
+    return out
 
 
 def _direction(

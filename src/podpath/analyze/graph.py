@@ -24,8 +24,9 @@ from typing import Any
 
 from podpath.analyze.graph_edges import (
     EdgeFacts,
+    Edges,
     EngineUnavailable,
-    allowed_connections,
+    allowed_edges,
     route_entry_points,
 )
 from podpath.cluster import Cluster
@@ -131,10 +132,11 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
                 node_id = key(member)
                 entries[node_id].extend(m for m in marks if m not in entries[node_id])
     notes: tuple[str, ...] = ()
+    pods = cluster.pod_by_key
     try:
-        facts = allowed_connections(cluster)
+        found = allowed_edges(cluster, lambda p: key(pods[p]) if p in pods else p, same_group=False)
     except EngineUnavailable as exc:
-        facts, notes = [], (f"no edges: {exc}",)
+        found, notes = {}, (f"no edges: {exc}",)
     nodes = [
         GraphNode(
             id=n,
@@ -146,16 +148,14 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
         )
         for n in sorted(members)
     ]
-    external = {p for f in facts for p in (*f.sources, *f.targets) if p not in cluster.pod_by_key}
+    external = {p for edge in found for p in edge[:2] if p not in members}
     if entries:
         external.add(INTERNET)  # entry points are reached from outside the cluster
     nodes += [
         GraphNode(id=x, label=x, kind="internet" if x == INTERNET else "cidr")
         for x in sorted(external, key=lambda x: (x != INTERNET, x))
     ]
-    edges = fold_edges(
-        facts, lambda p: key(cluster.pod_by_key[p]) if p in cluster.pod_by_key else p
-    )
+    edges = edges_of(found)
     group_names = () if by == "namespace" else tuple(sorted(set(groups.values())))
     return Graph(by=by, nodes=tuple(nodes), edges=edges, groups=group_names, notes=notes)
 
@@ -187,6 +187,18 @@ def fold_edges(facts: Iterable[EdgeFacts], key: Callable[[str], str]) -> tuple[G
             for b in targets:
                 if a != b:
                     ports[(a, b)][f.port].update(f.reasons)
+    out = []
+    for (a, b), by_port in sorted(ports.items()):
+        names = tuple(sorted(by_port, key=_port_order))
+        out.append(GraphEdge(a, b, names, tuple((p, tuple(sorted(by_port[p]))) for p in names)))
+    return tuple(out)
+
+
+def edges_of(found: Edges) -> tuple[GraphEdge, ...]:
+    """Graph edges from the engine's (from, to, port) -> reasons, ports in order."""
+    ports: dict[tuple[str, str], dict[str, tuple[str, ...]]] = defaultdict(dict)
+    for (a, b, port), why in found.items():
+        ports[(a, b)][port] = why
     out = []
     for (a, b), by_port in sorted(ports.items()):
         names = tuple(sorted(by_port, key=_port_order))

@@ -23,9 +23,12 @@ import numpy as np
 
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, port_label, reachability
+from podpath.engine.matrix_classes import IntArray
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.errors import InputError
 from podpath.model.core import Protocol
+
+ObjArray = np.ndarray[Any, np.dtype[np.object_]]
 
 MSG_BAD_PORT = "invalid --port {got!r}: expected PORT or PORT/PROTO (TCP, UDP, SCTP)"
 
@@ -78,23 +81,17 @@ def workload_groups(matrix: Matrix) -> tuple[list[str], list[list[int]]]:
 
 
 def workload_json(matrix: Matrix) -> dict[str, Any]:
-    """Replicas folded into their workload (see the module docstring)."""
+    """Replicas folded into their workload (see the module docstring), by
+    :meth:`Matrix.fold` over classes."""
     names, groups = workload_groups(matrix)
     allowed: dict[str, list[list[bool]]] = {}
     partial: list[dict[str, str]] = []
     for port in matrix.ports:
-        grid = matrix.allowed(port)
-        rows = []
-        for a, src in enumerate(groups):
-            row = []
-            for b, dst in enumerate(groups):
-                block = grid[np.ix_(src, dst)]
-                some, every = bool(block.any()), bool(block.all())
-                row.append(some)
-                if some and not every:
-                    partial.append({"from": names[a], "to": names[b], "port": port_label(port)})
-            rows.append(row)
-        allowed[port_label(port)] = rows
+        fold = matrix.fold(groups, port)
+        allowed[port_label(port)] = fold.some.tolist()
+        label = port_label(port)
+        for a, b in zip(*np.nonzero(fold.some & ~fold.every), strict=True):
+            partial.append({"from": names[int(a)], "to": names[int(b)], "port": label})
     return {
         "by": "workload",
         "pods": names,
@@ -104,9 +101,10 @@ def workload_json(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def _suffixes(matrix: Matrix, cls: int, names: list[str]) -> list[str]:
-    """``,TO,PORTS\\n`` for every pod a pod of class ``cls`` may reach, in pod order."""
-    idx: list[np.ndarray[Any, Any]] = []
+def _class_row(matrix: Matrix, cls: int) -> tuple[IntArray, ObjArray]:
+    """Destination pods (ascending) a pod of class ``cls`` may reach, with the
+    ``,TO,PORTS\\n`` suffix of each, at class level (no override pairs)."""
+    idx: list[IntArray] = []
     texts: list[str] = []
     for _, dst_classes, ports in matrix.class_pairs(only=cls):
         text = " ".join(port_label(p) for p in ports)
@@ -114,24 +112,46 @@ def _suffixes(matrix: Matrix, cls: int, names: list[str]) -> list[str]:
         idx.append(pods)
         texts.extend([text] * len(pods))
     if not idx:
-        return []
-    order = np.argsort(np.concatenate(idx), kind="stable")
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     flat = np.concatenate(idx)
-    return [f",{names[int(flat[k])]},{texts[int(k)]}\n" for k in order]
+    order = np.argsort(flat, kind="stable")
+    return flat[order], np.asarray(texts, dtype=object)[order]
+
+
+def _suffixes(dst: IntArray, texts: ObjArray, names: ObjArray) -> list[str]:
+    return (("," + names[dst]) + ("," + texts + "\n")).tolist()  # type: ignore[no-any-return]
+
+
+def _with_overrides(
+    dst: IntArray, texts: ObjArray, extra: IntArray, all_ports: str
+) -> tuple[IntArray, ObjArray]:
+    """A class row with one pod's override pairs (allowed on every port) merged in."""
+    keep = ~np.isin(dst, extra)
+    merged = np.concatenate([dst[keep], extra])
+    words = np.concatenate([texts[keep], np.full(len(extra), all_ports, dtype=object)])
+    order = np.argsort(merged, kind="stable")
+    return merged[order], words[order]
 
 
 def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
-    """The sparse pair list, header first, in chunks of about ``chunk`` characters."""
-    names = [p.key for p in matrix.pods]
+    """The sparse pair list, header first, in chunks of about ``chunk`` characters. Rows
+    come from the class relation; a pod's override pairs are merged into its class row."""
+    names = np.asarray([p.key for p in matrix.pods], dtype=object)
     yield "from,to,ports\n"
     buf: list[str] = []
     size = 0
     all_ports = " ".join(port_label(p) for p in matrix.ports)
+    src = matrix.override_src
     for cls, members in enumerate(matrix.classes.members):
-        suffixes = _suffixes(matrix, cls, names)
+        dst, texts = _class_row(matrix, cls)
+        suffixes = _suffixes(dst, texts, names) if len(dst) else []
         for i in members:
-            if i in matrix.overrides:
-                text = _override_row(matrix, i, names, all_ports)
+            lo, hi = np.searchsorted(src, (i, i + 1))
+            if hi > lo and matrix.ports:
+                row_dst, row_texts = _with_overrides(
+                    dst, texts, matrix.override_dst[lo:hi], all_ports
+                )
+                text = names[i] + names[i].join(_suffixes(row_dst, row_texts, names))
             elif suffixes:
                 text = names[i] + names[i].join(suffixes)
             else:
@@ -143,20 +163,6 @@ def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
                 buf, size = [], 0
     if buf:
         yield "".join(buf)
-
-
-def _override_row(matrix: Matrix, i: int, names: list[str], all_ports: str) -> str:
-    """A source pod with assumption overrides, row computed pod by pod."""
-    out = []
-    forced = matrix.overrides[i]
-    for j in range(len(matrix.pods)):
-        if j in forced:
-            text = all_ports
-        else:
-            text = " ".join(port_label(p) for p in matrix.ports if matrix.is_allowed(i, j, p))
-        if text:
-            out.append(f"{names[i]},{names[j]},{text}\n")
-    return "".join(out)
 
 
 def matrix_stats(matrix: Matrix) -> dict[str, int]:

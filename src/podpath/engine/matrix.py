@@ -1,35 +1,57 @@
 """The fast reachability matrix: every pod pair on every port, computed over classes.
 
-``reachability(cluster, ports=None, namespaces=None) -> Matrix``. Same semantics as
-:func:`podpath.engine.policy.evaluate` (property tests compare the two on random clusters),
-computed over equivalence classes of pods (:mod:`podpath.engine.matrix_classes`) with
-bit-packed numpy rows, never pod pair by pod pair:
+This is the one place reachability is computed; every analysis (matrix, explain, check,
+diff, graph, doctor, report, workload folding) queries it. The per-pair evaluator
+:func:`podpath.engine.policy.evaluate` only explains one chosen pair and is the test oracle
+(property tests compare the two on random clusters).
 
-- per direction, a class x class relation whose row is the pod whose policies decide
-  (ingress: destination, egress: source): each rule ORs its peer mask into the rows of the
-  classes it selects, for the ports it applies to (named ports resolved per destination);
-- the admin tiers run first-match over their ordered rules (Allow/Deny/Pass), NetworkPolicy
-  decides isolated rows, the Baseline tier and the default the others;
-- allowed = egress[src][dst] AND ingress[dst][src] (ingress transposed by blocks);
-- assumptions that act on single pod pairs (node <-> its host-network pods, a pod to itself)
-  are kept as pod-level overrides.
+``reachability(cluster, ports=None, namespaces=None, assumptions=...) -> Matrix``: pods are
+grouped into equivalence classes (:mod:`podpath.engine.matrix_classes`), the class x class
+relation is computed per port with bit-packed numpy rows (:mod:`podpath.engine.matrix_build`),
+and assumptions that act on single pod pairs (a pod to itself; a host-network pod and the
+pods of its node) are a sparse list of pod pairs allowed on every port, applied on top of
+the class result. Nothing is computed pod pair by pod pair.
+
+Query API (pod indices are positions in ``Matrix.pods``; ``port`` is ``(number, Protocol)``,
+one of ``Matrix.ports``)::
+
+    m.is_allowed(i, j, port) -> bool                 # one pair
+    m.allowed_ports(i, j) -> tuple[PortKey, ...]     # the ports one pair is allowed on
+    m.row(i, port) -> bool[pods]                     # from pod i to every pod
+    m.column(j, port) -> bool[pods]                  # to pod j from every pod
+    m.rows(sources, port) -> bool[len(sources), pods]  # a few source pods at once
+    m.allowed(port) -> bool[pods, pods]              # dense; small inputs only
+    m.allowed_classes(port) -> bool[classes, classes]  # the class relation (no overrides)
+    m.fold(groups, port) -> Fold                     # groups x groups: some / every pair
+    m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
+                                  -> int64[G, H]     # allowed pod pairs per group pair
+    m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
+    m.self_allowed(port) -> bool[pods]               # each pod to itself
+    m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
+    m.override_src, m.override_dst                   # the sparse pod-pair corrections
+    m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
+
+``groups`` is a sequence of pod index sequences (e.g. the replicas of each workload, the pods
+of each namespace); a pod may be in at most one group. Folding is computed with numpy over
+(group, class) counts, never pair by pair: ``counts = M @ A @ M.T`` where ``M[g, c]`` is the
+number of pods of class ``c`` in group ``g``, plus the override pairs the class relation
+does not already allow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
-from podpath.engine.admin_policy import admin_policies
-from podpath.engine.matrix_classes import BoolArray, PodClasses, build_classes
-from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
+from podpath.engine.matrix_build import class_relation, override_pairs
+from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
-from podpath.model.policy import Direction
 
 PortKey = tuple[int, Protocol]
 Packed = npt.NDArray[np.uint8]
@@ -47,46 +69,226 @@ def declared_ports(pods: Sequence[Pod]) -> tuple[PortKey, ...]:
 
 
 @dataclass(frozen=True)
+class Fold:
+    """Group x group verdicts on one port: ``some[a, b]``: some pod pair of group ``a`` to
+    group ``b`` is allowed; ``every[a, b]``: every pod pair is (vacuously True when a group
+    is empty)."""
+
+    some: BoolArray
+    every: BoolArray
+
+
+@dataclass(frozen=True)
 class Matrix:
-    """Reachability by policy. ``allowed_classes(port)[a, b]``: may a pod of class ``a`` open
-    a connection to a pod of class ``b`` on that port; pod-level views expand it and apply
-    ``overrides`` (pod index pairs allowed on every port by an assumption)."""
+    """Reachability by policy (see the module docstring for the query API).
+    ``packed[port][a]``: the bit-packed row of class ``a`` (MSB first); ``override_src[k]``
+    may reach ``override_dst[k]`` on every port (sorted by (src, dst), unique)."""
 
     pods: tuple[Pod, ...]
     ports: tuple[PortKey, ...]
     classes: PodClasses
     packed: dict[PortKey, Packed]
-    overrides: dict[int, frozenset[int]]
+    override_src: IntArray
+    override_dst: IntArray
     assumptions: Assumptions
+    _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _as_dict: list[dict[int, frozenset[int]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
         return self.classes.size
 
+    @property
+    def overrides(self) -> dict[int, frozenset[int]]:
+        """The override pairs as ``{src: {dst, ...}}`` (built once)."""
+        if not self._as_dict:
+            out: dict[int, set[int]] = {}
+            for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
+                out.setdefault(i, set()).add(j)
+            self._as_dict.append({i: frozenset(js) for i, js in out.items()})
+        return self._as_dict[0]
+
     def allowed_classes(self, port: PortKey) -> BoolArray:
         c = self.classes.size
         return np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
 
-    def allowed(self, port: PortKey) -> BoolArray:
-        """The pod x pod matrix for one port (pods in ``self.pods`` order)."""
-        cls = self.classes.class_of
-        out = self.allowed_classes(port)[np.ix_(cls, cls)]
-        for i, js in self.overrides.items():
-            out[i, list(js)] = True
-        return out
+    def _class_bits(self, port: PortKey, a: IntArray, b: IntArray) -> BoolArray:
+        row = self.packed[port][a, b >> 3]
+        return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
+
+    def _extra_from(self, i: int) -> IntArray:
+        lo, hi = np.searchsorted(self.override_src, (i, i + 1))
+        return self.override_dst[lo:hi]
+
+    def _extra_to(self, j: int) -> IntArray:
+        if not self._by_dst:
+            order = np.lexsort((self.override_src, self.override_dst))
+            self._by_dst.extend((self.override_dst[order], self.override_src[order]))
+        dst, src = self._by_dst
+        lo, hi = np.searchsorted(dst, (j, j + 1))
+        return src[lo:hi]
 
     def is_allowed(self, i: int, j: int, port: PortKey) -> bool:
-        if j in self.overrides.get(i, ()):
+        """May pod ``i`` open a connection to pod ``j`` on ``port``."""
+        extra = self._extra_from(i)
+        if len(extra) and j in set(extra.tolist()):
             return True
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
 
+    def allowed_ports(self, i: int, j: int) -> tuple[PortKey, ...]:
+        """The ports pod ``i`` may reach pod ``j`` on."""
+        return tuple(p for p in self.ports if self.is_allowed(i, j, p))
+
+    def row(self, i: int, port: PortKey) -> BoolArray:
+        """Verdicts from pod ``i`` to every pod on ``port``."""
+        c = self.classes.size
+        a = int(self.classes.class_of[i])
+        cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
+        out = cls_row[self.classes.class_of]
+        out[self._extra_from(i)] = True
+        return out
+
+    def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
+        """Verdicts from each of ``sources`` to every pod on ``port`` (len(sources) x pods)."""
+        src = np.asarray(sources, dtype=np.int64)
+        c = self.classes.size
+        grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
+        out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
+        for k, i in enumerate(src.tolist()):
+            out[k, self._extra_from(i)] = True
+        return out
+
+    def column(self, j: int, port: PortKey) -> BoolArray:
+        """Verdicts to pod ``j`` from every pod on ``port``."""
+        b = int(self.classes.class_of[j])
+        col = ((self.packed[port][:, b >> 3] >> (7 - (b & 7))) & 1).astype(bool)
+        out = col[self.classes.class_of]
+        out[self._extra_to(j)] = True
+        return out
+
+    def allowed(self, port: PortKey) -> BoolArray:
+        """The dense pod x pod matrix for one port (pods in ``self.pods`` order)."""
+        cls = self.classes.class_of
+        out = self.allowed_classes(port)[np.ix_(cls, cls)]
+        out[self.override_src, self.override_dst] = True
+        return out
+
+    def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
+        """Verdicts from each of ``src_pods`` to each of ``dst_pods`` (unique indices), as a
+        len(src) x len(dst) array."""
+        src = np.asarray(src_pods, dtype=np.int64)
+        dst = np.asarray(dst_pods, dtype=np.int64)
+        cls = self.classes.class_of
+        c = self.classes.size
+        rows = np.unpackbits(self.packed[port][np.unique(cls[src])], axis=1, count=c)
+        where = np.searchsorted(np.unique(cls[src]), cls[src])
+        out = rows[np.ix_(where, cls[dst])].astype(bool)
+        pos_s = np.full(len(self.pods), -1, dtype=np.int64)
+        pos_d = np.full(len(self.pods), -1, dtype=np.int64)
+        pos_s[src] = np.arange(len(src))
+        pos_d[dst] = np.arange(len(dst))
+        ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = True
+        return out
+
+    def self_allowed(self, port: PortKey) -> BoolArray:
+        """Per pod, whether it may open a connection to itself on ``port``."""
+        cls = self.classes.class_of
+        out = self._class_bits(port, cls, cls)
+        same = self.override_src == self.override_dst
+        out[self.override_src[same]] = True
+        return out
+
+    def fold_counts(
+        self,
+        groups: Sequence[Sequence[int]],
+        port: PortKey,
+        targets: Sequence[Sequence[int]] | None = None,
+        *,
+        exclude_self: bool = False,
+        with_overrides: bool = True,
+    ) -> IntArray:
+        """Per (source group, target group), how many of its pod pairs are allowed on
+        ``port`` (len(groups) x len(targets); ``targets`` default: ``groups``). A pod may be
+        in at most one group of each side. ``exclude_self``: a pod to itself is not counted;
+        ``with_overrides=False``: the class relation only (no assumption pod pairs)."""
+        dst_groups = groups if targets is None else targets
+        c = self.classes.size
+        class_of = self.classes.class_of
+        src_of = _group_of(groups, len(self.pods))
+        dst_of = src_of if targets is None else _group_of(dst_groups, len(self.pods))
+        out = np.zeros((len(groups), len(dst_groups)), dtype=np.int64)
+        s_g, s_c, s_n = _entries(src_of, class_of, c)
+        d_g, d_c, d_n = _entries(dst_of, class_of, c)
+        if len(s_g) and len(d_g):
+            _fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
+        if with_overrides:
+            src, dst = self.override_src, self.override_dst
+            gs, gd = src_of[src], dst_of[dst]
+            keep = (gs >= 0) & (gd >= 0)
+            src, dst, gs, gd = src[keep], dst[keep], gs[keep], gd[keep]
+            if len(src):
+                known = self._class_bits(port, class_of[src], class_of[dst])
+                np.add.at(out, (gs[~known], gd[~known]), 1)
+        if exclude_self:
+            both = (src_of >= 0) & (dst_of >= 0)
+            if with_overrides:
+                both &= self.self_allowed(port)
+            else:
+                both &= self._class_bits(port, class_of, class_of)
+            np.add.at(out, (src_of[both], dst_of[both]), -1)
+        return out
+
+    def fold(
+        self,
+        groups: Sequence[Sequence[int]],
+        port: PortKey,
+        targets: Sequence[Sequence[int]] | None = None,
+        *,
+        exclude_self: bool = False,
+        with_overrides: bool = True,
+    ) -> Fold:
+        """Group x group ``some`` / ``every`` verdicts on ``port`` (see :class:`Fold`;
+        arguments as :meth:`fold_counts`; with ``exclude_self`` a pod's pair with itself is
+        not among the pairs)."""
+        dst = groups if targets is None else targets
+        counts = self.fold_counts(
+            groups, port, targets, exclude_self=exclude_self, with_overrides=with_overrides
+        )
+        pairs = np.outer([len(g) for g in groups], [len(g) for g in dst]).astype(np.int64)
+        if exclude_self:
+            src_of = _group_of(groups, len(self.pods))
+            dst_of = src_of if targets is None else _group_of(dst, len(self.pods))
+            both = (src_of >= 0) & (dst_of >= 0)
+            np.add.at(pairs, (src_of[both], dst_of[both]), -1)
+        return Fold(some=counts > 0, every=counts == pairs)
+
+    def witness(
+        self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey
+    ) -> tuple[int, int] | None:
+        """One allowed pair (first source pod, then first destination pod, in the given
+        order) from ``src_pods`` to ``dst_pods`` on ``port``, or None."""
+        if not len(src_pods) or not len(dst_pods):
+            return None
+        src = np.asarray(src_pods, dtype=np.int64)
+        dst = np.asarray(dst_pods, dtype=np.int64)
+        for i in src.tolist():
+            hits = np.flatnonzero(self.row(i, port)[dst])
+            if len(hits):
+                return i, int(dst[hits[0]])
+        return None
+
     def class_pairs(
         self, only: int | None = None
     ) -> Iterator[tuple[int, npt.NDArray[np.int64], tuple[PortKey, ...]]]:
         """Per source class (or just ``only``): groups of destination classes sharing the
-        same non-empty set of allowed ports, as ``(src_class, dst_classes, ports)``."""
+        same non-empty set of allowed ports, as ``(src_class, dst_classes, ports)``. Class
+        level only: the override pairs are not included."""
         c = self.classes.size
         if not self.ports or c == 0:
             return
@@ -105,77 +307,60 @@ class Matrix:
                 yield a, np.asarray(cols, dtype=np.int64), ports
 
 
-def _packed_rows(n: int) -> Packed:
-    return np.zeros((n, (n + 7) // 8), dtype=np.uint8)
-
-
-_REVERSED_BITS = np.array([int(f"{i:08b}"[::-1], 2) for i in range(256)], dtype=np.uint8)
-_M1, _M2, _M3 = (np.uint64(v) for v in (0x00AA00AA00AA00AA, 0x0000CCCC0000CCCC, 0xF0F0F0F0))
-_S1, _S2, _S3 = np.uint64(7), np.uint64(14), np.uint64(28)
-
-
-def _transpose(m: Packed, n: int) -> Packed:
-    """Transpose an n x n bit-packed matrix: 8x8 bit blocks as uint64 words, transposed in
-    place with the three mask-and-shift rounds (Hacker's Delight 7-3), then the grid of
-    blocks transposed. Bytes are bit-reversed around it (packbits is MSB-first)."""
-    w = m.shape[1]
-    rows = 8 * w
-    padded = np.zeros((rows, w), dtype=np.uint8)
-    padded[:n] = m[:n]
-    blocks = _REVERSED_BITS[padded].reshape(w, 8, w).transpose(0, 2, 1).copy()
-    x: npt.NDArray[np.uint64] = blocks.view(np.uint64).reshape(w, w)
-    t = (x ^ (x >> _S1)) & _M1
-    x = x ^ t ^ (t << _S1)
-    t = (x ^ (x >> _S2)) & _M2
-    x = x ^ t ^ (t << _S2)
-    t = (x ^ (x >> _S3)) & _M3
-    x = x ^ t ^ (t << _S3)
-    y = np.ascontiguousarray(x.T)
-    out = _REVERSED_BITS[y.view(np.uint8).reshape(w, w, 8).transpose(0, 2, 1).reshape(rows, w)]
-    return np.ascontiguousarray(out[:n])
-
-
-def _direction(
-    classes: PodClasses,
-    rules: DirectionRules,
-    ports: tuple[PortKey, ...],
-    has_admin: bool,
-) -> dict[PortKey, Packed]:
-    """Per port, the packed relation [subject class][other class] for one direction."""
-    n = classes.size
-    out: dict[PortKey, Packed] = {}
-    np_all = _packed_rows(n)
-    for rule in rules.network_policy:
-        if rule.all_ports:
-            np_all[rule.rows] |= rule.cols_for(None)
-    iso = rules.isolated
-    by_port: dict[PortKey, list[RuleMask]] = {}
-    generic: list[RuleMask] = []
-    for rule in rules.network_policy:
-        if rule.all_ports:
-            continue
-        numbers = rule.numbers()
-        if numbers is None:
-            generic.append(rule)
-        else:
-            for key in numbers:
-                by_port.setdefault(key, []).append(rule)
-    for port in ports:
-        m = np_all.copy()
-        for rule in (*by_port.get(port, ()), *generic):
-            rows, cols = rule.applies(port)
-            if rows is not None and cols is not None:
-                m[rows] |= cols
-        if has_admin:
-            a_allow, a_deny = rules.first_match(rules.admin, port, n)
-            b_allow, b_deny = rules.first_match(rules.baseline, port, n)
-            m[~iso] = ~b_deny[~iso]
-            m = a_allow | (~(a_allow | a_deny) & m)
-        else:
-            m[~iso] = 0xFF
-        m[classes.as_node] = 0xFF
-        out[port] = m
+def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
+    out = np.full(n, -1, dtype=np.int64)
+    for g, members in enumerate(groups):
+        out[np.asarray(members, dtype=np.int64)] = g
     return out
+
+
+def _entries(group_of: IntArray, class_of: IntArray, c: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The sparse entries (group, class, count) of ``M``, sorted by group then class."""
+    inside = group_of >= 0
+    keys, counts = np.unique(group_of[inside] * c + class_of[inside], return_counts=True)
+    return keys // c, keys % c, counts.astype(np.int64)
+
+
+Entries = tuple[IntArray, IntArray, IntArray]
+
+
+def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntArray) -> None:
+    """``out[g, h] = sum Ms[g, a] * A[a, b] * Md[h, b]`` over the sparse entries of the two
+    membership matrices (sorted by group), in chunks of source entries so the intermediates
+    stay small: the class rows of the source entries, weighted and summed per source group,
+    then (transposed, so both sums run along rows) weighted and summed per target group. A
+    side whose groups have one class each needs no sum."""
+    s_g, s_c, s_n = src
+    d_g, d_c, d_n = dst
+    s_starts = np.flatnonzero(np.r_[True, s_g[1:] != s_g[:-1]])
+    d_starts = np.flatnonzero(np.r_[True, d_g[1:] != d_g[:-1]])
+    s_present, d_present = s_g[s_starts], d_g[d_starts]
+    wide = int(s_n.sum()) * int(d_n.sum()) >= 1 << 31  # bounds every cell and partial sum
+    kind = np.int64 if wide else np.int32
+    d_weight: npt.NDArray[Any] = d_n.astype(kind)[:, None]
+    all_columns = len(d_c) == c and bool((d_c == np.arange(c)).all())
+    bounds = np.r_[s_starts, len(s_g)]
+    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # source entry rows per chunk
+    k0 = 0
+    while k0 < len(s_starts):
+        k1 = max(k0 + 1, int(np.searchsorted(bounds, bounds[k0] + budget, side="right")) - 1)
+        k1 = min(k1, len(s_starts))
+        lo, hi = int(bounds[k0]), int(bounds[k1])
+        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)
+        if not all_columns:
+            bits = bits[:, d_c]
+        rows: npt.NDArray[Any] = bits.astype(kind)
+        del bits
+        rows *= s_n[lo:hi, None].astype(kind)
+        if k1 - k0 != hi - lo:
+            rows = np.add.reduceat(rows, s_starts[k0:k1] - lo, axis=0)
+        cols: npt.NDArray[Any] = np.ascontiguousarray(rows.T)
+        del rows
+        cols *= d_weight
+        if len(d_starts) != len(d_g):
+            cols = np.add.reduceat(cols, d_starts, axis=0)
+        out[np.ix_(s_present[k0:k1], d_present)] = cols.T
+        k0 = k1
 
 
 def reachability(
@@ -191,60 +376,14 @@ def reachability(
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
     columns = tuple(ports) if ports is not None else declared_ports(cluster.pods)
-    admin = admin_policies(cluster, "Admin")
-    baseline = admin_policies(cluster, "Baseline")
-    cidrs = [
-        c
-        for pol in cluster.network_policies
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        if peer.ip_block is not None
-        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
-    ]
-    cidrs += [
-        c
-        for pol in (*admin, *baseline)
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        for c in peer.networks
-    ]
-    classes = build_classes(cluster, pods, cidrs, assumptions)
-    has_admin = bool(admin or baseline)
-    ing = collect_rules(cluster, classes, Direction.INGRESS, admin, baseline, assumptions)
-    egr = collect_rules(cluster, classes, Direction.EGRESS, admin, baseline, assumptions)
-    n = classes.size
-    packed = {}
-    for port in columns:
-        ingress = _direction(classes, ing, (port,), has_admin)[port]
-        egress = _direction(classes, egr, (port,), has_admin)[port]
-        packed[port] = egress & _transpose(ingress, n)
-        del ingress, egress
+    classes, packed = class_relation(cluster, pods, columns, assumptions)
+    src, dst = override_pairs(pods, assumptions)
     return Matrix(
         pods=pods,
         ports=columns,
         classes=classes,
         packed=packed,
-        overrides=_overrides(pods, assumptions),
+        override_src=src,
+        override_dst=dst,
         assumptions=assumptions,
     )
-
-
-def _overrides(pods: tuple[Pod, ...], assumptions: Assumptions) -> dict[int, frozenset[int]]:
-    """Pod pairs an assumption allows on every port: a host-network pod (as its node) and the
-    pods of its node, both ways (``node-traffic-allowed``); a pod and itself
-    (``self_traffic_allowed``)."""
-    out: dict[int, set[int]] = {}
-    if assumptions.node_traffic_allowed and assumptions.host_network_as_node:
-        by_node: dict[str, list[int]] = {}
-        for i, pod in enumerate(pods):
-            if pod.node_name:
-                by_node.setdefault(pod.node_name, []).append(i)
-        for i, pod in enumerate(pods):
-            if pod.host_network and pod.node_name:
-                for j in by_node[pod.node_name]:
-                    out.setdefault(i, set()).add(j)
-                    out.setdefault(j, set()).add(i)
-    if assumptions.self_traffic_allowed:
-        for i in range(len(pods)):
-            out.setdefault(i, set()).add(i)
-    return {i: frozenset(js) for i, js in out.items()}
