@@ -18,13 +18,26 @@ import subprocess
 import sys
 import time
 
+#: ``--by workload`` without writing its dense JSON (the folding itself).
+FOLD = (
+    "import sys, podpath.api as a, podpath.analyze.matrix as m;"
+    "c = a.load_cluster([sys.argv[1]], node_count=int(sys.argv[3]));"
+    "m.workload_json(m.compute_matrix(c))"
+)
+
 
 def run(src: str, args: list[str]) -> tuple[float, int]:
     env = {**os.environ, "PYTHONPATH": src}
     start = time.perf_counter()
     try:
         proc = subprocess.run(
-            ["/usr/bin/time", "-v", sys.executable, "-m", "podpath", *args],
+            [
+                "/usr/bin/time",
+                "-v",
+                sys.executable,
+                *(() if args[0] == "-c" else ("-m", "podpath")),
+                *args,
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -47,6 +60,7 @@ def main() -> None:
         "services": ["services", *f],
         "matrix csv": ["matrix", *f, "-o", "csv"],
         "matrix --by workload": ["matrix", *f, "--by", "workload", "-o", "json"],
+        "workload folding (no output)": ["-c", FOLD, *f[1:]],
         "explain": ["explain", "shop-1/frontend", *f],
         "check": ["check", expect, *f],
         "diff": ["diff", cluster, new, "--nodes", nodes, "-o", "json"],

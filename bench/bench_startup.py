@@ -126,6 +126,14 @@ NOTES = """
 - The commands are imported only when run: `podpath --help` lists them from static
   one-sentence summaries (`podpath.commands.help.SUMMARIES`) instead of importing each
   command to read its docstring, which imported numpy, YAML and the model.
+- Small manifests (under 1 MiB) skip numpy in the loader (`sources/yaml_safety.py`'s nesting
+  bound, computed in pure Python with the same result; `json_stream`'s and `yaml_values`'
+  numpy imports moved into the functions that need them), and tables are drawn without
+  importing rich's console.
+- TLS Secrets keep their `tls.crt` PEM and parse it with `cryptography` when a TLS check first
+  asks (`Secret.certificate`, cached per chain), not at load time: `services`, `pods`, `trace`
+  and the other commands that never look at a certificate no longer import `cryptography`
+  (about 0.04 s of CPU, a fifth of `services -f examples/shop`).
 - `podpath --version` is answered before click is imported (`podpath/__main__.py`), from
   `podpath.__version__` (also the package's version, `[tool.setuptools.dynamic]`), without
   `importlib.metadata`.

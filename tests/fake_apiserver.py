@@ -77,6 +77,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy"),
     Kind("networking.k8s.io", ("v1",), "ingresses", "Ingress"),
     Kind("networking.k8s.io", ("v1",), "ingressclasses", "IngressClass", False),
+    Kind("networking.k8s.io", ("v1",), "servicecidrs", "ServiceCIDR", False),
     Kind(GATEWAY, ("v1", "v1beta1"), "gatewayclasses", "GatewayClass", False),
     Kind(GATEWAY, ("v1", "v1beta1"), "gateways", "Gateway"),
     Kind(GATEWAY, ("v1", "v1beta1"), "httproutes", "HTTPRoute"),

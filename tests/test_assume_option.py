@@ -19,7 +19,8 @@ def _allowed(args: list[str], src_prefix: str, dst_prefix: str, port: str) -> bo
     data = json.loads(result.stdout)
     i = next(k for k, p in enumerate(data["pods"]) if p.startswith(src_prefix))
     j = next(k for k, p in enumerate(data["pods"]) if p.startswith(dst_prefix))
-    return bool(data["allowed"][f"{port}/TCP"][i][j])
+    k = data["ports"].index(f"{port}/TCP")
+    return any(cell[:2] == [i, j] and k in cell[2] for cell in data["allowed"])
 
 
 def test_host_network_pod_on_the_same_node_is_node_traffic_by_default() -> None:

@@ -185,3 +185,19 @@ def test_small_manifests_load_without_numpy() -> None:
             assert (yaml_safety.text_depth_bound(text), yaml_safety.json_depth(text)) == python
         finally:
             yaml_safety.SMALL_TEXT = small
+
+
+def test_services_parses_no_certificate_until_a_tls_check_asks() -> None:
+    """examples/shop holds TLS Secrets: `services` does not need their certificates, so
+    ``cryptography`` is not imported (its import was a fifth of the start-up); doctor is
+    still told about the certificate (the TLS check parses it on use)."""
+    code = (
+        "import sys\nfrom podpath.cli import main\n"
+        "try:\n    main(['services', '-f', 'examples/shop', '-o', 'name'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=ENV, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.stdout.strip().endswith("[]"), out.stdout[-300:]

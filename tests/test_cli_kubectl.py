@@ -89,6 +89,9 @@ def test_scope_names_and_qualify() -> None:
     assert Scope(("shop",)).qualify("web-1") == "shop/web-1"
     assert Scope(("shop",)).qualify("data/db-0") == "data/db-0"
     assert Scope(("a", "b")).qualify("web-1") == "web-1"
+    assert Scope(("shop",)).qualify("svc:web") == "svc:shop/web"
+    assert Scope(("shop",)).qualify("svc:data/db") == "svc:data/db"
+    assert Scope(("a", "b")).qualify("svc:web") == "svc:web"
 
 
 # -- kubeconfig merging (clientcmd ClientConfigLoadingRules.Load) ----------------------------
@@ -292,3 +295,119 @@ def test_namespace_qualifies_bare_pod_names(capsys: pytest.CaptureFixture[str]) 
     assert _json(["explain", "frontend", "-n", "shop"], capsys) == qualified
     trace = _json(["trace", "--from", "frontend", "-n", "shop", "--to", "svc:shop/catalog"], capsys)
     assert trace["from"] == "shop/frontend"
+
+
+def test_graph_keeps_the_scope_its_edges_and_their_peers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """graph -n/-l: the nodes of the scope's pods, every edge to or from them and the node at
+    the other end (the cluster is evaluated whole: the same edges as the whole graph)."""
+    whole = _json(["graph"], capsys)
+    edges = {(e["from"], e["to"]): e["ports"] for e in whole["edges"]}
+    for args, inside in (
+        (["-n", "shop"], lambda n: n.startswith("shop/")),
+        (["-l", "app=frontend"], lambda n: n.startswith("shop/Deployment/frontend")),
+        (["-n", "payments"], lambda n: n.startswith("payments/")),
+    ):
+        code, out, err = run(["graph", "-f", SHOP, "-o", "json", *args], capsys)
+        assert code == 0 and "ignored" not in err
+        part = json.loads(out)
+        ids = {n["id"] for n in part["nodes"]}
+        assert any(inside(i) for i in ids)
+        kept = {(e["from"], e["to"]): e["ports"] for e in part["edges"]}
+        assert kept == {k: v for k, v in edges.items() if inside(k[0]) or inside(k[1])}
+        assert ids == {i for k in kept for i in k} | {i for i in ids if inside(i)} | (
+            {"internet"} & ids
+        )
+        assert set(part["groups"]) == {n["group"] for n in part["nodes"] if n["group"]}
+
+
+def test_report_keeps_the_scope_in_every_section(capsys: pytest.CaptureFixture[str]) -> None:
+    whole = _json(["report"], capsys)
+    part = _json(["report", "-n", "payments"], capsys)
+    assert [r["namespace"] for r in part["namespaces"]] == ["payments"]
+    assert all(f["object"].split("/")[1] == "payments" for f in part["findings"])
+    assert {f["object"] for f in part["findings"]} == {
+        f["object"] for f in whole["findings"] if f["object"].split("/")[1:2] == ["payments"]
+    }
+    assert (
+        part["summary"]["pods"]
+        == whole["namespaces"][[r["namespace"] for r in whole["namespaces"]].index("payments")][
+            "pods"
+        ]
+    )
+    assert all("payments" in (r["from"], r["to"]) for r in part["reachability"])
+    assert all(r["object"].split("/")[1] == "payments" for r in part["routes"]["routes"])
+    labelled = _json(["report", "-l", "app=postgres"], capsys)
+    assert [r["namespace"] for r in labelled["namespaces"]] == ["data"]
+    assert labelled["summary"]["pods"] == sum(
+        p["labels"].get("app") == "postgres" for p in _json(["pods"], capsys)["pods"]
+    )
+    code, out, err = run(["report", "-f", SHOP, "-n", "shop"], capsys)
+    assert code in (0, 1) and "ignored" not in err and "reviews/ratings  " not in out
+
+
+NO_NAMESPACE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+spec: {selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+"""
+
+
+def test_one_namespace_is_the_namespace_of_objects_that_name_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-f FILE -n NS`: NS for the namespaced objects without metadata.namespace, as
+    `kubectl apply -f FILE -n NS` (cli-runtime RequireNamespace); an object naming another
+    namespace keeps it (kubectl refuses it; podpath's -n filters it out of the output);
+    without -n, or with two, they are in `default`."""
+    from podpath.api import load_cluster
+
+    app = tmp_path / "app.yaml"
+    app.write_text(NO_NAMESPACE)
+    cluster = load_cluster([str(app)], namespace="shop")
+    assert sorted(s.key for s in cluster.services) == ["data/db", "default/kubernetes", "shop/web"]
+    assert {p.namespace for p in cluster.pods} == {"shop"}
+    assert [c.name for c in cluster.of_kind("IngressClass")] == ["nginx"]
+    plain = sorted(s.key for s in load_cluster([str(app)]).services)
+    assert plain == ["data/db", "default/kubernetes", "default/web"]
+    code, out, err = run(["services", "-f", str(app), "-n", "shop", "-o", "name"], capsys)
+    assert (code, out, err) == (0, "svc:shop/web\n", "")
+    code, out, _ = run(["services", "-f", str(app), "-n", "data", "-o", "name"], capsys)
+    assert (code, out) == (0, "svc:data/db\nsvc:data/web\n")  # web lands in data too
+    code, out, _ = run(["services", "-f", str(app), "-n", "default", "-n", "data"], capsys)
+    assert code == 0 and "default/web" in out and "data/db" in out
+    code, out, _ = run(["trace", "-f", str(app), "-n", "shop", "--from", "internet",
+                        "--to", "svc:web", "-o", "json"], capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["to"] == "svc:shop/web"
+
+
+def test_report_page_keeps_the_scope(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page of `report -n shop --html`: its heatmap names the scope's peers (the rows from
+    or to shop) beside shop, and its graph is the graph around shop's pods."""
+    page = tmp_path / "report.html"
+    code, _, err = run(["report", "-f", SHOP, "-n", "shop", "--html", str(page)], capsys)
+    assert code in (0, 1) and f"wrote {page}" in err
+    text = page.read_text()
+    assert "shop/Deployment/frontend" in text and "payments/Deployment/payments" not in text

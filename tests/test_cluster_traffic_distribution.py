@@ -200,3 +200,31 @@ def test_the_data_plane_dnats_each_node_to_its_close_endpoints() -> None:
     assert ips["web-1"] in rules["node-2"] and ips["web-3"] not in rules["node-2"]
     assert ips["web-3"] in rules["node-3"] and ips["web-1"] not in rules["node-3"]
     assert ips["web-1"] in rules["node-4"] and ips["web-3"] in rules["node-4"]  # no zone
+
+
+@pytest.mark.parametrize(
+    ("node_ip", "expected"),
+    [
+        ("172.18.0.3", ["default/web-1"]),  # node-2, zone a: the zone's endpoints
+        ("172.18.0.4", ["default/web-3"]),  # node-3, zone b
+        ("172.18.0.5", ALL),  # node-4, no zone label: all
+    ],
+)
+def test_external_traffic_policy_cluster_applies_the_topology_of_the_receiving_node(
+    tmp_path: Path, node_ip: str, expected: list[str]
+) -> None:
+    """kube-proxy filters the cluster-wide endpoints by hints for every policy that uses
+    them (``CategorizeEndpoints``), externalTrafficPolicy Cluster included: a NodePort
+    connection reaches the endpoints close to the node it arrives on."""
+    objs = objects("PreferClose", BACKENDS)
+    svc = objs[-1]
+    svc["spec"]["type"] = "NodePort"
+    svc["spec"]["ports"] = [{"port": 80, "nodePort": 30080}]
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main(["trace", "-f", str(path), "--from", "internet", "--to", node_ip,
+              "--port", "30080", "--format", "json"])  # fmt: skip
+    trace = json.loads(out.getvalue())
+    assert sorted(e["pod"] for e in trace["endpoints"]) == expected

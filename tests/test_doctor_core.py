@@ -7,7 +7,7 @@ import pytest
 
 from doctor_helpers import codes, findings_of, pod, service
 from podpath.analyze.doctor.findings import Finding, Severity, fails, rank
-from podpath.analyze.doctor.suggest import closest_labels, edit_distance
+from podpath.engine.near_miss import closest_labels, edit_distance
 
 LIVE_NOT_READY = """
 ---

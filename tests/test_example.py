@@ -248,3 +248,9 @@ def test_doctor_finds_every_planted_mistake_and_nothing_else(
     assert objects & set(DNS_MISTAKE_OBJECTS), "payments without DNS egress not found"
     false_alarms = objects - set(PLANTED.values()) - set(DNS_MISTAKE_OBJECTS)
     assert not false_alarms, [f for f in serious if f["object"] in false_alarms]
+
+
+def test_load_cluster_takes_one_path_as_a_string(shop: Cluster) -> None:
+    """``load_cluster("dir")`` is ``load_cluster(["dir"])``, never the string's characters
+    (``"/"`` among them: the whole file system)."""
+    assert [p.key for p in load_cluster(str(SHOP)).pods] == [p.key for p in shop.pods]

@@ -139,3 +139,81 @@ def test_the_pod_cidr_capacity_is_checked_when_allocating() -> None:
     inventory = normalize(parse_text(_deployment(1000).encode(), "x.yaml"))
     with pytest.raises(InputError, match="pod CIDR 10.0.0.0/22 has no /24 left"):
         resolve(inventory, Settings(pod_cidr="10.0.0.0/22"))
+
+
+SERVICES = "".join(
+    f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: shop}}\n"
+    f"spec: {{type: LoadBalancer, ports: [{{port: 80}}]}}\n"
+    for i in range(3)
+)
+
+
+@pytest.mark.parametrize("pool", ["10.0.0.0/8", "fd00::/64", "10.0.0.1-10.255.255.255"])
+def test_a_huge_lb_pool_is_never_expanded(pool: str) -> None:
+    """A /8 or an IPv6 /64 given to --lb-pool: only the addresses Services take are made."""
+    from podpath.cluster import Settings, resolve
+
+    tracemalloc.start()
+    try:
+        cluster = resolve(
+            normalize(parse_text(SERVICES.encode(), "x.yaml")), Settings(lb_pool=pool)
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000
+    ips = [s.lb_ingress for s in cluster.services if s.name.startswith("s")]
+    assert len({ip for ip in ips}) == 3 and all(ips)
+
+
+@pytest.mark.parametrize("pool", ["10.0.0.1-fd00::1", "10.0.0.0/33", "bogus"])
+def test_a_bad_lb_pool_is_refused_even_without_load_balancers(pool: str) -> None:
+    from podpath.cluster import Settings, resolve
+
+    with pytest.raises(InputError, match="invalid address pool") as info:
+        resolve(normalize(parse_text(_deployment(1).encode(), "x.yaml")), Settings(lb_pool=pool))
+    assert info.value.field == "--lb-pool"
+
+
+def test_a_full_service_cidr_is_an_input_error() -> None:
+    """The API server: "failed to allocate a serviceIP: range is full"; never StopIteration."""
+    from podpath.cluster import Settings, resolve
+
+    inventory = normalize(parse_text(SERVICES.encode(), "x.yaml"))
+    with pytest.raises(InputError, match="service CIDR 10.96.0.0/30 has no address left") as info:
+        resolve(inventory, Settings(service_cidr="10.96.0.0/30"))
+    assert info.value.field == "--service-cidr"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--to", "shop/api:" + "1" * 5000],
+        ["--to", "svc:shop/catalog", "--port", "1" * 5000],
+        ["--to", "svc:shop/catalog", "--port", "1" * 5000 + "/TCP"],
+    ],
+)
+def test_a_port_of_thousands_of_digits_is_one_line_exit_2(args: list[str]) -> None:
+    """Python's int() refuses more than 4300 digits with a ValueError: refused before it."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "podpath.cli",
+            "trace",
+            "-f",
+            "examples/shop",
+            "--from",
+            "shop/frontend",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        cwd=SRC.parent,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-300:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "port out of range 1-65535" in lines[0] and len(lines[0]) < 200

@@ -85,7 +85,7 @@ def test_unknown_kinds_are_skipped_with_a_note_under_verbose() -> None:
 
 
 def test_matrix_follows_the_controller_policy() -> None:
-    matrix = as_json("matrix")
+    matrix = as_json("matrix", "--dense")
     pods = matrix["pods"]
     controllers = [i for i, p in enumerate(pods) if p.startswith(f"{CONTROLLER}-")]
     assert len(controllers) == 2

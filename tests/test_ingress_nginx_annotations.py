@@ -407,6 +407,18 @@ def test_snippets_and_other_annotations_are_named_as_not_modelled() -> None:
             0,
             "canary-weight: 'ten' is not an integer",
         ),
+        (  # strconv.Atoi: "value out of range"; never int() of 5000 digits (a traceback)
+            ann(canary="true", canary_weight="1" * 5000),
+            "canary_weight",
+            0,
+            "canary-weight: '1111",
+        ),
+        (
+            ann(custom_http_errors="404," + "1" * 5000),
+            "custom_http_errors",
+            (),
+            "custom-http-errors: '404,1111",
+        ),
         (
             ann(backend_protocol="h2"),
             "backend_protocol",

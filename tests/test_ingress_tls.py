@@ -122,3 +122,21 @@ def test_secret_normalizer_keeps_no_key_material() -> None:
     (secret,) = cluster.of_kind("Secret")
     assert secret.has_key and secret.certificate.dns_names == ("shop.example.com",)
     assert not any("PRIVATE" in str(v) for v in (secret.certificate, secret))
+
+
+def test_certificate_parsed_on_use_once_and_by_type() -> None:
+    """The Secret keeps the PEM; ``certificate`` parses it when a TLS check asks (cached:
+    one parse per chain), None for a Secret not of type kubernetes.io/tls
+    (https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets)."""
+    from podpath.model.routing import Secret
+
+    (loaded,) = _cluster(["shop.example.com"], LATER).of_kind("Secret")
+    pem = loaded.tls_crt
+    assert pem and b"BEGIN CERTIFICATE" in pem and "tls_crt" not in repr(loaded)
+    tls = Secret("d", "s", type="kubernetes.io/tls", tls_crt=pem, has_key=True)
+    assert tls.certificate is tls.certificate and tls.certificate == loaded.certificate
+    assert Secret("d", "s", type="Opaque", tls_crt=pem).certificate is None
+    missing = Secret("d", "s", type="kubernetes.io/tls").certificate
+    assert missing is not None and missing.error == "tls.crt is missing or empty"
+    bad = Secret("d", "s", type="kubernetes.io/tls", tls_crt=b"junk").certificate
+    assert bad is not None and (bad.error or "").startswith("tls.crt is not a PEM certificate")

@@ -52,6 +52,14 @@ def _run(args: list[str], tmp_path: Path, extra: str = "") -> tuple[int, str]:
 def test_matrix_json_contract(tmp_path: Path) -> None:
     code, out = _run(["matrix", "--format", "json"], tmp_path)
     assert code == 0
+    assert json.loads(out) == {
+        "version": 2,
+        "pods": ["shop/db", "shop/web"],
+        "ports": ["5432/TCP", "8080/TCP"],
+        "allowed": [[0, 1, [0, 1]], [1, 0, [0]], [1, 1, [0, 1]]],
+    }
+    code, out = _run(["matrix", "--format", "json", "--dense"], tmp_path)
+    assert code == 0
     data = json.loads(out)
     assert data == {
         "pods": ["shop/db", "shop/web"],
@@ -132,6 +140,12 @@ def test_check_exit_codes(tmp_path: Path) -> None:
     code, out = _run(["check", str(broken)], tmp_path)
     assert code == 2
     assert "expectations[0]" in out
+    pattern = tmp_path / "pattern.yaml"
+    pattern.write_text("expectations:\n  - {from: web, to: shop/*, expect: allowed}\n")
+    code, out = _run(["check", str(pattern)], tmp_path)
+    assert code == 2 and "expectations[0].from[0]: invalid pod pattern 'web'" in out
+    # the grammar in one line, and the installed page (pip users have no docs/ folder)
+    assert "NAMESPACE/WHAT" in out and "(podpath docs policy)" in out and "docs/" not in out
 
 
 BAD_POLICIES = [

@@ -278,6 +278,13 @@ def test_regex_sample(pattern: str, sample: str) -> None:
     assert path_variants(pattern, True)[0] == sample
 
 
+@pytest.mark.parametrize("pattern", ["/x{1000000000}", "/x{" + "9" * 5000 + "}", "/a{5000}b{5000}"])
+def test_regex_sample_of_a_huge_repetition_is_none(pattern: str) -> None:
+    """No request line is that long (nginx's large_client_header_buffers: 8k): no sample,
+    instead of a string of a billion characters (a MemoryError)."""
+    assert regex_sample(pattern) is None
+
+
 def test_new_side_is_completed_from_old_only_when_it_holds_routing_objects() -> None:
     old = [RawDoc(o, None) for o in [*BASE, GATEWAY]]  # type: ignore[arg-type]
     routing_only = [RawDoc(GATEWAY, None)]  # type: ignore[arg-type]
@@ -301,8 +308,7 @@ def test_example_report_is_what_migrate_prints(capsys: pytest.CaptureFixture[str
     )
     assert code == 0
     assert out == (EXAMPLE / "converted.yaml").read_text()
-    notes = [line.removeprefix("podpath: convert: ") for line in err.splitlines()]
-    assert notes == (EXAMPLE / "convert-notes.txt").read_text().splitlines()
+    assert err == (EXAMPLE / "convert-notes.txt").read_text()  # what README's command writes
     kinds = [d["kind"] for d in yaml.safe_load_all(out)]
     assert kinds.count("Gateway") == 1 and "ReferenceGrant" in kinds
     code, report, _ = run(

@@ -17,12 +17,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podpath.analyze.graph_edges import allowed_edges, policy_refs
 from podpath.analyze.matrix import csv_lines, workload_groups, workload_json
 from podpath.cluster import resolve
 from podpath.engine.matrix import port_label, reachability
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_verdict import Assumptions, PodPeer
-from podpath.model.core import SourceRef
+from podpath.model.core import Protocol, SourceRef
 from podpath.normalize import normalize
 from podpath.sources.manifests import RawDoc
 
@@ -417,3 +418,31 @@ def test_host_network_and_self_traffic_agree_with_per_pair_evaluator(
     (node traffic, self traffic) on top of the class result equal the evaluator, under the
     default and toggled assumptions."""
     _check_queries(docs, assumptions, data)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=host_cluster_docs(), data=st.data())
+def test_edge_reasons_are_those_of_a_pair_of_the_edge(
+    docs: list[dict[str, Any]], data: Any
+) -> None:
+    """Graph/diff edges between random groups: every edge's reasons are the evaluator's
+    reasons of one allowed pair of that edge (pods of different classes, node traffic)."""
+    raw = [RawDoc(d, SourceRef("gen.yaml", i)) for i, d in enumerate(docs)]
+    cluster = resolve(normalize(raw))
+    pods = [p for p in cluster.pods if p.has_ip]
+    ids = data.draw(st.lists(st.integers(0, 2), min_size=len(pods), max_size=len(pods)))
+    group_of = {p.key: f"g{g}" for p, g in zip(pods, ids, strict=True)}
+    edges = allowed_edges(cluster, lambda k: group_of.get(k, k))
+    for (a, b, port), why in edges.items():
+        if a not in group_of.values() or b not in group_of.values():
+            continue
+        number, _, proto = port.partition("/")
+        found = set()
+        for src in pods:
+            for dst in pods:
+                if group_of[src.key] != a or group_of[dst.key] != b or src.key == dst.key:
+                    continue
+                v = evaluate(cluster, PodPeer(src), PodPeer(dst), int(number), Protocol(proto))
+                if v.allowed:
+                    found.add(policy_refs(v))
+        assert why in found, (a, b, port, why, found)

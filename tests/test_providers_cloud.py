@@ -246,6 +246,13 @@ def test_gke_ingress(
     assert d is not None
     assert (d.path, d.seen, d.lb_sources) == (path, Seen.LOAD_BALANCER, sources)
     assert d.internal is (cls_name == "gce-internal")
+    # "the GKE Ingress controller creates a Google Cloud HTTP(S) Load Balancer" per Ingress
+    # (https://cloud.google.com/kubernetes-engine/docs/concepts/ingress)
+    assert d.implementation.endswith("Load Balancer of Ingress/shop/web")
+    assert any(n.startswith("one load balancer per Ingress: Ingress/shop/web") for n in d.notes)
+    assert "https://cloud.google.com/kubernetes-engine/docs/concepts/ingress" in {
+        c.url for c in d.cites
+    }
 
 
 @pytest.mark.parametrize(

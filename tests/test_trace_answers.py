@@ -32,8 +32,8 @@ def cluster() -> Cluster:
 
 # (url, verdict, location, path as the backend receives it)
 CASES: list[tuple[str, str, str | None, str | None]] = [
-    # RequestRedirect ReplacePrefixMatch /old -> /new, 301: no backend receives it
-    ("http://shop.example.com/old/page", "unreachable", "http://shop.example.com/new/page", None),
+    # RequestRedirect ReplacePrefixMatch /old -> /new, 301: the gateway answers, no backend
+    ("http://shop.example.com/old/page", "answered", "http://shop.example.com/new/page", None),
     # URLRewrite ReplacePrefixMatch /api -> /: the prefix goes, the rest stays
     ("http://shop.example.com/api/v1/items", "allowed", None, "/v1/items"),
     ("http://shop.example.com/api", "allowed", None, "/"),
@@ -43,7 +43,7 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("http://rewrite.example.com/something/new", "allowed", None, "/new"),
     ("http://rewrite.example.com/something", "allowed", None, "/"),
     # ingress-nginx permanent-redirect: 301 to the annotation's URL
-    ("http://moved.example.com/a", "unreachable", "https://www.example.org/", None),
+    ("http://moved.example.com/a", "answered", "https://www.example.org/", None),
 ]
 
 
@@ -64,7 +64,8 @@ def test_a_redirect_says_the_client_asks_the_location_anew(cluster: Cluster) -> 
         ep="Gateway/gw/public", status=301, location="http://shop.example.com/new/page"
     )
     assert note in result.notes
-    assert result.drop == "no route" and result.endpoints == ()
+    # a redirect is an answer (RFC 9110 section 15.4), not a dropped connection
+    assert (result.verdict, result.drop, result.endpoints) == ("answered", None, ())
 
 
 def test_no_entry_point_no_location_nor_path(cluster: Cluster) -> None:
@@ -150,3 +151,49 @@ def test_table_shows_location_and_path(capsys: pytest.CaptureFixture[str]) -> No
     )
     assert "\npath: / (as the backend receives it)\n" in text
     assert "\nlocation: " not in text
+
+
+ANSWERS = SCENARIOS / "trace-gateway-answers" / "cluster.yaml"
+PREFLIGHT = (
+    "--method",
+    "OPTIONS",
+    "--header",
+    "Origin:https://www.example.com",
+    "--header",
+    "Access-Control-Request-Method:PUT",
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "extra", "verdict", "location"),
+    [
+        # RequestRedirect scheme https, 301: the gateway answers with Location
+        ("http://shop.example.com/a", (), "answered", "https://shop.example.com/a"),
+        # a CORS preflight (GEP-1767): the gateway answers 200 itself
+        ("http://api.example.com/a", PREFLIGHT, "answered", None),
+        # the same URL without the preflight headers goes to the backend
+        ("http://api.example.com/a", (), "allowed", None),
+    ],
+)
+def test_cli_an_answer_of_the_gateway_is_not_unreachable(
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    extra: tuple[str, ...],
+    verdict: str,
+    location: str | None,
+) -> None:
+    args = ("--from", "internet", "--to", url, "-f", str(ANSWERS), *extra)
+    data = json.loads(run(capsys, *args, "--format", "json"))
+    assert (data["verdict"], data["drop"], data["location"]) == (verdict, None, location)
+    table = run(capsys, *args, "--expect", verdict)
+    assert table.startswith(f"internet -> {url}: {verdict.upper()}\n")
+    if location is not None:
+        assert f"location: {location}\n" in table
+
+
+def test_expect_allowed_fails_on_a_redirect(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", "--from", "internet", "--to", "http://shop.example.com/a",
+              "-f", str(ANSWERS), "--expect", "allowed"])  # fmt: skip
+    assert exc.value.code == 1
+    assert "trace verdict is answered, expected allowed" in capsys.readouterr().err

@@ -362,3 +362,21 @@ def test_cli_usage_errors(
     code, _, err = run(capsys, "--from", "internet", "--to", URL, *extra)
     assert code == 2, case
     assert message in err and len(err.strip().splitlines()) == 1, case
+
+
+def test_step_column_fits_load_balancer_and_stays_aligned() -> None:
+    """The terminal table's step column is wide enough for the longest step of the trace
+    (``load-balancer``, a provider's hop: 13 characters), so every detail starts in one
+    column; without it the column stays 12 wide (the other steps' longest is 12)."""
+    from podpath.commands.trace import trace_table
+
+    def data(*steps: str) -> dict[str, object]:
+        hops = [{"step": s, "detail": "d", "objects": []} for s in steps]
+        return {"from": "internet", "to": "x", "port": None, "verdict": "allowed", "drop": None,
+                "hops": hops, "location": None, "path": None, "notes": [], "endpoints": [],
+                "paths": []}  # fmt: skip
+
+    lines = trace_table(data("source", "load-balancer", "pod")).splitlines()[1:]
+    assert {line.index(" d") for line in lines} == {len(" 1. load-balancer")}
+    lines = trace_table(data("source", "loadbalancer", "node")).splitlines()[1:]
+    assert {line.index(" d") for line in lines} == {len(" 1. loadbalancer")}

@@ -11,12 +11,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "podpath" / "analyze" / "trace"
 PREFIX = "podpath.analyze.trace."
-BASE = ["values", "question"]
+BASE = ["values", "question", "exposure"]
 STAGES = [
     "source",
     "name",
     "dns_reach",
     "address",
+    "ip_mode",
     "load_balancer",
     "entry",
     "endpoints",

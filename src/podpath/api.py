@@ -16,12 +16,12 @@ from podpath.cluster import Cluster, resolve
 from podpath.cluster.settings import Settings
 from podpath.model.core import Note
 from podpath.model.inventory import Inventory
-from podpath.normalize import is_modelled, normalize
+from podpath.normalize import is_modelled, normalize, with_default_namespace
 from podpath.sources.manifests import RawDoc, load_paths
 
 
 def load_raw(
-    files: Sequence[str] = (),
+    files: Sequence[str] | str = (),
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
@@ -37,7 +37,11 @@ def load_raw(
     :mod:`podpath.sources.kubeconfig`).
 
     A live read reports progress to ``on_progress``, appends its notes (kinds not
-    installed or not permitted) to ``notes`` and ends within ``timeout`` seconds."""
+    installed or not permitted) to ``notes`` and ends within ``timeout`` seconds. One path
+    may be given as a string (never read as its characters: ``"/x"`` is not ``"/"`` and
+    ``"x"``, and ``"/"`` would walk the whole file system)."""
+    if isinstance(files, str):
+        files = (files,)
     if kubeconfig is not None or (not files and (live or context is not None)):
         from podpath.sources.cluster import read_live  # heavy: the kubernetes client
 
@@ -58,7 +62,7 @@ def load_inventory(
 
 
 def load_cluster(
-    files: Sequence[str] = (),
+    files: Sequence[str] | str = (),
     *,
     kubeconfig: str | None = None,
     context: str | None = None,
@@ -69,8 +73,11 @@ def load_cluster(
     stdin: IO[bytes] | None = None,
     on_progress: Callable[[str], None] | None = None,
     live: bool = False,
+    namespace: str | None = None,
 ) -> Cluster:
-    """Load, normalize and resolve a cluster in one call (arguments as :func:`load_raw`)."""
+    """Load, normalize and resolve a cluster in one call (arguments as :func:`load_raw`).
+    ``namespace``: the namespace of manifests' namespaced objects that name none (else
+    ``default``), as ``kubectl apply -f FILE -n NAMESPACE`` sets it."""
     notes: list[Note] = []
     docs = load_raw(
         files,
@@ -84,5 +91,12 @@ def load_cluster(
     )
     if not docs and files and kubeconfig is None and context is None:
         notes.append(Note("warning", "no-objects", f"no Kubernetes objects in {', '.join(files)}"))
-    cluster = resolve(normalize(docs, node_count=node_count, max_pods=max_pods), settings)
+    if namespace:
+        docs = list(with_default_namespace(docs, namespace))
+    if on_progress is not None:
+        on_progress(f"{len(docs)} objects read; building the model")
+    inventory = normalize(docs, node_count=node_count, max_pods=max_pods)
+    if on_progress is not None:
+        on_progress(f"{len(docs)} objects read, {len(inventory.pods)} pods; resolving")
+    cluster = resolve(inventory, settings)
     return replace(cluster, notes=(*notes, *cluster.notes)) if notes else cluster

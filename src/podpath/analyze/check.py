@@ -1,11 +1,11 @@
 """``podpath check EXPECTATIONS.yaml``: intended connectivity, checked statically.
 
-The file (parsed by the command; see docs/policy.md)::
+The file (parsed by the command; the user's page is docs/policy.md, ``podpath docs policy``)::
 
     expectations:
       - name: frontend may reach cart on 8080
         from: shop/app=frontend
-        to: shop/app=cart
+        to: shop/app=cartapi
         ports: [8080]            # PORT or PORT/PROTO; default: see below
         expect: allowed          # allowed: every pair on every port; denied: no pair on any
       - name: nothing outside payments reaches it, except checkout
@@ -43,7 +43,10 @@ from podpath.model.core import Pod, Protocol
 
 MAX_VIOLATIONS = 50
 MAX_EXPLAINED = 10
-MSG_PATTERN = "invalid pod pattern {got!r}: expected NAMESPACE/WHAT (see docs/policy.md)"
+MSG_PATTERN = (
+    "invalid pod pattern {got!r}: expected NAMESPACE/WHAT, NAMESPACE a name, * or !NAME, WHAT *,"
+    " labels k=v,k2=v2 or a pod name (podpath docs policy)"
+)
 MSG_EXPECT = "expect must be 'allowed' or 'denied', got {got!r}"
 
 

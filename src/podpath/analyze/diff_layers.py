@@ -87,13 +87,17 @@ def connection_changes(
     group_new: Callable[[str], str],
 ) -> dict[str, list[dict[str, Any]]]:
     """Allowed (from, to, port) added and removed; ``because`` is what allows an added
-    connection in NEW, or allowed a removed one in OLD (the engine's policies)."""
-    a, b = allowed_pairs(old, group_old), allowed_pairs(new, group_new)
+    connection in NEW, or allowed a removed one in OLD (the engine's policies, for one pod
+    pair of the connection; only the connections that changed are explained)."""
+    from podpath.analyze.graph_edges import lazy_edges
 
-    def entry(k: tuple[str, str, str], why: set[str]) -> dict[str, Any]:
-        return {"from": k[0], "to": k[1], "port": k[2], "because": sorted(why)}
+    a, why_old = lazy_edges(old, group_old)
+    b, why_new = lazy_edges(new, group_new)
+
+    def entry(k: tuple[str, str, str], why: tuple[str, ...]) -> dict[str, Any]:
+        return {"from": k[0], "to": k[1], "port": k[2], "because": sorted(set(why))}
 
     return {
-        "added": [entry(k, b[k]) for k in sorted(b.keys() - a.keys())],
-        "removed": [entry(k, a[k]) for k in sorted(a.keys() - b.keys())],
+        "added": [entry(k, why_new(k)) for k in sorted(b - a)],
+        "removed": [entry(k, why_old(k)) for k in sorted(a - b)],
     }

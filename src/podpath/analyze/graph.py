@@ -160,6 +160,22 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
     return Graph(by=by, nodes=tuple(nodes), edges=edges, groups=group_names, notes=notes)
 
 
+def graph_around(graph: Graph, pods: frozenset[str]) -> Graph:
+    """The part of ``graph`` around the pods ``pods`` (``-n``/``-l``, as ``kubectl get``
+    filters its output): the nodes holding one of them, every edge to or from such a node,
+    and the nodes at the other end of those edges (a Service's clients in another namespace
+    are part of the answer). The cluster is still evaluated whole: an edge is there only if
+    every policy on its path allows it."""
+    inside = {n.id for n in graph.nodes if any(m in pods for m in n.members)}
+    edges = tuple(e for e in graph.edges if e.source in inside or e.target in inside)
+    shown = inside | {x for e in edges for x in (e.source, e.target)}
+    if any(n.entry for n in graph.nodes if n.id in inside):
+        shown.add(INTERNET)
+    nodes = tuple(n for n in graph.nodes if n.id in shown)
+    groups = tuple(g for g in graph.groups if any(n.group == g for n in nodes))
+    return Graph(by=graph.by, nodes=nodes, edges=edges, groups=groups, notes=graph.notes)
+
+
 def fold_edges(facts: Iterable[EdgeFacts], key: Callable[[str], str]) -> tuple[GraphEdge, ...]:
     """Fold blocks of allowed connections into edges between graph nodes (self-loops dropped:
     a workload talking to itself is not what a graph is read for)."""

@@ -14,6 +14,8 @@ from typing import Any
 
 from podpath.analyze.graph_pairs import (
     Edges,
+    OutsideEdges,
+    PodEdges,
     declared_ports,
     external_peers,
     outside_edges,
@@ -44,6 +46,7 @@ __all__ = [
     "declared_ports",
     "engine",
     "external_peers",
+    "lazy_edges",
     "policy_refs",
     "route_entry_points",
 ]
@@ -107,6 +110,24 @@ def allowed_edges(
     out = pod_edges(cluster, evaluate, group, same_group)
     out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster)))
     return out
+
+
+def lazy_edges(
+    cluster: Cluster, group: Callable[[str], str]
+) -> tuple[set[tuple[str, str, str]], Callable[[tuple[str, str, str]], tuple[str, ...]]]:
+    """The keys of :func:`allowed_edges` (same group kept) and a function giving the
+    reasons of one of them: pod -> pod reasons are evaluated only when asked (``diff``
+    explains only what changed)."""
+    evaluate = engine("podpath.engine.policy", "evaluate")
+    if evaluate is None:
+        raise EngineUnavailable("the policy engine is not available")
+    pods = PodEdges(cluster, evaluate, group, True)
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster))
+
+    def reasons(key: tuple[str, str, str]) -> tuple[str, ...]:
+        return outside.reasons(key) if key in outside.keys else pods.reasons(key)
+
+    return set(pods.keys) | set(outside.keys), reasons
 
 
 def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:

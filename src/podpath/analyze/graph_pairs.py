@@ -88,11 +88,22 @@ def _by_refs(verdict: Any) -> bool:
 class _Reasons:
     """Verdict reasons of pod pairs, asked once per class pair when they are references."""
 
-    def __init__(self, cluster: Cluster, evaluate: Evaluate, class_of: Sequence[int]) -> None:
+    def __init__(
+        self, cluster: Cluster, evaluate: Evaluate, class_of: Sequence[int], pods: Sequence[Any]
+    ) -> None:
         self.cluster = cluster
         self.evaluate = evaluate
         self.class_of = class_of
+        self.pods = pods
         self.by_class: dict[tuple[object, ...], Any] = {}
+
+    def _node(self, i: int | None, j: int | None) -> str | None:
+        """Node traffic depends on the node, which a class holds only for host-network
+        pods: with one in the pair, the other's node is part of the key."""
+        both = [self.pods[k] for k in (i, j) if k is not None]
+        if any(p.host_network for p in both):
+            return ",".join(p.node_name or "" for p in both)
+        return None
 
     def __call__(self, src: Any, dst: Any, i: int | None, j: int | None, port: Any) -> Any:
         """The verdict for src -> dst (peers; ``i``/``j`` their pod indices or None)."""
@@ -102,6 +113,7 @@ class _Reasons:
             None if j is None else self.class_of[j],
             str(dst) if j is None else None,
             port,
+            self._node(i, j),
         )
         cached = self.by_class.get(key)
         if cached is not None and (cached[0] == (i, j) or _by_refs(cached[1])):
@@ -142,49 +154,134 @@ def _pair(
     return None
 
 
+Witness = tuple[int, int, tuple[int, Any]]
+
+
+class PodEdges:
+    """Pod -> pod edges between groups on the ports the destinations declare (see the
+    module docstring), as ``keys``: (from, to, port) -> the groups' indices, and their
+    reasons on demand (:meth:`reasons`: the evaluator's verdict for one allowed pair of the
+    edge). Class relation only: the assumption pod pairs (a pod to itself, node traffic)
+    are not connections drawn here."""
+
+    def __init__(
+        self, cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+    ) -> None:
+        from podpath.engine.matrix import port_label, reachability
+
+        matrix = self.matrix = reachability(cluster)
+        pods = matrix.pods
+        has_ip = np.array([p.has_ip for p in pods], dtype=bool)
+        keys = [group(p.key) for p in pods]
+        names = sorted({k for k, ok in zip(keys, has_ip.tolist(), strict=True) if ok})
+        index = {n: g for g, n in enumerate(names)}
+        group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
+        group_of = group_of.astype(np.int64)
+        src_groups = _split(group_of, len(names))
+        class_of = matrix.classes.class_of
+        self.srcs = _members(group_of, class_of, has_ip)
+        self.dsts: dict[tuple[int, Any], dict[int, list[tuple[int, list[int]]]]] = {}
+        self.explain = _Reasons(cluster, evaluate, class_of.tolist(), pods)
+        self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
+        declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
+        step = max(1, (1 << 22) // max(len(names), 1))
+        for port in matrix.ports:
+            declares = np.array([port in d for d in declared], dtype=bool)
+            dst_of = np.where(declares & has_ip, group_of, -1)
+            dst_groups = _split(dst_of, len(names))
+            self.dsts[port] = _members(dst_of, class_of, declares & has_ip)
+            label = port_label(port)
+            for g0 in range(0, len(names), step):
+                counts = matrix.fold_counts(
+                    src_groups[g0 : g0 + step],
+                    port,
+                    dst_groups,
+                    exclude_self=True,
+                    with_overrides=False,
+                )
+                rows, cols = np.nonzero(counts)
+                for a, b in zip((rows + g0).tolist(), cols.tolist(), strict=True):
+                    if same_group or a != b:
+                        self.keys[(names[a], names[b], label)] = (a, b, port)
+
+    def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
+        from podpath.engine.policy_verdict import PodPeer
+
+        a, b, port = self.keys[key]
+        pair = _pair(self.matrix.packed[port], self.srcs[a], self.dsts[port][b])
+        assert pair is not None  # counted: some pair i != j is allowed
+        i, j = pair
+        pods = self.matrix.pods
+        return policy_refs(self.explain(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port))
+
+
 def pod_edges(
     cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
 ) -> Edges:
-    """Pod -> pod edges between groups on the ports the destinations declare (see the
-    module docstring). Class relation only: the assumption pod pairs (a pod to itself, node
-    traffic) are not connections drawn here."""
-    from podpath.engine.matrix import port_label, reachability
-    from podpath.engine.policy_verdict import PodPeer
+    """Every pod -> pod edge with its reasons (see :class:`PodEdges`)."""
+    found = PodEdges(cluster, evaluate, group, same_group)
+    return {key: found.reasons(key) for key in found.keys}
 
-    matrix = reachability(cluster)
-    pods = matrix.pods
-    has_ip = np.array([p.has_ip for p in pods], dtype=bool)
-    keys = [group(p.key) for p in pods]
-    names = sorted({k for k, ok in zip(keys, has_ip.tolist(), strict=True) if ok})
-    index = {n: g for g, n in enumerate(names)}
-    group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
-    group_of = group_of.astype(np.int64)
-    src_groups = _split(group_of, len(names))
-    class_of = matrix.classes.class_of
-    srcs = _members(group_of, class_of, has_ip)
-    reasons = _Reasons(cluster, evaluate, class_of.tolist())
-    out: Edges = {}
-    for port in matrix.ports:
-        declares = np.array(
-            [port in {(c.container_port, c.protocol) for c in p.ports} for p in pods]
-        )
-        dst_of = np.where(declares & has_ip, group_of, -1)
-        dst_groups = _split(dst_of, len(names))
-        counts = matrix.fold_counts(
-            src_groups, port, dst_groups, exclude_self=True, with_overrides=False
-        )
-        if not same_group:
-            np.fill_diagonal(counts, 0)
-        dsts = _members(dst_of, class_of, declares & has_ip)
-        label = port_label(port)
-        packed = matrix.packed[port]
-        for a, b in zip(*np.nonzero(counts), strict=True):
-            pair = _pair(packed, srcs[int(a)], dsts[int(b)])
-            assert pair is not None  # counts > 0: some pair i != j is allowed
-            i, j = pair
-            v = reasons(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port)
-            out[(names[int(a)], names[int(b)], label)] = policy_refs(v)
-    return out
+
+class OutsideEdges:
+    """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
+    ports pods declare, pods to them on ``egress_ports``. Whether one is allowed is asked
+    of the evaluator once per pod class (the outside side has no policies; a pod's class
+    holds everything its policies see of it); per edge the first allowed pod (in pod order)
+    is the representative whose reasons :meth:`reasons` gives on demand."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        evaluate: Evaluate,
+        group: Callable[[str], str],
+        egress_ports: Sequence[tuple[int, Any]],
+    ) -> None:
+        from podpath.engine.matrix_classes import build_classes
+        from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
+
+        pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
+        cidrs = [
+            c
+            for pol in cluster.network_policies
+            for rule in (*pol.ingress, *pol.egress)
+            for peer in rule.peers
+            if peer.ip_block is not None
+            for c in (peer.ip_block.cidr, *peer.ip_block.except_)
+        ]
+        classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
+        class_of = classes.class_of.tolist()
+        self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
+        self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}
+        self.explain = _Reasons(cluster, evaluate, class_of, pods)
+        self.keys: dict[tuple[str, str, str], tuple[int, str, Any, bool]] = {}
+        allowed: dict[tuple[int, str, Any, bool], bool] = {}
+        for i, pod in enumerate(pods):
+            mine = group(pod.key)
+            visits = [(n, port, True) for port in declared_ports(pod) for n in self.sources]
+            visits += [(n, port, False) for n in self.targets for port in egress_ports]
+            for name, port, inbound in visits:
+                label = f"{port[0]}/{port[1]}"
+                edge = (name, mine, label) if inbound else (mine, name, label)
+                if edge in self.keys:
+                    continue
+                cls_key = (class_of[i], name, port, inbound)
+                ok = allowed.get(cls_key)
+                if ok is None:
+                    ok = allowed[cls_key] = bool(self._verdict(i, name, port, inbound).allowed)
+                if ok:
+                    self.keys[edge] = (i, name, port, inbound)
+
+    def _verdict(self, i: int, name: str, port: Any, inbound: bool) -> Any:
+        from podpath.engine.policy_verdict import PodPeer
+
+        peer = PodPeer(self.pods[i])
+        if inbound:
+            return self.explain(self.sources[name], peer, None, i, port)
+        return self.explain(peer, self.targets[name], i, None, port)
+
+    def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
+        return policy_refs(self._verdict(*self.keys[key]))
 
 
 def outside_edges(
@@ -193,52 +290,7 @@ def outside_edges(
     group: Callable[[str], str],
     egress_ports: Sequence[tuple[int, Any]],
 ) -> Edges:
-    """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
-    ports pods declare, pods to them on ``egress_ports``; per edge the first allowed pod
-    (in pod order) is the representative."""
-    from podpath.engine.matrix_classes import build_classes
-    from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer, PodPeer
-
-    pods = tuple(p for p in cluster.pods if p.has_ip)
-    cidrs = [
-        c
-        for pol in cluster.network_policies
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        if peer.ip_block is not None
-        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
-    ]
-    classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
-    class_of = classes.class_of.tolist()
-    sources = {name: IPPeer(ip) for name, ip in external_peers(cluster, "ingress").items()}
-    targets = {name: IPPeer(ip) for name, ip in external_peers(cluster, "egress").items()}
-    allowed: dict[tuple[int, str, Any, bool], bool] = {}
-    reasons = _Reasons(cluster, evaluate, class_of)
-    out: Edges = {}
-
-    def visit(i: int, name: str, port: Any, inbound: bool) -> None:
-        pod = pods[i]
-        key = (group(pod.key), name, f"{port[0]}/{port[1]}")
-        edge = (name, key[0], key[2]) if inbound else key
-        if edge in out:
-            return
-        cls_key = (class_of[i], name, port, inbound)
-        ok = allowed.get(cls_key)
-        if ok is False:
-            return
-        peer = PodPeer(pod)
-        ext = sources[name] if inbound else targets[name]
-        v = reasons(ext, peer, None, i, port) if inbound else reasons(peer, ext, i, None, port)
-        allowed[cls_key] = bool(v.allowed)
-        if v.allowed:
-            out[edge] = policy_refs(v)
-
-    for i, dst in enumerate(pods):
-        for port in declared_ports(dst):
-            for name in sources:
-                visit(i, name, port, True)
-    for i in range(len(pods)):
-        for name in targets:
-            for port in egress_ports:
-                visit(i, name, port, False)
-    return out
+    """Every edge between pods and the addresses outside with its reasons (see
+    :class:`OutsideEdges`)."""
+    found = OutsideEdges(cluster, evaluate, group, egress_ports)
+    return {key: found.reasons(key) for key in found.keys}

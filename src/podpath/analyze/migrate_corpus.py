@@ -53,6 +53,9 @@ def concrete_host(host: str | None) -> str:
     return "wild" + host[1:] if host.startswith("*.") else host.lower()
 
 
+MAX_REPEAT = 8192
+
+
 def regex_sample(pattern: str) -> str | None:
     """A string a path regular expression matches at its start, or None (best effort: the
     first alternative of each group, one character of a class, quantifiers at their least
@@ -64,6 +67,9 @@ def regex_sample(pattern: str) -> str | None:
     text = re.sub(
         r"\[\^?([^\]])[^\]]*\]", lambda m: "x" if m.group(0).startswith("[^") else m.group(1), text
     )
+    counts = re.findall(r"\{(\d+)(?:,\d*)?\}", text)
+    if any(len(n) > 4 for n in counts) or sum(map(int, counts)) > MAX_REPEAT:
+        return None  # no request line that long: nginx's large_client_header_buffers is 8k
     text = re.sub(r"(.)\{(\d+)(?:,\d*)?\}", lambda m: m.group(1) * int(m.group(2)), text)
     text = re.sub(r"\.\+", "x", text)
     text = re.sub(r"\.\*|.\*|.\?", "", text)

@@ -6,19 +6,22 @@
   a redirect, ``canary``, ``match``, ``tls``, ``filters``, ``backend_tls``,
   ``response_headers``, ``why``, ``not_modelled``) -- the contract of docs/contract.md.
 - :func:`routing_table` is every entry point's host and match -> backend Service:port ->
-  endpoints, plus every route's status, ListenerSets, BackendTLSPolicies and the routing
-  notes (conflicts, unclassed Ingresses); ``report`` and ``diff`` reuse it (the Gateway API
+  endpoints, plus every route's status, Gateways (own listeners, attachedRoutes,
+  attachedListenerSets), ListenerSets, BackendTLSPolicies and the routing notes (conflicts,
+  unclassed Ingresses); ``report`` and ``diff`` reuse it (the Gateway API
   parts: :mod:`podpath.analyze.routes_gateway`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from podpath.analyze.routes_gateway import (
     backend_tls_json,
     backend_tls_policies_json,
     gateway_rows,
+    gateways_json,
     listener_sets_json,
     response_headers_json,
 )
@@ -169,8 +172,8 @@ def routing_table(cluster: Cluster) -> dict[str, Any]:
     notes = [*unclassed, *routing_conflicts(cluster), *listener_conflict_notes(cluster)]
     statuses = []
     index = parents(cluster)
-    for r in routes(cluster):
-        st = route_status(cluster, r, index)
+    per_route = [route_status(cluster, r, index) for r in routes(cluster)]
+    for st in per_route:
         for p in st.parents:
             statuses.append(
                 {
@@ -185,10 +188,14 @@ def routing_table(cluster: Cluster) -> dict[str, Any]:
                     "modelled": p.modelled,
                 }
             )
+    counts: Counter[str] = Counter()  # accepted routes per listener (attachedRoutes)
+    for st in per_route:
+        counts.update({label for p in st.parents if p.accepted for label in p.listeners})
     return {
         "routes": _ingress_rows(cluster) + gateway_rows(cluster, _row, _match_text),
         "route_status": statuses,
-        "listener_sets": listener_sets_json(cluster),
+        "gateways": gateways_json(cluster, counts),
+        "listener_sets": listener_sets_json(cluster, counts),
         "backend_tls_policies": backend_tls_policies_json(cluster),
         "notes": [
             {"severity": n.severity, "code": n.code, "object": n.object, "message": n.message}

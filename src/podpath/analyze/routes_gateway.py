@@ -6,6 +6,8 @@ JSON-ready data (docs/routing.md, docs/contract.md):
   ListenerSet's (entry point ``Gateway/NS/NAME/LISTENER`` or
   ``Gateway/NS/NAME ListenerSet/NS/NAME/LISTENER``);
 - :func:`listener_sets_json`: every ListenerSet's Accepted/Programmed and listener states;
+- :func:`gateways_json`: every Gateway's own listener states, attachedRoutes and
+  AttachedListenerSets;
 - :func:`backend_tls_policies_json`: every BackendTLSPolicy's Accepted/ResolvedRefs;
 - :func:`backend_tls_json`, :func:`response_headers_json`: the ``backend_tls`` and
   ``response_headers`` keys of a route answer.
@@ -13,6 +15,7 @@ JSON-ready data (docs/routing.md, docs/contract.md):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +23,9 @@ from podpath.cluster import Cluster
 from podpath.engine.gateway_attach import Attachment, attachments, resolve_backend_ref
 from podpath.engine.gateway_backend_tls import backend_tls_policy_statuses
 from podpath.engine.gateway_listener_sets import listener_set_statuses
+from podpath.engine.gateway_status import attached_routes, gateway_statuses
 from podpath.model.gateway import BackendTLS, GRPCRouteMatch, HTTPRouteMatch
+from podpath.model.gateway_status import ListenerState
 from podpath.model.routing import WeightedBackend
 
 Row = Callable[[str, str, str, str, int | None, list[WeightedBackend]], dict[str, Any]]
@@ -65,11 +70,33 @@ def gateway_rows(
     return rows
 
 
-def listener_sets_json(cluster: Cluster) -> list[dict[str, Any]]:
+def _listener_json(ls: ListenerState, attached: int) -> dict[str, Any]:
+    return {
+        "name": ls.name,
+        "port": ls.port,
+        "protocol": ls.protocol,
+        "hostname": ls.hostname,
+        "accepted": ls.accepted,
+        "programmed": ls.programmed,
+        "reason": ls.reason,
+        "conflicted": ls.conflicted,
+        "resolved_refs": ls.resolved,
+        "resolved_reason": ls.resolved_reason,
+        "supported_kinds": list(ls.supported_kinds),
+        "attached_routes": attached,
+        "message": ls.message or None,
+    }
+
+
+def listener_sets_json(
+    cluster: Cluster, counts: Counter[str] | None = None
+) -> list[dict[str, Any]]:
     """Every ListenerSet: ``listener_set``, ``gateway``, ``accepted``, ``accepted_reason``,
     ``programmed``, ``programmed_reason``, ``message``, ``listeners`` (name, port, protocol,
     hostname, accepted, programmed, reason, conflicted, resolved_refs, resolved_reason,
-    supported_kinds, message)."""
+    supported_kinds, attached_routes, message). ``counts``: :func:`attached_routes`, when the
+    caller has it."""
+    counts = attached_routes(cluster) if counts is None else counts
     return [
         {
             "listener_set": st.listener_set,
@@ -80,24 +107,32 @@ def listener_sets_json(cluster: Cluster) -> list[dict[str, Any]]:
             "programmed_reason": st.programmed_reason,
             "message": st.message or None,
             "listeners": [
-                {
-                    "name": ls.name,
-                    "port": ls.port,
-                    "protocol": ls.protocol,
-                    "hostname": ls.hostname,
-                    "accepted": ls.accepted,
-                    "programmed": ls.programmed,
-                    "reason": ls.reason,
-                    "conflicted": ls.conflicted,
-                    "resolved_refs": ls.resolved,
-                    "resolved_reason": ls.resolved_reason,
-                    "supported_kinds": list(ls.supported_kinds),
-                    "message": ls.message or None,
-                }
+                _listener_json(ls, counts[f"ListenerSet/{st.listener_set}/{ls.name}"])
                 for ls in st.listeners
             ],
         }
         for st in listener_set_statuses(cluster)
+    ]
+
+
+def gateways_json(cluster: Cluster, counts: Counter[str] | None = None) -> list[dict[str, Any]]:
+    """Every Gateway (:mod:`podpath.engine.gateway_status`): ``gateway``,
+    ``attached_listener_sets``, ``attached_listener_sets_condition`` (status, reason) and its
+    own ``listeners`` (the keys of a ListenerSet's listeners)."""
+    return [
+        {
+            "gateway": st.gateway,
+            "attached_listener_sets": st.attached_listener_sets,
+            "attached_listener_sets_condition": {
+                "status": st.listener_sets_attached,
+                "reason": st.listener_sets_reason,
+            },
+            "listeners": [
+                _listener_json(ls, n)
+                for ls, n in zip(st.listeners, st.attached_routes, strict=True)
+            ],
+        }
+        for st in gateway_statuses(cluster, counts)
     ]
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import replace
 
 from podpath.cluster.settings import Settings
@@ -12,24 +13,41 @@ from podpath.model.core import Note
 from podpath.model.services import Service, ServiceType
 
 
-def _pool_addresses(pool: str) -> list[str]:
-    """An address pool: ``FIRST-LAST`` or a CIDR (several comma-separated)."""
-    out: list[str] = []
+def _pool_ranges(pool: str) -> list[tuple[int, int, int]]:
+    """An address pool: ``FIRST-LAST`` or a CIDR (several comma-separated), as (version,
+    first, last) ranges, checked at once but never expanded: a /8 or an IPv6 /64 is fine."""
+    out: list[tuple[int, int, int]] = []
     for part in (p.strip() for p in pool.split(",") if p.strip()):
         try:
             if "-" in part:
                 first, last = (ipaddress.ip_address(x.strip()) for x in part.split("-", 1))
-                out.extend(str(ipaddress.ip_address(v)) for v in range(int(first), int(last) + 1))
+                if first.version != last.version:
+                    raise ValueError(part)
+                out.append((first.version, int(first), int(last)))
             else:
-                out.extend(str(ip) for ip in ipaddress.ip_network(part, strict=False).hosts())
+                net = ipaddress.ip_network(part, strict=False)
+                hosts = net.num_addresses > 2 and not (net.version == 6 and net.prefixlen == 127)
+                low = int(net.network_address) + (1 if hosts else 0)
+                high = int(net.broadcast_address) - (1 if hosts and net.version == 4 else 0)
+                out.append((net.version, low, high))
         except ValueError:
             raise InputError(f"invalid address pool {part!r}", field="--lb-pool") from None
     return out
 
 
+def _pool_addresses(ranges: list[tuple[int, int, int]]) -> Iterator[str]:
+    """The pool's addresses in order, one at a time (only as many as Services need)."""
+    for version, first, last in ranges:
+        make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+        value = first
+        while value <= last:
+            yield str(make(value))
+            value += 1
+
+
 def load_balancers(services: list[Service], settings: Settings, notes: list[Note]) -> list[Service]:
     """Every LoadBalancer Service without an address gets one of the pool (pending if none)."""
-    pool = _pool_addresses(settings.lb_pool)
+    pool = _pool_addresses(_pool_ranges(settings.lb_pool))
     used = {ip for s in services for ip in s.lb_ingress} | {
         s.lb_requested_ip for s in services if s.lb_requested_ip
     }

@@ -1,10 +1,12 @@
 """The pod network: node pod CIDRs, placement of unscheduled pods, and pod IPs (IPAM).
 
-- Pod network: ``status.podIP(s)`` where given; host-network pods take their node's IP;
+- Pod network: ``status.podIP(s)`` where given; host-network pods take their node's IPs;
   otherwise each node's ``spec.podCIDR(s)`` (else the node's /24 of ``pod_cidr`` in node
   order, as kube-controller-manager's range allocator hands them out) and addresses from
-  ``.2`` up in pod order. Pods without ``nodeName`` are spread round-robin, in pod order,
-  over the nodes their nodeSelector and tolerations allow (:mod:`podpath.engine.scheduling`).
+  ``.2`` up in pod order, one address per family (dual stack: "a single IPv4 and IPv6 address
+  assignment per Pod", https://kubernetes.io/docs/concepts/services-networking/dual-stack/).
+  Pods without ``nodeName`` are spread round-robin, in pod order, over the nodes their
+  nodeSelector and tolerations allow (:mod:`podpath.engine.scheduling`).
   https://kubernetes.io/docs/concepts/cluster-administration/networking/
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from podpath.cluster.settings import Settings, parse_cidr
+from podpath.cluster.settings import Settings, parse_cidrs
 from podpath.engine.scheduling import pod_fits_node
 from podpath.errors import InputError
 from podpath.model.core import Labels, Node, Note, Pod, Toleration
@@ -23,26 +25,34 @@ from podpath.model.core import Labels, Node, Note, Pod, Toleration
 
 def node_cidrs(nodes: tuple[Node, ...], settings: Settings) -> tuple[Node, ...]:
     """Give every node without ``podCIDR`` its /24 (``node_cidr_mask``; /64 for an IPv6 pod
-    CIDR, ``node_cidr_mask_v6``) of the pod CIDR, as kube-controller-manager's defaults do."""
-    pod_net = parse_cidr(settings.pod_cidr, "--pod-cidr")
-    mask = settings.node_cidr_mask if pod_net.version == 4 else settings.node_cidr_mask_v6
-    if mask < pod_net.prefixlen:
-        raise InputError("node CIDR mask is shorter than the pod CIDR", field="--pod-cidr")
+    CIDR, ``node_cidr_mask_v6``) of each pod CIDR -- one per family on a dual-stack cluster
+    (``--pod-cidr`` as kube-controller-manager's ``--cluster-cidr=<IPv4>,<IPv6>``, each node's
+    ``spec.podCIDRs`` one per family) -- as kube-controller-manager's defaults do."""
+    pod_nets = parse_cidrs(settings.pod_cidr, "--pod-cidr")
     taken = {c for n in nodes for c in n.pod_cidrs}
-    free = (str(s) for s in pod_net.subnets(new_prefix=mask) if str(s) not in taken)
+    frees = []
+    for pod_net in pod_nets:
+        mask = settings.node_cidr_mask if pod_net.version == 4 else settings.node_cidr_mask_v6
+        if mask < pod_net.prefixlen:
+            raise InputError("node CIDR mask is shorter than the pod CIDR", field="--pod-cidr")
+        subnets = (str(s) for s in pod_net.subnets(new_prefix=mask) if str(s) not in taken)
+        frees.append((pod_net, mask, subnets))
     out = []
     for node in nodes:
         if node.pod_cidrs:
             out.append(node)
             continue
-        cidr = next(free, None)
-        if cidr is None:
-            raise InputError(
-                f"pod CIDR {settings.pod_cidr} has no /{mask} left for node "
-                f"{node.name} ({len(nodes)} nodes); pass a larger --pod-cidr",
-                field="--pod-cidr",
-            )
-        out.append(replace(node, pod_cidrs=(cidr,)))
+        cidrs = []
+        for pod_net, mask, free in frees:
+            cidr = next(free, None)
+            if cidr is None:
+                raise InputError(
+                    f"pod CIDR {pod_net} has no /{mask} left for node "
+                    f"{node.name} ({len(nodes)} nodes); pass a larger --pod-cidr",
+                    field="--pod-cidr",
+                )
+            cidrs.append(cidr)
+        out.append(replace(node, pod_cidrs=tuple(cidrs)))
     return tuple(out)
 
 

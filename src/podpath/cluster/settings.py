@@ -28,3 +28,14 @@ def parse_cidr(text: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Ne
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise InputError(f"invalid CIDR {text!r}", field=what) from None
+
+
+def parse_cidrs(text: str, what: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A dual-stack CIDR flag: one CIDR per IP family, comma-separated, the primary family
+    first (kube-apiserver ``--service-cluster-ip-range=<IPv4 CIDR>,<IPv6 CIDR>``,
+    kube-controller-manager ``--cluster-cidr``;
+    https://kubernetes.io/docs/concepts/services-networking/dual-stack/#configure-ipv4-ipv6-dual-stack)."""
+    nets = tuple(parse_cidr(part.strip(), what) for part in text.split(","))
+    if len({n.version for n in nets}) != len(nets):
+        raise InputError(f"{text!r}: give at most one CIDR per IP family", field=what)
+    return nets

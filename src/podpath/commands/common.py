@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -43,6 +42,7 @@ from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
 from podpath.commands.help import INPUT_KEYS, SCOPE_KEYS
 from podpath.commands.output import emit, format_option, no_color_option, to_json
+from podpath.commands.progress import progress as progress
 from podpath.commands.scope import Scope, parse_label_selector
 from podpath.errors import InputError
 from podpath.normalize.workloads import MAX_PODS
@@ -111,7 +111,10 @@ def scope_options(func: F) -> F:
             multiple=True,
             metavar="NS",
             shell_complete=_complete_namespaces,
-            help="Show only objects of this namespace (repeatable).",
+            help=(
+                "Show only objects of this namespace (repeatable). With -f, one -n is also "
+                "the namespace of objects that name none (as kubectl apply -n)."
+            ),
         ),
         click.option(
             "-A",
@@ -210,7 +213,7 @@ class Inputs:
     warnings: tuple[str, ...] = field(default=())
 
 
-SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor"})
+SELECTOR_COMMANDS = frozenset({"pods", "matrix", "graph", "doctor", "report"})
 
 
 def validate_inputs(
@@ -295,6 +298,7 @@ def load_inputs(inputs: Inputs) -> Cluster:
             max_pods=inputs.max_pods,
             on_progress=status.update,
             live=inputs.live,
+            namespace=inputs.scope.default_namespace if inputs.files else None,
         )
     report_notes(cluster, verbose=inputs.verbose, strict=inputs.strict)
     return cluster
@@ -327,30 +331,6 @@ def report_notes(cluster: Cluster, *, verbose: bool, strict: bool) -> None:
         click.echo(terminal_safe(f"podpath: {note}{where}"), err=True)
     if strict and warnings:
         raise InputError(f"--strict: {len(warnings)} warning(s), first: {warnings[0].message}")
-
-
-class progress:
-    """A transient status line on a terminal; silent when stderr is not a terminal."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self._status: Any = None
-
-    def __enter__(self) -> progress:
-        if sys.stderr.isatty():
-            from rich.console import Console
-
-            self._status = Console(stderr=True).status(f"{self.what}...")
-            self._status.__enter__()
-        return self
-
-    def update(self, text: str) -> None:
-        if self._status is not None:
-            self._status.update(f"{self.what}: {text}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._status is not None:
-            self._status.__exit__(None, None, None)
 
 
 def parse_header(value: str) -> tuple[str, str]:

@@ -8,11 +8,12 @@ import subprocess
 
 import click
 
-from podpath.analyze.graph import BY_CHOICES, Graph, build_graph, graph_json
+from podpath.analyze.graph import BY_CHOICES, Graph, build_graph, graph_around, graph_json
 from podpath.cluster import Cluster
 from podpath.commands.common import emit, progress, to_json, with_inputs
 from podpath.commands.help import command
 from podpath.commands.output import output_option
+from podpath.commands.scope import Scope
 from podpath.errors import UnsupportedError
 from podpath.render.escape import terminal_safe
 
@@ -42,13 +43,17 @@ NO_DOT = (
     help="Write to FILE instead of standard output.",
 )
 @with_inputs
-def graph(cluster: Cluster, by: str, fmt: str, output: str | None) -> None:
+def graph(cluster: Cluster, by: str, fmt: str, output: str | None, scope: Scope) -> None:
     """Namespaces are groups, workloads are nodes and edges are labelled with ports;
-    the internet and external CIDRs are nodes, and entry points are marked."""
+    the internet and external CIDRs are nodes, and entry points are marked. With -n/-l, the
+    nodes of those pods, their edges and the nodes at the other end."""
     if fmt == "svg" and shutil.which("dot") is None:
         raise UnsupportedError(NO_DOT)  # before the work, not after it
     with progress("building the graph"):
         result = build_graph(cluster, by=by)
+    if not scope.is_everything:
+        pods = frozenset(p.key for p in cluster.pods if scope.keeps(p.namespace, p.labels))
+        result = graph_around(result, pods)
     for note in result.notes:
         click.echo(terminal_safe(f"podpath: warning: {note}"), err=True)
     text = render(result, fmt)

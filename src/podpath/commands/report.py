@@ -10,15 +10,18 @@ import click
 from podpath.analyze.inventory import services_listing
 from podpath.analyze.report import overview
 from podpath.commands.common import (
+    checked_scope,
     emit,
     input_options,
-    load_from_options,
+    load_inputs,
     split_inputs,
     to_json,
+    validate_inputs,
 )
 from podpath.commands.help import command
 from podpath.commands.output import output_option
 from podpath.commands.provider import choice_from, find_config, provider_options
+from podpath.commands.report_scope import overview_in_scope, selected_pods
 from podpath.render.findings import finding_data, render_text_table
 from podpath.render.html_report import headline
 from podpath.render.table import join, render_table
@@ -40,20 +43,24 @@ from podpath.render.table import join, render_table
 def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None:
     """It shows the namespaces, Services, routes, reachability between namespaces,
     DNS records and the doctor's findings. With --html FILE.html it writes the same analysis,
-    with an interactive graph, as one self-contained page."""
+    with an interactive graph, as one self-contained page. -n/-l keep each section's rows
+    about those namespaces and pods (the cluster is still evaluated whole)."""
     files = kwargs.get("files")
     provider, provider_params = kwargs.pop("provider", None), kwargs.pop("provider_params", ())
-    cluster = load_from_options(split_inputs(kwargs))
+    inputs = validate_inputs(split_inputs(kwargs), command="report")
+    cluster = load_inputs(inputs)
+    scope = checked_scope(inputs.scope, cluster)
     choice = choice_from(cluster, provider, tuple(provider_params))
     from podpath.commands.doctor import read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
     data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
-    services = services_listing(cluster)
+    data, services = overview_in_scope(cluster, data, services_listing(cluster), scope)
     if output:  # the same analysis, drawn for a browser
         from podpath.commands.report_html import write_report_html
 
-        write_report_html(cluster, data, services, output)
+        pods = None if scope.is_everything else selected_pods(cluster, scope)
+        write_report_html(cluster, data, services, output, pods=pods)
         click.echo(f"podpath: wrote {output}", err=True)
         return
     if fmt == "json":

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from podpath.analyze.graph import Graph, build_graph
+from podpath.analyze.graph import Graph, build_graph, graph_around
 from podpath.cluster import Cluster
 from podpath.render.findings import finding_data
 from podpath.render.html_report import ReportData, render_report_html
 
 
-def _graph(cluster: Cluster, notes: list[str]) -> Graph | None:
+def _graph(cluster: Cluster, notes: list[str], pods: frozenset[str] | None) -> Graph | None:
     try:
         graph = build_graph(cluster, by="workload")
+        if pods is not None:  # -n/-l: the scope's nodes, their edges and their peers
+            graph = graph_around(graph, pods)
     except Exception as exc:  # a failing analysis must not take the page down
         notes.append(f"graph: could not be computed ({type(exc).__name__}: {exc})")
         return None
@@ -26,24 +28,34 @@ def _graph(cluster: Cluster, notes: list[str]) -> Graph | None:
     return graph
 
 
-def report_data(cluster: Cluster, overview: dict[str, Any], services: dict[str, Any]) -> ReportData:
+def report_data(
+    cluster: Cluster,
+    overview: dict[str, Any],
+    services: dict[str, Any],
+    pods: frozenset[str] | None = None,
+) -> ReportData:
     """The page's data: ``overview`` as the terminal gets it (findings as JSON-ready dicts,
-    with their file:line), the services listing and the graph."""
+    with their file:line), the services listing and the graph (around ``pods``, if given)."""
     notes: list[str] = []
     page = {**overview, "findings": [finding_data(f) for f in overview["findings"]]}
     return ReportData(
         title="podpath report",
         overview=page,
         services=services["services"],
-        graph=_graph(cluster, notes),
+        graph=_graph(cluster, notes, pods),
         notes=notes,
     )
 
 
 def write_report_html(
-    cluster: Cluster, overview: dict[str, Any], services: dict[str, Any], path: str
+    cluster: Cluster,
+    overview: dict[str, Any],
+    services: dict[str, Any],
+    path: str,
+    *,
+    pods: frozenset[str] | None = None,
 ) -> None:
-    """Write the one-page HTML report to ``path``."""
-    text = render_report_html(report_data(cluster, overview, services))
+    """Write the one-page HTML report to ``path`` (its graph around ``pods``, if given)."""
+    text = render_report_html(report_data(cluster, overview, services, pods))
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)

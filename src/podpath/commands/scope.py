@@ -169,8 +169,11 @@ class Scope:
         return self.has_namespace(name_namespace(name)) if self.namespaces else True
 
     def qualify(self, name: str) -> str:
-        """``NAME`` -> ``NS/NAME`` when one ``-n NS`` is given; other names unchanged."""
+        """``NAME`` -> ``NS/NAME`` and ``svc:NAME`` -> ``svc:NS/NAME`` when one ``-n NS`` is
+        given; other names unchanged."""
         ns = self.default_namespace
+        if ns and name.startswith("svc:") and "/" not in name:
+            return f"svc:{ns}/{name[4:]}"
         return f"{ns}/{name}" if ns and "/" not in name and ":" not in name else name
 
 

@@ -1,4 +1,4 @@
-"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied]``.
+"""``podpath trace --from SRC --to DST [--port PORT[/PROTO]] [--expect allowed|denied|answered]``.
 
 Routing options, as ``podpath route`` has them: ``--method``, ``--header NAME:VALUE``
 (repeatable), ``--gateway NS/NAME`` or ``--ingress-class NAME`` (exclusive: one entry point
@@ -85,6 +85,9 @@ def trace_json(
     return data
 
 
+STEP_WIDTH = 12  # the step column; wider when a step's name is (load-balancer: 13)
+
+
 def trace_table(data: dict[str, Any]) -> str:
     head = f"{data['from']} -> {data['to']}" + (f" port {data['port']}" if data["port"] else "")
     text = _path_text(data, head, endpoints=not data["paths"])
@@ -95,9 +98,10 @@ def trace_table(data: dict[str, Any]) -> str:
 
 def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> str:
     lines = [f"{head}: {data['verdict'].upper()}" + (f" ({data['drop']})" if data["drop"] else "")]
+    width = max([STEP_WIDTH, *(len(hop["step"]) for hop in data["hops"])])
     for i, hop in enumerate(data["hops"], 1):
         objs = f"  [{join(hop['objects'])}]" if hop["objects"] else ""
-        lines.append(f"{i:>2}. {hop['step']:<12} {hop['detail']}{objs}")
+        lines.append(f"{i:>2}. {hop['step']:<{width}} {hop['detail']}{objs}")
     if data["location"] is not None:
         lines.append(f"location: {data['location']}")
     if data["path"] is not None:
@@ -133,7 +137,7 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
 @click.option("--port", "port", default=None, metavar="PORT[/PROTO]", help="Port (number or name).")
 @click.option(
     "--expect",
-    type=click.Choice(["allowed", "denied"]),
+    type=click.Choice(["allowed", "denied", "answered"]),
     default=None,
     help="Exit 1 when the verdict differs.",
 )
@@ -155,6 +159,12 @@ def _path_text(data: dict[str, Any], head: str, *, endpoints: bool = True) -> st
     metavar="NS/KEY=VALUE",
     help="The pods implementing the IngressClasses (namespace and label selector).",
 )
+@click.option(
+    "--family",
+    type=click.Choice(["ipv4", "ipv6"]),
+    default=None,
+    help="IP family of the connection (dual stack; default: the first address).",
+)
 @output_option(FORMATS)
 @provider_options
 @with_inputs
@@ -169,6 +179,7 @@ def trace(
     gateway: str | None,
     ingress_class: str | None,
     ingress_controller: str | None,
+    family: str | None,
     fmt: str,
     provider: str | None,
     provider_params: tuple[str, ...],
@@ -176,7 +187,8 @@ def trace(
 ) -> None:
     """Each hop of the path from SRC to DST (DNS, Service, entry point, policy),
     and each endpoint's verdict with the rules that decide it."""
-    src = scope.qualify(src) if _is_name(src) else src
+    src = scope.qualify(src) if _is_name(src) or src.startswith("svc:") else src
+    dst = scope.qualify(dst) if dst.startswith("svc:") else dst  # a bare DST is a DNS name
     if _is_name(src):  # a source is a pod, an IP or internet: a bare name is a slip
         check_pod(cluster, src, "--from")
     check_pod_or_service(cluster, src, "--from")
@@ -192,7 +204,9 @@ def trace(
     )
     choice = choice_from(cluster, provider, provider_params)
     try:
-        result = run_trace(cluster, src, dst, port, options, choice)
+        result = run_trace(
+            cluster, src, dst, port, options, choice, {"ipv4": 4, "ipv6": 6}.get(family or "")
+        )
     except TraceError as exc:
         raise InputError(str(exc)) from None
     data = trace_json(result, src, dst, port, source_ip=choice is not None)

@@ -207,7 +207,11 @@ def _node_lines(plan: Plan, index: int, service_cidr: str) -> list[str]:
         lines.append(f"route add {plan.dns_ip}/32 dev eth0 scope link")
     # addresses of Services without endpoints are rejected here (RST / ICMP port unreachable)
     # rather than routed anywhere, as kube-proxy rejects them
-    lines.append(f"route add local {service_cidr} dev lo")
+    lines += [
+        f"route add local {cidr.strip()} dev lo"
+        for cidr in service_cidr.split(",")
+        if ":" not in cidr  # IPv4 routes here; IPv6 Service ranges are not brought up
+    ]
     lines += [f"route add local {ip}/32 dev lo" for ip, _ in plan.lb_routes]
     for pod in plan.pods:
         if pod.host_network:

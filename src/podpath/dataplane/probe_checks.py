@@ -13,7 +13,7 @@ from typing import Any
 from podpath.cluster import Cluster
 from podpath.cluster.service_network import is_dns_service
 from podpath.dataplane.ipv4 import is_v4
-from podpath.dataplane.plan import DNS_PORT, dns_endpoint_ports
+from podpath.dataplane.plan import DNS_PORT
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     DNS_TIMEOUT,
@@ -28,11 +28,12 @@ from podpath.dataplane.probe_outcomes import (
 )
 from podpath.dataplane.probe_provider import provider_checks
 from podpath.dataplane.probe_routes import route_checks
+from podpath.engine.dns_access import dns_verdicts
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import INTERNET_IP, IPPeer, Peer, PodPeer
 from podpath.engine.providers.base import ip_in
-from podpath.model.core import Protocol
+from podpath.model.core import Pod, Protocol
 from podpath.model.services import Service, ServiceType
 
 
@@ -106,19 +107,14 @@ def _internet_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]
             )
 
 
-def _dns_outcomes(cluster: Cluster, src: Peer) -> set[str]:
-    """``dns-timeout`` when policy denies this pod's DNS traffic to some DNS pod."""
-    out = set()
-    for key, ports in dns_endpoint_ports(cluster).items():
-        dst = cluster.pod_by_key.get(key)
-        for port, proto in ports:
-            if (
-                dst is not None
-                and proto == "UDP"
-                and not evaluate(cluster, src, PodPeer(dst), port, Protocol.UDP).allowed
-            ):
-                out.add(DNS_TIMEOUT)
-    return out
+def _dns_outcomes(cluster: Cluster, pod: Pod) -> set[str]:
+    """``dns-timeout`` when policy denies this pod's DNS over UDP to some cluster DNS pod (its
+    queries land on any of them): :func:`podpath.engine.dns_access.dns_verdicts`, the verdicts
+    trace's DNS hop and doctor read."""
+    found = dns_verdicts(cluster, pod)
+    if found is None or found.assumed:
+        return set()
+    return {DNS_TIMEOUT} if any(not v.allowed for v in found.of(Protocol.UDP)) else set()
 
 
 def _probed_services(cluster: Cluster) -> list[Service]:
@@ -178,7 +174,7 @@ def _service_checks(
     services = _probed_services(cluster)
     for src in (p for p in state["pods"] if not p["host_network"]):
         pod = cluster.pod_by_key[src["key"]]
-        dns = _dns_outcomes(cluster, PodPeer(pod))
+        dns = _dns_outcomes(cluster, pod)
         for svc in services:
             for pe in cluster.endpoints.get(svc.key, ()):
                 proto = pe.service_port.protocol.value

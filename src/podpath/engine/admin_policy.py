@@ -30,10 +30,23 @@ if TYPE_CHECKING:
     from podpath.cluster import Cluster
 
 
+_BY_TIER: list[tuple[object, dict[str, tuple[AdminPolicy, ...]]]] = []
+
+
 def admin_policies(cluster: Cluster, tier: str) -> tuple[AdminPolicy, ...]:
-    """The policies of ``tier`` (Admin or Baseline) of every admin kind, in evaluation order."""
-    found = [p for kind in ADMIN_KINDS for p in cluster.of_kind(kind) if p.tier == tier]
-    return tuple(sorted(found, key=lambda p: p.order))
+    """The policies of ``tier`` (Admin or Baseline) of every admin kind, in evaluation order
+    (computed once per inventory; the last few kept, each held so its identity stays valid)."""
+    inventory = cluster.inventory
+    for held, known in _BY_TIER:
+        if held is inventory:
+            return known.get(tier, ())
+    tiers: dict[str, tuple[AdminPolicy, ...]] = {}
+    for name in ("Admin", "Baseline"):
+        found = [p for kind in ADMIN_KINDS for p in cluster.of_kind(kind) if p.tier == name]
+        tiers[name] = tuple(sorted(found, key=lambda p: p.order))
+    _BY_TIER.insert(0, (inventory, tiers))
+    del _BY_TIER[4:]
+    return tiers.get(tier, ())
 
 
 def subject_selects(cluster: Cluster, policy: AdminPolicy, pod: Pod) -> bool:

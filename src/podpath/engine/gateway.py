@@ -28,7 +28,7 @@ Attachment, route status, hostname intersection and ReferenceGrants live in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ from podpath.engine.backends import STATUS_INVALID, outcome
 from podpath.engine.gateway_attach import Attachment, gateway_host_matches, host_specificity
 from podpath.engine.gateway_cors import PREFLIGHT_STATUS, cors_outcome
 from podpath.engine.gateway_filters import request_redirect, url_rewrite
+from podpath.engine.gateway_index import NO_ROUTES, ListenerKey, ListenerRoutes
 from podpath.engine.gateway_l4 import backends_with_tls, primary_tls, tls_route_answer
 from podpath.engine.gateway_listener_sets import MergedListener, gateway_listeners
 from podpath.engine.gateway_refs import listener_tls
@@ -169,10 +170,13 @@ def _route_hosts_match(a: Attachment, host: str) -> bool:
 
 
 def candidates(
-    atts: list[Attachment], request: Request
+    atts: list[Attachment], request: Request, has_grpc: bool | None = None
 ) -> Iterator[tuple[tuple[object, ...], Attachment, int, int]]:
-    """Every (precedence key, attachment, rule, match) whose match holds for the request."""
-    use_grpc = request.grpc and any(a.route.kind == "GRPCRoute" for a in atts)
+    """Every (precedence key, attachment, rule, match) whose match holds for the request.
+    ``has_grpc``: whether the listener has a GRPCRoute (default: whether ``atts`` has one)."""
+    if has_grpc is None:
+        has_grpc = any(a.route.kind == "GRPCRoute" for a in atts)
+    use_grpc = request.grpc and has_grpc
     kind = "GRPCRoute" if use_grpc else "HTTPRoute"
     for a in atts:
         if a.route.kind != kind or not _route_hosts_match(a, request.host):
@@ -261,10 +265,11 @@ def route_gateway(
     cluster: Cluster,
     gateway: Gateway,
     request: Request,
-    atts: tuple[Attachment, ...],
+    routes: Mapping[ListenerKey, ListenerRoutes],
     now: datetime,
 ) -> RouteAnswer:
-    """Route a request entering ``gateway`` (see module docstring)."""
+    """Route a request entering ``gateway`` (see module docstring); ``routes``: the
+    attachments by listener (:func:`podpath.engine.gateway_index.index_attachments`)."""
     label = f"Gateway/{gateway.key}"
     chosen = select_listener(cluster, gateway, request)
     if chosen is None:
@@ -272,13 +277,8 @@ def route_gateway(
         idle = unserved_reason(cluster, gateway, request)
         return RouteAnswer(label, 404, reasons=(why, idle) if idle else (why,))
     listener = chosen.listener
-    here = [
-        a
-        for a in atts
-        if a.gateway.key == gateway.key
-        and a.owner == chosen.owner
-        and a.listener.name == listener.name
-    ]
+    on_listener = routes.get((gateway.key, chosen.owner, listener.name), NO_ROUTES)
+    here = on_listener.for_host(request.host)
     lead = listener_lead(chosen)
     tls = (
         listener_tls(cluster, chosen.owner, listener, request.host, now)
@@ -288,7 +288,9 @@ def route_gateway(
     if listener.protocol == "TLS":
         answer = tls_route_answer(cluster, label, lead, here, request.host, listener)
     else:
-        answer = _http_answer(cluster, label, lead, here, request, listener.port)
+        answer = _http_answer(
+            cluster, label, lead, here, request, listener.port, on_listener.has_grpc
+        )
     return replace(answer, tls=tls) if tls is not None else answer
 
 
@@ -299,9 +301,10 @@ def _http_answer(
     here: list[Attachment],
     request: Request,
     listener_port: int,
+    has_grpc: bool,
 ) -> RouteAnswer:
     """HTTPRoute/GRPCRoute matching on one listener (module docstring)."""
-    found = sorted(candidates(here, request), key=lambda c: c[0])
+    found = sorted(candidates(here, request, has_grpc), key=lambda c: c[0])
     if not found:
         return RouteAnswer(
             label,

@@ -147,7 +147,8 @@ def _set_entries(
     return out
 
 
-def _state(cluster: Cluster, m: MergedListener) -> ListenerState:
+def listener_state(cluster: Cluster, m: MergedListener) -> ListenerState:
+    """The conditions of one merged listener (ListenerStatus / ListenerEntryStatus)."""
     lis = m.listener
     cert = certificate_ref_reason(cluster, lis, m.owner)
     bad_kinds = invalid_route_kinds(lis)
@@ -192,7 +193,7 @@ def gateway_listeners(
             statuses.append(_not_allowed(gateway, ls))
             continue
         entries = _set_entries(gateway, ls, merged)
-        states = tuple(_state(cluster, m) for m in entries)
+        states = tuple(listener_state(cluster, m) for m in entries)
         valid = [s for s in states if s.programmed]
         if valid:
             merged.extend(entries)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +92,9 @@ class Matrix:
     override_dst: IntArray
     assumptions: Assumptions
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _as_dict: list[dict[int, frozenset[int]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -98,11 +102,13 @@ class Matrix:
 
     @property
     def overrides(self) -> dict[int, frozenset[int]]:
-        """The override pairs as ``{src: {dst, ...}}``."""
-        out: dict[int, set[int]] = {}
-        for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
-            out.setdefault(i, set()).add(j)
-        return {i: frozenset(js) for i, js in out.items()}
+        """The override pairs as ``{src: {dst, ...}}`` (built once)."""
+        if not self._as_dict:
+            out: dict[int, set[int]] = {}
+            for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
+                out.setdefault(i, set()).add(j)
+            self._as_dict.append({i: frozenset(js) for i, js in out.items()})
+        return self._as_dict[0]
 
     def allowed_classes(self, port: PortKey) -> BoolArray:
         c = self.classes.size
@@ -320,27 +326,40 @@ Entries = tuple[IntArray, IntArray, IntArray]
 
 def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntArray) -> None:
     """``out[g, h] = sum Ms[g, a] * A[a, b] * Md[h, b]`` over the sparse entries of the two
-    membership matrices (sorted by group), in chunks of source groups so the intermediates
-    stay small: per source group the allowed pods of each class (reduceat over its entries),
-    then those folded into target groups (reduceat over the target entries)."""
+    membership matrices (sorted by group), in chunks of source entries so the intermediates
+    stay small: the class rows of the source entries, weighted and summed per source group,
+    then (transposed, so both sums run along rows) weighted and summed per target group. A
+    side whose groups have one class each needs no sum."""
     s_g, s_c, s_n = src
     d_g, d_c, d_n = dst
     s_starts = np.flatnonzero(np.r_[True, s_g[1:] != s_g[:-1]])
     d_starts = np.flatnonzero(np.r_[True, d_g[1:] != d_g[:-1]])
     s_present, d_present = s_g[s_starts], d_g[d_starts]
+    wide = int(s_n.sum()) * int(d_n.sum()) >= 1 << 31  # bounds every cell and partial sum
+    kind = np.int64 if wide else np.int32
+    d_weight: npt.NDArray[Any] = d_n.astype(kind)[:, None]
+    all_columns = len(d_c) == c and bool((d_c == np.arange(c)).all())
     bounds = np.r_[s_starts, len(s_g)]
-    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # entry rows per chunk
+    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # source entry rows per chunk
     k0 = 0
     while k0 < len(s_starts):
         k1 = max(k0 + 1, int(np.searchsorted(bounds, bounds[k0] + budget, side="right")) - 1)
         k1 = min(k1, len(s_starts))
         lo, hi = int(bounds[k0]), int(bounds[k1])
-        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)[:, d_c]
-        weighted = bits.astype(np.int64) * s_n[lo:hi, None]
+        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)
+        if not all_columns:
+            bits = bits[:, d_c]
+        rows: npt.NDArray[Any] = bits.astype(kind)
         del bits
-        per_group = np.add.reduceat(weighted, s_starts[k0:k1] - lo, axis=0)
-        per_group *= d_n[None, :]
-        out[np.ix_(s_present[k0:k1], d_present)] = np.add.reduceat(per_group, d_starts, axis=1)
+        rows *= s_n[lo:hi, None].astype(kind)
+        if k1 - k0 != hi - lo:
+            rows = np.add.reduceat(rows, s_starts[k0:k1] - lo, axis=0)
+        cols: npt.NDArray[Any] = np.ascontiguousarray(rows.T)
+        del rows
+        cols *= d_weight
+        if len(d_starts) != len(d_g):
+            cols = np.add.reduceat(cols, d_starts, axis=0)
+        out[np.ix_(s_present[k0:k1], d_present)] = cols.T
         k0 = k1
 
 

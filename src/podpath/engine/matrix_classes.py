@@ -95,6 +95,27 @@ class PodClasses:
     _pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     _keys: dict[str, list[int]] = field(default_factory=dict)
     _cache: dict[object, BoolArray] = field(default_factory=dict)
+    _ns_index: dict[str, int] = field(default_factory=dict)
+    _ns_pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    def _namespaces_selected(self, selector: LabelSelector) -> BoolArray:
+        """Per namespace, whether ``selector`` selects its labels: matchLabels through an
+        inverted index of the namespaces' (key, value) pairs, then the expressions on the
+        namespaces left."""
+        count = len(self.namespaces)
+        if not self._ns_pairs and count:
+            for i, lab in enumerate(self.ns_labels):
+                for pair in lab.items():
+                    self._ns_pairs.setdefault(pair, []).append(i)
+        chosen = np.ones(count, dtype=bool)
+        for k, v in selector.match_labels.pairs:
+            hit = np.zeros(count, dtype=bool)
+            hit[self._ns_pairs.get((k, v), [])] = True
+            chosen &= hit
+        if selector.match_expressions:
+            for i in np.flatnonzero(chosen).tolist():
+                chosen[i] = selector_matches(selector, self.ns_labels[i])
+        return chosen
 
     @property
     def size(self) -> int:
@@ -139,7 +160,7 @@ class PodClasses:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        chosen = np.array([selector_matches(selector, lab) for lab in self.ns_labels], dtype=bool)
+        chosen = self._namespaces_selected(selector)
         mask = chosen[self.ns_id] if len(chosen) else self.zeros()
         self._cache[key] = mask
         return mask
@@ -149,8 +170,10 @@ class PodClasses:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        ids = [i for i, n in enumerate(self.namespaces) if n == namespace]
-        mask = self.ns_id == ids[0] if ids else self.zeros()
+        if not self._ns_index:
+            self._ns_index.update((n, i) for i, n in enumerate(self.namespaces))
+        found = self._ns_index.get(namespace)
+        mask = self.ns_id == found if found is not None else self.zeros()
         self._cache[key] = mask
         return mask
 

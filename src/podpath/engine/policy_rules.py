@@ -69,8 +69,23 @@ def is_isolated(
     return bool(selecting_policies(cluster, pod, direction, assumptions))
 
 
+_BY_NAMESPACE: list[tuple[tuple[NetworkPolicy, ...], dict[str, tuple[NetworkPolicy, ...]]]] = []
+
+
 def _policies_in(cluster: Cluster, namespace: str) -> tuple[NetworkPolicy, ...]:
-    return tuple(p for p in cluster.network_policies if p.namespace == namespace)
+    """The policies of a namespace, in cluster order, from an index built once per policy
+    tuple (the last few kept; the tuple is held so its identity stays valid)."""
+    policies = cluster.network_policies
+    for held, index in _BY_NAMESPACE:
+        if held is policies:
+            return index.get(namespace, ())
+    grouped: dict[str, list[NetworkPolicy]] = {}
+    for p in policies:
+        grouped.setdefault(p.namespace, []).append(p)
+    index = {ns: tuple(ps) for ns, ps in grouped.items()}
+    _BY_NAMESPACE.insert(0, (policies, index))
+    del _BY_NAMESPACE[4:]
+    return index.get(namespace, ())
 
 
 # --- peers and ports ---------------------------------------------------------------------
@@ -99,6 +114,7 @@ def peer_matches_pod(
     peer: PolicyPeer,
     pod: Pod,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> bool:
     """A NetworkPolicyPeer against a pod ({NP_REF}#NetworkPolicyPeer):
 
@@ -107,13 +123,16 @@ def peer_matches_pod(
     - both: the pods ``podSelector`` selects within the namespaces ``namespaceSelector``
       selects (AND); empty selectors select everything of their scope;
     - ``ipBlock``: the pod's IPs (assumption ``ipblock-matches-pod-ips``; a host-network pod
-      under ``host-network-as-node`` is its node's IP, which ipBlock matches).
+      under ``host-network-as-node`` is its node's IP, which ipBlock matches); with
+      ``family`` (a connection of one IP family, dual stack) only the pod's address of that
+      family: a connection carries one source and one destination address.
     """
     as_node = pod.host_network and assumptions.host_network_as_node
     if peer.ip_block is not None:
         if not (assumptions.ipblock_matches_pod_ips or as_node):
             return False
-        return any(ip_block_matches(peer.ip_block, ip) for ip in pod.ips)
+        ips = [ip for ip in pod.ips if family is None or ipaddress.ip_address(ip).version == family]
+        return any(ip_block_matches(peer.ip_block, ip) for ip in ips)
     if as_node:
         return False
     if peer.namespace_selector is None:
@@ -176,7 +195,7 @@ def _peer_matches(
     assumptions: Assumptions,
 ) -> bool:
     if isinstance(other, PodPeer):
-        return peer_matches_pod(cluster, policy, peer, other.pod, assumptions)
+        return peer_matches_pod(cluster, policy, peer, other.pod, assumptions, other.family)
     return peer_matches_ip(peer, other.ip)
 
 

@@ -68,9 +68,12 @@ DEFAULT_ASSUMPTIONS = Assumptions()
 
 @dataclass(frozen=True, slots=True)
 class PodPeer:
-    """A pod of the cluster (canonical form ``NS/NAME[Pod]``)."""
+    """A pod of the cluster (canonical form ``NS/NAME[Pod]``). ``family`` (4 or 6): the IP
+    family of the connection, on a dual-stack cluster (an ipBlock then matches only the pod's
+    address of that family); None: any of the pod's addresses."""
 
     pod: Pod
+    family: int | None = None
 
     def __str__(self) -> str:
         return f"{self.pod.key}[Pod]"

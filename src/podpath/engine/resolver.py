@@ -331,7 +331,7 @@ def dns_pods(cluster: Cluster) -> tuple[tuple[Pod, ...], bool]:
     found = tuple(p for p in cluster.pods if any(service_selects_pod(s, p) for s in services))
     if found:
         return found, False
-    net = ipaddress.ip_network(cluster.settings.pod_cidr, strict=False)
+    net = ipaddress.ip_network(cluster.settings.pod_cidr.split(",")[0].strip(), strict=False)
     ip = str(net.broadcast_address - 1)
     stand_in = Pod(
         namespace="kube-system",

@@ -156,7 +156,7 @@ def route_request(
                 f"Gateway {gateway} not found (known: {', '.join(sorted(gws)) or 'none'})",
                 field="--gateway",
             )
-        return (route_gateway(cluster, gw, request, ctx.attachments, now),)
+        return (route_gateway(cluster, gw, request, ctx.by_listener, now),)
     if ingress_class is not None:
         known = set(by_class) | {c.name for c in cluster.of_kind("IngressClass")}
         if ingress_class not in known:
@@ -174,7 +174,7 @@ def route_request(
         for name, ings in by_class.items()
         if not request.grpc and serves_host(ings, request.host)
     ]
-    atts = ctx.attachments
+    atts = ctx.by_listener
     conflicts = []
     for key in sorted(gws):
         gw = gws[key]
@@ -226,7 +226,7 @@ def _route_by_address(
     answers = []
     for ep, why in owners:
         if ep.kind == "Gateway":
-            answer = route_gateway(cluster, ctx.gateways[ep.name], matched, ctx.attachments, now)
+            answer = route_gateway(cluster, ctx.gateways[ep.name], matched, ctx.by_listener, now)
         else:
             ings = ctx.by_class.get(ep.name, ())
             answer = route_class(cluster, ep.name, ings, matched, now, ctx)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from podpath.engine.gateway_attach import Attachment, attachments, gateways_by_key
+from podpath.engine.gateway_index import ListenerKey, ListenerRoutes, index_attachments
 from podpath.engine.ingress import ingresses_by_class
 from podpath.engine.ingress_nginx import NginxServers, is_ingress_nginx
 from podpath.model.gateway import Gateway
@@ -35,13 +36,15 @@ class RoutingContext:
     """The request-independent part of routing for ``cluster`` (module docstring):
     ``by_class`` the Ingresses of each class, ``gateways`` by ``NS/NAME``, ``attachments``
     every (route, listener) attachment, ``nginx`` the configuration of each ingress-nginx
-    class (its servers built as requests reach them)."""
+    class (its servers built as requests reach them), ``by_listener`` the attachments by
+    listener and host name (:mod:`podpath.engine.gateway_index`)."""
 
     cluster: Cluster
     by_class: Mapping[str, tuple[Ingress, ...]]
     gateways: Mapping[str, Gateway]
     attachments: tuple[Attachment, ...]
     nginx: Mapping[str, NginxServers]
+    by_listener: Mapping[ListenerKey, ListenerRoutes]
 
     def of(self, cluster: Cluster) -> RoutingContext:
         """This context, checked to be ``cluster``'s."""
@@ -53,6 +56,7 @@ class RoutingContext:
 def routing_context(cluster: Cluster) -> RoutingContext:
     """The routing context of ``cluster`` (module docstring)."""
     by_class, _ = ingresses_by_class(cluster)
+    atts = attachments(cluster)
     nginx = {
         name: NginxServers(ings)
         for name, ings in by_class.items()
@@ -62,6 +66,7 @@ def routing_context(cluster: Cluster) -> RoutingContext:
         cluster,
         MappingProxyType(by_class),
         MappingProxyType(gateways_by_key(cluster)),
-        attachments(cluster),
+        atts,
         MappingProxyType(nginx),
+        index_attachments(atts),
     )

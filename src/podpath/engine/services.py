@@ -37,6 +37,7 @@ CoreDNS gives a slice without ports a sentinel port and answers its A/AAAA recor
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 
 from podpath.engine.selectors import equality_selector_matches
@@ -97,6 +98,17 @@ def _exclusion(pod: Pod, service: Service) -> str | None:
     return None
 
 
+def pod_addresses(service: Service, pod: Pod) -> tuple[str, ...]:
+    """The pod's addresses a Service publishes: one per family of the Service, in its order
+    (the EndpointSlice controller keeps one slice per ``addressType``, for each of the
+    Service's ``ipFamilies``; https://kubernetes.io/docs/concepts/services-networking/dual-stack/);
+    the pod's first IP where the Service has no family (not resolved) or the pod none of
+    them."""
+    by_family = {ipaddress.ip_address(ip).version: ip for ip in reversed(pod.ips)}
+    out = tuple(by_family[f] for f in service.ip_families if f in by_family)
+    return out or pod.ips[:1]
+
+
 def selector_endpoints(
     service: Service, pods: Iterable[Pod], zones: Mapping[str, str] | None = None
 ) -> tuple[PortEndpoints, ...]:
@@ -122,9 +134,9 @@ def selector_endpoints(
             for_zones, for_nodes = endpoint_hints(
                 service.traffic_distribution, ready, pod.node_name, zone
             )
-            endpoints.append(
+            endpoints.extend(
                 Endpoint(
-                    ip=pod.ips[0],
+                    ip=ip,
                     port=number,
                     ready=ready,
                     pod=pod.key,
@@ -134,6 +146,7 @@ def selector_endpoints(
                     for_zones=for_zones,
                     for_nodes=for_nodes,
                 )
+                for ip in pod_addresses(service, pod)
             )
         result.append(PortEndpoints(port, tuple(endpoints), tuple(excluded)))
     return tuple(result)
@@ -195,7 +208,7 @@ def selector_addresses(service: Service, pods: Iterable[Pod]) -> tuple[Endpoint,
     selected = sorted((p for p in pods if service_selects_pod(service, p)), key=lambda p: p.key)
     return tuple(
         Endpoint(
-            ip=pod.ips[0],
+            ip=ip,
             port=NO_PORT,
             ready=endpoint_ready(service, pod),
             pod=pod.key,
@@ -204,6 +217,7 @@ def selector_addresses(service: Service, pods: Iterable[Pod]) -> tuple[Endpoint,
         )
         for pod in selected
         if _exclusion(pod, service) is None
+        for ip in pod_addresses(service, pod)
     )
 
 

@@ -14,7 +14,8 @@ Import each name from the module that defines it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 from podpath.model.core import NO_SOURCE, SourceRef
 from podpath.model.gateway import (
@@ -24,6 +25,8 @@ from podpath.model.gateway import (
 from podpath.model.objects import Namespaced
 
 # -- TLS Secrets ---------------------------------------------------------------------------
+
+TLS_SECRET_TYPE = "kubernetes.io/tls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +50,47 @@ class Secret(Namespaced):
     namespace: str
     name: str
     type: str = "Opaque"
-    certificate: Certificate | None = None
+    tls_crt: bytes | None = field(default=None, repr=False)  # the PEM chain, parsed on use
     has_key: bool = False
     source: SourceRef = NO_SOURCE
+
+    @property
+    def certificate(self) -> Certificate | None:
+        """The parsed ``tls.crt`` of a TLS Secret (None for other types). Parsed when a TLS
+        check first asks, not at load time: ``cryptography`` costs a command's start-up."""
+        if self.type != TLS_SECRET_TYPE:
+            return None
+        if not self.tls_crt:
+            return Certificate(error="tls.crt is missing or empty")
+        return parse_certificate(self.tls_crt)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_certificate(pem: bytes) -> Certificate:
+    """The first certificate of a PEM chain: DNS SANs, CN and validity (UTC, ISO 8601).
+
+    Format: RFC 7468 (PEM) of an X.509 certificate (RFC 5280); the Secret's layout is
+    https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets.
+    """
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+    except ValueError as exc:
+        return Certificate(error=f"tls.crt is not a PEM certificate: {exc}")
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        names = tuple(str(n).lower() for n in san.value.get_values_for_type(x509.DNSName))
+    except x509.ExtensionNotFound:
+        names = ()
+    cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    cn = str(cns[0].value) if cns else None
+    return Certificate(
+        dns_names=names,
+        common_name=cn,
+        not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
 
 
 # -- Results of the routing engine ---------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from podpath.model.core import NO_SOURCE, Labels, Protocol, SourceRef
+from podpath.model.core import NO_SOURCE, Labels, ObjectRef, Protocol, SourceRef
 from podpath.model.objects import Namespaced
 
 
@@ -43,8 +43,10 @@ class Service(Namespaced):
     """A Service. ``selector`` is ``None`` for a Service without selector (manual endpoints).
 
     ``cluster_ips`` is empty until the resolved cluster allocates it; ``headless`` is
-    ``spec.clusterIP: None``. ``lb_ingress`` holds status.loadBalancer.ingress IPs (or the
-    embedded pool's allocation after resolution); ``lb_hostnames`` the hostnames.
+    ``spec.clusterIP: None``. ``ip_families`` holds ``spec.ipFamilies`` (4/6, primary first)
+    as given, and after resolution the families the Service has. ``lb_ingress`` holds
+    status.loadBalancer.ingress IPs (or the embedded pool's allocation after resolution);
+    ``lb_hostnames`` the hostnames; ``lb_ip_modes`` their ``ipMode`` (empty: all VIP).
     """
 
     KIND = "Service"
@@ -71,6 +73,9 @@ class Service(Namespaced):
     lb_class: str | None = None  # spec.loadBalancerClass
     health_check_node_port: int | None = None  # spec.healthCheckNodePort
     traffic_distribution: str | None = None  # PreferClose | PreferSameZone | PreferSameNode
+    ip_family_policy: str | None = None  # SingleStack | PreferDualStack | RequireDualStack
+    ip_families: tuple[int, ...] = ()  # spec.ipFamilies as 4/6; resolved by the cluster
+    lb_ip_modes: tuple[str, ...] = ()  # status.loadBalancer.ingress[].ipMode, per lb_ingress
     labels: Labels = Labels()
     annotations: Labels = Labels()
     source: SourceRef = NO_SOURCE
@@ -157,3 +162,18 @@ class PortEndpoints:
     @property
     def ready(self) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.ready)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCIDR:
+    """networking.k8s.io/v1 ServiceCIDR (cluster-scoped): ``spec.cidrs``, at most one per
+    family, the ranges ClusterIPs are allocated from (KEP-1880,
+    https://kubernetes.io/docs/reference/kubernetes-api/networking/service-cidr-v1/)."""
+
+    name: str
+    cidrs: tuple[str, ...] = ()
+    source: SourceRef = NO_SOURCE
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("ServiceCIDR", "", self.name)

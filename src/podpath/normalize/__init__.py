@@ -9,7 +9,7 @@ duplicates (same kind, namespace and name) are reported and the last one wins, a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -106,6 +106,27 @@ def _identity(raw: dict[str, Any], source: SourceRef) -> tuple[str, str, str]:
     return kind, ns, name
 
 
+def with_default_namespace(docs: Iterable[RawDoc], namespace: str) -> Iterator[RawDoc]:
+    """The documents with ``namespace`` as the namespace of each namespaced object that names
+    none, as ``kubectl apply -f FILE -n NAMESPACE`` sets it (cli-runtime's
+    ``resource.RequireNamespace``: "set a namespace if none is provided on the Info object",
+    https://github.com/kubernetes/cli-runtime/blob/master/pkg/resource/visitor.go). Objects
+    that name another namespace keep it (kubectl refuses them; podpath's ``-n`` also filters
+    the output, so they are kept and not shown); cluster-scoped kinds are left alone."""
+    for doc in docs:
+        data = doc.data
+        meta = data.get("metadata")
+        kind = data.get("kind")
+        if (
+            type(meta) is dict
+            and isinstance(kind, str)
+            and kind not in CLUSTER_SCOPED
+            and not meta.get("namespace")
+        ):
+            doc = RawDoc({**data, "metadata": {**meta, "namespace": namespace}}, doc.source)
+        yield doc
+
+
 CORE_KINDS = frozenset(
     {
         "Namespace",
@@ -138,6 +159,7 @@ class _Collector:
         self.pod_owners: list[tuple[tuple[str, str], tuple[str, str] | None]] = []
         self.services: dict[tuple[str, str], Service] = {}
         self.slices: list[EndpointSlice] = []
+        self.legacy_slices: list[EndpointSlice] = []  # from core/v1 Endpoints
         self.policies: dict[tuple[str, str], NetworkPolicy] = {}
         self.workloads: dict[tuple[str, str, str], Workload] = {}
         self.min_replicas: dict[tuple[str, str, str], int] = {}  # HPA target -> minReplicas
@@ -224,7 +246,7 @@ class _Collector:
             else:
                 self.slices.append(eslice)
         elif kind == "Endpoints":
-            self.slices.extend(normalize_endpoints(raw, source))
+            self.legacy_slices.extend(normalize_endpoints(raw, source))
         elif kind == "NetworkPolicy":
             self.policies[(ns, name)] = normalize_network_policy(raw, source)
         elif kind in WORKLOAD_KINDS:
@@ -310,7 +332,9 @@ def normalize(
         nodes=nodes,
         pods=tuple(pods[k] for k in sorted(pods)),
         services=tuple(c.services[k] for k in sorted(c.services)),
-        endpoint_slices=tuple(sorted(c.slices, key=lambda s: (s.namespace, s.name))),
+        endpoint_slices=tuple(
+            sorted(slices_preferred(c.slices, c.legacy_slices), key=lambda s: (s.namespace, s.name))
+        ),
         network_policies=tuple(c.policies[k] for k in sorted(c.policies)),
         objects={
             kind: tuple(objs[k] for k in sorted(objs)) for kind, objs in sorted(c.layer.items())
@@ -373,3 +397,19 @@ def _namespaces(c: _Collector, pods: dict[tuple[str, str], Pod]) -> dict[str, Na
             name=name, labels=namespace_labels(name, EMPTY_LABELS), declared=False
         )
     return out
+
+
+def slices_preferred(
+    slices: list[EndpointSlice], legacy: list[EndpointSlice]
+) -> list[EndpointSlice]:
+    """EndpointSlices, and a Service's core/v1 Endpoints only when it has no EndpointSlice.
+
+    The Endpoints API is deprecated (Kubernetes 1.33) and the EndpointSlice mirroring
+    controller copies every Endpoints object into slices, so a cluster read live has both for
+    the same endpoints; kube-proxy reads only EndpointSlices. An Endpoints object is therefore
+    used only where its Service has no slice (input written by hand, an old dump).
+    https://kubernetes.io/docs/reference/kubernetes-api/service-resources/endpoints-v1/
+    https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#endpointslice-mirroring
+    """
+    have = {(s.namespace, s.service_name) for s in slices}
+    return slices + [s for s in legacy if (s.namespace, s.service_name) not in have]

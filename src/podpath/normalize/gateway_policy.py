@@ -17,8 +17,8 @@ from podpath.model.gateway_policy import (
     LocalObjectRef,
     PolicyTargetRef,
 )
+from podpath.model.routing import parse_certificate
 from podpath.normalize.fields import Fields, object_fields
-from podpath.normalize.routing import parse_certificate
 
 CA_KEY = "ca.crt"
 

@@ -85,7 +85,7 @@ CHANGES_ROUTING = frozenset(
 CANARY_KEYS = ("canary-by-header", "canary-by-header-value", "canary-by-header-pattern")
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-GO_INT = re.compile(r"[+-]?[0-9]+")
+GO_INT = re.compile(r"[+-]?[0-9]{1,18}")  # strconv.Atoi: a 64-bit int, else "out of range"
 
 
 class _Reader:
@@ -189,7 +189,7 @@ def _source_ranges(r: _Reader) -> dict[str, Any]:
 def _errors(r: _Reader) -> tuple[int, ...]:
     text = r.text("custom-http-errors")
     codes = [c.strip() for c in text.split(",") if c.strip()]
-    if any(not c.isdigit() for c in codes):
+    if any(not GO_INT.fullmatch(c) or not c.isdigit() for c in codes):
         r.invalid.append(f"custom-http-errors: {text!r} is not a list of status codes")
         return ()
     return tuple(sorted({int(c) for c in codes}))

@@ -72,3 +72,13 @@ def _admin_policy(raw: dict[str, Any], source: SourceRef) -> Any:
 
 
 LAYER_NORMALIZERS.update({kind: _admin_policy for kind in ADMIN_POLICY_KINDS})
+
+
+def _service_cidr(raw: dict[str, Any], source: SourceRef) -> Any:
+    """networking.k8s.io/v1 ServiceCIDR (:mod:`podpath.normalize.services`)."""
+    from podpath.normalize.services import normalize_service_cidr
+
+    return normalize_service_cidr(raw, source)
+
+
+LAYER_NORMALIZERS["ServiceCIDR"] = _service_cidr

@@ -50,14 +50,13 @@ from podpath.model.ingress import (
     IngressRule,
     IngressTLS,
 )
-from podpath.model.routing import Certificate, Secret
+from podpath.model.routing import TLS_SECRET_TYPE, Secret
 from podpath.normalize.fields import Fields, object_fields
 from podpath.normalize.gateway import allowed_listeners, normalize_cors, normalize_listener
 from podpath.normalize.ingress_nginx import nginx_annotations
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
-TLS_SECRET_TYPE = "kubernetes.io/tls"
 
 
 def _ns(ns: str) -> str:
@@ -321,40 +320,16 @@ def _secret_bytes(top: Fields, key: str) -> bytes | None:
     return plain.encode() if plain is not None else None
 
 
-def parse_certificate(pem: bytes) -> Certificate:
-    """The first certificate of a PEM chain: DNS SANs, CN and validity (UTC, ISO 8601)."""
-    from cryptography import x509
-
-    try:
-        cert = x509.load_pem_x509_certificate(pem)
-    except ValueError as exc:
-        return Certificate(error=f"tls.crt is not a PEM certificate: {exc}")
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-        names = tuple(str(n).lower() for n in san.value.get_values_for_type(x509.DNSName))
-    except x509.ExtensionNotFound:
-        names = ()
-    cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    cn = str(cns[0].value) if cns else None
-    return Certificate(
-        dns_names=names,
-        common_name=cn,
-        not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-
-
 def normalize_secret(raw: dict[str, Any], source: SourceRef) -> Secret:
     top, _, ns, name = object_fields(raw, source)
     stype = top.str("type") or "Opaque"
-    cert = None
+    crt = None
     has_key = False
     if stype == TLS_SECRET_TYPE:
         crt = _secret_bytes(top, "tls.crt")
-        cert = parse_certificate(crt) if crt else Certificate(error="tls.crt is missing or empty")
         has_key = bool(_secret_bytes(top, "tls.key"))
     return Secret(
-        namespace=_ns(ns), name=name, type=stype, certificate=cert, has_key=has_key, source=source
+        namespace=_ns(ns), name=name, type=stype, tls_crt=crt, has_key=has_key, source=source
     )
 
 

@@ -8,12 +8,14 @@ object becomes one EndpointSlice per subset (the EndpointSlice mirroring control
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from podpath.model.core import SourceRef
 from podpath.model.services import (
     EndpointSlice,
     Service,
+    ServiceCIDR,
     ServicePort,
     ServiceType,
     SliceEndpoint,
@@ -74,6 +76,7 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
     lb = status.map("loadBalancer")
     lb_ips = tuple(i.ip("ip") for i in lb.maps("ingress") if i.has("ip"))
     lb_hosts = tuple(i.str("hostname") or "" for i in lb.maps("ingress") if i.has("hostname"))
+    lb_modes = tuple(_ip_mode(i) for i in lb.maps("ingress") if i.has("ip"))
     return Service(
         namespace=ns or "default",
         name=name,
@@ -85,6 +88,7 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         external_name=spec.str("externalName") if stype is ServiceType.EXTERNAL_NAME else None,
         external_ips=spec.ips("externalIPs"),
         lb_ingress=lb_ips,
+        lb_ip_modes=lb_modes if any(m != "VIP" for m in lb_modes) else (),
         lb_hostnames=lb_hosts,
         lb_requested_ip=spec.ip("loadBalancerIP") if spec.has("loadBalancerIP") else None,
         lb_source_ranges=spec.cidrs("loadBalancerSourceRanges"),
@@ -94,6 +98,8 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy"),
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
         traffic_distribution=_traffic_distribution(spec),
+        ip_family_policy=_ip_family_policy(spec),
+        ip_families=_ip_families(spec),
         allocate_lb_node_ports=spec.bool("allocateLoadBalancerNodePorts", True),
         lb_class=spec.str("loadBalancerClass"),
         health_check_node_port=spec.int("healthCheckNodePort"),
@@ -101,6 +107,59 @@ def normalize_service(raw: dict[str, Any], source: SourceRef) -> Service:
         annotations=meta.labels("annotations"),
         source=source,
     )
+
+
+IP_FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
+IP_FAMILIES = {"IPv4": 4, "IPv6": 6}
+IP_MODES = ("VIP", "Proxy")
+
+
+def _ip_family_policy(spec: Fields) -> str | None:
+    """``spec.ipFamilyPolicy``: SingleStack, PreferDualStack or RequireDualStack (unset: the
+    API server defaults it, :func:`podpath.cluster.service_cidrs.service_families`).
+    https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec"""
+    value = spec.str("ipFamilyPolicy")
+    if value is not None and value not in IP_FAMILY_POLICIES:
+        raise spec.error(
+            "ipFamilyPolicy",
+            f"unknown ipFamilyPolicy {value!r} ({', '.join(IP_FAMILY_POLICIES)})",
+        )
+    return value
+
+
+def _ip_families(spec: Fields) -> tuple[int, ...]:
+    """``spec.ipFamilies``: IPv4 and/or IPv6, at most two and not the same twice (the first
+    is the primary family, that of ``spec.clusterIP``)."""
+    names = spec.strs("ipFamilies")
+    for name in names:
+        if name not in IP_FAMILIES:
+            raise spec.error("ipFamilies", f"unknown IP family {name!r} (IPv4 or IPv6)")
+    if len(names) > 2 or len(set(names)) != len(names):
+        raise spec.error("ipFamilies", "at most one of each family: IPv4, IPv6")
+    return tuple(IP_FAMILIES[n] for n in names)
+
+
+def _ip_mode(ingress: Fields) -> str:
+    """``status.loadBalancer.ingress[].ipMode`` (KEP-1860, Kubernetes 1.32 GA): ``VIP`` (the
+    default: traffic arrives at the node with the load-balancer IP as destination) or
+    ``Proxy`` (the load balancer proxies it to the node or pod).
+    https://kubernetes.io/docs/concepts/services-networking/service/#load-balancer-ip-mode"""
+    value = ingress.str("ipMode", "VIP") or "VIP"
+    if value not in IP_MODES:
+        raise ingress.error("ipMode", f"unknown ipMode {value!r} (VIP or Proxy)")
+    return value
+
+
+def normalize_service_cidr(raw: dict[str, Any], source: SourceRef) -> ServiceCIDR:
+    """networking.k8s.io/v1 ServiceCIDR: ``spec.cidrs``, at most two, one per family (KEP-1880;
+    https://kubernetes.io/docs/reference/kubernetes-api/networking/service-cidr-v1/)."""
+    top, _, _, name = object_fields(raw, source)
+    spec = top.map("spec")
+    cidrs = spec.cidrs("cidrs")
+    versions = [ipaddress.ip_network(c, strict=False).version for c in cidrs]
+    if len(cidrs) > 2 or len(set(versions)) != len(versions):
+        raise spec.error("cidrs", "at most two CIDRs, one per IP family")
+    return ServiceCIDR(name=name, cidrs=cidrs, source=source)
 
 
 TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")

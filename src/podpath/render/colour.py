@@ -5,8 +5,8 @@ columns), only when :func:`podpath.commands.output.colour_wanted` says so: on a 
 without ``NO_COLOR``, without ``--no-color``, and never to JSON, YAML or CSV.
 
 - red: ``ERROR``, ``DENIED``/``denied``, ``FAIL``, ``UNREACHABLE``/``unreachable``, a ``-``
-  diff sign; green: ``ALLOWED``/``allowed``, ``ok``, a ``+`` diff sign; yellow: ``WARNING``,
-  ``PARTIAL``/``partial``, ``!`` (new exposure); dim: ``INFO``.
+  diff sign; green: ``ALLOWED``/``allowed``, ``ANSWERED``, ``ok``, a ``+`` diff sign; yellow:
+  ``WARNING``, ``PARTIAL``/``partial``, ``UNKNOWN``, ``!`` (new exposure); dim: ``INFO``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ WORDS: dict[str, str] = {
     "unreachable": RED,
     "ALLOWED": GREEN,
     "allowed": GREEN,
+    "ANSWERED": GREEN,
     "WARNING": YELLOW,
     "PARTIAL": YELLOW,
     "partial": YELLOW,
+    "UNKNOWN": YELLOW,
     "INFO": DIM,
 }
 _WORD_RE = re.compile(

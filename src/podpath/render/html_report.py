@@ -168,6 +168,8 @@ def _heatmap(overview: dict[str, Any]) -> str:
             "use podpath matrix.</p>"
         )
     labels = [r["namespace"] for r in overview["namespaces"]]
+    shown = set(labels)  # with -n, the rows name the scope's peers too: they get a line
+    labels += sorted({n for r in rows for n in (r["from"], r["to"])} - shown)
     index = {name: i for i, name in enumerate(labels)}
     cells = [[index[r["from"]], index[r["to"]], r["allowed_pairs"], r["pairs"]] for r in rows]
     spec = {"labels": labels, "cells": cells}

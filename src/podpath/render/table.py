@@ -174,6 +174,9 @@ def banded(
     for n, band in enumerate(bands):
         cols = [keep[0], *band]
         head = title if n == 0 else None
+        if not fits(columns, rows, cols, width):  # one column too wide beside the first
+            parts.append(folded(head, columns, rows, cols, width).rstrip("\n"))
+            continue
         parts.append(
             "\n".join(_render(head, columns, rows, cols, column_widths(columns, rows, cols, width)))
         )

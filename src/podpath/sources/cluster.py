@@ -105,6 +105,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy"),
     Resource("networking.k8s.io", ("v1",), "ingresses", "Ingress"),
     Resource("networking.k8s.io", ("v1",), "ingressclasses", "IngressClass", namespaced=False),
+    Resource("networking.k8s.io", ("v1",), "servicecidrs", "ServiceCIDR", namespaced=False),
     Resource("apps", ("v1",), "deployments", "Deployment"),
     Resource("apps", ("v1",), "statefulsets", "StatefulSet"),
     Resource("apps", ("v1",), "daemonsets", "DaemonSet"),

@@ -40,6 +40,7 @@ from podpath.engine.providers.base import Choice
 STEP_MODULES = (
     "pods",
     "services",
+    "service_ips",
     "dns",
     "dns_egress",
     "ingress",

@@ -7,16 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
-from podpath.analyze.doctor.suggest import closest_labels
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
+from podpath.engine.pod_creators import likely_creators, pod_creators
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_matches_pod
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
-from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
-from podpath.model.objects import SKIPPED_KIND, SkippedObject
+from podpath.model.objects import SkippedObject
 from podpath.model.policy import NetworkPolicy, PolicyPeer
 
 SENSITIVE_KEY = "podpath.io/sensitive"
@@ -155,13 +154,8 @@ class DoctorContext:
 
     @cached_property
     def pod_creators(self) -> dict[str, tuple[SkippedObject, ...]]:
-        """By namespace: the skipped objects that may create pods (:func:`may_create_pods`);
-        one that names no namespace is in ``default``, where kubectl would create it."""
-        out: dict[str, list[SkippedObject]] = {}
-        for obj in self.cluster.inventory.of_kind(SKIPPED_KIND):
-            if may_create_pods(obj):
-                out.setdefault(obj.namespace or "default", []).append(obj)
-        return {ns: tuple(objs) for ns, objs in out.items()}
+        """:func:`podpath.engine.pod_creators.pod_creators` of this cluster."""
+        return pod_creators(self.cluster)
 
     def likely_creators(
         self,
@@ -169,18 +163,8 @@ class DoctorContext:
         selector: LabelSelector | None = None,
         pods: Iterable[Pod] = (),
     ) -> tuple[str, ...]:
-        """The skipped objects in ``namespaces`` that likely create pods a selector looks for:
-        those whose own labels the selector matches (operators label the pods they create
-        like the custom resource, e.g. kube-prometheus's Prometheus ``k8s``); else, unless the
-        input's ``pods`` hold a near miss of the selector (a typo explains it better), every
-        one that may create pods there. Empty: the input decides."""
-        found = [o for ns in namespaces for o in self.pod_creators.get(ns, ())]
-        if found and selector is not None and not selector.is_empty:
-            matching = [o for o in found if selector_matches(selector, o.labels)]
-            wanted = selector.match_labels
-            near = wanted and closest_labels(wanted, [p.labels for p in pods]) is not None
-            found = matching or ([] if near else found)
-        return tuple(sorted({str(o) for o in found}))
+        """:func:`podpath.engine.pod_creators.likely_creators` over this cluster."""
+        return likely_creators(self.pod_creators, namespaces, selector, pods)
 
     @cached_property
     def sensitive_namespaces(self) -> tuple[str, ...]:
@@ -191,43 +175,6 @@ class DoctorContext:
             if _truthy(ns.labels.get(SENSITIVE_KEY)) or _truthy(ns.annotations.get(SENSITIVE_KEY))
         }
         return tuple(sorted(marked | set(self.baseline.sensitive_namespaces)))
-
-
-# Custom resource kinds known to create no pods (monitoring, certificates, mesh configuration).
-NO_POD_KINDS = frozenset(
-    {
-        "ServiceMonitor",
-        "PodMonitor",
-        "PrometheusRule",
-        "Probe",
-        "ScrapeConfig",
-        "AlertmanagerConfig",
-        "Certificate",
-        "CertificateRequest",
-        "Issuer",
-        "ClusterIssuer",
-        "VirtualService",
-        "DestinationRule",
-        "ServiceEntry",
-        "Sidecar",
-        "PeerAuthentication",
-        "AuthorizationPolicy",
-        "RequestAuthentication",
-        "AppProject",
-        "Kustomization",
-    }
-)
-
-
-def may_create_pods(obj: SkippedObject) -> bool:
-    """Whether a skipped object may be one an operator turns into pods: a custom resource
-    (a CRD's group has a dot, and is not Kubernetes' own ``*.k8s.io``; the built-in groups --
-    core, ``apps``, ``batch``, ... -- have none, and their pod creators are modelled) of a kind
-    not known to create none (:data:`NO_POD_KINDS`)."""
-    group = obj.group
-    if "." not in group or group == "k8s.io" or group.endswith(".k8s.io"):
-        return False
-    return obj.kind not in NO_POD_KINDS and not obj.kind.endswith("List")
 
 
 # Labels that tell versions of one application apart (the canary pattern); labels the

@@ -4,9 +4,9 @@ With egress isolation a pod may send only what its policies' egress rules allow;
 UDP 53 and TCP 53 (truncated answers retry over TCP, RFC 7766) to the cluster DNS pods --
 the most common breakage of a default-deny rollout
 (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
-Whether a pair is allowed is the matrix engine's answer (:attr:`DoctorContext.matrix`); a denied
-verdict's reasons are the policy engine's (:func:`podpath.engine.policy.evaluate`), for one pod of
-each workload (replicas share labels, so share the verdict), towards each DNS pod.
+Each verdict is the policy engine's (:func:`podpath.engine.dns_access.dns_verdicts`, which
+trace's DNS hop reads too), for one pod of each workload (replicas share labels, so share the
+verdict), towards each DNS pod.
 
 When the input holds no DNS pods, a stand-in for CoreDNS is assumed: a pod of ``kube-system``
 labelled ``k8s-app: kube-dns`` (the label kubeadm's CoreDNS carries) with an address of the
@@ -15,16 +15,16 @@ pod CIDR, and the finding says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
+from podpath.engine.dns_access import dns_verdicts
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.resolver import dns_pods, uses_cluster_dns
 from podpath.model.core import Pod, Protocol
 
 STEP = "3-dns"
-DNS_PORT = 53
 DNS_EGRESS = rule(
     "dns-egress-blocked",
     Severity.ERROR,
@@ -33,11 +33,8 @@ DNS_EGRESS = rule(
 )
 
 
-def _best(ctx: DoctorContext, pod: Pod, targets: Sequence[Pod], protocol: Protocol) -> Verdict:
-    """The verdict of the first DNS pod ``pod`` may reach (the matrix answers which), else
-    of the first one (its reasons explain the denial)."""
-    t = next((t for t in targets if ctx.allowed(pod, t, DNS_PORT, protocol)), targets[0])
-    return ctx.verdict(pod, t, DNS_PORT, protocol)
+def _best(verdicts: list[Verdict]) -> Verdict:
+    return next((v for v in verdicts if v.allowed), verdicts[0])
 
 
 @check(STEP, DNS_EGRESS)
@@ -49,13 +46,12 @@ def dns_egress(ctx: DoctorContext) -> Iterator[Finding]:
     ]
     for obj, pods in sorted(group_by_workload(clients).items()):
         pod = pods[0]
-        if all(
-            any(ctx.allowed(pod, t, DNS_PORT, proto) for t in targets)
-            for proto in (Protocol.UDP, Protocol.TCP)
-        ):
+        found = dns_verdicts(ctx.cluster, pod)
+        if found is None:
             continue
-        udp = _best(ctx, pod, targets, Protocol.UDP)
-        tcp = _best(ctx, pod, targets, Protocol.TCP)
+        udp, tcp = _best(list(found.of(Protocol.UDP))), _best(list(found.of(Protocol.TCP)))
+        if udp.allowed and tcp.allowed:
+            continue
         yield _finding(obj, pod, len(pods), udp, tcp, assumed)
 
 

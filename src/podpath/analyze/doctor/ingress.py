@@ -21,7 +21,6 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.analyze.doctor.suggest import MAX_SUGGEST_DISTANCE, edit_distance
 from podpath.engine.backends import STATUS_INVALID, STATUS_NO_ENDPOINTS
 from podpath.engine.ingress import CLASS_NOT_FOUND as INGRESS_CLASS_NOT_FOUND
 from podpath.engine.ingress import (
@@ -30,6 +29,7 @@ from podpath.engine.ingress import (
     ingresses_by_class,
 )
 from podpath.engine.ingress_nginx import is_ingress_nginx, routing_conflicts
+from podpath.engine.near_miss import MAX_SUGGEST_DISTANCE, edit_distance
 from podpath.engine.tls import manifests_hold_secrets
 from podpath.model.core import SourceRef
 from podpath.model.ingress import Ingress, IngressBackend

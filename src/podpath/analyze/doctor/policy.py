@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
-from podpath.analyze.doctor.suggest import closest_labels, format_labels
+from podpath.engine.near_miss import closest_labels, format_labels
 from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod, policy_selects_pod
 from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 
 from podpath.analyze.doctor.context import DoctorContext, canary_keys
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
-from podpath.analyze.doctor.suggest import closest_labels, format_labels
+from podpath.engine.near_miss import closest_labels, format_labels
 from podpath.engine.selectors import equality_selector_matches
 from podpath.engine.services import REASON_NO_NAMED_PORT, service_selects_pod
 from podpath.model.core import Labels, LabelSelector, Pod

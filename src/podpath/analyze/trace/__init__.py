@@ -38,10 +38,10 @@ Where the next rules go (each one stage):
   :class:`~podpath.analyze.trace.endpoints.NodeForward` seen from the provider's source; the
   rules themselves are :mod:`podpath.engine.providers`';
 - LoadBalancer ``ipMode`` ``VIP`` vs ``Proxy`` for in-cluster clients: stage 3,
-  :func:`~podpath.analyze.trace.address.at_ip` -- a load-balancer address from inside is a
+  :func:`~podpath.analyze.trace.address.at_service` -- a load-balancer address from inside is a
   :class:`~podpath.analyze.trace.endpoints.ServiceAddress` (VIP, kube-proxy short-circuits it);
-  with ``Proxy`` it would go through :func:`~podpath.analyze.trace.address.load_balancer` as
-  from outside;
+  with ``Proxy`` it goes out through :func:`~podpath.analyze.trace.address.load_balancer` as
+  from outside (:mod:`~podpath.analyze.trace.ip_mode`);
 - ``--family ipv4|ipv6``: stage 1 sets :attr:`Source.family`; every choice among several
   addresses (the source's, a pod's, a ClusterIP) already goes through
   :func:`~podpath.analyze.trace.values.pick`, and stage 2 asks AAAA for family 6;

@@ -5,6 +5,8 @@ From a pod (or node) inside the cluster:
 
 - a pod IP: the pod itself, on the given port (a named port resolved against its containers;
   a port no container declares is still evaluated, with a note);
+- a load-balancer address with ``ipMode: Proxy``: out to the load balancer, as from outside
+  (:mod:`~podpath.analyze.trace.ip_mode`);
 - a ClusterIP, or an in-cluster load-balancer/external IP (kube-proxy serves them too): the
   Service port(s) ``--port`` names (https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service),
   else "port not exposed"; the endpoints behind them are stage 5's. A load-balancer or
@@ -47,6 +49,7 @@ from dataclasses import dataclass, replace
 
 from podpath.analyze.trace.endpoints import NodeForward, ServiceAddress, behind
 from podpath.analyze.trace.entry import through_entry_point
+from podpath.analyze.trace.ip_mode import PROXY, ip_mode, proxied_client, proxied_spec
 from podpath.analyze.trace.load_balancer import (
     lb_service_at,
     nodes_unreachable,
@@ -172,6 +175,12 @@ def at_service(
     ports = service_ports(service, spec)
     if not ports:
         return Addressed(no_port(service, spec))
+    if via is not None and ip_mode(service, via) == PROXY:
+        out, seen = proxied_client(cluster, source, service, via, ports[0])
+        if out.drop is not None:
+            return Addressed(out)
+        lb = load_balancer(cluster, seen, service, via, proxied_spec(ports[0]))
+        return Addressed(out + lb.leg, lb.arrival)
     address = via or pick(service.cluster_ips, source.family) or "(headless)"
     kind = service_ip_kind(service, address) if via else "ClusterIP"
     external = via is not None and via not in service.cluster_ips
@@ -322,7 +331,8 @@ def node_forward(
         only = None
     nodeport = f" nodePort {sp.node_port}" if sp.node_port else ""
     hop = Hop("node", detail + nodeport, (str(service.ref),))
-    return Addressed(Leg((hop,)), NodeForward(service, sp, only, seen))
+    via = node.name if node is not None and only is None else None
+    return Addressed(Leg((hop,)), NodeForward(service, sp, only, seen, via))
 
 
 def node_ips(cluster: Cluster) -> tuple[str, ...]:

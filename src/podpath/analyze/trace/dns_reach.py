@@ -27,11 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podpath.analyze.trace.policy import DNS_PORT, DNS_PROTOCOLS, DnsAccess, policy_objects
+from podpath.analyze.trace.policy import DnsAccess, policy_objects
 from podpath.cluster import Cluster
-from podpath.engine.policy import evaluate
-from podpath.engine.policy_verdict import PodPeer
-from podpath.engine.resolver import ResolvConf, dns_pods, uses_cluster_dns
+from podpath.engine.dns_access import dns_verdicts
+from podpath.engine.resolver import ResolvConf
 from podpath.model.core import Pod, Protocol
 
 UDP_DENIED = (
@@ -120,25 +119,23 @@ def some_dns_pods_denied(split: DnsSplit) -> str:
 def dns_splits(cluster: Cluster, pod: Pod) -> tuple[DnsSplit, ...]:
     """Each protocol whose DNS policy allows some cluster DNS pods and denies others; protocols
     with the same split are one (UDP first)."""
-    servers, assumed = dns_pods(cluster)
-    if assumed or not uses_cluster_dns(pod) or pod.key in {s.key for s in servers}:
+    found = dns_verdicts(cluster, pod)
+    if found is None or found.assumed:
         return ()
-    found: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Protocol]] = {}
+    servers = found.servers
+    found_splits: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Protocol]] = {}
     details: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
-    for protocol in DNS_PROTOCOLS:
-        verdicts = [
-            (s.key, evaluate(cluster, PodPeer(pod), PodPeer(s), DNS_PORT, protocol))
-            for s in servers
-        ]
+    for protocol, each in found.verdicts:
+        verdicts = [(s.key, v) for s, v in zip(servers, each, strict=True)]
         allowed = tuple(k for k, v in verdicts if v.allowed)
         denied = [v for _, v in verdicts if not v.allowed]
         if not allowed or not denied:
             continue
         key = (allowed, tuple(k for k, v in verdicts if not v.allowed))
-        found.setdefault(key, []).append(protocol)
+        found_splits.setdefault(key, []).append(protocol)
         objects = tuple(dict.fromkeys(o for v in denied for o in policy_objects(v)))
         details.setdefault(key, ("; ".join(denied[0].reasons), objects))
     return tuple(
         DnsSplit(tuple(protocols), allowed, denied, *details[(allowed, denied)])
-        for (allowed, denied), protocols in found.items()
+        for (allowed, denied), protocols in found_splits.items()
     )

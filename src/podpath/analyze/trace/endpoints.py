@@ -11,9 +11,9 @@ connection, and the target port each receives it on.
   endpoint on the source's own node is filtered before the masquerade and sees the pod).
   Otherwise kube-proxy's topology filter applies (``trafficDistribution``: the endpoints hinted
   for the client's node or zone, else all; :mod:`podpath.engine.traffic_distribution`).
-- Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (all,
-  or those on the node for ``externalTrafficPolicy: Local``), seen from the addresses stage 3
-  found.
+- Behind a node (from a load balancer or a NodePort): the endpoints the node forwards to (those
+  on the node for ``externalTrafficPolicy: Local``; else all, filtered by the receiving node's
+  topology as above when the node is known), seen from the addresses stage 3 found.
 - Behind an entry point: each weighted backend's endpoints, from every controller/gateway pod
   the client reached.
 
@@ -23,12 +23,16 @@ serve a client is decided in one place, :func:`serving`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.analyze.trace.values import NO_ENDPOINTS, Hop, Leg, Source, Target
+from podpath.analyze.trace.values import NO_ENDPOINTS, PODS_NOT_IN_INPUT, Hop, Leg, Source, Target
 from podpath.cluster import Cluster
+from podpath.engine.pod_creators import likely_creators, pod_creators
+from podpath.engine.services import service_selects_pod
 from podpath.engine.traffic_distribution import endpoints_for_client, zone_of
+from podpath.model.core import LabelSelector
 from podpath.model.routing import RouteAnswer
 from podpath.model.services import Endpoint, PortEndpoints, Service, ServicePort
 
@@ -51,12 +55,17 @@ class ServiceAddress:
 @dataclass(frozen=True, slots=True)
 class NodeForward:
     """A node forwarding a connection to the endpoints of ``port``: only those on ``node``
-    when set (``externalTrafficPolicy: Local``), seen from ``source_ips``."""
+    when set (``externalTrafficPolicy: Local``), seen from ``source_ips``; ``via``: the node
+    that received it with ``externalTrafficPolicy: Cluster`` when known, whose kube-proxy
+    applies the topology filter to the cluster-wide endpoints as for a pod's connection
+    (pkg/proxy/topology.go ``CategorizeEndpoints``: every policy that uses the cluster
+    endpoints)."""
 
     service: Service
     port: ServicePort
     node: str | None
     source_ips: tuple[str, ...]
+    via: str | None = None
 
 
 def port_endpoints(cluster: Cluster, service: Service, port: ServicePort) -> PortEndpoints | None:
@@ -71,6 +80,20 @@ def ready_endpoints(cluster: Cluster, service: Service, port: ServicePort | None
     return [e for e in (pe.endpoints if pe else ()) if e.ready]
 
 
+def of_family(endpoints: Sequence[Endpoint], address: str, family: int | None) -> list[Endpoint]:
+    """The endpoints of the connection's IP family: that of the Service address it was made
+    to, else ``family`` (``--family``), else the first endpoint's. A dual-stack Service has
+    one EndpointSlice per family and kube-proxy maps each ClusterIP to the endpoints of its
+    own family (https://kubernetes.io/docs/concepts/services-networking/dual-stack/)."""
+    try:
+        want: int | None = ipaddress.ip_address(address).version
+    except ValueError:
+        want = family
+    if want is None and endpoints:
+        want = ipaddress.ip_address(endpoints[0].ip).version
+    return [e for e in endpoints if ipaddress.ip_address(e.ip).version == want]
+
+
 def serving(endpoints: Sequence[Endpoint], node: str | None) -> list[Endpoint]:
     """The endpoints that serve a client restricted to ``node`` (None: all of them)."""
     return [e for e in endpoints if node is None or e.node_name == node]
@@ -78,6 +101,25 @@ def serving(endpoints: Sequence[Endpoint], node: str | None) -> list[Endpoint]:
 
 def mapping(endpoints: Sequence[Endpoint]) -> str:
     return ", ".join(f"{e.pod or e.ip}:{e.port}" for e in endpoints) or "none"
+
+
+def no_endpoints(cluster: Cluster, service: Service) -> str:
+    """Why a Service gives no endpoints: ``no endpoints``, or, when its selector matches no pod
+    of the input and skipped objects likely create them, that the input cannot decide (the
+    verdict is then ``unknown``, as doctor's for the Service)."""
+    if not service.selector:
+        return NO_ENDPOINTS
+    here = [p for p in cluster.pods if p.namespace == service.namespace]
+    if any(service_selects_pod(service, p) for p in here):
+        return NO_ENDPOINTS
+    selector = LabelSelector(service.selector)
+    creators = likely_creators(pod_creators(cluster), [service.namespace], selector, here)
+    if not creators:
+        return NO_ENDPOINTS
+    shown = ", ".join(creators[:3]) + (
+        f" and {len(creators) - 3} more" if len(creators) > 3 else ""
+    )
+    return PODS_NOT_IN_INPUT.format(objects=shown)
 
 
 def behind(cluster: Cluster, arrival: ServiceAddress | NodeForward | None) -> Leg:
@@ -104,7 +146,10 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
     targets: list[Target] = []
     for sp in arrival.ports:
         pe = port_endpoints(cluster, service, sp)
-        ready = serving(ready_endpoints(cluster, service, sp), client_node if local_only else None)
+        ready = serving(
+            of_family(ready_endpoints(cluster, service, sp), arrival.address, source.family),
+            client_node if local_only else None,
+        )
         local = f" (internalTrafficPolicy Local: node {client_node} only)" if local_only else ""
         if not local_only and client_node is not None:
             near = endpoints_for_client(ready, client_node, zone_of(cluster.nodes, client_node))
@@ -128,20 +173,26 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
             masq = arrival.masquerade
             seen = (masq,) if masq and e.node_name != client_node else ()
             targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
-    return Leg(tuple(hops), tuple(notes), tuple(targets), drop=None if targets else NO_ENDPOINTS)
+    drop = None if targets else no_endpoints(cluster, service)
+    return Leg(tuple(hops), tuple(notes), tuple(targets), drop=drop)
 
 
 def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
     """The endpoints a node forwards to (module docstring)."""
     service, sp = arrival.service, arrival.port
-    ready = serving(ready_endpoints(cluster, service, sp), arrival.node)
+    ready = serving(of_family(ready_endpoints(cluster, service, sp), "", None), arrival.node)
+    topology = ""
+    if arrival.node is None and arrival.via is not None:
+        near = endpoints_for_client(ready, arrival.via, zone_of(cluster.nodes, arrival.via))
+        ready = list(near.endpoints)
+        topology = f" ({near.why})" if near.why else ""
     detail = (
         f"{service.key} port {sp.label} -> targetPort {sp.target_port}: "
-        f"ready endpoints {mapping(ready)}"
+        f"ready endpoints {mapping(ready)}{topology}"
     )
     hop = Hop("service", detail, (str(service.ref),))
     if not ready:
-        return Leg((hop,), drop=NO_ENDPOINTS)
+        return Leg((hop,), drop=no_endpoints(cluster, service))
     targets = tuple(
         Target(
             e.ip, e.port, cluster.pod_by_key.get(e.pod) if e.pod else None, arrival.source_ips, None

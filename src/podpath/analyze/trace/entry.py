@@ -8,9 +8,11 @@ Routing (which entry point, rule and backend) is the routing engine's answer
   hands over the node forwarding to them, or the pods themselves when no LoadBalancer/NodePort
   Service is in front); NetworkPolicy judges client -> pods, and only the pods reached go on;
 - the ``route`` hop: the matched rule, filters and reasons; a 4xx/5xx or no backend drops with
-  "no route" ("no endpoints" for a 503). The answer's ``location`` (a 3xx redirect's target,
-  with a note: the client asks it anew) and ``path`` (as the backend receives it, after
-  rewrites) go on the result, as ``podpath route`` gives them. When the controller itself
+  "no route" ("no endpoints" for a 503), except an answer the entry point gives itself with a
+  status below 400 (a 3xx redirect, a CORS preflight): the path ends there, verdict
+  ``answered``. The answer's ``location`` (a 3xx redirect's target, with a note: the client
+  asks it anew) and ``path`` (as the backend receives it, after rewrites) go on the result, as
+  ``podpath route`` gives them. When the controller itself
   answers 404 at an IP (no rule without host, no defaultBackend), a note says so: the verdict
   is "no route", the path up to the controller is shown;
 - each weighted backend's endpoints (stage 5), judged from every pod reached (stage 6).
@@ -76,7 +78,7 @@ def through_entry_point(
     if not reached:
         return leg
     leg += matched_route(request, answer, ep)
-    if leg.drop is not None:
+    if leg.drop is not None or (leg.answered is not None and leg.answered.itself):
         return leg
     backends = behind_backends(cluster, answer, reached)
     if backends.drop is not None:
@@ -97,14 +99,18 @@ def matched_route(request: Request, answer: RouteAnswer, ep: EntryPoint) -> Leg:
     else:
         hop = Hop("route", f"status {answer.status}: {rule}{filters}{reasons}", objs)
     drop = None
-    if answer.backend is None or answer.status >= 400:
+    itself = answer.backend is None and answer.status < 400
+    if request.scheme in CONNECTION_SCHEMES:
+        itself = False
+    if (answer.backend is None and not itself) or answer.status >= 400:
         drop = NO_ENDPOINTS if answer.status == 503 else NO_ROUTE
     notes: tuple[str, ...] = ()
     if is_ip_address(request.host) and answer.status == 404 and match is None:
         notes = (f"the controller of {ep.label} answers HTTP 404 itself",)
     if answer.location is not None:
         notes += (REDIRECTED.format(ep=ep.label, status=answer.status, location=answer.location),)
-    return Leg((hop,), notes, drop=drop, answered=Answered(answer.location, answer.path))
+    answered = Answered(answer.location, answer.path, itself)
+    return Leg((hop,), notes, drop=drop, answered=answered)
 
 
 def is_connection(url: str) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from podpath.analyze.trace.address import reach_entry_point, reach_ip
 from podpath.analyze.trace.dns_reach import dns_notes
 from podpath.analyze.trace.load_balancer import provider_implements
-from podpath.analyze.trace.policy import DNS_PROTOCOLS, DnsAccess, dns_access
+from podpath.analyze.trace.policy import DnsAccess, dns_access
 from podpath.analyze.trace.values import (
     DNS_DENIED,
     NO_SUCH_NAME,
@@ -40,6 +40,7 @@ from podpath.analyze.trace.values import (
 )
 from podpath.cluster import Cluster
 from podpath.engine.dns import build_zone, fqdn, is_ip, service_name
+from podpath.engine.dns_access import DNS_PROTOCOLS
 from podpath.engine.policy_verdict import INTERNET_IP as OUTSIDE_IP
 from podpath.engine.resolver import (
     ResolvConf,

@@ -24,6 +24,7 @@ pod's ingress from the masquerade address.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -45,10 +46,10 @@ from podpath.analyze.trace.values import (
     merge_endpoint,
 )
 from podpath.cluster import Cluster
+from podpath.engine.dns_access import dns_verdicts
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import Peer, PodPeer, Tier, Verdict
-from podpath.engine.resolver import dns_pods, uses_cluster_dns
 from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
 
@@ -66,30 +67,19 @@ class DnsAccess:
     assumed: bool
 
 
-DNS_PORT = 53
-DNS_PROTOCOLS = (Protocol.UDP, Protocol.TCP)
-
-
 def dns_access(cluster: Cluster, pod: Pod) -> DnsAccess | None:
-    """The source pod's DNS to the cluster DNS pods (module docstring); None when the pod does
-    not use the cluster DNS or is one of its pods."""
-    servers, assumed = dns_pods(cluster)
-    if not uses_cluster_dns(pod) or pod.key in {s.key for s in servers}:
+    """The source pod's DNS to the cluster DNS pods (module docstring;
+    :func:`podpath.engine.dns_access.dns_verdicts`); None when the pod does not use the
+    cluster DNS or is one of its pods."""
+    found = dns_verdicts(cluster, pod)
+    if found is None:
         return None
-    denied: list[Protocol] = []
-    first: Verdict | None = None
-    objects: list[str] = []
-    for protocol in DNS_PROTOCOLS:
-        verdicts = [
-            evaluate(cluster, PodPeer(pod), PodPeer(s), DNS_PORT, protocol) for s in servers
-        ]
-        if verdicts and not any(v.allowed for v in verdicts):
-            denied.append(protocol)
-            first = first or verdicts[0]
-            objects.extend(o for v in verdicts for o in policy_objects(v))
+    denied = found.denied_to_all()
+    first = found.of(denied[0])[0] if denied else None
+    objects = [o for p in denied for v in found.of(p) for o in policy_objects(v)]
     reason = "; ".join(first.reasons) if first is not None else ""
-    keys = tuple(s.key for s in servers)
-    return DnsAccess(tuple(denied), reason, tuple(dict.fromkeys(objects)), keys, assumed)
+    keys = tuple(s.key for s in found.servers)
+    return DnsAccess(denied, reason, tuple(dict.fromkeys(objects)), keys, found.assumed)
 
 
 def drop_reason(verdict: Verdict) -> str | None:
@@ -117,15 +107,27 @@ def policy_objects(verdict: Verdict) -> list[str]:
     return out
 
 
+def _family(target: Target) -> int | None:
+    """The IP family of the connection: that of the address it reaches (one family per
+    connection on a dual-stack cluster); None for a pod with one address."""
+    pods = [p for p in (target.pod, target.source_pod) if p is not None]
+    if all(len(p.ips) < 2 for p in pods):
+        return None
+    try:
+        return ipaddress.ip_address(target.ip).version
+    except ValueError:
+        return None
+
+
 def _source_peers(cluster: Cluster, target: Target) -> list[Peer]:
     if target.source_pod is not None:
-        return [PodPeer(target.source_pod)]
+        return [PodPeer(target.source_pod, _family(target))]
     return [peer_for_ip(cluster, ip) for ip in target.source_ips]
 
 
 def _dest_peer(cluster: Cluster, target: Target) -> Peer:
     if target.pod is not None:
-        return PodPeer(target.pod)
+        return PodPeer(target.pod, _family(target))
     return peer_for_ip(cluster, target.ip)
 
 

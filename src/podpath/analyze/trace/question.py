@@ -78,6 +78,10 @@ Destination = ToService | ToPod | ToAddress | ToName
 OutsideDestination = ToService | ToAddress | ToRequest
 
 
+MAX_PORT_DIGITS = 6  # 65535, with a leading zero to spare
+MAX_SHOWN = 40
+
+
 def parse_port(text: str | None) -> PortSpec:
     """``80``, ``53/UDP``, ``http`` or ``http/TCP``."""
     if not text:
@@ -87,9 +91,7 @@ def parse_port(text: str | None) -> PortSpec:
         protocol = Protocol(proto.upper()) if proto else Protocol.TCP
     except ValueError:
         raise TraceError(f"unknown protocol {proto!r} (TCP, UDP, SCTP)") from None
-    port: int | str = int(head) if head.isdigit() else head
-    if isinstance(port, int) and not 0 < port < 65536:
-        raise TraceError(f"port {port} out of range 1-65535")
+    port: int | str = _port_number(head, text) if head.isdigit() else head
     return PortSpec(port, protocol)
 
 
@@ -150,9 +152,12 @@ def split_port(text: str) -> tuple[str, int | None]:
 
 
 def _port_number(digits: str, text: str) -> int:
-    port = int(digits)
+    """A port's digits, 1-65535; thousands of digits are refused before ``int()`` (whose
+    4300-digit limit would raise)."""
+    port = int(digits) if len(digits) <= MAX_PORT_DIGITS else 0
     if not 0 < port < 65536:
-        raise TraceError(f"{text!r}: port {port} out of range 1-65535")
+        shown = text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}..."
+        raise TraceError(f"{shown!r}: port out of range 1-65535")
     return port
 
 

@@ -13,8 +13,9 @@ migration); which one a client reaches depends on public DNS, which podpath does
 is then traced on its own (``TraceResult.paths``, in the routing engine's order: IngressClasses
 by name, then Gateways), and the result sums them up:
 
-- ``verdict``: the paths' verdict when they agree; ``partial`` when some path allows and
-  another does not; ``denied`` when none allows and some deny (the others unreachable);
+- ``verdict``: the paths' verdict when they agree; ``partial`` when some path allows (or
+  answers itself: a redirect, a CORS preflight) and another does not; ``denied`` when none
+  allows and some deny (the others unreachable);
 - ``endpoints``: every endpoint of every path, an endpoint reached through several entry points
   merged (allowed only if every one allows it);
 - ``hops``: the source and one ``route`` hop naming each entry point and its verdict;
@@ -31,6 +32,7 @@ from podpath.analyze.trace.name import reach_public_name
 from podpath.analyze.trace.source import outside_leg
 from podpath.analyze.trace.values import (
     ALLOWED,
+    ANSWERED,
     DENIED,
     NO_ROUTE,
     PARTIAL,
@@ -93,7 +95,7 @@ def combined_verdict(verdicts: list[str]) -> str:
     kinds = set(verdicts)
     if len(kinds) == 1:
         return verdicts[0]
-    if kinds & {ALLOWED, PARTIAL}:
+    if kinds & {ALLOWED, PARTIAL, ANSWERED}:
         return PARTIAL
     return DENIED
 

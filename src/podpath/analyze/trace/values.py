@@ -6,7 +6,12 @@ stage it hands the connection on to (``leg + rest``), and the pipeline turns the
 into the :class:`TraceResult` (:func:`finish`). Nothing here is mutated.
 
 Verdict: ``allowed`` (every endpoint allowed), ``denied`` (none), ``partial`` (some),
-``unreachable`` (no route: no such name, port not exposed, no endpoints, no listener).
+``unreachable`` (no route: no such name, port not exposed, no endpoints, no listener),
+``answered`` (the entry point answers the request itself, no backend involved: a 3xx redirect
+-- Gateway API ``RequestRedirect``, ingress-nginx redirects -- or a CORS preflight; HTTP
+semantics, RFC 9110 section 15.4: a redirect is a response, the client follows ``Location``).
+``unknown`` (no endpoints, but the Service's pods are likely created from objects podpath
+skips, e.g. a ``Prometheus``: the input cannot decide; :mod:`podpath.engine.pod_creators`).
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ INTERNET_CLIENT_IP = INTERNET_IP  # one "client on the internet" for every layer
 SERVICE_PREFIX = "svc:"
 
 ALLOWED, DENIED, PARTIAL, UNREACHABLE = "allowed", "denied", "partial", "unreachable"
+ANSWERED = "answered"
+UNKNOWN = "unknown"
 
 # Enumerated drop reasons (issue 3).
 NO_SUCH_NAME = "no such name"
 NO_ENDPOINTS = "no endpoints"
+PODS_NOT_IN_INPUT = "pods not in the input, likely created by {objects}"
 PORT_NOT_EXPOSED = "port not exposed"
 NO_LISTENER = "no listener"
 NO_ROUTE = "no route"
@@ -141,10 +149,13 @@ class Probe:
 class Answered:
     """What the route of an entry point answers (issue 13): ``location``, the absolute target
     of a 3xx redirect, and ``path``, the path the backend receives after rewrites (each None
-    when the answer has none: ``podpath route``'s ``location`` and ``path``)."""
+    when the answer has none: ``podpath route``'s ``location`` and ``path``). ``itself``: the
+    entry point answers without a backend and not with an error (a redirect, a CORS
+    preflight): the trace ends there, verdict ``answered``."""
 
     location: str | None = None
     path: str | None = None
+    itself: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,16 +232,21 @@ def aggregate(endpoints: Sequence[EndpointVerdict]) -> str:
 
 def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -> TraceResult:
     """The result of a whole path: unreachable when a hop dropped it before any endpoint, or
-    none was reached; else the endpoints' verdict. From ``outside``, a connection refused
-    before any endpoint (``loadBalancerSourceRanges``, the entry point's pods) is denied."""
+    none was reached; answered when the entry point's route answers itself (a redirect, a
+    CORS preflight); else the endpoints' verdict. A connection refused before any endpoint
+    (``loadBalancerSourceRanges``, the entry point's pods, from outside or through an
+    ``ipMode: Proxy`` load balancer) is denied."""
     drop = leg.drop
-    if outside and not leg.endpoints and drop and drop.startswith("denied"):
+    answered = leg.answered or Answered()
+    if not leg.endpoints and drop and drop.startswith("denied"):
         verdict = DENIED
+    elif not leg.endpoints and answered.itself and drop is None:
+        verdict = ANSWERED
     elif not leg.endpoints:
-        verdict, drop = UNREACHABLE, drop or NO_ENDPOINTS
+        drop = drop or NO_ENDPOINTS
+        verdict = UNKNOWN if drop.startswith(PODS_NOT_IN_INPUT.split("{")[0]) else UNREACHABLE
     else:
         verdict = aggregate(leg.endpoints)
-    answered = leg.answered or Answered()
     return TraceResult(
         verdict,
         leg.hops,

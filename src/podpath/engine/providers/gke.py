@@ -179,6 +179,7 @@ def _proxy(
     neg: tuple[bool, str],
     params: Params,
     cite: Cite,
+    notes: tuple[str, ...] = (),
 ) -> Decision:
     sources = params.cidrs("proxy-only-subnet") if regional else GFE_RANGES
     direct, neg_why = neg
@@ -196,7 +197,7 @@ def _proxy(
         health,
         params.cidrs("vpc-cidr") if scheme == INTERNAL else (),
         sources,
-        (f"container-native load balancing {'on' if direct else 'off'} ({neg_why})",),
+        (f"container-native load balancing {'on' if direct else 'off'} ({neg_why})", *notes),
         (cite, NEG_CITE, FIREWALL_CITE, CHECKS_CITE),
     )
 
@@ -205,7 +206,14 @@ def gke_ingress(
     ingress: Ingress, cls: IngressClass | None, backend: Service | None, params: Params
 ) -> Decision | None:
     """GKE Ingress: ``gce`` an external Application Load Balancer (Google Front Ends),
-    ``gce-internal`` a regional internal one (Envoy, the proxy-only subnet)."""
+    ``gce-internal`` a regional internal one (Envoy, the proxy-only subnet).
+
+    One load balancer per Ingress: "When you create an Ingress object, the GKE Ingress
+    controller creates a Google Cloud HTTP(S) Load Balancer and configures it according to
+    the information in the Ingress and its associated Services"
+    (https://cloud.google.com/kubernetes-engine/docs/concepts/ingress). Unlike ingress-nginx,
+    which serves every Ingress of its class from one address, each Ingress has its own address
+    (its ``status.loadBalancer.ingress``) and its own URL map, built from its rules alone."""
     name = ingress.class_name or ingress.class_annotation or ""
     if cls is not None and cls.controller != INGRESS_CONTROLLER:
         return None
@@ -217,8 +225,19 @@ def gke_ingress(
     )
     scheme = INTERNAL if internal else INTERNET_FACING
     cite = Cite(GKE + "concepts/ingress", "GKE Ingress")
+    own = (
+        f"one load balancer per Ingress: {ingress.ref} has its own address and URL map "
+        "(its rules only; other Ingresses of the class are other load balancers)"
+    )
     return _proxy(
-        what, f"Ingress class {name}", scheme, internal, neg_enabled(backend, params), params, cite
+        f"{what} of {ingress.ref}",
+        f"Ingress class {name}",
+        scheme,
+        internal,
+        neg_enabled(backend, params),
+        params,
+        cite,
+        (own,),
     )
 
 

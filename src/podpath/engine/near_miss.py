@@ -1,4 +1,5 @@
-"""Near misses: "did you mean app=cart?" by edit distance against labels in use."""
+"""Near misses: "did you mean app=cart?" by edit distance against labels in use (doctor's
+hints, and :mod:`podpath.engine.pod_creators`' typo test)."""
 
 from __future__ import annotations
 
