@@ -237,19 +237,12 @@ class OutsideEdges:
         group: Callable[[str], str],
         egress_ports: Sequence[tuple[int, Any]],
     ) -> None:
+        from podpath.engine.matrix_build import class_cidrs
         from podpath.engine.matrix_classes import build_classes
         from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
 
         pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
-        cidrs = [
-            c
-            for pol in cluster.network_policies
-            for rule in (*pol.ingress, *pol.egress)
-            for peer in rule.peers
-            if peer.ip_block is not None
-            for c in (peer.ip_block.cidr, *peer.ip_block.except_)
-        ]
-        classes = build_classes(cluster, pods, cidrs, DEFAULT_ASSUMPTIONS)
+        classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
         class_of = classes.class_of.tolist()
         self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
         self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}

@@ -75,10 +75,10 @@ def pod_cells(
             if len(cache) > 512:
                 cache.clear()
             row = cache[cls] = _class_row(matrix, cls, index, keep)
-        forced = matrix.overrides.get(i)
-        if forced:
+        forced = matrix.extra_from(i)
+        if len(forced):
             merged = dict(row)
-            for j in forced:
+            for j in forced.tolist():
                 if keep is None or keep[j]:
                     merged[j] = every
             for j in sorted(merged):

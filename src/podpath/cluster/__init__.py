@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from podpath.cluster.endpoints import endpoints_and_addresses
@@ -21,6 +22,7 @@ from podpath.cluster.pod_network import node_cidrs, place_and_address
 from podpath.cluster.service_network import allocate_services
 from podpath.cluster.settings import Settings as Settings
 from podpath.gcpause import gc_paused
+from podpath.model.admin_policy import ADMIN_KINDS, AdminPolicy
 from podpath.model.core import Namespace, Node, Note, Pod
 from podpath.model.inventory import Inventory
 from podpath.model.policy import NetworkPolicy
@@ -61,6 +63,24 @@ class Cluster:
 
     def of_kind(self, kind: str) -> tuple[Any, ...]:
         return self.inventory.of_kind(kind)
+
+    @cached_property
+    def policies_by_namespace(self) -> dict[str, tuple[NetworkPolicy, ...]]:
+        """The NetworkPolicies of each namespace, in cluster order (built on first use)."""
+        grouped: dict[str, list[NetworkPolicy]] = {}
+        for policy in self.network_policies:
+            grouped.setdefault(policy.namespace, []).append(policy)
+        return {ns: tuple(ps) for ns, ps in grouped.items()}
+
+    @cached_property
+    def admin_tiers(self) -> dict[str, tuple[AdminPolicy, ...]]:
+        """The policies of each admin tier (``Admin``, ``Baseline``) of every admin kind, in
+        evaluation order (built on first use)."""
+        tiers: dict[str, tuple[AdminPolicy, ...]] = {}
+        for name in ("Admin", "Baseline"):
+            found = [p for kind in ADMIN_KINDS for p in self.of_kind(kind) if p.tier == name]
+            tiers[name] = tuple(sorted(found, key=lambda p: p.order))
+        return tiers
 
     def pods_in(self, namespace: str) -> Iterator[Pod]:
         return (p for p in self.pods if p.namespace == namespace)

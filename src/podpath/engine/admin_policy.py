@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from podpath.engine.policy_rules import namespace_labels_of
 from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer, RuleRef, destination_pod
 from podpath.engine.selectors import selector_matches
-from podpath.model.admin_policy import ADMIN_KINDS, AdminPeer, AdminPolicy, AdminPort, AdminRule
+from podpath.model.admin_policy import AdminPeer, AdminPolicy, AdminPort, AdminRule
 from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
 
@@ -30,23 +30,9 @@ if TYPE_CHECKING:
     from podpath.cluster import Cluster
 
 
-_BY_TIER: list[tuple[object, dict[str, tuple[AdminPolicy, ...]]]] = []
-
-
 def admin_policies(cluster: Cluster, tier: str) -> tuple[AdminPolicy, ...]:
-    """The policies of ``tier`` (Admin or Baseline) of every admin kind, in evaluation order
-    (computed once per inventory; the last few kept, each held so its identity stays valid)."""
-    inventory = cluster.inventory
-    for held, known in _BY_TIER:
-        if held is inventory:
-            return known.get(tier, ())
-    tiers: dict[str, tuple[AdminPolicy, ...]] = {}
-    for name in ("Admin", "Baseline"):
-        found = [p for kind in ADMIN_KINDS for p in cluster.of_kind(kind) if p.tier == name]
-        tiers[name] = tuple(sorted(found, key=lambda p: p.order))
-    _BY_TIER.insert(0, (inventory, tiers))
-    del _BY_TIER[4:]
-    return tiers.get(tier, ())
+    """The policies of ``tier`` (Admin or Baseline) of every admin kind, in evaluation order."""
+    return cluster.admin_tiers.get(tier, ())
 
 
 def subject_selects(cluster: Cluster, policy: AdminPolicy, pod: Pod) -> bool:

@@ -92,23 +92,10 @@ class Matrix:
     override_dst: IntArray
     assumptions: Assumptions
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
-    _as_dict: list[dict[int, frozenset[int]]] = field(
-        default_factory=list, repr=False, compare=False
-    )
 
     @property
     def class_count(self) -> int:
         return self.classes.size
-
-    @property
-    def overrides(self) -> dict[int, frozenset[int]]:
-        """The override pairs as ``{src: {dst, ...}}`` (built once)."""
-        if not self._as_dict:
-            out: dict[int, set[int]] = {}
-            for i, j in zip(self.override_src.tolist(), self.override_dst.tolist(), strict=True):
-                out.setdefault(i, set()).add(j)
-            self._as_dict.append({i: frozenset(js) for i, js in out.items()})
-        return self._as_dict[0]
 
     def allowed_classes(self, port: PortKey) -> BoolArray:
         c = self.classes.size
@@ -118,7 +105,8 @@ class Matrix:
         row = self.packed[port][a, b >> 3]
         return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
 
-    def _extra_from(self, i: int) -> IntArray:
+    def extra_from(self, i: int) -> IntArray:
+        """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
         lo, hi = np.searchsorted(self.override_src, (i, i + 1))
         return self.override_dst[lo:hi]
 
@@ -132,7 +120,7 @@ class Matrix:
 
     def is_allowed(self, i: int, j: int, port: PortKey) -> bool:
         """May pod ``i`` open a connection to pod ``j`` on ``port``."""
-        extra = self._extra_from(i)
+        extra = self.extra_from(i)
         if len(extra) and j in set(extra.tolist()):
             return True
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
@@ -149,7 +137,7 @@ class Matrix:
         a = int(self.classes.class_of[i])
         cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
         out = cls_row[self.classes.class_of]
-        out[self._extra_from(i)] = True
+        out[self.extra_from(i)] = True
         return out
 
     def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
@@ -159,7 +147,7 @@ class Matrix:
         grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
         out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
         for k, i in enumerate(src.tolist()):
-            out[k, self._extra_from(i)] = True
+            out[k, self.extra_from(i)] = True
         return out
 
     def column(self, j: int, port: PortKey) -> BoolArray:

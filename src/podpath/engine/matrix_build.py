@@ -32,6 +32,7 @@ from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix_classes import PodClasses, build_classes
 from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
 from podpath.engine.policy_verdict import Assumptions
+from podpath.model.admin_policy import AdminPolicy
 from podpath.model.core import Pod, Protocol
 from podpath.model.policy import Direction
 
@@ -113,6 +114,32 @@ def _direction(
     return out
 
 
+def class_cidrs(
+    cluster: Cluster,
+    admin: Sequence[AdminPolicy] | None = None,
+    baseline: Sequence[AdminPolicy] | None = None,
+) -> list[str]:
+    """Every CIDR a policy peer names (NetworkPolicy ``ipBlock`` and its ``except``, the admin
+    tiers' ``networks``): pods on either side of one of them cannot share a class."""
+    admin = admin_policies(cluster, "Admin") if admin is None else admin
+    baseline = admin_policies(cluster, "Baseline") if baseline is None else baseline
+    cidrs = [
+        c
+        for pol in cluster.network_policies
+        for rule in (*pol.ingress, *pol.egress)
+        for peer in rule.peers
+        if peer.ip_block is not None
+        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
+    ]
+    return cidrs + [
+        c
+        for pol in (*admin, *baseline)
+        for rule in (*pol.ingress, *pol.egress)
+        for peer in rule.peers
+        for c in peer.networks
+    ]
+
+
 def class_relation(
     cluster: Cluster,
     pods: tuple[Pod, ...],
@@ -122,22 +149,7 @@ def class_relation(
     """The classes of ``pods`` and, per port, the packed class x class allowed relation."""
     admin = admin_policies(cluster, "Admin")
     baseline = admin_policies(cluster, "Baseline")
-    cidrs = [
-        c
-        for pol in cluster.network_policies
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        if peer.ip_block is not None
-        for c in (peer.ip_block.cidr, *peer.ip_block.except_)
-    ]
-    cidrs += [
-        c
-        for pol in (*admin, *baseline)
-        for rule in (*pol.ingress, *pol.egress)
-        for peer in rule.peers
-        for c in peer.networks
-    ]
-    classes = build_classes(cluster, pods, cidrs, assumptions)
+    classes = build_classes(cluster, pods, class_cidrs(cluster, admin, baseline), assumptions)
     has_admin = bool(admin or baseline)
     ing = collect_rules(cluster, classes, Direction.INGRESS, admin, baseline, assumptions)
     egr = collect_rules(cluster, classes, Direction.EGRESS, admin, baseline, assumptions)

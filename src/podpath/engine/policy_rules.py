@@ -69,23 +69,9 @@ def is_isolated(
     return bool(selecting_policies(cluster, pod, direction, assumptions))
 
 
-_BY_NAMESPACE: list[tuple[tuple[NetworkPolicy, ...], dict[str, tuple[NetworkPolicy, ...]]]] = []
-
-
 def _policies_in(cluster: Cluster, namespace: str) -> tuple[NetworkPolicy, ...]:
-    """The policies of a namespace, in cluster order, from an index built once per policy
-    tuple (the last few kept; the tuple is held so its identity stays valid)."""
-    policies = cluster.network_policies
-    for held, index in _BY_NAMESPACE:
-        if held is policies:
-            return index.get(namespace, ())
-    grouped: dict[str, list[NetworkPolicy]] = {}
-    for p in policies:
-        grouped.setdefault(p.namespace, []).append(p)
-    index = {ns: tuple(ps) for ns, ps in grouped.items()}
-    _BY_NAMESPACE.insert(0, (policies, index))
-    del _BY_NAMESPACE[4:]
-    return index.get(namespace, ())
+    """The policies of a namespace, in cluster order."""
+    return cluster.policies_by_namespace.get(namespace, ())
 
 
 # --- peers and ports ---------------------------------------------------------------------
