@@ -41,4 +41,4 @@ def trace_outside(
     leg += reach_from_outside(cluster, source, dest, spec)
     if leg.drop is None:
         leg += judge(cluster, leg.targets, spec.protocol, "NetworkPolicy")
-    return finish(leg, outside=True)
+    return finish(leg)

@@ -71,7 +71,7 @@ def trace_url(
         (a, lead + through(cluster, source, eps.get(a.entry_point), request, a, spec))
         for a in (served if len(served) > 1 else served[:1] or answers[:1])
     ]
-    paths = tuple(finish(leg, outside=True, entry_point=a.entry_point or None) for a, leg in legs)
+    paths = tuple(finish(leg, entry_point=a.entry_point or None) for a, leg in legs)
     return paths[0] if len(paths) == 1 else combine_paths(lead, request, paths)
 
 

@@ -230,7 +230,7 @@ def aggregate(endpoints: Sequence[EndpointVerdict]) -> str:
     return PARTIAL
 
 
-def finish(leg: Leg, *, outside: bool = False, entry_point: str | None = None) -> TraceResult:
+def finish(leg: Leg, *, entry_point: str | None = None) -> TraceResult:
     """The result of a whole path: unreachable when a hop dropped it before any endpoint, or
     none was reached; answered when the entry point's route answers itself (a redirect, a
     CORS preflight); else the endpoints' verdict. A connection refused before any endpoint
