@@ -50,6 +50,7 @@ import numpy.typing as npt
 from podpath.cluster import Cluster
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
+from podpath.engine.matrix_self import lookup, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 
@@ -91,7 +92,11 @@ class Matrix:
     override_src: IntArray
     override_dst: IntArray
     assumptions: Assumptions
+    self_classes: dict[PortKey, BoolArray] | None = None
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _fixes: dict[PortKey, tuple[IntArray, BoolArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -104,6 +109,29 @@ class Matrix:
     def _class_bits(self, port: PortKey, a: IntArray, b: IntArray) -> BoolArray:
         row = self.packed[port][a, b >> 3]
         return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
+
+    def self_fix(self, port: PortKey) -> tuple[IntArray, BoolArray]:
+        """(pods, verdicts): the pods whose verdict to their own IP on ``port`` is not their
+        class's diagonal, and that verdict (:mod:`podpath.engine.matrix_self`)."""
+        found = self._fixes.get(port)
+        if found is None:
+            same = self.override_src == self.override_dst
+            overridden = np.zeros(len(self.pods), dtype=bool)
+            overridden[self.override_src[same]] = True
+            classes = self.self_classes[port] if self.self_classes is not None else None
+            found = self._fixes[port] = self_fix(
+                self.packed[port], classes, self.classes.members, overridden
+            )
+        return found
+
+    def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
+        """The ports pod ``i`` reaches its own IP on when that is not its class row's
+        (the override pairs included), else None."""
+        if self.self_classes is None or not any(
+            lookup(self.self_fix(p), i) is not None for p in self.ports
+        ):
+            return None
+        return tuple(p for p in self.ports if self.is_allowed(i, i, p))
 
     def extra_from(self, i: int) -> IntArray:
         """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
@@ -123,6 +151,8 @@ class Matrix:
         extra = self.extra_from(i)
         if len(extra) and j in set(extra.tolist()):
             return True
+        if i == j and (fixed := lookup(self.self_fix(port), i)) is not None:
+            return fixed
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
@@ -138,6 +168,8 @@ class Matrix:
         cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
         out = cls_row[self.classes.class_of]
         out[self.extra_from(i)] = True
+        if (fixed := lookup(self.self_fix(port), i)) is not None:
+            out[i] = fixed
         return out
 
     def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
@@ -146,8 +178,11 @@ class Matrix:
         c = self.classes.size
         grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
         out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
+        fix = self.self_fix(port)
         for k, i in enumerate(src.tolist()):
             out[k, self.extra_from(i)] = True
+            if (fixed := lookup(fix, i)) is not None:
+                out[k, i] = fixed
         return out
 
     def column(self, j: int, port: PortKey) -> BoolArray:
@@ -156,6 +191,8 @@ class Matrix:
         col = ((self.packed[port][:, b >> 3] >> (7 - (b & 7))) & 1).astype(bool)
         out = col[self.classes.class_of]
         out[self._extra_to(j)] = True
+        if (fixed := lookup(self.self_fix(port), j)) is not None:
+            out[j] = fixed
         return out
 
     def allowed(self, port: PortKey) -> BoolArray:
@@ -163,6 +200,8 @@ class Matrix:
         cls = self.classes.class_of
         out = self.allowed_classes(port)[np.ix_(cls, cls)]
         out[self.override_src, self.override_dst] = True
+        pods, values = self.self_fix(port)
+        out[pods, pods] = values
         return out
 
     def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
@@ -182,6 +221,10 @@ class Matrix:
         ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
         keep = (ps >= 0) & (pd >= 0)
         out[ps[keep], pd[keep]] = True
+        pods, values = self.self_fix(port)
+        ps, pd = pos_s[pods], pos_d[pods]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = values[keep]
         return out
 
     def self_allowed(self, port: PortKey) -> BoolArray:
@@ -190,6 +233,8 @@ class Matrix:
         out = self._class_bits(port, cls, cls)
         same = self.override_src == self.override_dst
         out[self.override_src[same]] = True
+        pods, values = self.self_fix(port)
+        out[pods] = values
         return out
 
     def fold_counts(
@@ -223,14 +268,37 @@ class Matrix:
             if len(src):
                 known = self._class_bits(port, class_of[src], class_of[dst])
                 np.add.at(out, (gs[~known], gd[~known]), 1)
-        if exclude_self:
-            both = (src_of >= 0) & (dst_of >= 0)
-            if with_overrides:
-                both &= self.self_allowed(port)
-            else:
-                both &= self._class_bits(port, class_of, class_of)
-            np.add.at(out, (src_of[both], dst_of[both]), -1)
+        both = (src_of >= 0) & (dst_of >= 0)
+        if exclude_self or self.self_classes is not None:
+            self._fold_self(port, both, src_of, dst_of, exclude_self, with_overrides, out)
         return out
+
+    def _fold_self(
+        self,
+        port: PortKey,
+        both: BoolArray,
+        src_of: IntArray,
+        dst_of: IntArray,
+        exclude_self: bool,
+        with_overrides: bool,
+        out: IntArray,
+    ) -> None:
+        """Each pod in both sides counted above as its class diagonal (with its override
+        pair): counted as its own-IP verdict instead, or not at all with ``exclude_self``."""
+        class_of = self.classes.class_of
+        counted = self._class_bits(port, class_of, class_of)
+        if self.self_classes is not None:
+            true = self.self_classes[port][class_of]
+        else:
+            true = counted.copy()
+        if with_overrides:
+            same = self.override_src == self.override_dst
+            counted[self.override_src[same]] = True
+            true[self.override_src[same]] = True
+        target = np.zeros_like(true) if exclude_self else true
+        delta = target.astype(np.int64) - counted.astype(np.int64)
+        pick = both & (delta != 0)
+        np.add.at(out, (src_of[pick], dst_of[pick]), delta[pick])
 
     def fold(
         self,
@@ -364,7 +432,7 @@ def reachability(
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
     columns = tuple(ports) if ports is not None else declared_ports(cluster.pods)
-    classes, packed = class_relation(cluster, pods, columns, assumptions)
+    classes, packed, self_classes = class_relation(cluster, pods, columns, assumptions)
     src, dst = override_pairs(pods, assumptions)
     return Matrix(
         pods=pods,
@@ -374,4 +442,5 @@ def reachability(
         override_src=src,
         override_dst=dst,
         assumptions=assumptions,
+        self_classes=self_classes,
     )
