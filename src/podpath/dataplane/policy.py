@@ -18,9 +18,10 @@ No second reading of the policies; every element comes from an engine verdict:
 
 A (port, protocol) open to every source becomes one ``0.0.0.0/0`` element. Host-network pods
 are not policed (their traffic is their node's). A pod reaching itself through a Service
-(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do
-(``Matrix.allowed`` on the diagonal: the ``self-traffic`` assumption); its own IP directly
-never leaves its namespace.
+(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do: through
+a Service, so the admin tiers apply (``evaluate(..., via_service=True)``; to its own IP they
+do not, https://network-policy-api.sigs.k8s.io/api-overview/); its own IP directly never
+leaves its namespace.
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ class _Compiler:
             self.cache[key] = hit
         return hit
 
+    def _hairpin(self, pod: PodPeer, port: int, proto: str) -> bool:
+        """A pod to itself through a Service: subject to the admin tiers, unlike to its own IP
+        (:data:`podpath.engine.policy.SELF_CNP_DOC`); once per (class, port, protocol)."""
+        key = ("hairpin", self._cls_of(pod.pod.key), port, proto)
+        hit = self.cache.get(key)
+        if hit is None:
+            verdict = evaluate(self.cluster, pod, pod, port, Protocol(proto), via_service=True)
+            hit = self.cache[key] = verdict.allowed
+        return hit
+
+    def _cls_of(self, key: str) -> int:
+        return int(self.class_of[self.index[key]])
+
     def ingress(self) -> list[Allow]:
         out: list[Allow] = []
         src_pods = self.targets
@@ -150,13 +164,16 @@ class _Compiler:
             for key in self.ports[pod.key]:
                 by_port.setdefault(key, []).append(pod)
         total = len(self.outside) + len(src_pods)
+        position = {p.key: i for i, p in enumerate(src_pods)}
         for (port, proto), dsts in sorted(by_port.items()):
             dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
             allowed = self.matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
             for j, dst in enumerate(dsts):
                 # a pod to itself: only through a Service (hairpin), judged as the model does
-                sources = [src_pods[i].ip for i in np.flatnonzero(allowed[:, j])]
                 target = PodPeer(self.cluster.pod_by_key[dst.key])
+                own = position[dst.key]
+                allowed[own, j] = self._hairpin(target, port, proto)
+                sources = [src_pods[i].ip for i in np.flatnonzero(allowed[:, j])]
                 for ip, peer, node in self.outside:
                     memo = ("in", self._cls(dst), ip, node == dst.node, port, proto)
                     if self._evaluate(memo, peer, target, port, proto):
