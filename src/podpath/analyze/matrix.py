@@ -51,15 +51,17 @@ def compute_matrix(
     ports: Sequence[str] = (),
     namespaces: Sequence[str] = (),
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
-    """The matrix over ``--port`` values (default: every declared container port)."""
+    """The matrix over ``--port`` values (default: every declared container port); with
+    ``family`` (``--family``) of the connections of that IP family."""
     keys = [parse_port(p) for p in ports] if ports else None
     if keys is not None:
         keys = list(dict.fromkeys(keys))
     unknown = [n for n in namespaces if n not in cluster.namespace_by_name]
     if unknown:
         raise InputError(f"no such namespace: {', '.join(unknown)}", field="--namespace")
-    return reachability(cluster, keys, list(namespaces) or None, assumptions)
+    return reachability(cluster, keys, list(namespaces) or None, assumptions, family)
 
 
 def matrix_json(matrix: Matrix) -> dict[str, Any]:

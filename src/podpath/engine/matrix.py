@@ -26,7 +26,7 @@ one of ``Matrix.ports``)::
     m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
                                   -> int64[G, H]     # allowed pod pairs per group pair
     m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
-    m.self_allowed(port) -> bool[pods]               # each pod to itself
+    m.self_allowed(port) -> bool[pods]               # each pod to its own IP (no admin tiers)
     m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
     m.override_src, m.override_dst                   # the sparse pod-pair corrections
     m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
+from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
 from podpath.engine.matrix_self import lookup, self_fix
@@ -125,8 +126,7 @@ class Matrix:
         return found
 
     def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
-        """The ports pod ``i`` reaches its own IP on when that is not its class row's
-        (the override pairs included), else None."""
+        """The ports pod ``i`` reaches its own IP on when not as its class row says, or None."""
         if self.self_classes is None or not any(
             lookup(self.self_fix(p), i) is not None for p in self.ports
         ):
@@ -424,10 +424,13 @@ def reachability(
     ports: Sequence[PortKey] | None = None,
     namespaces: Sequence[str] | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
     """The pod x pod reachability by policy on each port (default: every declared
-    container port), over the pods of ``namespaces`` (default: all). See the module doc."""
-    pods = cluster.pods
+    container port), over the pods of ``namespaces`` (default: all); ``family`` (4, 6): the
+    connections of that IP family, over the pods with an address of it, by that address only
+    (:func:`podpath.engine.ip_family.pods_of_family`). See the module doc."""
+    pods = pods_of_family(cluster.pods, family)[0]
     if namespaces:
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
