@@ -51,7 +51,7 @@ from podpath.cluster import Cluster
 from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
-from podpath.engine.matrix_self import lookup, self_fix
+from podpath.engine.matrix_self import fold_self, lookup, own_ports, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 
@@ -98,6 +98,9 @@ class Matrix:
     _fixes: dict[PortKey, tuple[IntArray, BoolArray]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _own: list[dict[int, tuple[PortKey, ...]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -127,11 +130,12 @@ class Matrix:
 
     def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
         """The ports pod ``i`` reaches its own IP on when not as its class row says, or None."""
-        if self.self_classes is None or not any(
-            lookup(self.self_fix(p), i) is not None for p in self.ports
-        ):
+        if self.self_classes is None:
             return None
-        return tuple(p for p in self.ports if self.is_allowed(i, i, p))
+        if not self._own:
+            fixes = [self.self_fix(p) for p in self.ports]
+            self._own.append(own_ports(fixes, self.ports, self.self_allowed))
+        return self._own[0].get(i)
 
     def extra_from(self, i: int) -> IntArray:
         """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
@@ -270,35 +274,14 @@ class Matrix:
                 np.add.at(out, (gs[~known], gd[~known]), 1)
         both = (src_of >= 0) & (dst_of >= 0)
         if exclude_self or self.self_classes is not None:
-            self._fold_self(port, both, src_of, dst_of, exclude_self, with_overrides, out)
+            class_of = self.classes.class_of
+            counted = self._class_bits(port, class_of, class_of)
+            own = self.self_classes[port][class_of] if self.self_classes else counted.copy()
+            if with_overrides:
+                same = self.override_src == self.override_dst
+                counted[self.override_src[same]] = own[self.override_src[same]] = True
+            fold_self(out, (src_of, dst_of), both, counted, None if exclude_self else own)
         return out
-
-    def _fold_self(
-        self,
-        port: PortKey,
-        both: BoolArray,
-        src_of: IntArray,
-        dst_of: IntArray,
-        exclude_self: bool,
-        with_overrides: bool,
-        out: IntArray,
-    ) -> None:
-        """Each pod in both sides counted above as its class diagonal (with its override
-        pair): counted as its own-IP verdict instead, or not at all with ``exclude_self``."""
-        class_of = self.classes.class_of
-        counted = self._class_bits(port, class_of, class_of)
-        if self.self_classes is not None:
-            true = self.self_classes[port][class_of]
-        else:
-            true = counted.copy()
-        if with_overrides:
-            same = self.override_src == self.override_dst
-            counted[self.override_src[same]] = True
-            true[self.override_src[same]] = True
-        target = np.zeros_like(true) if exclude_self else true
-        delta = target.astype(np.int64) - counted.astype(np.int64)
-        pick = both & (delta != 0)
-        np.add.at(out, (src_of[pick], dst_of[pick]), delta[pick])
 
     def fold(
         self,

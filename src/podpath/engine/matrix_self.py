@@ -13,12 +13,17 @@ both ways (allowed and denied), per port. Pods with an override pair to themselv
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 from podpath.engine.matrix_classes import BoolArray, IntArray
 
 Packed = npt.NDArray[np.uint8]
+
+K = TypeVar("K")
 
 EMPTY: tuple[IntArray, BoolArray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
@@ -59,3 +64,38 @@ def lookup(fix: tuple[IntArray, BoolArray], i: int) -> bool | None:
     if k < len(pods) and pods[k] == i:
         return bool(values[k])
     return None
+
+
+def own_ports(
+    fixes: Sequence[tuple[IntArray, BoolArray]],
+    ports: Sequence[K],
+    self_allowed: Callable[[K], BoolArray],
+) -> dict[int, tuple[K, ...]]:
+    """Per pod corrected on some port (``fixes[k]`` is :func:`self_fix` of ``ports[k]``): the
+    ports it reaches its own IP on."""
+    touched = [f[0] for f in fixes if len(f[0])]
+    if not touched:
+        return {}
+    pods = np.unique(np.concatenate(touched))
+    grid = np.stack([self_allowed(p)[pods] for p in ports])  # ports x pods
+    return {
+        int(i): tuple(p for k, p in enumerate(ports) if grid[k, n])
+        for n, i in enumerate(pods.tolist())
+    }
+
+
+def fold_self(
+    out: IntArray,
+    sides: tuple[IntArray, IntArray],
+    both: BoolArray,
+    counted: BoolArray,
+    own: BoolArray | None,
+) -> None:
+    """Group folding: each pod in both sides (``both``), counted in ``out[src_of, dst_of]``
+    as ``counted`` (its class diagonal, with its override pair), counted as ``own`` (its
+    own-IP verdict) instead, or not at all (``own`` None: a pod's pair with itself left out)."""
+    src_of, dst_of = sides
+    target = np.zeros_like(counted) if own is None else own
+    delta = target.astype(np.int64) - counted.astype(np.int64)
+    pick = both & (delta != 0)
+    np.add.at(out, (src_of[pick], dst_of[pick]), delta[pick])
