@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.engine.entrypoints import entry_points
 from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
