@@ -245,22 +245,10 @@ def _start_agent(sd: StateDir, state: dict[str, Any]) -> int:
     return proc.pid
 
 
-def up(
-    cluster: Cluster,
-    record: Any,
-    sd: StateDir,
-    progress: Progress = _quiet,
-    provider: Choice | None = None,
-) -> dict[str, Any]:
-    """Replace any existing environment with the network of ``cluster`` (rebuilt from the
-    recorded input ``record``), behind ``provider``'s load balancers when given
-    (:mod:`podpath.dataplane.provider_plan`); the state written."""
-    progress("removing a previous environment")
-    down(sd)
-    if sd.prefix_lock is not None:
-        sd.prefix_lock.record(_agent_folder(sd))
-    plan = build_plan(cluster, sctp=nx.sctp_supported(), ipv6=nx.ipv6_supported())
-    pplan = build_provider_plan(cluster, plan, provider) if provider is not None else None
+def plan_state(plan: Plan, pplan: ProviderPlan | None = None) -> dict[str, Any]:
+    """``state.json`` of a planned environment, before its agent runs (JSON data; the
+    provider's part is added by ``up``). ``ip6`` keys and ``families`` appear only on a
+    dual-stack model."""
     state: dict[str, Any] = {
         "version": 2,
         "netns": list(plan.netns_names) + list(pplan.netns_names if pplan else ()),
@@ -295,6 +283,26 @@ def up(
     }
     if plan.dual_stack:  # the families brought up (absent: a single-stack model)
         state["families"] = [LABEL[f] for f in plan.families]
+    return state
+
+
+def up(
+    cluster: Cluster,
+    record: Any,
+    sd: StateDir,
+    progress: Progress = _quiet,
+    provider: Choice | None = None,
+) -> dict[str, Any]:
+    """Replace any existing environment with the network of ``cluster`` (rebuilt from the
+    recorded input ``record``), behind ``provider``'s load balancers when given
+    (:mod:`podpath.dataplane.provider_plan`); the state written."""
+    progress("removing a previous environment")
+    down(sd)
+    if sd.prefix_lock is not None:
+        sd.prefix_lock.record(_agent_folder(sd))
+    plan = build_plan(cluster, sctp=nx.sctp_supported(), ipv6=nx.ipv6_supported())
+    pplan = build_provider_plan(cluster, plan, provider) if provider is not None else None
+    state = plan_state(plan, pplan)
     if pplan is not None and provider is not None:
         state["provider"] = provider_state(pplan, provider.how)
     sd.write_json(INPUT_FILE, record)

@@ -106,6 +106,13 @@ def run_probe(
                 reals[i] = real
     finally:
         prober.close()
+    return summarize(checks, reals, len(again), state)
+
+
+def summarize(
+    checks: list[Check], reals: list[str], retried: int, state: dict[str, Any]
+) -> dict[str, Any]:
+    """The probe result (DESIGN.md; ``family`` and ``families`` on a dual-stack model)."""
     dual = "families" in state
     disagreements = [
         {
@@ -123,7 +130,7 @@ def run_probe(
     result: dict[str, Any] = {
         "checked": len(checks),
         "agree": len(checks) - len(disagreements),
-        "retried": len(again),
+        "retried": retried,
         "disagreements": disagreements,
     }
     if dual:
