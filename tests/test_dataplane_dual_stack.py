@@ -16,12 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from dnslib import QTYPE, DNSRecord
 
 from podpath.api import load_cluster
 from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
 from podpath.dataplane.dnsserver import DNSAnswerer
+from podpath.dataplane.generate import DUAL_STACK_CIDRS, random_cluster
 from podpath.dataplane.lifecycle import plan_state
 from podpath.dataplane.netns import ipv6_supported
 from podpath.dataplane.nft import policy_ruleset, service_ruleset
@@ -129,6 +131,14 @@ def test_ip6_service_rules_per_family(cluster: Cluster) -> None:
     assert "ip6 saddr fc00:f853:ccd:e793::2 accept" in pol
 
 
+def _random(seed: int, tmp_path: Path, pods: int = 16) -> Path:
+    path = tmp_path / f"dual-{seed}.yaml"
+    path.write_text(
+        yaml.safe_dump_all(random_cluster(seed, pods=pods, policies=16, dual_stack=True))
+    )
+    return path
+
+
 def _addr(plan: object, key: str, family: int) -> str:
     pod = plan.pod(key)  # type: ignore[attr-defined]
     return str(pod.ip6 if family == 6 else pod.ip)
@@ -158,6 +168,31 @@ def test_compiled_pod_flows_are_the_per_family_verdicts(cluster: Cluster) -> Non
     assert ("fd00:10:244::2", "TCP", 5432, db6) in elements
     pods4 = {p.ip for p in plan.pods}
     assert not any(a.destination == db4 and a.source in pods4 | {"0.0.0.0/0"} for a in allows)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_dual_stack_flows_are_the_per_family_verdicts(seed: int, tmp_path: Path) -> None:
+    """Random clusters with IPv6 ipBlocks and every ipFamilyPolicy: each pod's elements, per
+    family, are exactly what ``evaluate`` allows for that family."""
+    cluster = load_cluster([str(_random(seed, tmp_path))], settings=Settings(**DUAL_STACK_CIDRS))
+    plan = build_plan(cluster, ipv6=True)
+    assert plan.families == (4, 6)
+    allows = compile_policies(cluster, plan).ingress
+    elements = {(a.source, a.protocol, a.port, a.destination) for a in allows}
+    every = {
+        (a.protocol, a.port, a.destination) for a in allows if a.source in ("::/0", "0.0.0.0/0")
+    }
+    pods = [p for p in plan.pods if not p.host_network]
+    for family in (4, 6):
+        for dst in pods:
+            target = PodPeer(cluster.pod_by_key[dst.key], family=family)
+            for lst in dst.listeners:
+                for src in pods:
+                    peer = PodPeer(cluster.pod_by_key[src.key], family=family)
+                    want = evaluate(cluster, peer, target, lst.port, Protocol(lst.protocol)).allowed
+                    flow = (lst.protocol, lst.port, _addr(plan, dst.key, family))
+                    got = (_addr(plan, src.key, family), *flow) in elements or flow in every
+                    assert got == want, (family, src.key, dst.key, lst.port)
 
 
 def _checks(
@@ -246,6 +281,32 @@ def test_probe_result_keys_per_family(cluster: Cluster, tmp_path: Path) -> None:
         for d in result["disagreements"]
     )
     assert "FAMILY" not in render_table(result) and "ipv" not in render_table(result)
+
+
+@pytest.mark.dataplane
+@needs_root
+@needs_ipv6
+@pytest.mark.parametrize("seed", [2, 4])  # seeds whose families differ in some verdicts
+def test_random_dual_stack_cluster_agrees(seed: int, tmp_path: Path) -> None:
+    path = _random(seed, tmp_path, pods=24)
+    state = tmp_path / "state"
+    cidrs = [
+        "--pod-cidr",
+        DUAL_STACK_CIDRS["pod_cidr"],
+        "--service-cidr",
+        DUAL_STACK_CIDRS["service_cidr"],
+    ]
+    try:
+        up = _podpath("up", "-f", str(path), *cidrs, state=state)
+        assert up.returncode == 0, up.stderr
+        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
+        result = json.loads(probe.stdout)
+        assert result["disagreements"] == []
+        assert all(v["checked"] > 0 for v in result["families"].values())
+    finally:
+        down = _podpath("down", state=state)
+        assert down.returncode == 0, down.stderr
+    assert _leftovers() == []
 
 
 def _exec(state: Path, pod: str, code: str) -> str:
