@@ -338,7 +338,7 @@ def test_dual_stack_up_probe_down(tmp_path: Path) -> None:
     try:
         up = _podpath("up", "-f", str(FIXTURE), *CIDRS, state=state)
         assert up.returncode == 0, up.stderr
-        assert "IPv6" not in up.stderr
+        assert "IPv6" not in up.stderr and "pods on 2 nodes (IPv4 and IPv6);" in up.stdout
         probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
         result = json.loads(probe.stdout)
         assert result["disagreements"] == [] and probe.returncode == 0
