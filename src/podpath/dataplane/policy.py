@@ -25,20 +25,22 @@ never leaves its namespace.
 Dual stack: a connection is of one family and an ipBlock matches only addresses of its own
 (https://kubernetes.io/docs/concepts/services-networking/network-policies/#ipblock with
 https://kubernetes.io/docs/concepts/services-networking/dual-stack/), so on a dual-stack
-model every verdict is taken per family (``PodPeer(pod, family=F)``): pod -> pod by
-:func:`evaluate` once per (source class, destination class, self?, port, family) -- the matrix
-answers for "any of a pod's addresses" -- and IPv6 elements for the pods' IPv6 addresses, with
-the nodes' modelled IPv6 InternalIPs as the IPv6 addresses that are no pod's (there is no IPv6
-internet client).
+model every verdict is taken per family (``PodPeer(pod, family=F)``): pod -> pod by the matrix
+of :func:`family_view` (the matrix of the cluster itself answers for "any of a pod's
+addresses"), the others by :func:`evaluate` with the family; and IPv6 elements for the pods'
+IPv6 addresses, with the nodes' modelled IPv6 InternalIPs as the IPv6 addresses that are no
+pod's (there is no IPv6 internet client).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from podpath.cluster import Cluster
+from podpath.dataplane.families import family_of
 from podpath.dataplane.nft import Allow, PolicyRules
 from podpath.dataplane.plan import Plan, PodNet
 from podpath.engine.admin_policy import admin_policies
@@ -144,6 +146,12 @@ class _Compiler:
         ]
         self.cache: dict[tuple[object, ...], bool] = {}
         self.dual = plan.dual_stack
+        # dual stack: pod -> pod per family, the matrix of the cluster seen in that family
+        self.matrices = (
+            {f: reachability(family_view(cluster, f), ports=columns) for f in plan.families}
+            if self.dual
+            else {}
+        )
 
     def _cls(self, pod: PodNet) -> int:
         return int(self.class_of[self.index[pod.key]])
@@ -157,19 +165,11 @@ class _Compiler:
         self, port: int, proto: str, family: int, srcs: list[PodNet], dsts: list[PodNet]
     ) -> np.ndarray:
         """srcs x dsts: may each source reach each destination on (port, proto) over
-        ``family``: the matrix when single-stack, per-family verdicts by class when dual."""
-        if not self.dual:
-            src_idx = np.array([self.index[p.key] for p in srcs], dtype=np.int64)
-            dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
-            return self.matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
-        out = np.zeros((len(srcs), len(dsts)), dtype=bool)
-        for j, dst in enumerate(dsts):
-            for i, src in enumerate(srcs):
-                memo = ("pp", self._cls(src), self._cls(dst), src.key == dst.key, port, proto)
-                out[i, j] = self._evaluate(
-                    (*memo, family), self._peer(src, family), self._peer(dst, family), port, proto
-                )
-        return out
+        ``family``: the matrix, of :func:`family_view` when dual-stack."""
+        matrix = self.matrices.get(family, self.matrix)
+        src_idx = np.array([self.index[p.key] for p in srcs], dtype=np.int64)
+        dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
+        return matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
 
     def _evaluate(
         self, key: tuple[object, ...], src: Peer, dst: Peer, port: int, proto: str
@@ -247,6 +247,21 @@ def _addr(pod: PodNet, family: int) -> str:
     ip = pod.ip6 if family == 6 else pod.ip
     assert ip is not None
     return ip
+
+
+def family_view(cluster: Cluster, family: int) -> Cluster:
+    """The cluster with each pod holding only its address of ``family``: a connection of that
+    family, where "a pod matches an ipBlock if any of its addresses does" (the matrix) is
+    "if its address of that family does" (``PodPeer(family=...)``)."""
+    pods = tuple(
+        replace(p, ips=tuple(ip for ip in p.ips if family_of(ip) == family)) for p in cluster.pods
+    )
+    return replace(
+        cluster,
+        pods=pods,
+        pod_by_key={p.key: p for p in pods},
+        pod_by_ip={ip: p for p in pods for ip in p.ips},
+    )
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
