@@ -358,3 +358,39 @@ def test_dual_stack_up_probe_down(tmp_path: Path) -> None:
         down = _podpath("down", state=state)
         assert down.returncode == 0, down.stderr
     assert _leftovers() == []
+
+
+@pytest.mark.dataplane
+@needs_root
+def test_without_kernel_ipv6_up_brings_up_ipv4_only_and_never_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``up`` on a kernel without IPv6 (simulated: this machine's IPv6 is not switched off
+    for a test) builds IPv4, says so in one line, and ``probe`` checks IPv4 only."""
+    from podpath.api import load_raw
+    from podpath.dataplane import netns
+    from podpath.dataplane.lifecycle import up
+    from podpath.dataplane.recorded import rebuild, record_input
+    from podpath.dataplane.statedir import locked
+
+    monkeypatch.setattr(netns, "ipv6_supported", lambda *_: False)
+    settings = Settings(pod_cidr=POD_CIDR, service_cidr=SERVICE_CIDR)
+    record = record_input(load_raw([str(FIXTURE)]), settings, None)
+    state = tmp_path / "state"
+    try:
+        with locked(state, create=True) as sd:
+            assert sd is not None
+            built = up(rebuild(record), record, sd)
+        assert built["families"] == ["ipv4"]
+        assert [s for s in built["skipped"] if "IPv6" in s] == [MSG_NO_IPV6]
+        assert all("ip6" not in p for p in built["pods"])
+        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
+        result = json.loads(probe.stdout)
+        assert result["disagreements"] == [] and probe.returncode == 0
+        assert list(result["families"]) == ["ipv4"]
+        no_v6 = CONNECT.format(ip="fd00:10:244:1::2", port=5432)
+        assert _exec(state, "app/client", no_v6) in ("OSError", "TimeoutError")
+    finally:
+        down = _podpath("down", state=state)
+        assert down.returncode == 0, down.stderr
+    assert _leftovers() == []
