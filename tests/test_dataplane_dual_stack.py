@@ -394,3 +394,31 @@ def test_without_kernel_ipv6_up_brings_up_ipv4_only_and_never_fails(
         down = _podpath("down", state=state)
         assert down.returncode == 0, down.stderr
     assert _leftovers() == []
+
+
+@pytest.mark.dataplane
+@needs_root
+@needs_ipv6
+def test_a_failed_dual_stack_up_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step failing after the IPv6 side is wired (here loading the nftables rules): ``up``
+    removes everything it made before the error reaches the user."""
+    from podpath.api import load_raw
+    from podpath.dataplane import netns
+    from podpath.dataplane.lifecycle import up
+    from podpath.dataplane.recorded import rebuild, record_input
+    from podpath.dataplane.statedir import locked
+
+    def broken(name: str, ruleset: str) -> None:
+        assert "table ip6 pp-svc" in ruleset
+        raise netns.DataplaneError(f"nft in {name}: no")
+
+    monkeypatch.setattr(netns, "nft_load", broken)
+    settings = Settings(pod_cidr=POD_CIDR, service_cidr=SERVICE_CIDR)
+    record = record_input(load_raw([str(FIXTURE)]), settings, None)
+    with locked(tmp_path / "state", create=True) as sd:
+        assert sd is not None
+        with pytest.raises(netns.DataplaneError, match="nft in"):
+            up(rebuild(record), record, sd)
+    assert _leftovers() == []
