@@ -425,3 +425,46 @@ def test_a_failed_dual_stack_up_leaves_nothing(
         with pytest.raises(netns.DataplaneError, match="nft in"):
             up(rebuild(record), record, sd)
     assert _leftovers() == []
+
+
+def _dual_stack_shop(folder: Path) -> Path:
+    """examples/shop made dual-stack: each node's podCIDRs gain an IPv6 range and every
+    Service asks for ``ipFamilyPolicy: PreferDualStack``."""
+    from test_dataplane import EXAMPLES_SHOP
+
+    for source in EXAMPLES_SHOP.rglob("*.yaml"):
+        docs = list(yaml.safe_load_all(source.read_text()))
+        objects = [d for d in docs if isinstance(d, dict)]
+        objects += [i for d in objects for i in d.get("items") or () if isinstance(i, dict)]
+        for doc in objects:
+            spec = doc.get("spec")
+            if doc.get("kind") == "Service" and isinstance(spec, dict):
+                spec["ipFamilyPolicy"] = "PreferDualStack"
+            if doc.get("kind") == "Node" and isinstance(spec, dict) and spec.get("podCIDRs"):
+                third = spec["podCIDRs"][0].split(".")[2]
+                spec["podCIDRs"] = [spec["podCIDRs"][0], f"fd00:10:244:{third}::/64"]
+        target = folder / source.relative_to(EXAMPLES_SHOP)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump_all(docs))
+    return folder
+
+
+@pytest.mark.dataplane
+@needs_root
+@needs_ipv6
+def test_examples_shop_dual_stack_agrees(tmp_path: Path) -> None:
+    """The whole shop (DNS pods, the Ingress and Gateway proxies, NodePorts, load balancers,
+    its policies) in both families."""
+    shop = _dual_stack_shop(tmp_path / "shop")
+    state = tmp_path / "state"
+    try:
+        up = _podpath("up", "-f", str(shop), *CIDRS, state=state)
+        assert up.returncode == 0, up.stderr
+        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
+        result = json.loads(probe.stdout)
+        assert result["disagreements"] == []
+        assert all(v["checked"] > 1000 for v in result["families"].values())
+    finally:
+        down = _podpath("down", state=state)
+        assert down.returncode == 0, down.stderr
+    assert _leftovers() == []
