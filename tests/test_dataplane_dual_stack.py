@@ -34,7 +34,7 @@ from podpath.dataplane.probe_checks import build_checks
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_verdict import PodPeer
 from podpath.model.core import Protocol
-from test_dataplane import CAN_RUN, SMALL, _leftovers, _podpath
+from test_dataplane import CAN_RUN, ROUTED, SMALL, _leftovers, _podpath
 
 FIXTURE = Path(__file__).parent / "data" / "dataplane" / "dual-stack.yaml"
 SERVICE_CIDR = "10.96.0.0/16,fd00:10:96::/112"
@@ -464,6 +464,32 @@ def test_examples_shop_dual_stack_agrees(tmp_path: Path) -> None:
         result = json.loads(probe.stdout)
         assert result["disagreements"] == []
         assert all(v["checked"] > 1000 for v in result["families"].values())
+    finally:
+        down = _podpath("down", state=state)
+        assert down.returncode == 0, down.stderr
+    assert _leftovers() == []
+
+
+@pytest.mark.dataplane
+@needs_root
+@needs_ipv6
+def test_an_ingress_to_an_ipv6_only_service_agrees(tmp_path: Path) -> None:
+    """The Ingress proxy reaches a backend Service that has only an IPv6 ClusterIP
+    (``ipFamilies: [IPv6]``) over IPv6, through the ``ip6`` Service NAT and policy."""
+    path = tmp_path / "routed.yaml"
+    text = ROUTED.replace(
+        "metadata: {name: web, namespace: app}\nspec:\n  selector:",
+        "metadata: {name: web, namespace: app}\nspec:\n  ipFamilies: [IPv6]\n  selector:",
+    )
+    assert text != ROUTED
+    path.write_text(text)
+    state = tmp_path / "state"
+    try:
+        up = _podpath("up", "-f", str(path), *CIDRS, state=state)
+        assert up.returncode == 0, up.stderr
+        probe = _podpath("probe", "--format", "json", "--timeout", "0.5", state=state)
+        result = json.loads(probe.stdout)
+        assert result["disagreements"] == [] and result["checked"] > 0
     finally:
         down = _podpath("down", state=state)
         assert down.returncode == 0, down.stderr

@@ -146,11 +146,12 @@ async def _listen(
 
 
 def _socket_factory(netns: str, home: int) -> Any:
-    """Non-blocking TCP sockets made in ``netns`` (its descriptor stays open: one per pod)."""
+    """Non-blocking TCP sockets (of an address family, IPv4 by default) made in ``netns`` (its
+    descriptor stays open: one per pod)."""
     fd = open_netns(netns)
 
-    def make() -> socket.socket:
-        sock = socket_in(fd, home, socket.AF_INET, socket.SOCK_STREAM)
+    def make(family: int = socket.AF_INET) -> socket.socket:
+        sock = socket_in(fd, home, family, socket.SOCK_STREAM)
         sock.setblocking(False)
         return sock
 
