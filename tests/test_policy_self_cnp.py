@@ -207,3 +207,24 @@ def test_trace_to_its_own_ip_is_not_subject_to_the_admin_tiers(
 ) -> None:
     data = _trace(tmp_path, capsys, "10.1.0.1:80")
     assert data["verdict"] == "allowed", data
+
+
+def test_data_plane_hairpin_is_subject_to_the_admin_tiers(tmp_path: Path) -> None:
+    """The data plane's element for a pod reaching itself is its hairpin through a Service
+    (its own IP never leaves its namespace): the admin tier's Deny holds there."""
+    from podpath.api import load_cluster
+    from podpath.dataplane.plan import build_plan
+    from podpath.dataplane.policy import compile_policies
+
+    path = tmp_path / "in.json"
+    objects = [*model(), WEB, *CASES[0].objects]
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+    cluster = load_cluster([str(path)])
+    ingress = compile_policies(cluster, build_plan(cluster)).ingress
+    own = cluster.pod_by_key["x/a"].ips[0]
+    sources = {
+        a.source for a in ingress if a.destination == own and (a.port, a.protocol) == (80, "TCP")
+    }
+    assert own not in sources
+    assert cluster.pod_by_key["y/a"].ips[0] in sources
+    assert cluster.pod_by_key["x/b"].ips[0] not in sources
