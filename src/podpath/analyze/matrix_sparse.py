@@ -118,9 +118,9 @@ def sparse_json(
 ) -> dict[str, Any]:
     """Version 2 pod-level JSON (module docstring); with ``rows``/``cols`` only the pods in
     either are listed, and only cells from ``rows`` to ``cols``."""
-    listed = _listed(len(matrix.pods), rows, cols)
+    listed = listed_indices(len(matrix.pods), rows, cols)
     new = {old: k for k, old in enumerate(listed)}
-    cells = [[new[i], new[j], list(p)] for i, j, p in pod_cells(matrix, rows, cols)]
+    cells = [(new[i], new[j], p) for i, j, p in pod_cells(matrix, rows, cols)]
     return {
         "version": VERSION,
         "pods": [matrix.pods[i].key for i in listed],
@@ -129,7 +129,8 @@ def sparse_json(
     }
 
 
-def _listed(n: int, rows: set[int] | None, cols: set[int] | None) -> list[int]:
+def listed_indices(n: int, rows: set[int] | None, cols: set[int] | None) -> list[int]:
+    """The rows listed: those of ``rows`` or ``cols`` (all when both are ``None``), sorted."""
     if rows is None and cols is None:
         return list(range(n))
     return sorted((rows if rows is not None else set(range(n))) | (cols or set(range(n))))
@@ -143,7 +144,7 @@ def sparse_from_dense(
     names: list[str] = dense["pods"]
     ports: list[str] = dense["ports"]
     index = {name: k for k, name in enumerate(names)}
-    keep = _listed(
+    keep = listed_indices(
         len(names),
         None if rows is None else {index[n] for n in rows if n in index},
         None if cols is None else {index[n] for n in cols if n in index},
