@@ -1,6 +1,6 @@
 """``podpath matrix --by workload`` in the sparse form (version 2, docs/contract.md), folded
-from the class result by :meth:`podpath.engine.matrix.Matrix.fold` (group x group counts over
-classes), never through the dense workload grid.
+from the class result by :meth:`podpath.engine.matrix.Matrix.fold_counts` (group x group counts
+over classes), never through the dense workload grid.
 
 A workload cell ``[from, to, ports]`` lists the ports on which SOME replica pair is allowed;
 ``partial`` lists, in the same form, the ports on which some but not every replica pair is.
@@ -56,12 +56,16 @@ def sparse_workloads(
     dst_groups = [groups[present[k]] for k in dst]
     some: list[tuple[IntArray, int]] = []
     partly: list[tuple[IntArray, int]] = []
+    src_sizes = np.asarray([len(g) for g in src_groups], dtype=np.int64)
+    dst_sizes = np.asarray([len(g) for g in dst_groups], dtype=np.int64)
     for k, port in enumerate(matrix.ports):
         if not src_groups or not dst_groups:
             break
-        fold = matrix.fold(src_groups, port, dst_groups)
-        some.append((np.flatnonzero(fold.some), k))
-        partly.append((np.flatnonzero(fold.some & ~fold.every), k))
+        counts = matrix.fold_counts(src_groups, port, dst_groups).ravel()
+        hit = np.flatnonzero(counts)  # some replica pair allowed
+        pairs = src_sizes[hit // len(dst_groups)] * dst_sizes[hit % len(dst_groups)]
+        some.append((hit, k))
+        partly.append((hit[counts[hit] != pairs], k))  # ... but not every one
     src_new, dst_new = new[np.asarray(src, dtype=np.int64)], new[np.asarray(dst, dtype=np.int64)]
     return {
         "version": VERSION,
