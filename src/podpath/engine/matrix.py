@@ -282,18 +282,28 @@ class Matrix:
         if not self.ports or c == 0:
             return
         sources = range(c) if only is None else (only,)
+        tables = [self.packed[p] for p in self.ports]
         for a in sources:
-            rows = np.stack([np.unpackbits(self.packed[p][a], count=c) for p in self.ports])
-            if not rows.any():
+            packed = np.stack([t[a] for t in tables])  # ports x bytes of the class row
+            live = np.flatnonzero(np.bitwise_or.reduce(packed, axis=0))
+            if not len(live):
                 continue
-            codes: dict[bytes, list[int]] = {}
-            columns = np.flatnonzero(rows.any(axis=0))
-            keys = np.packbits(rows[:, columns], axis=0).T
-            for col, key in zip(columns.tolist(), keys, strict=True):
-                codes.setdefault(key.tobytes(), []).append(col)
-            for cols in codes.values():
-                ports = tuple(p for k, p in enumerate(self.ports) if rows[k, cols[0]])
-                yield a, np.asarray(cols, dtype=np.int64), ports
+            bits = np.unpackbits(packed[:, live], axis=1).astype(bool)  # only bytes with a bit
+            columns = (live[:, None] * 8 + np.arange(8)).ravel()
+            hit = bits.any(axis=0) & (columns < c)
+            columns, bits = columns[hit], bits[:, hit]
+            keys = np.ascontiguousarray(np.packbits(bits, axis=0).T)
+            _, first, inverse = np.unique(
+                keys.view(np.dtype((np.void, keys.shape[1]))).ravel(),
+                return_index=True,
+                return_inverse=True,
+            )
+            order = np.argsort(inverse.ravel(), kind="stable")
+            bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))[:-1]
+            groups = np.split(columns[order], bounds)
+            for u in np.argsort(first, kind="stable").tolist():  # by their first column
+                ports = tuple(p for k, p in enumerate(self.ports) if bits[k, first[u]])
+                yield a, groups[u].astype(np.int64), ports
 
 
 def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
