@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from podpath.analyze.matrix import ClassMembers
 from podpath.engine.matrix import Matrix, port_label
 from podpath.errors import InputError
 from podpath.model.core import Pod
@@ -66,6 +67,7 @@ def pod_cells(
     if keep is not None and cols:
         keep[list(cols)] = True
     cache: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    gather = ClassMembers(matrix)
     for i in range(len(matrix.pods)):
         if rows is not None and i not in rows:
             continue
@@ -74,7 +76,7 @@ def pod_cells(
         if row is None:
             if len(cache) > 512:
                 cache.clear()
-            row = cache[cls] = _class_row(matrix, cls, index, keep)
+            row = cache[cls] = _class_row(matrix, cls, index, keep, gather)
         forced = matrix.extra_from(i)
         if len(forced):
             merged = dict(row)
@@ -93,24 +95,26 @@ def _class_row(
     cls: int,
     index: dict[Any, int],
     keep: np.ndarray[Any, Any] | None,
+    gather: ClassMembers,
 ) -> list[tuple[int, tuple[int, ...]]]:
     """``(to, ports)`` of a source class, in pod order."""
     idx: list[np.ndarray[Any, Any]] = []
-    codes: list[tuple[int, ...]] = []
+    codes: list[np.ndarray[Any, Any]] = []
+    sets: list[tuple[int, ...]] = []
     for _, dst_classes, ports in matrix.class_pairs(only=cls):
-        code = tuple(index[p] for p in ports)
-        for b in dst_classes.tolist():
-            members = np.asarray(matrix.classes.members[b], dtype=np.int64)
-            if keep is not None:
-                members = members[keep[members]]
-            if len(members):
-                idx.append(members)
-                codes.extend([code] * len(members))
+        members = gather.pods(dst_classes)
+        if keep is not None:
+            members = members[keep[members]]
+        if len(members):
+            idx.append(members)
+            codes.append(np.full(len(members), len(sets), dtype=np.int64))
+            sets.append(tuple(index[p] for p in ports))
     if not idx:
         return []
     flat = np.concatenate(idx)
     order = np.argsort(flat, kind="stable")
-    return [(int(flat[k]), codes[int(k)]) for k in order]
+    code = np.concatenate(codes)[order].tolist()
+    return [(j, sets[k]) for j, k in zip(flat[order].tolist(), code, strict=True)]
 
 
 def sparse_json(
