@@ -123,8 +123,11 @@ def sparse_json(
     """Version 2 pod-level JSON (module docstring); with ``rows``/``cols`` only the pods in
     either are listed, and only cells from ``rows`` to ``cols``."""
     listed = listed_indices(len(matrix.pods), rows, cols)
-    new = {old: k for k, old in enumerate(listed)}
-    cells = [(new[i], new[j], p) for i, j, p in pod_cells(matrix, rows, cols)]
+    if rows is None and cols is None:  # every pod listed: the indices stay
+        cells = list(pod_cells(matrix))
+    else:
+        new = {old: k for k, old in enumerate(listed)}
+        cells = [(new[i], new[j], p) for i, j, p in pod_cells(matrix, rows, cols)]
     return {
         "version": VERSION,
         "pods": [matrix.pods[i].key for i in listed],

@@ -15,7 +15,8 @@ sequence.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 CELL_KEYS = ("allowed", "partial")
@@ -35,31 +36,37 @@ def _dump_yaml(data: Any) -> str:
     )
 
 
-def _json_cell(cell: Cell) -> str:
-    i, j, ports = cell
+def _json_ports(ports: Sequence[int]) -> str:
+    """The end of a JSON cell after its ``to``: the port list and the closing bracket."""
     if not ports:
-        return f"    [\n      {i},\n      {j},\n      []\n    ]"
+        return ",\n      []\n    ]"
     inner = ",\n        ".join(map(str, ports))
-    return f"    [\n      {i},\n      {j},\n      [\n        {inner}\n      ]\n    ]"
+    return f",\n      [\n        {inner}\n      ]\n    ]"
 
 
-def _yaml_cell(cell: Cell) -> str:
-    i, j, ports = cell
+def _yaml_ports(ports: Sequence[int]) -> str:
     if not ports:
-        return f"- - {i}\n  - {j}\n  - []\n"
+        return "\n  - []\n"
     inner = "\n    - ".join(map(str, ports))
-    return f"- - {i}\n  - {j}\n  - - {inner}\n"
+    return f"\n  - - {inner}\n"
 
 
-def _chunks(cells: Iterable[Cell], size: int = CHUNK) -> Iterator[list[Cell]]:
-    buf: list[Cell] = []
-    for cell in cells:
-        buf.append(cell)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
+def _texts(
+    cells: Iterable[Cell], head: str, mid: str, tail: Callable[[Sequence[int]], str]
+) -> Iterator[list[str]]:
+    """Each cell as ``head + from + mid + to + tail(ports)``, :data:`CHUNK` cells a list; the
+    text of a port list is made once."""
+    ends: dict[tuple[int, ...], str] = {}
+    it = iter(cells)
+    while chunk := list(islice(it, CHUNK)):
+        out: list[str] = []
+        for i, j, ports in chunk:
+            key = tuple(ports)
+            end = ends.get(key)
+            if end is None:
+                end = ends[key] = tail(key)
+            out.append(f"{head}{i}{mid}{j}{end}")
+        yield out
 
 
 def json_chunks(data: Mapping[str, Any]) -> Iterator[str]:
@@ -77,9 +84,8 @@ def json_chunks(data: Mapping[str, Any]) -> Iterator[str]:
             yield head + text.replace("\n", "\n  ")
             continue
         started = False
-        for chunk in _chunks(value):
-            text = ",\n".join(map(_json_cell, chunk))
-            yield (head + "[\n" if not started else ",\n") + text
+        for texts in _texts(value, "    [\n      ", ",\n      ", _json_ports):
+            yield (head + "[\n" if not started else ",\n") + ",\n".join(texts)
             started = True
         yield "\n  ]" if started else head + "[]"
     yield "\n}\n"
@@ -96,10 +102,10 @@ def yaml_chunks(data: Mapping[str, Any]) -> Iterator[str]:
             continue
         head = _dump_yaml({key: []})  # "allowed: []\n", the key as the library writes it
         started = False
-        for chunk in _chunks(value):
+        for texts in _texts(value, "- - ", "\n  - ", _yaml_ports):
             if not started:
                 yield head[: -len(" []\n")] + "\n"
                 started = True
-            yield "".join(map(_yaml_cell, chunk))
+            yield "".join(texts)
         if not started:
             yield head
