@@ -25,6 +25,7 @@ from podpath.analyze.trace.values import Target
 from podpath.api import load_cluster
 from podpath.cluster import Cluster
 from podpath.cluster.settings import Settings
+from podpath.dataplane.probe_routes import proxy_family
 from podpath.model.services import Endpoint
 from test_live import run
 
@@ -139,3 +140,15 @@ def test_cli_trace_family_to_a_url(
     assert (status, data["verdict"]) == (0, verdict), err
     backend = next(h for h in data["hops"] if h["detail"].startswith("backend app/v6"))
     assert f"ready IPv{family[-1]} endpoints" in backend["detail"]
+
+
+@pytest.mark.parametrize(
+    ("services", "family"),
+    [(["app/v4"], 4), (["app/v6"], 6), (["app/dual"], 4), (["app/v6", "app/v4"], 4), ([], 4)],
+)
+def test_the_data_plane_asks_the_family_its_proxy_connects_over(
+    cluster: Cluster, services: list[str], family: int
+) -> None:
+    """The data plane's proxy connects to the IPv4 ClusterIP, else the IPv6 one; its route
+    checks ask the model's trace for that family."""
+    assert proxy_family(cluster, services) == family
