@@ -26,7 +26,7 @@ one of ``Matrix.ports``)::
     m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
                                   -> int64[G, H]     # allowed pod pairs per group pair
     m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
-    m.self_allowed(port) -> bool[pods]               # each pod to itself
+    m.self_allowed(port) -> bool[pods]               # each pod to its own IP (no admin tiers)
     m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
     m.override_src, m.override_dst                   # the sparse pod-pair corrections
     m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
@@ -48,8 +48,10 @@ import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
+from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
+from podpath.engine.matrix_self import fold_self, lookup, own_ports, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 
@@ -91,7 +93,14 @@ class Matrix:
     override_src: IntArray
     override_dst: IntArray
     assumptions: Assumptions
+    self_classes: dict[PortKey, BoolArray] | None = None
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _fixes: dict[PortKey, tuple[IntArray, BoolArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _own: list[dict[int, tuple[PortKey, ...]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -104,6 +113,29 @@ class Matrix:
     def _class_bits(self, port: PortKey, a: IntArray, b: IntArray) -> BoolArray:
         row = self.packed[port][a, b >> 3]
         return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
+
+    def self_fix(self, port: PortKey) -> tuple[IntArray, BoolArray]:
+        """(pods, verdicts): the pods whose verdict to their own IP on ``port`` is not their
+        class's diagonal, and that verdict (:mod:`podpath.engine.matrix_self`)."""
+        found = self._fixes.get(port)
+        if found is None:
+            same = self.override_src == self.override_dst
+            overridden = np.zeros(len(self.pods), dtype=bool)
+            overridden[self.override_src[same]] = True
+            classes = self.self_classes[port] if self.self_classes is not None else None
+            found = self._fixes[port] = self_fix(
+                self.packed[port], classes, self.classes.members, overridden
+            )
+        return found
+
+    def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
+        """The ports pod ``i`` reaches its own IP on when not as its class row says, or None."""
+        if self.self_classes is None:
+            return None
+        if not self._own:
+            fixes = [self.self_fix(p) for p in self.ports]
+            self._own.append(own_ports(fixes, self.ports, self.self_allowed))
+        return self._own[0].get(i)
 
     def extra_from(self, i: int) -> IntArray:
         """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
@@ -123,6 +155,8 @@ class Matrix:
         extra = self.extra_from(i)
         if len(extra) and j in set(extra.tolist()):
             return True
+        if i == j and (fixed := lookup(self.self_fix(port), i)) is not None:
+            return fixed
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
@@ -138,6 +172,8 @@ class Matrix:
         cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
         out = cls_row[self.classes.class_of]
         out[self.extra_from(i)] = True
+        if (fixed := lookup(self.self_fix(port), i)) is not None:
+            out[i] = fixed
         return out
 
     def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
@@ -146,8 +182,11 @@ class Matrix:
         c = self.classes.size
         grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
         out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
+        fix = self.self_fix(port)
         for k, i in enumerate(src.tolist()):
             out[k, self.extra_from(i)] = True
+            if (fixed := lookup(fix, i)) is not None:
+                out[k, i] = fixed
         return out
 
     def column(self, j: int, port: PortKey) -> BoolArray:
@@ -156,6 +195,8 @@ class Matrix:
         col = ((self.packed[port][:, b >> 3] >> (7 - (b & 7))) & 1).astype(bool)
         out = col[self.classes.class_of]
         out[self._extra_to(j)] = True
+        if (fixed := lookup(self.self_fix(port), j)) is not None:
+            out[j] = fixed
         return out
 
     def allowed(self, port: PortKey) -> BoolArray:
@@ -163,6 +204,8 @@ class Matrix:
         cls = self.classes.class_of
         out = self.allowed_classes(port)[np.ix_(cls, cls)]
         out[self.override_src, self.override_dst] = True
+        pods, values = self.self_fix(port)
+        out[pods, pods] = values
         return out
 
     def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
@@ -182,6 +225,10 @@ class Matrix:
         ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
         keep = (ps >= 0) & (pd >= 0)
         out[ps[keep], pd[keep]] = True
+        pods, values = self.self_fix(port)
+        ps, pd = pos_s[pods], pos_d[pods]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = values[keep]
         return out
 
     def self_allowed(self, port: PortKey) -> BoolArray:
@@ -190,6 +237,8 @@ class Matrix:
         out = self._class_bits(port, cls, cls)
         same = self.override_src == self.override_dst
         out[self.override_src[same]] = True
+        pods, values = self.self_fix(port)
+        out[pods] = values
         return out
 
     def fold_counts(
@@ -223,13 +272,15 @@ class Matrix:
             if len(src):
                 known = self._class_bits(port, class_of[src], class_of[dst])
                 np.add.at(out, (gs[~known], gd[~known]), 1)
-        if exclude_self:
-            both = (src_of >= 0) & (dst_of >= 0)
+        both = (src_of >= 0) & (dst_of >= 0)
+        if exclude_self or self.self_classes is not None:
+            class_of = self.classes.class_of
+            counted = self._class_bits(port, class_of, class_of)
+            own = self.self_classes[port][class_of] if self.self_classes else counted.copy()
             if with_overrides:
-                both &= self.self_allowed(port)
-            else:
-                both &= self._class_bits(port, class_of, class_of)
-            np.add.at(out, (src_of[both], dst_of[both]), -1)
+                same = self.override_src == self.override_dst
+                counted[self.override_src[same]] = own[self.override_src[same]] = True
+            fold_self(out, (src_of, dst_of), both, counted, None if exclude_self else own)
         return out
 
     def fold(
@@ -248,7 +299,8 @@ class Matrix:
         counts = self.fold_counts(
             groups, port, targets, exclude_self=exclude_self, with_overrides=with_overrides
         )
-        pairs = np.outer([len(g) for g in groups], [len(g) for g in dst]).astype(np.int64)
+        sizes = [np.asarray([len(g) for g in side], dtype=np.int64) for side in (groups, dst)]
+        pairs = np.multiply.outer(*sizes)
         if exclude_self:
             src_of = _group_of(groups, len(self.pods))
             dst_of = src_of if targets is None else _group_of(dst, len(self.pods))
@@ -281,18 +333,28 @@ class Matrix:
         if not self.ports or c == 0:
             return
         sources = range(c) if only is None else (only,)
+        tables = [self.packed[p] for p in self.ports]
         for a in sources:
-            rows = np.stack([np.unpackbits(self.packed[p][a], count=c) for p in self.ports])
-            if not rows.any():
+            packed = np.stack([t[a] for t in tables])  # ports x bytes of the class row
+            live = np.flatnonzero(np.bitwise_or.reduce(packed, axis=0))
+            if not len(live):
                 continue
-            codes: dict[bytes, list[int]] = {}
-            columns = np.flatnonzero(rows.any(axis=0))
-            keys = np.packbits(rows[:, columns], axis=0).T
-            for col, key in zip(columns.tolist(), keys, strict=True):
-                codes.setdefault(key.tobytes(), []).append(col)
-            for cols in codes.values():
-                ports = tuple(p for k, p in enumerate(self.ports) if rows[k, cols[0]])
-                yield a, np.asarray(cols, dtype=np.int64), ports
+            bits = np.unpackbits(packed[:, live], axis=1).astype(bool)  # only bytes with a bit
+            columns = (live[:, None] * 8 + np.arange(8)).ravel()
+            hit = bits.any(axis=0) & (columns < c)
+            columns, bits = columns[hit], bits[:, hit]
+            keys = np.ascontiguousarray(np.packbits(bits, axis=0).T)
+            _, first, inverse = np.unique(
+                keys.view(np.dtype((np.void, keys.shape[1]))).ravel(),
+                return_index=True,
+                return_inverse=True,
+            )
+            order = np.argsort(inverse.ravel(), kind="stable")
+            bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))[:-1]
+            groups = np.split(columns[order], bounds)
+            for u in np.argsort(first, kind="stable").tolist():  # by their first column
+                ports = tuple(p for k, p in enumerate(self.ports) if bits[k, first[u]])
+                yield a, groups[u].astype(np.int64), ports
 
 
 def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
@@ -328,6 +390,7 @@ def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntAr
     d_weight: npt.NDArray[Any] = d_n.astype(kind)[:, None]
     all_columns = len(d_c) == c and bool((d_c == np.arange(c)).all())
     bounds = np.r_[s_starts, len(s_g)]
+    every_target = len(d_present) == out.shape[1]  # then d_present is 0, 1, ... (sorted)
     budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # source entry rows per chunk
     k0 = 0
     while k0 < len(s_starts):
@@ -337,18 +400,33 @@ def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntAr
         bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)
         if not all_columns:
             bits = bits[:, d_c]
-        rows: npt.NDArray[Any] = bits.astype(kind)
+        rows: npt.NDArray[Any] = np.multiply(bits, s_n[lo:hi, None].astype(kind), dtype=kind)
         del bits
-        rows *= s_n[lo:hi, None].astype(kind)
         if k1 - k0 != hi - lo:
-            rows = np.add.reduceat(rows, s_starts[k0:k1] - lo, axis=0)
+            rows = _sum_segments(rows, s_starts[k0:k1] - lo)
         cols: npt.NDArray[Any] = np.ascontiguousarray(rows.T)
         del rows
         cols *= d_weight
         if len(d_starts) != len(d_g):
-            cols = np.add.reduceat(cols, d_starts, axis=0)
-        out[np.ix_(s_present[k0:k1], d_present)] = cols.T
+            cols = _sum_segments(cols, d_starts)
+        if every_target and s_present[k1 - 1] - s_present[k0] == k1 - k0 - 1:
+            out[s_present[k0] : s_present[k1 - 1] + 1] = cols.T  # a slice: no fancy indexing
+        else:
+            out[np.ix_(s_present[k0:k1], d_present)] = cols.T
         k0 = k1
+
+
+def _sum_segments(rows: npt.NDArray[Any], starts: IntArray) -> npt.NDArray[Any]:
+    """``np.add.reduceat(rows, starts, axis=0)`` for ascending ``starts`` from 0: the first
+    row of every segment, then the k-th rows of the segments longer than k added on. Most
+    segments (a workload's classes) are one row long, and this is several times faster than
+    ``reduceat`` on them."""
+    lengths = np.diff(np.r_[starts, len(rows)])
+    out = rows[starts]
+    for k in range(1, int(lengths.max(initial=1))):
+        longer = np.flatnonzero(lengths > k)
+        out[longer] += rows[starts[longer] + k]
+    return out
 
 
 def reachability(
@@ -356,15 +434,18 @@ def reachability(
     ports: Sequence[PortKey] | None = None,
     namespaces: Sequence[str] | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
     """The pod x pod reachability by policy on each port (default: every declared
-    container port), over the pods of ``namespaces`` (default: all). See the module doc."""
-    pods = cluster.pods
+    container port), over the pods of ``namespaces`` (default: all); ``family`` (4, 6): the
+    connections of that IP family, over the pods with an address of it, by that address only
+    (:func:`podpath.engine.ip_family.pods_of_family`). See the module doc."""
+    pods = pods_of_family(cluster.pods, family)[0]
     if namespaces:
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
     columns = tuple(ports) if ports is not None else declared_ports(cluster.pods)
-    classes, packed = class_relation(cluster, pods, columns, assumptions)
+    classes, packed, self_classes = class_relation(cluster, pods, columns, assumptions)
     src, dst = override_pairs(pods, assumptions)
     return Matrix(
         pods=pods,
@@ -374,4 +455,5 @@ def reachability(
         override_src=src,
         override_dst=dst,
         assumptions=assumptions,
+        self_classes=self_classes,
     )
