@@ -185,6 +185,21 @@ def test_node_port_collision_and_out_of_range_are_noted() -> None:
     assert ("nodeport-collision", "Service/default/udp") in codes
 
 
+def test_a_full_node_port_range_is_an_error_per_port_left_without_one() -> None:
+    """portallocator's ErrFull: with 3 numbers and 5 ports to place, 3 get one, 2 a note."""
+    text = "".join(service(f"s{i}", spec="type: NodePort, ports: [{port: 80}]") for i in range(5))
+    c = load(text, Settings(node_port_range=(30000, 30002)))
+    ports = sorted(p.node_port for s in c.services for p in s.ports if p.node_port is not None)
+    assert ports == [30000, 30001, 30002]
+    full = [n for n in c.notes if n.code == "nodeport-range-full"]
+    assert len(full) == 2 and all("range is full" in n.message for n in full)
+    assert {n.object for n in full} == {
+        str(s.ref)
+        for s in c.services
+        if s.type is ServiceType.NODE_PORT and s.ports[0].node_port is None
+    }
+
+
 def test_clusterip_services_get_no_node_port() -> None:
     c = load(service("a"))
     assert c.service_by_key["default/a"].ports[0].node_port is None

@@ -3,11 +3,18 @@ the fixed one."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from doctor_helpers import codes, findings_of, pod, service
+from podpath.analyze.doctor import diagnose
 from podpath.analyze.doctor.findings import Finding, Severity, fails, rank
+from podpath.cluster import resolve
+from podpath.cluster.settings import Settings
 from podpath.engine.near_miss import closest_labels, edit_distance
+from podpath.normalize import normalize
+from podpath.sources.manifests import parse_text
 
 LIVE_NOT_READY = """
 ---
@@ -239,3 +246,13 @@ def test_edit_distance_and_suggestions() -> None:
         "app": "cart",
         "tier": "backend",
     }
+
+
+def test_full_node_port_range() -> None:
+    """Two NodePort Services and a range of one number: the second gets none (ErrFull)."""
+    text = service("a", extra="\n  type: NodePort") + service("b", extra="\n  type: NodePort")
+    docs = parse_text(textwrap.dedent(pod("web-1") + text).encode(), "scenario.yaml")
+    cluster = resolve(normalize(docs), Settings(node_port_range=(30000, 30000)))
+    found = [f for f in diagnose(cluster) if f.code == "nodeport-range-full"]
+    assert [f.object for f in found] == ["Service/shop/b"]
+    assert "range is full" in found[0].message and "allocateLoadBalancerNodePorts" in found[0].hint

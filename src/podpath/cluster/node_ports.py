@@ -20,10 +20,13 @@ def node_ports(services: list[Service], settings: Settings, notes: list[Note]) -
     - Within one Service, ports with the same ``port`` number share one nodePort (e.g. DNS on
       53/TCP and 53/UDP), the one requested by either, else one allocated.
     - A requested nodePort is kept even where none would be allocated.
+    - When every number of the range is taken the allocator fails (``ErrFull``, "range is
+      full", pkg/registry/core/service/portallocator): the port keeps no nodePort, and a note.
     """
     low, high = settings.node_port_range
     size = high - low + 1
     owners = _requested_node_ports(services, settings, notes)
+    taken = sum(1 for number in owners if low <= number <= high)
     out = []
     for svc in services:
         if svc.type not in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER):
@@ -34,6 +37,17 @@ def node_ports(services: list[Service], settings: Settings, notes: list[Note]) -
         for p in svc.ports:
             if p.node_port is None and p.port in by_number:
                 p = replace(p, node_port=by_number[p.port])
+            elif p.node_port is None and allocates_node_ports(svc) and taken >= size:
+                notes.append(
+                    Note(
+                        "error",
+                        "nodeport-range-full",
+                        f"no nodePort left in {low}-{high} for port {p.port}/{p.protocol} "
+                        "(range is full)",
+                        str(svc.ref),
+                        svc.source,
+                    )
+                )
             elif p.node_port is None and allocates_node_ports(svc):
                 digest = hashlib.sha256(f"{svc.key}/{p.port}/{p.protocol}".encode())
                 seed = int(digest.hexdigest()[:8], 16)
@@ -41,6 +55,7 @@ def node_ports(services: list[Service], settings: Settings, notes: list[Note]) -
                     candidate = low + (seed + step) % size
                     if candidate not in owners:
                         owners[candidate] = svc.key
+                        taken += 1
                         by_number[p.port] = candidate
                         p = replace(p, node_port=candidate)
                         break

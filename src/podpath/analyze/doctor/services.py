@@ -70,6 +70,9 @@ NODEPORT_COLLISION = rule(
 NODEPORT_RANGE = rule(
     "nodeport-out-of-range", Severity.ERROR, STEP, "A nodePort outside the node port range."
 )
+NODEPORT_FULL = rule(
+    "nodeport-range-full", Severity.ERROR, STEP, "No nodePort is left to allocate."
+)
 LB_NO_ADDRESS = rule(
     "loadbalancer-no-address", Severity.WARNING, STEP, "A LoadBalancer Service has no address."
 )
@@ -289,20 +292,32 @@ def service_selectors(ctx: DoctorContext) -> Iterator[Finding]:
             yield from _numeric_port_findings(svc, selected, pe)
 
 
-@check(STEP, NODEPORT_COLLISION, NODEPORT_RANGE)
+@check(STEP, NODEPORT_COLLISION, NODEPORT_RANGE, NODEPORT_FULL)
 def node_ports(ctx: DoctorContext) -> Iterator[Finding]:
     """The resolved cluster's nodePort notes (the API server would reject these Services)."""
-    rules = {NODEPORT_COLLISION.code: NODEPORT_COLLISION, NODEPORT_RANGE.code: NODEPORT_RANGE}
+    low, high = ctx.cluster.settings.node_port_range
+    move = (
+        f"change spec.ports[].nodePort to a free port in {low}-{high}, or remove it to "
+        "have one allocated"
+    )
+    free = (
+        "delete unused NodePort Services, set spec.allocateLoadBalancerNodePorts: false on "
+        "LoadBalancer Services that need no nodePort, or widen --service-node-port-range"
+    )
+    rules = {
+        NODEPORT_COLLISION.code: (NODEPORT_COLLISION, move),
+        NODEPORT_RANGE.code: (NODEPORT_RANGE, move),
+        NODEPORT_FULL.code: (NODEPORT_FULL, free),
+    }
     for note in ctx.cluster.notes:
         if note.code not in rules:
             continue
-        low, high = ctx.cluster.settings.node_port_range
+        found, fix = rules[note.code]
         yield make(
-            rules[note.code],
+            found,
             note.object,
             note.message + "; the API server rejects this Service",
-            f"change spec.ports[].nodePort to a free port in {low}-{high}, or remove it to "
-            "have one allocated",
+            fix,
             source=note.source,
             impact=OUTAGE,
         )
