@@ -275,7 +275,9 @@ def test_json_stream_equals_yaml(
     text = ("" if bare else "---\n") + "\n---\n".join(parts) + "\n"
     fast = _parse(text)
     assert fast == _parse(text, fast=False)
-    if not isinstance(fast, str):
+    # A raw NEL, LS or PS is a line break to YAML 1.1 (libyaml, go-yaml): inside a string of
+    # a .yaml file it folds, as kubectl reads it; json.loads, the oracle, keeps it.
+    if not isinstance(fast, str) and not any(c in text for c in "\x85\u2028\u2029"):
         assert [d for d, _, _ in fast] == _stored_documents(text)
 
 
