@@ -29,6 +29,7 @@ from typing import Any
 from podpath.analyze.diff_layers import (
     connection_changes,
     dns_records,
+    pod_connection_changes,
     route_entries,
 )
 from podpath.analyze.graph_edges import EngineUnavailable
@@ -289,7 +290,10 @@ def diff_clusters(
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}")
     try:
-        connections = connection_changes(old, new, grouping(old, by), grouping(new, by))
+        if by == "pod":
+            connections = pod_connection_changes(old, new)
+        else:
+            connections = connection_changes(old, new, grouping(old, by), grouping(new, by))
     except EngineUnavailable as exc:
         connections = {"added": [], "removed": []}
         if notes is not None:
