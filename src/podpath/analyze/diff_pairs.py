@@ -126,6 +126,9 @@ class _Side:
         ) -> dict[PortKey, BoolArray]:
             out = {}
             for port in ports:
+                if port not in packed:  # no pod of this side declares it
+                    out[port] = np.zeros((len(src), len(dst)), dtype=bool)
+                    continue
                 rows = packed[port][src][:, dst >> 3]
                 out[port] = ((rows >> (7 - (dst & 7)).astype(np.uint8)) & 1).astype(bool)
             return out
@@ -162,10 +165,9 @@ class _Joint:
                 out[j] = True
                 continue
             a, b = old.pods[i], new.pods[k]
-            out[j] = (
-                ns_old.get(a.namespace) != ns_new.get(b.namespace)
-                or _facts(a, segments) != _facts(b, segments)
-            )
+            out[j] = ns_old.get(a.namespace) != ns_new.get(b.namespace) or _facts(
+                a, segments
+            ) != _facts(b, segments)
         return out
 
 
@@ -261,16 +263,15 @@ def pod_changes(old: Cluster, new: Cluster) -> tuple[set[Key], set[Key], Reasons
                     key = (keys[u], keys[v], label)
                     (added if is_added else removed).add(key)
                     where[key] = (u, v, port)
-    outside = _outside_changes(sides, joint, full)
-    added |= outside[0]
-    removed |= outside[1]
-    why = tuple(_pair_reasons(side, evaluate, where, outside[2 + s]) for s, side in enumerate(sides))
-    return added, removed, why[0], why[1]
+    out_added, out_removed, out_why = _outside_changes(sides, joint, full)
+    why_old = _pair_reasons(sides[0], evaluate, where, out_why[0])
+    why_new = _pair_reasons(sides[1], evaluate, where, out_why[1])
+    return added | out_added, removed | out_removed, why_old, why_new
 
 
 def _outside_changes(
     sides: tuple[_Side, _Side], joint: _Joint, full: bool
-) -> tuple[set[Key], set[Key], Reasons, Reasons]:
+) -> tuple[set[Key], set[Key], tuple[Reasons, Reasons]]:
     """The pod <-> outside edges only one side has: every pod's when the outside peers or
     the cluster-wide objects differ, else the dirty pods'."""
     old, new = sides[0].cluster, sides[1].cluster
@@ -283,7 +284,7 @@ def _outside_changes(
             only = [side.pods[i] for i in np.sort(side.pos[dirty_pod & (side.pos >= 0)]).tolist()]
         found.append(lazy_outside_edges(side.cluster, lambda k: k, only))
     (a, why_old), (b, why_new) = found
-    return b - a, a - b, why_old, why_new
+    return b - a, a - b, (why_old, why_new)
 
 
 def _pair_reasons(

@@ -170,7 +170,7 @@ class ClassBlocks:
         )
 
     def blocks(
-        self, ports: Sequence[PortKey], src: Sequence[int], dst: Sequence[int]
+        self, ports: Sequence[PortKey], src: Sequence[int] | IntArray, dst: Sequence[int] | IntArray
     ) -> dict[PortKey, BoolArray]:
         """Per port, ``out[a, b]``: may a pod of class ``src[a]`` open a connection to a pod
         of class ``dst[b]`` (class level; indices as given, repeats allowed)."""
