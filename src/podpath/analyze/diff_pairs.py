@@ -103,14 +103,13 @@ class _Side:
         u = len(index)
         self.pos = np.full(u, -1, dtype=np.int64)
         self.pos[[index[p.key] for p in pods]] = np.arange(len(pods))
-        class_of = self.blocks.classes.class_of
-        present = self.pos >= 0
-        self.cls = np.where(present, class_of[np.maximum(self.pos, 0)], -1)
-        has_ip = np.array([p.has_ip for p in pods] or [False], dtype=bool)
-        self.ip = present & has_ip[np.maximum(self.pos, 0)]
+        # absent (pos -1) reads the padding at the end
+        class_of = np.append(self.blocks.classes.class_of, -1)
+        self.cls = class_of[self.pos]
+        has_ip = np.array([p.has_ip for p in pods] + [False], dtype=bool)
+        self.ip = has_ip[self.pos]
         sig = [sigs.setdefault(frozenset(declared_ports((p,))), len(sigs)) for p in pods]
-        sig_arr = np.asarray(sig or [0], dtype=np.int64)
-        self.sig = np.where(present, sig_arr[np.maximum(self.pos, 0)], -1)
+        self.sig = np.asarray(sig + [-1], dtype=np.int64)[self.pos]
         self._matrix: Any = None
 
     def relation(self, full: bool) -> Relation:
