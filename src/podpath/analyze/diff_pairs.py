@@ -81,16 +81,25 @@ def _namespaces(cluster: Cluster) -> dict[str, tuple[object, ...]]:
     }
 
 
-def _facts(pod: Pod, segments: Segments) -> tuple[object, ...]:
-    """What a pod's verdicts depend on of the pod itself (IPs by the segment they are in)."""
+def _facts(pod: Pod) -> tuple[object, ...]:
+    """What a pod's verdicts depend on of the pod itself, but its IPs."""
     return (
         pod.namespace,
         pod.labels,
         tuple((p.name, p.container_port, p.protocol) for p in pod.ports),
         pod.host_network,
         pod.node_name if pod.host_network else None,
-        tuple(sorted(segments.segment(ip) for ip in pod.ips)),
     )
+
+
+def _same_pod(a: Pod, b: Pod, segments: Segments) -> bool:
+    """Whether policies see the two the same: same facts, IPs in the same segments."""
+    if _facts(a) != _facts(b):
+        return False
+    if a.ips == b.ips:
+        return True
+    seg_a = sorted(segments.segment(ip) for ip in a.ips)
+    return seg_a == sorted(segments.segment(ip) for ip in b.ips)
 
 
 class _Side:
@@ -164,9 +173,8 @@ class _Joint:
                 out[j] = True
                 continue
             a, b = old.pods[i], new.pods[k]
-            out[j] = ns_old.get(a.namespace) != ns_new.get(b.namespace) or _facts(
-                a, segments
-            ) != _facts(b, segments)
+            same_ns = ns_old.get(a.namespace) == ns_new.get(b.namespace)
+            out[j] = not (same_ns and _same_pod(a, b, segments))
         return out
 
 
