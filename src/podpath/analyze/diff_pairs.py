@@ -166,6 +166,7 @@ class _Joint:
             return np.ones(self.size, dtype=bool)
         segments = Segments.build(class_cidrs(old.cluster) + class_cidrs(new.cluster))
         ns_old, ns_new = _namespaces(old.cluster), _namespaces(new.cluster)
+        same_ns = {ns: ns_new.get(ns) == facts for ns, facts in ns_old.items()}
         out = np.zeros(self.size, dtype=bool)
         for j, u in enumerate(first.tolist()):
             i, k = int(old.pos[u]), int(new.pos[u])
@@ -173,8 +174,7 @@ class _Joint:
                 out[j] = True
                 continue
             a, b = old.pods[i], new.pods[k]
-            same_ns = ns_old.get(a.namespace) == ns_new.get(b.namespace)
-            out[j] = not (same_ns and _same_pod(a, b, segments))
+            out[j] = not (same_ns.get(a.namespace, False) and _same_pod(a, b, segments))
         return out
 
 
