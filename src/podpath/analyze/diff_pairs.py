@@ -41,7 +41,7 @@ from podpath.analyze.graph_edges import (
 from podpath.analyze.graph_pairs import VerdictCache
 from podpath.cluster import Cluster
 from podpath.engine.matrix import PortKey, declared_ports, port_label, reachability
-from podpath.engine.matrix_block import ClassBlocks
+from podpath.engine.matrix_block import ClassBlocks, pod_classes
 from podpath.engine.matrix_build import class_cidrs
 from podpath.engine.matrix_classes import BoolArray, IntArray, Segments
 from podpath.engine.policy_rules import namespace_labels_of
@@ -107,13 +107,14 @@ class _Side:
 
     def __init__(self, cluster: Cluster, index: dict[str, int], sigs: dict[frozenset[Any], int]):
         self.cluster = cluster
-        self.blocks = ClassBlocks(cluster)
+        self.classes = pod_classes(cluster)
+        self._blocks: ClassBlocks | None = None
         pods = self.pods = cluster.pods
         u = len(index)
         self.pos = np.full(u, -1, dtype=np.int64)
         self.pos[[index[p.key] for p in pods]] = np.arange(len(pods))
         # absent (pos -1) reads the padding at the end
-        class_of = np.append(self.blocks.classes.class_of, -1)
+        class_of = np.append(self.classes.class_of, -1)
         self.cls = class_of[self.pos]
         has_ip = np.array([p.has_ip for p in pods] + [False], dtype=bool)
         self.ip = has_ip[self.pos]
@@ -124,7 +125,9 @@ class _Side:
     def relation(self, full: bool) -> Relation:
         """Blocks of the class relation over joint-class positions (see the module doc)."""
         if not full:
-            return self.blocks.blocks
+            if self._blocks is None:
+                self._blocks = ClassBlocks(self.cluster, classes=self.classes)
+            return self._blocks.blocks
         if self._matrix is None:
             self._matrix = reachability(self.cluster)
         packed = self._matrix.packed
@@ -299,7 +302,7 @@ def _pair_reasons(
 ) -> Reasons:
     from podpath.engine.policy_verdict import PodPeer
 
-    class_of = side.blocks.classes.class_of.tolist()
+    class_of = side.classes.class_of.tolist()
     explain = VerdictCache(side.cluster, evaluate, class_of, side.pods)
 
     def reasons(key: Key) -> tuple[str, ...]:

@@ -139,6 +139,18 @@ def _direction_block(
     return m
 
 
+def pod_classes(
+    cluster: Cluster,
+    pods: tuple[Pod, ...] | None = None,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+) -> PodClasses:
+    """The classes of ``pods`` (default: every pod) as the matrix builds them."""
+    admin = admin_policies(cluster, "Admin")
+    baseline = admin_policies(cluster, "Baseline")
+    pods = cluster.pods if pods is None else pods
+    return build_classes(cluster, pods, class_cidrs(cluster, admin, baseline), assumptions)
+
+
 class ClassBlocks:
     """The class relation of one cluster, computed block by block (see the module doc)."""
 
@@ -147,13 +159,14 @@ class ClassBlocks:
         cluster: Cluster,
         pods: tuple[Pod, ...] | None = None,
         assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+        classes: PodClasses | None = None,
     ) -> None:
+        """``classes``: the classes of ``pods`` when already built (:func:`pod_classes`)."""
         admin = admin_policies(cluster, "Admin")
         baseline = admin_policies(cluster, "Baseline")
-        pods = cluster.pods if pods is None else pods
-        self.classes = build_classes(
-            cluster, pods, class_cidrs(cluster, admin, baseline), assumptions
-        )
+        if classes is None:
+            classes = pod_classes(cluster, pods, assumptions)
+        self.classes = classes
         self.has_admin = bool(admin or baseline)
         self.ingress = collect_rules(
             cluster, self.classes, Direction.INGRESS, admin, baseline, assumptions
