@@ -8,7 +8,8 @@ added. The connections added and removed, and each one's reasons, must be what t
 per-pair evaluator gives for every pod pair on the ports the destination declares (the
 pair's own verdict), and what the whole-cluster edge sets give (pods and the addresses
 outside). Also: a block of the class relation (:class:`ClassBlocks`) is the same block of
-the whole matrix, under every combination of assumptions.
+the whole matrix, under every combination of assumptions, also when its rules are
+collected for a focus (blocks with the focus classes as rows or as columns).
 """
 
 from __future__ import annotations
@@ -206,3 +207,15 @@ def test_class_blocks_are_blocks_of_the_matrix(
     for port in matrix.ports:
         want = matrix.allowed_classes(port)[np.ix_(src, dst)]
         assert (got[port] == want).all(), (port, src, dst)
+    if not c:
+        return
+    # with a focus: blocks with the focus classes as rows, or as columns, against all classes
+    focus = data.draw(st.lists(st.integers(0, c - 1), min_size=1, max_size=3, unique=True))
+    focused = ClassBlocks(cluster, assumptions=assumptions, focus=focus)
+    everyone = list(range(c))
+    rows = focused.blocks(matrix.ports, focus, everyone)
+    cols = focused.blocks(matrix.ports, everyone, focus)
+    for port in matrix.ports:
+        full = matrix.allowed_classes(port)
+        assert (rows[port] == full[np.ix_(focus, everyone)]).all(), (port, focus)
+        assert (cols[port] == full[np.ix_(everyone, focus)]).all(), (port, focus)

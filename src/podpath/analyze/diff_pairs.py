@@ -122,11 +122,11 @@ class _Side:
         self.sig = np.asarray(sig + [-1], dtype=np.int64)[self.pos]
         self._matrix: Any = None
 
-    def relation(self, full: bool) -> Relation:
+    def relation(self, full: bool, focus: IntArray) -> Relation:
         """Blocks of the class relation over joint-class positions (see the module doc)."""
         if not full:
             if self._blocks is None:
-                self._blocks = ClassBlocks(self.cluster, classes=self.classes)
+                self._blocks = ClassBlocks(self.cluster, classes=self.classes, focus=focus)
             return self._blocks.blocks
         if self._matrix is None:
             self._matrix = reachability(self.cluster)
@@ -181,6 +181,14 @@ class _Joint:
         return out
 
 
+def _present(cls: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct classes (absent, -1, left out) and each entry's position among them
+    (an absent entry: 0, masked by the caller)."""
+    found = np.unique(cls[cls >= 0])
+    at = np.searchsorted(found, cls)
+    return found, np.where(cls >= 0, at, 0).astype(np.int64)
+
+
 def _allowed(
     joint: _Joint,
     side: int,
@@ -192,15 +200,15 @@ def _allowed(
 ) -> dict[PortKey, BoolArray]:
     """Per port, the edges from joint classes ``rows`` to ``cols`` on one side."""
     cls = joint.cls[side]
-    src_c, src_at = np.unique(np.maximum(cls[rows], 0), return_inverse=True)
-    dst_c, dst_at = np.unique(np.maximum(cls[cols], 0), return_inverse=True)
-    if not len(src_c) or not len(dst_c) or not (cls >= 0).any():
+    src_c, src_at = _present(cls[rows])
+    dst_c, dst_at = _present(cls[cols])
+    if not len(src_c) or not len(dst_c):
         return {p: np.zeros((len(rows), len(cols)), dtype=bool) for p in ports}
     blocks = relation(ports, src_c, dst_c)
     ok_rows = joint.src_ok[side][rows]
     out = {}
     for port in ports:
-        grid = blocks[port][np.ix_(src_at.reshape(-1), dst_at.reshape(-1))]
+        grid = blocks[port][np.ix_(src_at, dst_at)]
         out[port] = grid & ok_rows[:, None] & dst_ok[port][cols][None, :]
     return out
 
@@ -254,7 +262,8 @@ def pod_changes(old: Cluster, new: Cluster) -> tuple[set[Key], set[Key], Reasons
         for s in (0, 1)
     )
     dst_ok = (ok_old, ok_new)
-    relations = (sides[0].relation(full), sides[1].relation(full))
+    focus = [np.unique(c[joint.dirty & (c >= 0)]) for c in joint.cls]
+    relations = (sides[0].relation(full, focus[0]), sides[1].relation(full, focus[1]))
     everyone = np.arange(joint.size)
     if full:
         cells = _compare(joint, relations, ports, dst_ok, everyone, everyone)

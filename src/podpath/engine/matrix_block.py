@@ -160,19 +160,26 @@ class ClassBlocks:
         pods: tuple[Pod, ...] | None = None,
         assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
         classes: PodClasses | None = None,
+        focus: Sequence[int] | IntArray | None = None,
     ) -> None:
-        """``classes``: the classes of ``pods`` when already built (:func:`pod_classes`)."""
+        """``classes``: the classes of ``pods`` when already built (:func:`pod_classes`);
+        ``focus``: when given, :meth:`blocks` answers only blocks whose rows or whose
+        columns are all focus classes, and the rules are collected for those only."""
         admin = admin_policies(cluster, "Admin")
         baseline = admin_policies(cluster, "Baseline")
         if classes is None:
             classes = pod_classes(cluster, pods, assumptions)
         self.classes = classes
         self.has_admin = bool(admin or baseline)
+        self.focus: BoolArray | None = None
+        if focus is not None:
+            self.focus = classes.zeros()
+            self.focus[np.asarray(focus, dtype=np.int64)] = True
         self.ingress = collect_rules(
-            cluster, self.classes, Direction.INGRESS, admin, baseline, assumptions
+            cluster, classes, Direction.INGRESS, admin, baseline, assumptions, self.focus
         )
         self.egress = collect_rules(
-            cluster, self.classes, Direction.EGRESS, admin, baseline, assumptions
+            cluster, classes, Direction.EGRESS, admin, baseline, assumptions, self.focus
         )
 
     def _relevant(self, rules: DirectionRules, rows: IntArray, cols: IntArray) -> _Relevant:
@@ -189,6 +196,8 @@ class ClassBlocks:
         of class ``dst[b]`` (class level; indices as given, repeats allowed)."""
         s = np.asarray(src, dtype=np.int64)
         d = np.asarray(dst, dtype=np.int64)
+        if self.focus is not None and not (self.focus[s].all() or self.focus[d].all()):
+            raise ValueError("a block needs its rows or its columns in the focus")
         egr = self._relevant(self.egress, s, d)
         ing = self._relevant(self.ingress, d, s)
         out: dict[PortKey, BoolArray] = {}
