@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,
@@ -112,9 +112,12 @@ def _entry_hop(
     return {f"{ANSWERED} entry"}
 
 
-def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str], str]:
+def route_outcomes(
+    cluster: Cluster, ep: EntryPoint, url: str, family: int | None = None
+) -> tuple[set[str], str]:
     """The outcomes the model allows for ``url`` on entry point ``ep`` (module docstring),
-    and the model's one-word answer."""
+    and the model's one-word answer; ``family`` 4 on a dual-stack model (the proxy reaches
+    the backend's IPv4 ClusterIP), None otherwise."""
     from podpath.analyze.trace.dispatch import trace
     from podpath.analyze.trace.values import RouteOptions
     from podpath.engine.routing import route_request
@@ -127,7 +130,7 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
         return {f"http {answer.status}"}, str(answer.status)
     out = {f"http {b.status}" for b in live if b.status is not None}
     options = RouteOptions(gateway=gateway, ingress_class=ingress_class)
-    result = trace(cluster, "internet", url, options=options)
+    result = trace(cluster, "internet", url, options=options, family=family)
     endpoints = [e for path in (result.paths or [result]) for e in path.endpoints]
     for e in endpoints:
         if e.pod is None:
@@ -159,7 +162,7 @@ def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
             continue
         for host, path, port in _requests(cluster, ep, ports, rows):
             url = f"http://{host}{'' if port == 80 else f':{port}'}{path}"
-            outcomes, model = route_outcomes(cluster, ep, url)
+            outcomes, model = route_outcomes(cluster, ep, url, 4 if "families" in state else None)
             request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
             for address in addresses:
                 entry = _entry_hop(cluster, ep, address, port, lb_node[address], served)
