@@ -40,6 +40,7 @@ does not already allow.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -296,9 +297,14 @@ class Matrix:
 
 
 def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
+    """Per pod, the index of its group (-1: in none), in a few numpy calls (groups may be
+    many: one per pod)."""
     out = np.full(n, -1, dtype=np.int64)
-    for g, members in enumerate(groups):
-        out[np.asarray(members, dtype=np.int64)] = g
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    total = int(sizes.sum())
+    if total:
+        flat = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=total)
+        out[flat] = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
     return out
 
 
