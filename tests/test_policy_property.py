@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from podpath.analyze.graph_edges import allowed_edges, policy_refs
 from podpath.analyze.matrix import csv_lines, workload_groups, workload_json
+from podpath.analyze.matrix_sparse import sparse_json
 from podpath.cluster import resolve
 from podpath.engine.matrix import port_label, reachability
 from podpath.engine.policy import evaluate
@@ -375,6 +376,10 @@ def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: A
         if any(oracle[p][i, j] for p in matrix.ports)
     }
     assert got == want
+    cells = sparse_json(matrix)["allowed"]
+    assert {
+        (keys[i], keys[j]): [port_label(matrix.ports[k]) for k in ks] for i, j, ks in cells
+    } == (want)
     folded = workload_json(matrix)
     names, members = workload_groups(matrix)
     for port in matrix.ports:
@@ -392,8 +397,9 @@ def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: A
 def test_matrix_queries_and_folding_agree_with_per_pair_evaluator(
     docs: list[dict[str, Any]], assumptions: Assumptions, data: Any
 ) -> None:
-    """Rows, columns, blocks, self traffic, group folding, the CSV pair list and
-    ``--by workload`` equal the per-pair evaluator, under every combination of assumptions."""
+    """Rows, columns, blocks, self traffic (a pod to its own IP skips the admin tiers),
+    group folding, the CSV pair list, the sparse JSON and ``--by workload`` equal the
+    per-pair evaluator, under every combination of assumptions."""
     _check_queries(docs, assumptions, data)
 
 

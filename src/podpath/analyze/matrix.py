@@ -51,15 +51,17 @@ def compute_matrix(
     ports: Sequence[str] = (),
     namespaces: Sequence[str] = (),
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
-    """The matrix over ``--port`` values (default: every declared container port)."""
+    """The matrix over ``--port`` values (default: every declared container port); with
+    ``family`` (``--family``) of the connections of that IP family."""
     keys = [parse_port(p) for p in ports] if ports else None
     if keys is not None:
         keys = list(dict.fromkeys(keys))
     unknown = [n for n in namespaces if n not in cluster.namespace_by_name]
     if unknown:
         raise InputError(f"no such namespace: {', '.join(unknown)}", field="--namespace")
-    return reachability(cluster, keys, list(namespaces) or None, assumptions)
+    return reachability(cluster, keys, list(namespaces) or None, assumptions, family)
 
 
 def matrix_json(matrix: Matrix) -> dict[str, Any]:
@@ -133,6 +135,20 @@ def _with_overrides(
     return merged[order], words[order]
 
 
+def _with_self(
+    dst: IntArray, texts: ObjArray, i: int, own: tuple[PortKey, ...]
+) -> tuple[IntArray, ObjArray]:
+    """A pod's row with its entry to its own IP replaced by ``own`` (Matrix.self_ports)."""
+    keep = dst != i
+    if not own:
+        return dst[keep], texts[keep]
+    merged = np.concatenate([dst[keep], [i]])
+    label = " ".join(port_label(p) for p in own)
+    words = np.concatenate([texts[keep], np.asarray([label], dtype=object)])
+    order = np.argsort(merged, kind="stable")
+    return merged[order], words[order]
+
+
 def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
     """The sparse pair list, header first, in chunks of about ``chunk`` characters. Rows
     come from the class relation; a pod's override pairs are merged into its class row."""
@@ -147,10 +163,15 @@ def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
         suffixes = _suffixes(dst, texts, names) if len(dst) else []
         for i in members:
             lo, hi = np.searchsorted(src, (i, i + 1))
-            if hi > lo and matrix.ports:
+            own = matrix.self_ports(i)
+            if (hi > lo or own is not None) and matrix.ports:
                 row_dst, row_texts = _with_overrides(
                     dst, texts, matrix.override_dst[lo:hi], all_ports
                 )
+                if own is not None:
+                    row_dst, row_texts = _with_self(row_dst, row_texts, i, own)
+                if not len(row_dst):
+                    continue
                 text = names[i] + names[i].join(_suffixes(row_dst, row_texts, names))
             elif suffixes:
                 text = names[i] + names[i].join(suffixes)

@@ -76,16 +76,32 @@ def pod_cells(
                 cache.clear()
             row = cache[cls] = _class_row(matrix, cls, index, keep)
         forced = matrix.extra_from(i)
-        if len(forced):
-            merged = dict(row)
-            for j in forced.tolist():
-                if keep is None or keep[j]:
-                    merged[j] = every
+        own = matrix.self_ports(i)
+        if len(forced) or own is not None:
+            merged = _merged(row, forced.tolist(), every, keep)
+            if own is not None and (keep is None or keep[i]):
+                merged[i] = tuple(index[p] for p in own)
+                if not own:
+                    del merged[i]
             for j in sorted(merged):
                 yield i, j, merged[j]
         else:
             for j, ports in row:
                 yield i, j, ports
+
+
+def _merged(
+    row: list[tuple[int, tuple[int, ...]]],
+    forced: list[int],
+    every: tuple[int, ...],
+    keep: np.ndarray[Any, Any] | None,
+) -> dict[int, tuple[int, ...]]:
+    """A class row with one pod's override pairs (allowed on every port) merged in."""
+    merged = dict(row)
+    for j in forced:
+        if keep is None or keep[j]:
+            merged[j] = every
+    return merged
 
 
 def _class_row(

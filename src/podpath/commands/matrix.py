@@ -26,9 +26,10 @@ from podpath.commands.common import assume_option, assumptions_from, emit, progr
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
+from podpath.engine.ip_family import FAMILIES, left_out_note
 from podpath.engine.matrix import port_label
 from podpath.errors import InputError
-from podpath.render.escape import csv_row
+from podpath.render.escape import csv_row, terminal_safe
 from podpath.render.matrix import FORMATS
 from podpath.render.matrix_summary import (
     GRID_ROWS,
@@ -71,6 +72,12 @@ ALL_FORMATS = ("table", "json", "csv", "md", "html")
     help="Only columns of this pod, workload or namespace (repeatable).",
 )
 @click.option("--dense", is_flag=True, help="JSON/YAML: the full grid of every port (version 1).")
+@click.option(
+    "--family",
+    type=click.Choice(["ipv4", "ipv6"]),
+    default=None,
+    help="Only connections of this IP family (dual stack; default: any address of a pod).",
+)
 @output_option(ALL_FORMATS)
 @assume_option
 @with_inputs
@@ -81,14 +88,19 @@ def matrix(
     sources: tuple[str, ...],
     targets: tuple[str, ...],
     dense: bool,
+    family: str | None,
     fmt: str,
     scope: Scope,
     assume: tuple[str, ...] = (),
 ) -> None:
     """For every pair of pods (or workloads) and every declared port: may the first
     open a connection to the second, by policy."""
+    number = FAMILIES.get(family or "")
     with progress("computing the matrix"):
-        result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume))
+        result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume), number)
+    note = left_out_note(cluster.pods, number, scope.namespaces)
+    if note:
+        click.echo(terminal_safe(f"podpath: note: {note}"), err=True)
     what = f"{len(result.pods)} pods in {result.class_count} classes computed; writing"
     with progress(what):
         _write(result, by, sources, targets, dense, fmt, scope)

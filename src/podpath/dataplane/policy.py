@@ -18,9 +18,10 @@ No second reading of the policies; every element comes from an engine verdict:
 
 A (port, protocol) open to every source becomes one ``0.0.0.0/0`` element. Host-network pods
 are not policed (their traffic is their node's). A pod reaching itself through a Service
-(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do
-(``Matrix.allowed`` on the diagonal: the ``self-traffic`` assumption); its own IP directly
-never leaves its namespace.
+(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do: through
+a Service, so the admin tiers apply (``evaluate(..., via_service=True)``; to its own IP they
+do not, https://network-policy-api.sigs.k8s.io/api-overview/); its own IP directly never
+leaves its namespace.
 
 Dual stack: a connection is of one family and an ipBlock matches only addresses of its own
 (https://kubernetes.io/docs/concepts/services-networking/network-policies/#ipblock with
@@ -40,10 +41,10 @@ from dataclasses import replace
 import numpy as np
 
 from podpath.cluster import Cluster
-from podpath.dataplane.families import family_of
 from podpath.dataplane.nft import Allow, PolicyRules
 from podpath.dataplane.plan import Plan, PodNet
 from podpath.engine.admin_policy import admin_policies
+from podpath.engine.ip_family import family_ips
 from podpath.engine.matrix import reachability
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
@@ -180,6 +181,19 @@ class _Compiler:
             self.cache[key] = hit
         return hit
 
+    def _hairpin(self, pod: PodPeer, port: int, proto: str) -> bool:
+        """A pod to itself through a Service: subject to the admin tiers, unlike to its own IP
+        (:data:`podpath.engine.policy.SELF_CNP_DOC`); once per (class, port, protocol)."""
+        key = ("hairpin", self._cls_of(pod.pod.key), pod.family, port, proto)
+        hit = self.cache.get(key)
+        if hit is None:
+            verdict = evaluate(self.cluster, pod, pod, port, Protocol(proto), via_service=True)
+            hit = self.cache[key] = verdict.allowed
+        return hit
+
+    def _cls_of(self, key: str) -> int:
+        return int(self.class_of[self.index[key]])
+
     def ingress(self) -> list[Allow]:
         out: list[Allow] = []
         for family in self.plan.families:
@@ -196,12 +210,14 @@ class _Compiler:
             for key in self.ports[pod.key]:
                 by_port.setdefault(key, []).append(pod)
         total = len(outside) + len(targets)
+        position = {p.key: i for i, p in enumerate(targets)}
         for (port, proto), dsts in sorted(by_port.items()):
             allowed = self._pods_allowed(port, proto, family, targets, dsts)
             for j, dst in enumerate(dsts):
                 # a pod to itself: only through a Service (hairpin), judged as the model does
-                sources = [_addr(targets[i], family) for i in np.flatnonzero(allowed[:, j])]
                 target = self._peer(dst, family)
+                allowed[position[dst.key], j] = self._hairpin(target, port, proto)
+                sources = [_addr(targets[i], family) for i in np.flatnonzero(allowed[:, j])]
                 for ip, peer, node in outside:
                     memo = ("in", self._cls(dst), ip, node == dst.node, port, proto)
                     if self._evaluate(memo, peer, target, port, proto):
@@ -253,9 +269,7 @@ def family_view(cluster: Cluster, family: int) -> Cluster:
     """The cluster with each pod holding only its address of ``family``: a connection of that
     family, where "a pod matches an ipBlock if any of its addresses does" (the matrix) is
     "if its address of that family does" (``PodPeer(family=...)``)."""
-    pods = tuple(
-        replace(p, ips=tuple(ip for ip in p.ips if family_of(ip) == family)) for p in cluster.pods
-    )
+    pods = tuple(replace(p, ips=family_ips(p.ips, family)) for p in cluster.pods)
     return replace(
         cluster,
         pods=pods,

@@ -26,7 +26,7 @@ one of ``Matrix.ports``)::
     m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
                                   -> int64[G, H]     # allowed pod pairs per group pair
     m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
-    m.self_allowed(port) -> bool[pods]               # each pod to itself
+    m.self_allowed(port) -> bool[pods]               # each pod to its own IP (no admin tiers)
     m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
     m.override_src, m.override_dst                   # the sparse pod-pair corrections
     m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
@@ -49,8 +49,10 @@ import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
+from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
+from podpath.engine.matrix_self import fold_self, lookup, own_ports, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 
@@ -92,7 +94,14 @@ class Matrix:
     override_src: IntArray
     override_dst: IntArray
     assumptions: Assumptions
+    self_classes: dict[PortKey, BoolArray] | None = None
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _fixes: dict[PortKey, tuple[IntArray, BoolArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _own: list[dict[int, tuple[PortKey, ...]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -105,6 +114,29 @@ class Matrix:
     def _class_bits(self, port: PortKey, a: IntArray, b: IntArray) -> BoolArray:
         row = self.packed[port][a, b >> 3]
         return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
+
+    def self_fix(self, port: PortKey) -> tuple[IntArray, BoolArray]:
+        """(pods, verdicts): the pods whose verdict to their own IP on ``port`` is not their
+        class's diagonal, and that verdict (:mod:`podpath.engine.matrix_self`)."""
+        found = self._fixes.get(port)
+        if found is None:
+            same = self.override_src == self.override_dst
+            overridden = np.zeros(len(self.pods), dtype=bool)
+            overridden[self.override_src[same]] = True
+            classes = self.self_classes[port] if self.self_classes is not None else None
+            found = self._fixes[port] = self_fix(
+                self.packed[port], classes, self.classes.members, overridden
+            )
+        return found
+
+    def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
+        """The ports pod ``i`` reaches its own IP on when not as its class row says, or None."""
+        if self.self_classes is None:
+            return None
+        if not self._own:
+            fixes = [self.self_fix(p) for p in self.ports]
+            self._own.append(own_ports(fixes, self.ports, self.self_allowed))
+        return self._own[0].get(i)
 
     def extra_from(self, i: int) -> IntArray:
         """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
@@ -124,6 +156,8 @@ class Matrix:
         extra = self.extra_from(i)
         if len(extra) and j in set(extra.tolist()):
             return True
+        if i == j and (fixed := lookup(self.self_fix(port), i)) is not None:
+            return fixed
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
@@ -139,6 +173,8 @@ class Matrix:
         cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
         out = cls_row[self.classes.class_of]
         out[self.extra_from(i)] = True
+        if (fixed := lookup(self.self_fix(port), i)) is not None:
+            out[i] = fixed
         return out
 
     def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
@@ -147,8 +183,11 @@ class Matrix:
         c = self.classes.size
         grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
         out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
+        fix = self.self_fix(port)
         for k, i in enumerate(src.tolist()):
             out[k, self.extra_from(i)] = True
+            if (fixed := lookup(fix, i)) is not None:
+                out[k, i] = fixed
         return out
 
     def column(self, j: int, port: PortKey) -> BoolArray:
@@ -157,6 +196,8 @@ class Matrix:
         col = ((self.packed[port][:, b >> 3] >> (7 - (b & 7))) & 1).astype(bool)
         out = col[self.classes.class_of]
         out[self._extra_to(j)] = True
+        if (fixed := lookup(self.self_fix(port), j)) is not None:
+            out[j] = fixed
         return out
 
     def allowed(self, port: PortKey) -> BoolArray:
@@ -164,6 +205,8 @@ class Matrix:
         cls = self.classes.class_of
         out = self.allowed_classes(port)[np.ix_(cls, cls)]
         out[self.override_src, self.override_dst] = True
+        pods, values = self.self_fix(port)
+        out[pods, pods] = values
         return out
 
     def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
@@ -183,6 +226,10 @@ class Matrix:
         ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
         keep = (ps >= 0) & (pd >= 0)
         out[ps[keep], pd[keep]] = True
+        pods, values = self.self_fix(port)
+        ps, pd = pos_s[pods], pos_d[pods]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = values[keep]
         return out
 
     def self_allowed(self, port: PortKey) -> BoolArray:
@@ -191,6 +238,8 @@ class Matrix:
         out = self._class_bits(port, cls, cls)
         same = self.override_src == self.override_dst
         out[self.override_src[same]] = True
+        pods, values = self.self_fix(port)
+        out[pods] = values
         return out
 
     def fold_counts(
@@ -224,13 +273,15 @@ class Matrix:
             if len(src):
                 known = self._class_bits(port, class_of[src], class_of[dst])
                 np.add.at(out, (gs[~known], gd[~known]), 1)
-        if exclude_self:
-            both = (src_of >= 0) & (dst_of >= 0)
+        both = (src_of >= 0) & (dst_of >= 0)
+        if exclude_self or self.self_classes is not None:
+            class_of = self.classes.class_of
+            counted = self._class_bits(port, class_of, class_of)
+            own = self.self_classes[port][class_of] if self.self_classes else counted.copy()
             if with_overrides:
-                both &= self.self_allowed(port)
-            else:
-                both &= self._class_bits(port, class_of, class_of)
-            np.add.at(out, (src_of[both], dst_of[both]), -1)
+                same = self.override_src == self.override_dst
+                counted[self.override_src[same]] = own[self.override_src[same]] = True
+            fold_self(out, (src_of, dst_of), both, counted, None if exclude_self else own)
         return out
 
     def fold(
@@ -362,15 +413,18 @@ def reachability(
     ports: Sequence[PortKey] | None = None,
     namespaces: Sequence[str] | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
     """The pod x pod reachability by policy on each port (default: every declared
-    container port), over the pods of ``namespaces`` (default: all). See the module doc."""
-    pods = cluster.pods
+    container port), over the pods of ``namespaces`` (default: all); ``family`` (4, 6): the
+    connections of that IP family, over the pods with an address of it, by that address only
+    (:func:`podpath.engine.ip_family.pods_of_family`). See the module doc."""
+    pods = pods_of_family(cluster.pods, family)[0]
     if namespaces:
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
     columns = tuple(ports) if ports is not None else declared_ports(cluster.pods)
-    classes, packed = class_relation(cluster, pods, columns, assumptions)
+    classes, packed, self_classes = class_relation(cluster, pods, columns, assumptions)
     src, dst = override_pairs(pods, assumptions)
     return Matrix(
         pods=pods,
@@ -380,4 +434,5 @@ def reachability(
         override_src=src,
         override_dst=dst,
         assumptions=assumptions,
+        self_classes=self_classes,
     )

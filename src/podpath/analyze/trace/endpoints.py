@@ -172,7 +172,9 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
             pod = cluster.pod_by_key.get(e.pod) if e.pod else None
             masq = arrival.masquerade
             seen = (masq,) if masq and e.node_name != client_node else ()
-            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
+            targets.append(
+                Target(e.ip, e.port, pod, src_ips, source.pod, seen, not service.headless)
+            )
     drop = None if targets else no_endpoints(cluster, service)
     return Leg(tuple(hops), tuple(notes), tuple(targets), drop=drop)
 
