@@ -117,7 +117,9 @@ def route_outcomes(
 ) -> tuple[set[str], str]:
     """The outcomes the model allows for ``url`` on entry point ``ep`` (module docstring),
     and the model's one-word answer; ``family`` 4 on a dual-stack model (the proxy reaches
-    the backend's IPv4 ClusterIP), None otherwise."""
+    the backend's IPv4 ClusterIP), None otherwise. The model's proxy -> backend hop is of the
+    family asked (``trace --family``), so the family the data plane's proxy uses is asked:
+    IPv6 when no live backend Service has an IPv4 ClusterIP (:func:`proxy_family`)."""
     from podpath.analyze.trace.dispatch import trace
     from podpath.analyze.trace.values import RouteOptions
     from podpath.engine.routing import route_request
@@ -130,6 +132,8 @@ def route_outcomes(
         return {f"http {answer.status}"}, str(answer.status)
     out = {f"http {b.status}" for b in live if b.status is not None}
     options = RouteOptions(gateway=gateway, ingress_class=ingress_class)
+    if family is not None:
+        family = proxy_family(cluster, [b.service for b in live if b.service])
     result = trace(cluster, "internet", url, options=options, family=family)
     endpoints = [e for path in (result.paths or [result]) for e in path.endpoints]
     for e in endpoints:
@@ -140,6 +144,15 @@ def route_outcomes(
         if e.verdict in ("denied", "partial"):
             out.add("http 504")
     return out, result.verdict
+
+
+def proxy_family(cluster: Cluster, services: list[str]) -> int:
+    """The family the data plane's proxy connects to these backend Services over
+    (:meth:`podpath.dataplane.proxy.Proxy.upstream`: the IPv4 ClusterIP, else the IPv6 one):
+    4 when any of them has an IPv4 ClusterIP, else 6."""
+    found = [cluster.service_by_key[k] for k in services if k in cluster.service_by_key]
+    ips = [ip for svc in found for ip in svc.cluster_ips]
+    return 4 if any(is_v4(ip) for ip in ips) or not ips else 6
 
 
 def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:

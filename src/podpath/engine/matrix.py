@@ -40,10 +40,8 @@ does not already allow.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +50,7 @@ from podpath.cluster import Cluster
 from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
+from podpath.engine.matrix_fold import fold_classes, fold_entries, group_of
 from podpath.engine.matrix_self import fold_self, lookup, own_ports, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
@@ -258,13 +257,13 @@ class Matrix:
         dst_groups = groups if targets is None else targets
         c = self.classes.size
         class_of = self.classes.class_of
-        src_of = _group_of(groups, len(self.pods))
-        dst_of = src_of if targets is None else _group_of(dst_groups, len(self.pods))
+        src_of = group_of(groups, len(self.pods))
+        dst_of = src_of if targets is None else group_of(dst_groups, len(self.pods))
         out = np.zeros((len(groups), len(dst_groups)), dtype=np.int64)
-        s_g, s_c, s_n = _entries(src_of, class_of, c)
-        d_g, d_c, d_n = _entries(dst_of, class_of, c)
+        s_g, s_c, s_n = fold_entries(src_of, class_of, c)
+        d_g, d_c, d_n = fold_entries(dst_of, class_of, c)
         if len(s_g) and len(d_g):
-            _fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
+            fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
         if with_overrides:
             src, dst = self.override_src, self.override_dst
             gs, gd = src_of[src], dst_of[dst]
@@ -300,10 +299,11 @@ class Matrix:
         counts = self.fold_counts(
             groups, port, targets, exclude_self=exclude_self, with_overrides=with_overrides
         )
-        pairs = np.outer([len(g) for g in groups], [len(g) for g in dst]).astype(np.int64)
+        sizes = [np.asarray([len(g) for g in side], dtype=np.int64) for side in (groups, dst)]
+        pairs = np.multiply.outer(*sizes)
         if exclude_self:
-            src_of = _group_of(groups, len(self.pods))
-            dst_of = src_of if targets is None else _group_of(dst, len(self.pods))
+            src_of = group_of(groups, len(self.pods))
+            dst_of = src_of if targets is None else group_of(dst, len(self.pods))
             both = (src_of >= 0) & (dst_of >= 0)
             np.add.at(pairs, (src_of[both], dst_of[both]), -1)
         return Fold(some=counts > 0, every=counts == pairs)
@@ -333,79 +333,28 @@ class Matrix:
         if not self.ports or c == 0:
             return
         sources = range(c) if only is None else (only,)
+        tables = [self.packed[p] for p in self.ports]
         for a in sources:
-            rows = np.stack([np.unpackbits(self.packed[p][a], count=c) for p in self.ports])
-            if not rows.any():
+            packed = np.stack([t[a] for t in tables])  # ports x bytes of the class row
+            live = np.flatnonzero(np.bitwise_or.reduce(packed, axis=0))
+            if not len(live):
                 continue
-            codes: dict[bytes, list[int]] = {}
-            columns = np.flatnonzero(rows.any(axis=0))
-            keys = np.packbits(rows[:, columns], axis=0).T
-            for col, key in zip(columns.tolist(), keys, strict=True):
-                codes.setdefault(key.tobytes(), []).append(col)
-            for cols in codes.values():
-                ports = tuple(p for k, p in enumerate(self.ports) if rows[k, cols[0]])
-                yield a, np.asarray(cols, dtype=np.int64), ports
-
-
-def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
-    """Per pod, the index of its group (-1: in none), in a few numpy calls (groups may be
-    many: one per pod)."""
-    out = np.full(n, -1, dtype=np.int64)
-    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
-    total = int(sizes.sum())
-    if total:
-        flat = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=total)
-        out[flat] = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    return out
-
-
-def _entries(group_of: IntArray, class_of: IntArray, c: int) -> tuple[IntArray, IntArray, IntArray]:
-    """The sparse entries (group, class, count) of ``M``, sorted by group then class."""
-    inside = group_of >= 0
-    keys, counts = np.unique(group_of[inside] * c + class_of[inside], return_counts=True)
-    return keys // c, keys % c, counts.astype(np.int64)
-
-
-Entries = tuple[IntArray, IntArray, IntArray]
-
-
-def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntArray) -> None:
-    """``out[g, h] = sum Ms[g, a] * A[a, b] * Md[h, b]`` over the sparse entries of the two
-    membership matrices (sorted by group), in chunks of source entries so the intermediates
-    stay small: the class rows of the source entries, weighted and summed per source group,
-    then (transposed, so both sums run along rows) weighted and summed per target group. A
-    side whose groups have one class each needs no sum."""
-    s_g, s_c, s_n = src
-    d_g, d_c, d_n = dst
-    s_starts = np.flatnonzero(np.r_[True, s_g[1:] != s_g[:-1]])
-    d_starts = np.flatnonzero(np.r_[True, d_g[1:] != d_g[:-1]])
-    s_present, d_present = s_g[s_starts], d_g[d_starts]
-    wide = int(s_n.sum()) * int(d_n.sum()) >= 1 << 31  # bounds every cell and partial sum
-    kind = np.int64 if wide else np.int32
-    d_weight: npt.NDArray[Any] = d_n.astype(kind)[:, None]
-    all_columns = len(d_c) == c and bool((d_c == np.arange(c)).all())
-    bounds = np.r_[s_starts, len(s_g)]
-    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # source entry rows per chunk
-    k0 = 0
-    while k0 < len(s_starts):
-        k1 = max(k0 + 1, int(np.searchsorted(bounds, bounds[k0] + budget, side="right")) - 1)
-        k1 = min(k1, len(s_starts))
-        lo, hi = int(bounds[k0]), int(bounds[k1])
-        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)
-        if not all_columns:
-            bits = bits[:, d_c]
-        rows: npt.NDArray[Any] = bits.astype(kind)
-        del bits
-        rows *= s_n[lo:hi, None].astype(kind)
-        if k1 - k0 != hi - lo:
-            rows = np.add.reduceat(rows, s_starts[k0:k1] - lo, axis=0)
-        cols: npt.NDArray[Any] = np.ascontiguousarray(rows.T)
-        del rows
-        cols *= d_weight
-        if len(d_starts) != len(d_g):
-            cols = np.add.reduceat(cols, d_starts, axis=0)
-        out[np.ix_(s_present[k0:k1], d_present)] = cols.T
-        k0 = k1
+            bits = np.unpackbits(packed[:, live], axis=1).astype(bool)  # only bytes with a bit
+            columns = (live[:, None] * 8 + np.arange(8)).ravel()
+            hit = bits.any(axis=0) & (columns < c)
+            columns, bits = columns[hit], bits[:, hit]
+            keys = np.ascontiguousarray(np.packbits(bits, axis=0).T)
+            _, first, inverse = np.unique(
+                keys.view(np.dtype((np.void, keys.shape[1]))).ravel(),
+                return_index=True,
+                return_inverse=True,
+            )
+            order = np.argsort(inverse.ravel(), kind="stable")
+            bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))[:-1]
+            groups = np.split(columns[order], bounds)
+            for u in np.argsort(first, kind="stable").tolist():  # by their first column
+                ports = tuple(p for k, p in enumerate(self.ports) if bits[k, first[u]])
+                yield a, groups[u].astype(np.int64), ports
 
 
 def reachability(

@@ -25,6 +25,8 @@ diagonal per class; :mod:`podpath.engine.matrix_self` applies it to the pods).
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -73,6 +75,37 @@ def _transpose(m: Packed, n: int) -> Packed:
     y = np.ascontiguousarray(x.T)
     out = _REVERSED_BITS[y.view(np.uint8).reshape(w, w, 8).transpose(0, 2, 1).reshape(rows, w)]
     return np.ascontiguousarray(out[:n])
+
+
+TRANSPOSE_BUDGET = 1 << 30  # bytes of transposed ingress relations kept for reuse
+
+
+def _digest(m: Packed) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(m).data, digest_size=16).digest()
+
+
+class _Transposes:
+    """Transposed ingress relations by content: ports whose ingress relation is the same
+    (most ports of a cluster share their rules) are transposed once. Least recently used
+    entries leave once ``budget`` bytes are held."""
+
+    def __init__(self, n: int, budget: int | None = None) -> None:
+        self.n, self.held = n, 0
+        self.budget = TRANSPOSE_BUDGET if budget is None else budget
+        self.kept: OrderedDict[bytes, Packed] = OrderedDict()
+
+    def of(self, m: Packed) -> tuple[bytes, Packed]:
+        key = _digest(m)
+        found = self.kept.get(key)
+        if found is not None:
+            self.kept.move_to_end(key)
+            return key, found
+        found = _transpose(m, self.n)
+        self.kept[key] = found
+        self.held += found.nbytes
+        while self.held > self.budget and len(self.kept) > 1:
+            self.held -= self.kept.popitem(last=False)[1].nbytes
+        return key, found
 
 
 def _direction(
@@ -169,11 +202,18 @@ def class_relation(
     packed: dict[PortKey, Packed] = {}
     diag_in: dict[PortKey, BoolArray] = {}
     diag_out: dict[PortKey, BoolArray] = {}
+    transposes = _Transposes(n)
+    same: dict[tuple[bytes, bytes], Packed] = {}  # ports with one relation share one array
     for port in columns:
         ingress = _direction(classes, ing, (port,), has_admin, diag_in)[port]
         egress = _direction(classes, egr, (port,), has_admin, diag_out)[port]
-        packed[port] = egress & _transpose(ingress, n)
-        del ingress, egress
+        key_in, ingress_t = transposes.of(ingress)
+        key = (key_in, _digest(egress))
+        if key not in same:
+            same[key] = egress & ingress_t
+            same[key].flags.writeable = False
+        packed[port] = same[key]
+        del ingress, egress, ingress_t
     if not has_admin:
         return classes, packed, None
     return classes, packed, {port: diag_in[port] & diag_out[port] for port in columns}
