@@ -29,6 +29,7 @@ from typing import Any
 from podpath.analyze.diff_layers import (
     connection_changes,
     dns_records,
+    pod_connection_changes,
     route_entries,
 )
 from podpath.analyze.graph_edges import EngineUnavailable
@@ -240,18 +241,26 @@ def allocated_addresses(cluster: Cluster) -> dict[str, str]:
 
 
 def _canonical(text: str, tokens: Mapping[str, str]) -> str:
-    """``text`` with every allocated address (a whole dot/dash-separated run) replaced."""
-    if text in tokens:
-        return tokens[text]
-    rev = text.rstrip(".")
-    if rev in tokens:
-        return tokens[rev] + "."
+    """``text`` with every allocated address (a whole dot/dash-separated run) replaced; in a
+    text of several words (SRV data), word by word."""
+    if " " in text:
+        return " ".join(_canonical_word(p, tokens) for p in text.split(" "))
+    return _canonical_word(text, tokens)
+
+
+def _canonical_word(text: str, tokens: Mapping[str, str]) -> str:
+    hit = tokens.get(text)
+    if hit is not None:
+        return hit
+    if text.endswith("."):
+        hit = tokens.get(text.rstrip("."))
+        if hit is not None:
+            return hit + "."
     head, sep, rest = text.partition(".")
-    if sep and head in tokens:  # 10-244-0-2.web.shop.svc.cluster.local.
-        return tokens[head] + sep + rest
-    parts = text.split(" ")
-    if len(parts) > 1:
-        return " ".join(_canonical(p, tokens) for p in parts)
+    if sep:  # 10-244-0-2.web.shop.svc.cluster.local.
+        hit = tokens.get(head)
+        if hit is not None:
+            return hit + sep + rest
     return text
 
 
@@ -289,7 +298,10 @@ def diff_clusters(
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}")
     try:
-        connections = connection_changes(old, new, grouping(old, by), grouping(new, by))
+        if by == "pod":
+            connections = pod_connection_changes(old, new)
+        else:
+            connections = connection_changes(old, new, grouping(old, by), grouping(new, by))
     except EngineUnavailable as exc:
         connections = {"added": [], "removed": []}
         if notes is not None:

@@ -27,10 +27,8 @@ def dns_records(cluster: Cluster) -> list[dict[str, str]]:
     zone_records = _engine("podpath.engine.dns", "zone_records")
     if zone_records is None:
         return []
-    out = []
-    for r in zone_records(cluster):
-        out.append({"name": str(r.name), "type": str(r.type), "data": str(r.data)})
-    return sorted(out, key=lambda r: (r["name"], r["type"], r["data"]))
+    # the engine gives them sorted by (name, type, data) and de-duplicated
+    return [{"name": r.name, "type": r.type, "data": r.data} for r in zone_records(cluster)]
 
 
 def _backend_text(b: dict[str, Any]) -> str:
@@ -100,4 +98,21 @@ def connection_changes(
     return {
         "added": [entry(k, why_new(k)) for k in sorted(b - a)],
         "removed": [entry(k, why_old(k)) for k in sorted(a - b)],
+    }
+
+
+def pod_connection_changes(old: Cluster, new: Cluster) -> dict[str, list[dict[str, Any]]]:
+    """:func:`connection_changes` with pods named by key, found at class level
+    (:func:`podpath.analyze.diff_pairs.pod_changes`): only the pairs a change can reach are
+    compared, and only the changed ones explained."""
+    from podpath.analyze.diff_pairs import pod_changes
+
+    added, removed, why_old, why_new = pod_changes(old, new)
+
+    def entry(k: tuple[str, str, str], why: tuple[str, ...]) -> dict[str, Any]:
+        return {"from": k[0], "to": k[1], "port": k[2], "because": sorted(set(why))}
+
+    return {
+        "added": [entry(k, why_new(k)) for k in sorted(added)],
+        "removed": [entry(k, why_old(k)) for k in sorted(removed)],
     }

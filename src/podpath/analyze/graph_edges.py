@@ -8,7 +8,7 @@ into blocks the graph and the diff fold.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,8 @@ __all__ = [
     "engine",
     "external_peers",
     "lazy_edges",
+    "lazy_outside_edges",
+    "outside_fingerprint",
     "policy_refs",
     "route_entry_points",
 ]
@@ -128,6 +130,28 @@ def lazy_edges(
         return outside.reasons(key) if key in outside.keys else pods.reasons(key)
 
     return set(pods.keys) | set(outside.keys), reasons
+
+
+def lazy_outside_edges(
+    cluster: Cluster, group: Callable[[str], str], only: Sequence[Any] | None = None
+) -> tuple[set[tuple[str, str, str]], Callable[[tuple[str, str, str]], tuple[str, ...]]]:
+    """The pod <-> outside keys of :func:`lazy_edges`, for the pods ``only`` (default: all),
+    and a function giving the reasons of one of them."""
+    evaluate = engine("podpath.engine.policy", "evaluate")
+    if evaluate is None:
+        raise EngineUnavailable("the policy engine is not available")
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster), only)
+    return set(outside.keys), outside.reasons
+
+
+def outside_fingerprint(cluster: Cluster) -> tuple[object, ...]:
+    """What the outside edges depend on beyond each pod's own policies: the outside peers
+    (``internet`` and policy CIDRs, each with its stand-in address) and the egress ports."""
+    return (
+        tuple(external_peers(cluster, "ingress").items()),
+        tuple(external_peers(cluster, "egress").items()),
+        tuple(_egress_ports(cluster)),
+    )
 
 
 def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:

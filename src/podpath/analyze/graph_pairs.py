@@ -85,7 +85,7 @@ def _by_refs(verdict: Any) -> bool:
     )
 
 
-class _Reasons:
+class VerdictCache:
     """Verdict reasons of pod pairs, asked once per class pair when they are references."""
 
     def __init__(
@@ -181,7 +181,7 @@ class PodEdges:
         class_of = matrix.classes.class_of
         self.srcs = _members(group_of, class_of, has_ip)
         self.dsts: dict[tuple[int, Any], dict[int, list[tuple[int, list[int]]]]] = {}
-        self.explain = _Reasons(cluster, evaluate, class_of.tolist(), pods)
+        self.explain = VerdictCache(cluster, evaluate, class_of.tolist(), pods)
         self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
         declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
         step = max(1, (1 << 22) // max(len(names), 1))
@@ -228,7 +228,8 @@ class OutsideEdges:
     ports pods declare, pods to them on ``egress_ports``. Whether one is allowed is asked
     of the evaluator once per pod class (the outside side has no policies; a pod's class
     holds everything its policies see of it); per edge the first allowed pod (in pod order)
-    is the representative whose reasons :meth:`reasons` gives on demand."""
+    is the representative whose reasons :meth:`reasons` gives on demand. ``only``: the pods
+    to draw edges for (default: every pod)."""
 
     def __init__(
         self,
@@ -236,17 +237,18 @@ class OutsideEdges:
         evaluate: Evaluate,
         group: Callable[[str], str],
         egress_ports: Sequence[tuple[int, Any]],
+        only: Sequence[Any] | None = None,
     ) -> None:
         from podpath.engine.matrix_build import class_cidrs
         from podpath.engine.matrix_classes import build_classes
         from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
 
-        pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
+        pods = self.pods = tuple(p for p in (cluster.pods if only is None else only) if p.has_ip)
         classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
         class_of = classes.class_of.tolist()
         self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
         self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}
-        self.explain = _Reasons(cluster, evaluate, class_of, pods)
+        self.explain = VerdictCache(cluster, evaluate, class_of, pods)
         self.keys: dict[tuple[str, str, str], tuple[int, str, Any, bool]] = {}
         allowed: dict[tuple[int, str, Any, bool], bool] = {}
         for i, pod in enumerate(pods):

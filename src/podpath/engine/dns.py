@@ -47,6 +47,7 @@ endpoints (``cluster.endpoints``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -98,11 +99,13 @@ def is_ip(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 17)  # a zone asks about each address many times
 def reverse_name(ip: str) -> str:
     """``d.c.b.a.in-addr.arpa.`` (IPv4) or the nibble form under ``ip6.arpa.`` (RFC 3596)."""
     return ipaddress.ip_address(ip).reverse_pointer + "."
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def address_type(ip: str) -> str:
     """``A`` for an IPv4 address, ``AAAA`` for IPv6."""
     return "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
@@ -149,6 +152,7 @@ def ready_addresses(addresses: Iterable[Endpoint]) -> list[Endpoint]:
     return [seen[ip] for ip in sorted(seen, key=_ip_key)]
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _ip_key(ip: str) -> tuple[int, int]:
     addr = ipaddress.ip_address(ip)
     return addr.version, int(addr)

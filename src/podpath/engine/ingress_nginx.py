@@ -336,9 +336,16 @@ def routing_conflicts(cluster: Cluster) -> tuple[Note, ...]:
     nginx = frozenset(c for c in by_class if is_ingress_nginx(cluster, c))
     notes = list(ingress_conflicts(cluster, skip=nginx))
     for cls in sorted(nginx):
-        ingresses = by_class[cls]
-        names = sorted({_rule_server(r.host) for i in ingresses for r in i.rules})
-        for name in names:
-            for obj, message in build_server(ingresses, name).conflicts:
+        # a server depends only on the Ingresses with a rule for it (and, for ``_``, the
+        # catch-all ones): build each from those, not from every Ingress of the class
+        relevant: dict[str, list[Ingress]] = {}
+        for ing in by_class[cls]:
+            for name in dict.fromkeys(_rule_server(r.host) for r in ing.rules):
+                relevant.setdefault(name, []).append(ing)
+        catch_all = [i for i in by_class[cls] if i.default_backend and not i.rules]
+        for name in sorted(relevant):
+            extra = catch_all if name == DEFAULT_SERVER else []
+            server = build_server(tuple(relevant[name] + extra), name)
+            for obj, message in server.conflicts:
                 notes.append(Note("warning", "ingress-conflict", f"class {cls}: {message}", obj))
     return tuple(notes)

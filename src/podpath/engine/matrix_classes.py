@@ -14,6 +14,7 @@ Masks are numpy bool arrays over classes; label selectors use an inverted index 
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,12 @@ def _ranges(cidr: str) -> tuple[int, int, int]:
     """(family, first, last + 1) of a CIDR."""
     net = ipaddress.ip_network(cidr, strict=False)
     return net.version, int(net.network_address), int(net.broadcast_address) + 1
+
+
+@functools.lru_cache(maxsize=1 << 18)  # every class build parses every pod IP again
+def _address(ip: str) -> tuple[int, int]:
+    addr = ipaddress.ip_address(ip)
+    return addr.version, int(addr)
 
 
 @dataclass
@@ -62,9 +69,8 @@ class Segments:
         return self.offset[6] + len(self.bounds[6]) + 1
 
     def segment(self, ip: str) -> int:
-        addr = ipaddress.ip_address(ip)
-        fam = addr.version
-        return self.offset[fam] + bisect.bisect_right(self.bounds[fam], int(addr))
+        fam, value = _address(ip)
+        return self.offset[fam] + bisect.bisect_right(self.bounds[fam], value)
 
     def inside(self, cidr: str) -> BoolArray:
         """Segments inside ``cidr`` (a bool per segment, plus a False sentinel at the end)."""

@@ -153,15 +153,32 @@ def _np_peer(
     return mask & ~classes.as_node
 
 
+def _may_match_focus(
+    classes: PodClasses, policy: NetworkPolicy, peer: PolicyPeer, focus_ns: dict[str, int]
+) -> bool:
+    """Whether ``peer`` can match a class of the focus namespaces (ipBlocks: always)."""
+    if peer.ip_block is not None:
+        return True
+    if peer.namespace_selector is None:
+        return policy.namespace in focus_ns
+    selector = peer.namespace_selector
+    return any(selector_matches(selector, classes.ns_labels[i]) for i in focus_ns.values())
+
+
 def _np_rules(
     classes: PodClasses,
     policies: tuple[NetworkPolicy, ...],
     direction: Direction,
     assumptions: Assumptions,
+    focus: BoolArray | None = None,
 ) -> tuple[BoolArray, list[RuleMask]]:
     isolated = classes.zeros()
     out: list[RuleMask] = []
     peer_cache: dict[tuple[PolicyPeer, str], BoolArray] = {}
+    focus_ns: dict[str, int] = {}
+    if focus is not None:
+        for i in sorted(set(classes.ns_id[focus].tolist())):
+            focus_ns[classes.namespaces[i]] = i
     for policy in policies:
         if direction not in policy.policy_types:
             continue
@@ -172,10 +189,15 @@ def _np_rules(
         if not rows.any():
             continue
         isolated |= rows
+        # with a focus, a policy selecting no focus class needs its peers only where they
+        # match focus classes: a peer that cannot is left out
+        narrow = focus is not None and not (rows & focus).any()
         for rule in policy.rules(direction):
             if rule.peers:
                 cols = classes.zeros()
                 for peer in rule.peers:
+                    if narrow and not _may_match_focus(classes, policy, peer, focus_ns):
+                        continue
                     key = (peer, policy.namespace)
                     mask = peer_cache.get(key)
                     if mask is None:
@@ -246,9 +268,13 @@ def collect_rules(
     admin: tuple[AdminPolicy, ...],
     baseline: tuple[AdminPolicy, ...],
     assumptions: Assumptions,
+    focus: BoolArray | None = None,
 ) -> DirectionRules:
-    """Every rule of one direction as class masks (see the module docstring)."""
-    isolated, np_rules = _np_rules(classes, cluster.network_policies, direction, assumptions)
+    """Every rule of one direction as class masks (see the module docstring). ``focus``: only
+    cells with a focus class on one side are asked for (a row or a column); a NetworkPolicy
+    peer that matches no class of the focus namespaces is then left out of the rules of
+    policies that select no focus class (their cells all lie outside the focus)."""
+    isolated, np_rules = _np_rules(classes, cluster.network_policies, direction, assumptions, focus)
     return DirectionRules(
         isolated=isolated,
         network_policy=np_rules,
