@@ -11,7 +11,7 @@ from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
 from podpath.engine.pod_creators import likely_creators, pod_creators
 from podpath.engine.policy import evaluate
-from podpath.engine.policy_rules import peer_matches_pod
+from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
 from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
@@ -151,6 +151,28 @@ class DoctorContext:
             for key in {(cp.name, cp.protocol) for cp in pod.ports if cp.name}:
                 out.setdefault(key, []).append(pod)
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def named_port_keys(self) -> dict[tuple[str, Protocol], frozenset[str]]:
+        """(container port name, protocol) -> the keys of the pods declaring it."""
+        return {k: frozenset(p.key for p in v) for k, v in self.named_port_pods.items()}
+
+    @cached_property
+    def named_port_pods_in(self) -> dict[tuple[str, str, Protocol], tuple[Pod, ...]]:
+        """(namespace, container port name, protocol) -> the pods of the namespace declaring
+        it (:attr:`named_port_pods` split by namespace)."""
+        out: dict[tuple[str, str, Protocol], list[Pod]] = {}
+        for (name, protocol), pods in self.named_port_pods.items():
+            for pod in pods:
+                out.setdefault((pod.namespace, name, protocol), []).append(pod)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def namespace_labels(self) -> dict[str, dict[str, str]]:
+        """Each input namespace's labels (:func:`namespace_labels_of`), in input order; read
+        only (shared by every check)."""
+        cluster = self.cluster
+        return {n.name: namespace_labels_of(cluster, n.name) for n in cluster.namespaces}
 
     @cached_property
     def pod_creators(self) -> dict[str, tuple[SkippedObject, ...]]:
