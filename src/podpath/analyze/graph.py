@@ -113,8 +113,10 @@ def service_entry_points(cluster: Cluster) -> dict[str, list[str]]:
     return out
 
 
-def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
-    """The graph of allowed connectivity (see module docstring)."""
+def build_graph(cluster: Cluster, *, by: str = "workload", matrix: Any = None) -> Graph:
+    """The graph of allowed connectivity (see module docstring); ``matrix``: the run's
+    :func:`podpath.engine.matrix.reachability` of the whole input, if already computed
+    (``report --html`` shares the doctor's)."""
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}")
     key = node_of(by)
@@ -134,7 +136,9 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
     notes: tuple[str, ...] = ()
     pods = cluster.pod_by_key
     try:
-        found = allowed_edges(cluster, lambda p: key(pods[p]) if p in pods else p, same_group=False)
+        found = allowed_edges(
+            cluster, lambda p: key(pods[p]) if p in pods else p, same_group=False, matrix=matrix
+        )
     except EngineUnavailable as exc:
         found, notes = {}, (f"no edges: {exc}",)
     nodes = [

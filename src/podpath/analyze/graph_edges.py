@@ -92,13 +92,14 @@ def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
 
 
 def allowed_edges(
-    cluster: Cluster, group: Callable[[str], str], *, same_group: bool = True
+    cluster: Cluster, group: Callable[[str], str], *, same_group: bool = True, matrix: Any = None
 ) -> Edges:
     """Every allowed (from, to, port) between groups, with the reasons of ONE pair that is
     allowed (the engine's verdict for that pair): pods and pods, on the ports the
     destinations declare (a pod to itself is not a connection), and pods and the addresses
     outside (``internet``, policy CIDRs). ``group`` maps a pod key (or an outside name) to
-    its group; ``same_group=False`` drops edges from a group to itself.
+    its group; ``same_group=False`` drops edges from a group to itself; ``matrix``: the
+    run's reachability of the whole input, if already computed (:class:`PodEdges`).
 
     Pod -> pod reachability is folded over classes by the matrix engine
     (:meth:`podpath.engine.matrix.Matrix.fold_counts`); the per-pair evaluator only
@@ -107,7 +108,7 @@ def allowed_edges(
     evaluate = engine("podpath.engine.policy", "evaluate")
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
-    out = pod_edges(cluster, evaluate, group, same_group)
+    out = pod_edges(cluster, evaluate, group, same_group, matrix)
     out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster)))
     return out
 

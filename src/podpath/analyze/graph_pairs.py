@@ -162,14 +162,31 @@ class PodEdges:
     module docstring), as ``keys``: (from, to, port) -> the groups' indices, and their
     reasons on demand (:meth:`reasons`: the evaluator's verdict for one allowed pair of the
     edge). Class relation only: the assumption pod pairs (a pod to itself, node traffic)
-    are not connections drawn here."""
+    are not connections drawn here. ``matrix``: the run's :func:`reachability` of the whole
+    input (e.g. the doctor's, which holds more ports), reused instead of computing it again;
+    only the declared container ports are drawn either way."""
 
     def __init__(
-        self, cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+        self,
+        cluster: Cluster,
+        evaluate: Evaluate,
+        group: Callable[[str], str],
+        same_group: bool,
+        matrix: Any = None,
     ) -> None:
+        from podpath.engine.matrix import declared_ports as drawn_ports
         from podpath.engine.matrix import port_label, reachability
+        from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS
 
-        matrix = self.matrix = reachability(cluster)
+        columns = drawn_ports(cluster.pods)
+        if (
+            matrix is None
+            or matrix.pods is not cluster.pods
+            or matrix.assumptions != DEFAULT_ASSUMPTIONS
+            or not set(columns) <= set(matrix.ports)
+        ):
+            matrix = reachability(cluster, columns)
+        self.matrix = matrix
         pods = matrix.pods
         has_ip = np.array([p.has_ip for p in pods], dtype=bool)
         keys = [group(p.key) for p in pods]
@@ -185,7 +202,7 @@ class PodEdges:
         self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
         declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
         step = max(1, (1 << 22) // max(len(names), 1))
-        for port in matrix.ports:
+        for port in columns:
             declares = np.array([port in d for d in declared], dtype=bool)
             dst_of = np.where(declares & has_ip, group_of, -1)
             dst_groups = _split(dst_of, len(names))
@@ -216,10 +233,14 @@ class PodEdges:
 
 
 def pod_edges(
-    cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+    cluster: Cluster,
+    evaluate: Evaluate,
+    group: Callable[[str], str],
+    same_group: bool,
+    matrix: Any = None,
 ) -> Edges:
     """Every pod -> pod edge with its reasons (see :class:`PodEdges`)."""
-    found = PodEdges(cluster, evaluate, group, same_group)
+    found = PodEdges(cluster, evaluate, group, same_group, matrix)
     return {key: found.reasons(key) for key in found.keys}
 
 

@@ -141,10 +141,14 @@ def overview(
     baseline: BaselineConfig | None = None,
     now: datetime | None = None,
     provider: Choice | None = None,
+    context: DoctorContext | None = None,
 ) -> dict[str, Any]:
     """The report's data (module docstring); with a ``provider`` profile, also
-    ``load_balancers``: each entry path's load balancer as the provider builds it."""
-    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    ``load_balancers``: each entry path's load balancer as the provider builds it. A caller
+    that queries the same matrix afterwards (``report --html``'s graph) passes its
+    ``context`` instead of the three."""
+    ctx = context or DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    provider = ctx.provider
     findings = diagnose(cluster, context=ctx)
     routes = routing_table(cluster)
     records = Counter(r.type for r in zone_records(cluster))

@@ -12,13 +12,16 @@ from typing import Any
 
 from podpath.analyze.graph import Graph, build_graph, graph_around
 from podpath.cluster import Cluster
+from podpath.engine.matrix import Matrix
 from podpath.render.findings import finding_data
 from podpath.render.html_report import ReportData, render_report_html
 
 
-def _graph(cluster: Cluster, notes: list[str], pods: frozenset[str] | None) -> Graph | None:
+def _graph(
+    cluster: Cluster, notes: list[str], pods: frozenset[str] | None, matrix: Matrix | None
+) -> Graph | None:
     try:
-        graph = build_graph(cluster, by="workload")
+        graph = build_graph(cluster, by="workload", matrix=matrix)
         if pods is not None:  # -n/-l: the scope's nodes, their edges and their peers
             graph = graph_around(graph, pods)
     except Exception as exc:  # a failing analysis must not take the page down
@@ -33,16 +36,18 @@ def report_data(
     overview: dict[str, Any],
     services: dict[str, Any],
     pods: frozenset[str] | None = None,
+    matrix: Matrix | None = None,
 ) -> ReportData:
     """The page's data: ``overview`` as the terminal gets it (findings as JSON-ready dicts,
-    with their file:line), the services listing and the graph (around ``pods``, if given)."""
+    with their file:line), the services listing and the graph (around ``pods``, if given;
+    over ``matrix``, the overview's reachability, when given)."""
     notes: list[str] = []
     page = {**overview, "findings": [finding_data(f) for f in overview["findings"]]}
     return ReportData(
         title="podpath report",
         overview=page,
         services=services["services"],
-        graph=_graph(cluster, notes, pods),
+        graph=_graph(cluster, notes, pods, matrix),
         notes=notes,
     )
 
@@ -54,8 +59,10 @@ def write_report_html(
     path: str,
     *,
     pods: frozenset[str] | None = None,
+    matrix: Matrix | None = None,
 ) -> None:
-    """Write the one-page HTML report to ``path`` (its graph around ``pods``, if given)."""
-    text = render_report_html(report_data(cluster, overview, services, pods))
+    """Write the one-page HTML report to ``path`` (its graph around ``pods``, if given;
+    over ``matrix``, the reachability the overview computed, so it is computed once)."""
+    text = render_report_html(report_data(cluster, overview, services, pods, matrix))
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
