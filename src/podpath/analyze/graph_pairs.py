@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from podpath.analyze.graph_fold import group_pairs
 from podpath.cluster import Cluster
 
 Edges = dict[tuple[str, str, str], tuple[str, ...]]
@@ -68,14 +69,6 @@ def external_peers(cluster: Cluster, direction: str) -> dict[str, str]:
                         out[block.cidr] = str(ip)
                         break
     return out
-
-
-def _split(group_of: np.ndarray[Any, Any], count: int) -> list[list[int]]:
-    """The pod indices of each group (``group_of[i]`` < 0: in none), ascending."""
-    order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(count + 1))
-    flat = order.tolist()
-    return [flat[bounds[g] : bounds[g + 1]] for g in range(count)]
 
 
 def _by_refs(verdict: Any) -> bool:
@@ -194,32 +187,22 @@ class PodEdges:
         index = {n: g for g, n in enumerate(names)}
         group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
         group_of = group_of.astype(np.int64)
-        src_groups = _split(group_of, len(names))
         class_of = matrix.classes.class_of
         self.srcs = _members(group_of, class_of, has_ip)
         self.dsts: dict[tuple[int, Any], dict[int, list[tuple[int, list[int]]]]] = {}
         self.explain = _Reasons(cluster, evaluate, class_of.tolist(), pods)
         self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
         declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
-        step = max(1, (1 << 22) // max(len(names), 1))
+        src_of = np.where(has_ip, group_of, -1)
         for port in columns:
             declares = np.array([port in d for d in declared], dtype=bool)
             dst_of = np.where(declares & has_ip, group_of, -1)
-            dst_groups = _split(dst_of, len(names))
             self.dsts[port] = _members(dst_of, class_of, declares & has_ip)
             label = port_label(port)
-            for g0 in range(0, len(names), step):
-                counts = matrix.fold_counts(
-                    src_groups[g0 : g0 + step],
-                    port,
-                    dst_groups,
-                    exclude_self=True,
-                    with_overrides=False,
-                )
-                rows, cols = np.nonzero(counts)
-                for a, b in zip((rows + g0).tolist(), cols.tolist(), strict=True):
-                    if same_group or a != b:
-                        self.keys[(names[a], names[b], label)] = (a, b, port)
+            found = group_pairs(matrix.packed[port], class_of, src_of, dst_of, matrix.class_count)
+            for a, b in zip(*(x.tolist() for x in found), strict=True):
+                if same_group or a != b:
+                    self.keys[(names[a], names[b], label)] = (a, b, port)
 
     def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
         from podpath.engine.policy_verdict import PodPeer

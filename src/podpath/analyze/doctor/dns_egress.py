@@ -51,7 +51,7 @@ def dns_egress(ctx: DoctorContext) -> Iterator[Finding]:
             continue
         blocked = [p for p, allowed in zip(DNS_PROTOCOLS, ok, strict=True) if not allowed]
         first = ctx.verdict(pod, targets[0], DNS_PORT, blocked[0])
-        yield _finding(obj, pod, len(pods), blocked, first, assumed)
+        yield blocked_finding(obj, pod, len(pods), blocked, first, assumed)
 
 
 def _reach(ctx: DoctorContext, servers: tuple[Pod, ...], reps: list[Pod]) -> list[list[bool]]:
@@ -77,9 +77,11 @@ def _reach(ctx: DoctorContext, servers: tuple[Pod, ...], reps: list[Pod]) -> lis
     return [[bool(x) for x in r] for r in ok.tolist()]
 
 
-def _finding(
+def blocked_finding(
     obj: str, pod: Pod, count: int, blocked_protocols: list[Protocol], first: Verdict, assumed: bool
 ) -> Finding:
+    """The finding for a workload (``pod`` one of its ``count`` pods) whose DNS is blocked on
+    ``blocked_protocols``; ``first``: the evaluator's verdict of the first blocked one."""
     blocked = [f"{p.value} 53" for p in blocked_protocols]
     denied = first.denied_by
     side = "egress" if denied is not None and denied.direction.value == "Egress" else "ingress"
