@@ -16,10 +16,9 @@ v1alpha1 AdminNetworkPolicy/BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkP
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
 
-from podpath.engine.policy_rules import namespace_labels_of
+from podpath.engine.policy_rules import address, namespace_labels_of, network
 from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer, RuleRef, destination_pod
 from podpath.engine.selectors import selector_matches
 from podpath.model.admin_policy import AdminPeer, AdminPolicy, AdminPort, AdminRule
@@ -74,8 +73,8 @@ def _node_name(other: Peer) -> str | None:
 
 
 def _in_cidr(ip: str, cidr: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    net = ipaddress.ip_network(cidr, strict=False)
+    addr = address(ip)
+    net = network(cidr)
     return addr.version == net.version and addr in net
 
 

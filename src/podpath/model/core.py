@@ -294,9 +294,10 @@ class Pod:
 
     def find_named_port(self, name: str, protocol: Protocol) -> int | None:
         """The container port called ``name`` with ``protocol`` (``podutil.FindPort``)."""
-        for port in self.ports:
-            if port.name == name and port.protocol is protocol:
-                return port.container_port
+        for container in self.containers:
+            for port in container.ports:
+                if port.name == name and port.protocol is protocol:
+                    return port.container_port
         return None
 
     @property
