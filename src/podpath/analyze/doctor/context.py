@@ -168,7 +168,7 @@ class DoctorContext:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def namespace_labels(self) -> dict[str, dict[str, str]]:
+    def namespace_labels(self) -> dict[str, Mapping[str, str]]:
         """Each input namespace's labels (:func:`namespace_labels_of`), in input order; read
         only (shared by every check)."""
         cluster = self.cluster

@@ -15,7 +15,7 @@ Selection and matching are the policy engine's (:mod:`podpath.engine.policy`):
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
@@ -52,7 +52,9 @@ RULE_NEVER = rule(
 )
 
 
-def _hint_labels(selector: LabelSelector, label_sets: list[dict[str, str]], field: str) -> str:
+def _hint_labels(
+    selector: LabelSelector, label_sets: Sequence[Mapping[str, str]], field: str
+) -> str:
     near = closest_labels(selector.match_labels, label_sets) if selector.match_labels else None
     if near is not None:
         return f"did you mean {format_labels(near)}? fix {field} (now {selector})"
