@@ -19,7 +19,6 @@ from podpath.analyze.graph_pairs import (
     declared_ports,
     external_peers,
     outside_edges,
-    pod_edges,
     policy_refs,
 )
 from podpath.cluster import Cluster
@@ -108,8 +107,9 @@ def allowed_edges(
     evaluate = engine("podpath.engine.policy", "evaluate")
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
-    out = pod_edges(cluster, evaluate, group, same_group, matrix)
-    out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster)))
+    pods = PodEdges(cluster, evaluate, group, same_group, matrix)
+    out = {key: pods.reasons(key) for key in pods.keys}
+    out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster), pods.matrix))
     return out
 
 
@@ -123,7 +123,7 @@ def lazy_edges(
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
     pods = PodEdges(cluster, evaluate, group, True)
-    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster))
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster), pods.matrix)
 
     def reasons(key: tuple[str, str, str]) -> tuple[str, ...]:
         return outside.reasons(key) if key in outside.keys else pods.reasons(key)

@@ -215,18 +215,6 @@ class PodEdges:
         return policy_refs(self.explain(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port))
 
 
-def pod_edges(
-    cluster: Cluster,
-    evaluate: Evaluate,
-    group: Callable[[str], str],
-    same_group: bool,
-    matrix: Any = None,
-) -> Edges:
-    """Every pod -> pod edge with its reasons (see :class:`PodEdges`)."""
-    found = PodEdges(cluster, evaluate, group, same_group, matrix)
-    return {key: found.reasons(key) for key in found.keys}
-
-
 class OutsideEdges:
     """Edges between pods and the addresses outside: ``internet`` and policy CIDRs to the
     ports pods declare, pods to them on ``egress_ports``. Whether one is allowed is asked
@@ -240,14 +228,20 @@ class OutsideEdges:
         evaluate: Evaluate,
         group: Callable[[str], str],
         egress_ports: Sequence[tuple[int, Any]],
+        matrix: Any = None,
     ) -> None:
         from podpath.engine.matrix_build import class_cidrs
         from podpath.engine.matrix_classes import build_classes
         from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
 
         pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
-        classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
-        class_of = classes.class_of.tolist()
+        if matrix is not None and matrix.pods is cluster.pods:
+            # the run's matrix: its classes (a pod's class does not depend on the other pods)
+            every = matrix.classes.class_of
+            class_of = [int(every[i]) for i, p in enumerate(cluster.pods) if p.has_ip]
+        else:
+            classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
+            class_of = classes.class_of.tolist()
         self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
         self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}
         self.explain = _Reasons(cluster, evaluate, class_of, pods)
@@ -286,8 +280,9 @@ def outside_edges(
     evaluate: Evaluate,
     group: Callable[[str], str],
     egress_ports: Sequence[tuple[int, Any]],
+    matrix: Any = None,
 ) -> Edges:
     """Every edge between pods and the addresses outside with its reasons (see
-    :class:`OutsideEdges`)."""
-    found = OutsideEdges(cluster, evaluate, group, egress_ports)
+    :class:`OutsideEdges`; ``matrix``: the run's reachability, whose classes it reuses)."""
+    found = OutsideEdges(cluster, evaluate, group, egress_ports, matrix)
     return {key: found.reasons(key) for key in found.keys}
