@@ -123,7 +123,7 @@ def lazy_edges(
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
     pods = PodEdges(cluster, evaluate, group, True)
-    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster), pods.matrix)
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster), matrix=pods.matrix)
 
     def reasons(key: tuple[str, str, str]) -> tuple[str, ...]:
         return outside.reasons(key) if key in outside.keys else pods.reasons(key)

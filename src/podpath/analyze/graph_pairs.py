@@ -228,6 +228,7 @@ class OutsideEdges:
         evaluate: Evaluate,
         group: Callable[[str], str],
         egress_ports: Sequence[tuple[int, Any]],
+        *,
         matrix: Any = None,
     ) -> None:
         from podpath.engine.matrix_build import class_cidrs
@@ -237,8 +238,8 @@ class OutsideEdges:
         pods = self.pods = tuple(p for p in cluster.pods if p.has_ip)
         if matrix is not None and matrix.pods is cluster.pods:
             # the run's matrix: its classes (a pod's class does not depend on the other pods)
-            every = matrix.classes.class_of
-            class_of = [int(every[i]) for i, p in enumerate(cluster.pods) if p.has_ip]
+            every, at = matrix.classes.class_of, {p.key: i for i, p in enumerate(matrix.pods)}
+            class_of = [int(every[at[p.key]]) for p in pods]
         else:
             classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
             class_of = classes.class_of.tolist()
@@ -284,5 +285,5 @@ def outside_edges(
 ) -> Edges:
     """Every edge between pods and the addresses outside with its reasons (see
     :class:`OutsideEdges`; ``matrix``: the run's reachability, whose classes it reuses)."""
-    found = OutsideEdges(cluster, evaluate, group, egress_ports, matrix)
+    found = OutsideEdges(cluster, evaluate, group, egress_ports, matrix=matrix)
     return {key: found.reasons(key) for key in found.keys}
