@@ -120,13 +120,23 @@ def admin_decision(
     if not policies:
         return None
     dst_pod = destination_pod(pod, other, direction)
-    for policy in policies:
-        if not subject_selects(cluster, policy, pod):
-            continue
+    for policy in subject_policies(cluster, tier, pod):
         for i, rule in enumerate(policy.rules(direction)):
             if admin_rule_matches(cluster, rule, other, port, protocol, dst_pod):
                 return RuleRef(policy.ref, direction, i, rule.action, rule.name)
     return None
+
+
+def subject_policies(cluster: Cluster, tier: str, pod: Pod) -> tuple[AdminPolicy, ...]:
+    """The policies of ``tier`` whose subject selects ``pod`` (:func:`subject_selects`), in
+    evaluation order; remembered per cluster by what the subject reads of the pod."""
+    memo = cluster.selection_memo
+    key = ("admin", tier, pod.namespace, pod.labels, pod.host_network)
+    found = memo.get(key)
+    if found is None:
+        policies = admin_policies(cluster, tier)
+        found = memo[key] = tuple(p for p in policies if subject_selects(cluster, p, pod))
+    return found
 
 
 def priority_tie(

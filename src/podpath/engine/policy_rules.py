@@ -54,11 +54,16 @@ def selecting_policies(
     exist). NP_DOCS "The two sorts of pod isolation"; NetworkPolicySpec.policyTypes."""
     if not is_policy_subject(pod, assumptions):
         return ()
-    return tuple(
-        p
-        for p in _policies_in(cluster, pod.namespace)
-        if direction in p.policy_types and policy_selects_pod(p, pod)
-    )
+    memo = cluster.selection_memo
+    key = ("network-policy", pod.namespace, pod.labels, direction)  # all selection reads
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(
+            p
+            for p in _policies_in(cluster, pod.namespace)
+            if direction in p.policy_types and policy_selects_pod(p, pod)
+        )
+    return found
 
 
 def is_isolated(
