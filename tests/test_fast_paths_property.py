@@ -185,3 +185,22 @@ def test_group_fold_with_host_network_pods(docs: list[dict[str, Any]], data: Any
     """A host-network pod and a pod on its node always present (their node traffic is an
     assumption pod pair, not part of the fold)."""
     _check_group_pairs(docs, data)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=host_cluster_docs(), data=st.data())
+def test_doctor_allowed_pairs_equals_the_per_pair_evaluator(
+    docs: list[dict[str, Any]], data: Any
+) -> None:
+    """``DoctorContext.allowed_pairs`` (many pairs read from the matrix at once) gives the
+    evaluator's verdict of each pair, host-network pods and a pod to itself included."""
+    cluster = _cluster(docs)
+    ctx = DoctorContext(cluster)
+    pods = cluster.pods
+    picks = st.lists(st.tuples(st.sampled_from(pods), st.sampled_from(pods)), max_size=12)
+    pairs = data.draw(picks)
+    for number, protocol in ((80, Protocol.TCP), (53, Protocol.UDP), (5432, Protocol.TCP)):
+        want = [
+            evaluate(cluster, PodPeer(s), PodPeer(d), number, protocol).allowed for s, d in pairs
+        ]
+        assert ctx.allowed_pairs(pairs, number, protocol) == want

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+import numpy as np
+
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
 from podpath.engine.pod_creators import likely_creators, pod_creators
@@ -96,6 +98,27 @@ class DoctorContext:
             return True
         a, b = self._class_of[i], self._class_of[j]
         return bool((self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7))) & 1)
+
+    def allowed_pairs(
+        self, pairs: Sequence[tuple[Pod, Pod]], port: int, protocol: Protocol = Protocol.TCP
+    ) -> list[bool]:
+        """:meth:`allowed` of each (src, dst) pair, read from the matrix at once."""
+        key = (port, protocol)
+        index = self.pod_index
+        if key not in self._port_set or any(
+            s.key not in index or d.key not in index for s, d in pairs
+        ):
+            return [self.allowed(s, d, port, protocol) for s, d in pairs]
+        src = np.array([index[s.key] for s, _ in pairs], dtype=np.int64)
+        dst = np.array([index[d.key] for _, d in pairs], dtype=np.int64)
+        cls = self.matrix.classes.class_of
+        a, b = cls[src], cls[dst]
+        bits = (self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7)).astype(np.uint8)) & 1
+        extra = self._overrides
+        return [
+            bool(bit) or (i, j) in extra
+            for bit, i, j in zip(bits.tolist(), src.tolist(), dst.tolist(), strict=True)
+        ]
 
     @cached_property
     def _overrides(self) -> frozenset[tuple[int, int]]:

@@ -182,7 +182,8 @@ def _pair(
         }
     )
     for number, _, proto in ports:
-        verdicts = {ns: ctx.allowed(reps[ns][a], reps[ns][b], number, proto) for ns in spaces}
+        found = ctx.allowed_pairs([(reps[ns][a], reps[ns][b]) for ns in spaces], number, proto)
+        verdicts = dict(zip(spaces, found, strict=True))
         allowed = [ns for ns, v in verdicts.items() if v]
         denied = [ns for ns, v in verdicts.items() if not v]
         if not allowed or not denied:
