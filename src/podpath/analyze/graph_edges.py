@@ -131,14 +131,19 @@ def lazy_edges(
     return set(pods.keys) | set(outside.keys), reasons
 
 
-def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:
+def route_entry_points(
+    cluster: Cluster, table: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Per pod key, the Ingress / Gateway routes (``Ingress NS/NAME host/path``) leading to
-    it, from the routing engine's table (backend endpoints)."""
-    routing_table = engine("podpath.analyze.routes", "routing_table")
-    if routing_table is None:
-        return {}
+    it, from the routing engine's table (backend endpoints); ``table``: the run's
+    :func:`podpath.analyze.routes.routing_table` of the cluster, if already computed."""
+    if table is None:
+        routing_table = engine("podpath.analyze.routes", "routing_table")
+        if routing_table is None:
+            return {}
+        table = routing_table(cluster)
     out: dict[str, list[str]] = {}
-    for row in routing_table(cluster)["routes"]:
+    for row in table["routes"]:
         kind = "Gateway" if row["entry_point"].startswith("Gateway/") else "Ingress"
         mark = f"{kind} {row['object']} {row['host']} {row['match']}"
         for b in row["backends"]:

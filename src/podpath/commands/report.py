@@ -57,12 +57,14 @@ def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None
     config = read_config(find_config(None, tuple(files or ())), ())
     ctx = DoctorContext(cluster, config, datetime.now(UTC), choice)
     data = overview(cluster, context=ctx)
+    routes = data["routes"]  # the whole table (the scope below keeps some of its rows)
     data, services = overview_in_scope(cluster, data, services_listing(cluster), scope)
     if output:  # the same analysis, drawn for a browser
-        from podpath.commands.report_html import write_report_html
+        from podpath.commands.report_html import Shared, write_report_html
 
         pods = None if scope.is_everything else selected_pods(cluster, scope)
-        write_report_html(cluster, data, services, output, pods=pods, matrix=ctx.matrix)
+        shared = Shared(ctx.matrix, routes)
+        write_report_html(cluster, data, services, output, pods=pods, shared=shared)
         click.echo(f"podpath: wrote {output}", err=True)
         return
     if fmt == "json":
