@@ -6,6 +6,8 @@ tests/test_policy_property.py).
   the matrix's columns; the reference asks the evaluator about every client x DNS pod pair
   (what the check did before), and both give the same findings, DNS pods in the input or
   the CoreDNS stand-in assumed;
+- the report's namespace reachability folded in blocks of source classes equals the dense
+  grid;
 - the graph's group fold (:func:`podpath.analyze.graph_fold.group_pairs`): a group pair is
   found exactly when the evaluator allows some pod pair ``i != j`` of it, and it equals
   ``Matrix.fold_counts(exclude_self=True, with_overrides=False) > 0``.
@@ -20,7 +22,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.test_policy_property import cluster_docs, host_cluster_docs, labels
+from tests.test_report_reachability import dense
 
+from podpath.analyze import report
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.dns_egress import blocked_finding, dns_egress
 from podpath.analyze.doctor.findings import Finding
@@ -204,3 +208,19 @@ def test_doctor_allowed_pairs_equals_the_per_pair_evaluator(
             evaluate(cluster, PodPeer(s), PodPeer(d), number, protocol).allowed for s, d in pairs
         ]
         assert ctx.allowed_pairs(pairs, number, protocol) == want
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=host_cluster_docs(), chunk=st.integers(1, 3))
+def test_namespace_reachability_in_blocks_equals_the_dense_grid(
+    docs: list[dict[str, Any]], chunk: int
+) -> None:
+    """The report's namespace reachability, folded a few source classes at a time (as at
+    100k pods), equals the dense grid the evaluator-checked matrix gives."""
+    cluster = _cluster(docs)
+    saved = report.CHUNK
+    report.CHUNK = chunk
+    try:
+        assert report.namespace_reachability(cluster) == dense(cluster)
+    finally:
+        report.CHUNK = saved
