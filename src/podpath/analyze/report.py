@@ -127,9 +127,11 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
         per_ns = np.zeros((r1 - r0, len(names)), dtype=np.float64)  # class -> dst namespace
         per_ns[:, present] = np.add.reduceat(union[:, order] * weight, starts, axis=1)
         pods_in = by_class[bounds[n] : bounds[n + 1]]
-        src = np.zeros((len(names), r1 - r0), dtype=np.float64)  # pods per namespace, class
-        np.add.at(src, (ns_of[pods_in], class_of[pods_in] - r0), 1.0)
-        pair_sums += src @ per_ns
+        # the (namespace, class) entries of these pods with their pod counts: each adds its
+        # class's row, weighted (a sparse ``S @ per_ns``; a class is mostly one namespace's)
+        pairs, count = np.unique(ns_of[pods_in] * c + class_of[pods_in], return_counts=True)
+        rows_ns, rows_cls = pairs // c, pairs % c - r0
+        np.add.at(pair_sums, rows_ns, per_ns[rows_cls] * count[:, None].astype(np.float64))
     counts = np.rint(pair_sums).astype(np.int64)
     selfs = _reaches(m, port_keys, key_cls, class_of, key_of)  # each pod to itself: take off
     np.subtract.at(counts, (ns_of[selfs], ns_of[selfs]), 1)
