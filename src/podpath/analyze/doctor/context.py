@@ -16,6 +16,7 @@ from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
+from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
 from podpath.model.objects import SkippedObject
 from podpath.model.policy import NetworkPolicy, PolicyPeer
@@ -174,6 +175,28 @@ class DoctorContext:
             for key in {(cp.name, cp.protocol) for cp in pod.ports if cp.name}:
                 out.setdefault(key, []).append(pod)
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def service_positions_in(self) -> dict[str, tuple[int, ...]]:
+        """Namespace -> the positions in ``cluster.services`` of its Services."""
+        out: dict[str, list[int]] = {}
+        for k, svc in enumerate(self.cluster.services):
+            out.setdefault(svc.namespace, []).append(k)
+        return {ns: tuple(ks) for ns, ks in out.items()}
+
+    def namespaces_selected(self, selector: LabelSelector) -> list[str]:
+        """The input namespaces (in input order) whose labels ``selector`` selects, answered
+        once per selector."""
+        hit = self._selected_namespaces.get(selector)
+        if hit is None:
+            labels = self.namespace_labels
+            hit = [n for n, lab in labels.items() if selector_matches(selector, lab)]
+            self._selected_namespaces[selector] = hit
+        return hit
+
+    @cached_property
+    def _selected_namespaces(self) -> dict[LabelSelector, list[str]]:
+        return {}
 
     @cached_property
     def named_port_keys(self) -> dict[tuple[str, Protocol], frozenset[str]]:

@@ -21,7 +21,6 @@ from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
 from podpath.engine.near_miss import closest_labels, format_labels
 from podpath.engine.policy_rules import peer_matches_pod, policy_selects_pod
-from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector
 from podpath.model.policy import Direction, IPBlock, NetworkPolicy, PolicyPeer, PolicyPort
 
@@ -113,11 +112,7 @@ def _peer_findings(
     namespaces = [pol.namespace]
     if peer.namespace_selector is not None:
         ns_labels = ctx.namespace_labels
-        namespaces = [
-            n
-            for n, labels in ns_labels.items()
-            if selector_matches(peer.namespace_selector, labels)
-        ]
+        namespaces = list(ctx.namespaces_selected(peer.namespace_selector))
         if not namespaces:
             yield make(
                 NS_SELECTOR_NOTHING,
