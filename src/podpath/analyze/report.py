@@ -112,7 +112,8 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
     ]
     order = np.argsort(key_ns, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(key_ns[order]) != 0])
-    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float64)[order]
+    # float32 is exact here: every sum is a pod count of one namespace (< 2**24)
+    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float32)[order]
     present = key_ns[order][starts]
     by_class = np.argsort(class_of, kind="stable")  # pods in class order
     bounds = np.searchsorted(class_of[by_class], np.arange(0, c + CHUNK, CHUNK))
@@ -124,14 +125,14 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
             if len(ks):
                 bits = np.unpackbits(m.packed[port][r0:r1], axis=1, count=c)
                 union[:, ks] |= bits[:, key_cls[ks]].astype(bool)
-        per_ns = np.zeros((r1 - r0, len(names)), dtype=np.float64)  # class -> dst namespace
+        per_ns = np.zeros((r1 - r0, len(names)), dtype=np.float32)  # class -> dst namespace
         per_ns[:, present] = np.add.reduceat(union[:, order] * weight, starts, axis=1)
         pods_in = by_class[bounds[n] : bounds[n + 1]]
         # the (namespace, class) entries of these pods with their pod counts: each adds its
         # class's row, weighted (a sparse ``S @ per_ns``; a class is mostly one namespace's)
         pairs, count = np.unique(ns_of[pods_in] * c + class_of[pods_in], return_counts=True)
         rows_ns, rows_cls = pairs // c, pairs % c - r0
-        np.add.at(pair_sums, rows_ns, per_ns[rows_cls] * count[:, None].astype(np.float64))
+        np.add.at(pair_sums, rows_ns, per_ns[rows_cls].astype(np.float64) * count[:, None])
     counts = np.rint(pair_sums).astype(np.int64)
     selfs = _reaches(m, port_keys, key_cls, class_of, key_of)  # each pod to itself: take off
     np.subtract.at(counts, (ns_of[selfs], ns_of[selfs]), 1)
