@@ -194,6 +194,12 @@ def all_in(pod: str, allowed: bool) -> tuple[str, str, bool]:
     return ("*", pod, allowed)
 
 
+def own_ip(pods: str, allowed: bool) -> tuple[tuple[str, str, bool], ...]:
+    """Each of ``pods`` (``x``: every pod of namespace x, ``x/a``: one pod) to its own IP,
+    which is not subject to the admin tiers (NPAPI_SELF): the NetworkPolicy tier decides."""
+    return tuple((p, p, allowed) for p in ALL_PODS if _match(pods, p))
+
+
 def all_out(pod: str, allowed: bool) -> tuple[str, str, bool]:
     """``ExpectAllEgress``: ``pod`` to every destination."""
     return (pod, "*", allowed)
@@ -210,6 +216,10 @@ DEFAULTS = "kubernetes/kubernetes pkg/apis/networking/v1/defaults.go SetDefaults
 NPAPI = "kubernetes-sigs/network-policy-api"
 ANP_TYPES = NPAPI + " apis/v1alpha1/adminnetworkpolicy_types.go"
 CNP_TYPES = NPAPI + " apis/v1alpha2/clusternetworkpolicy_types.go"
+#: "A Pod connecting to its own Pod IP is not subject to CNP. A Pod connecting to a Service IP
+#: that the service proxy load-balances back to the same Pod is subject to
+#: ClusterNetworkPolicy." (site-src/api-overview.md, "The ClusterNetworkPolicy Resource")
+NPAPI_SELF = NPAPI + " site-src/api-overview.md (hairpin traffic a Pod sends to itself)"
 
 
 def anp(name: str, priority: int, subject: dict[str, Any], **spec: Any) -> dict[str, Any]:

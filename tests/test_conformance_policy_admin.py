@@ -28,6 +28,7 @@ from policy_conformance_helpers import (
     np,
     ns_sel,
     ns_subject,
+    own_ip,
     pod_sel,
     rule,
     t,
@@ -143,7 +144,15 @@ ADMIN_CASES = [
                 ],
             ),
         ),
-        (t(80, all_in("x/a", False), ("x/b", "*", False), ("x/b", "x/a", True)),),
+        (
+            t(
+                80,
+                all_in("x/a", False),
+                ("x/b", "*", False),
+                ("x/b", "x/a", True),
+                *own_ip("x/b", True),  # x/b is not isolated; the BANP does not apply to itself
+            ),
+        ),
     ),
     Case(
         "baseline-allow-does-not-open-an-isolated-pod",
@@ -162,7 +171,7 @@ ADMIN_CASES = [
             np("deny-all", "y", policyTypes=ING),
             np("deny-egress", "x", policyTypes=EGR),
         ),
-        (t(80, ("*", "y", False)),),
+        (t(80, ("*", "y", False), *own_ip("x", False)),),  # own IP: deny-egress decides
     ),
     Case(
         "anp-ingress-allow-does-not-skip-source-egress",
@@ -174,7 +183,9 @@ ADMIN_CASES = [
             np("deny-egress", "y", policyTypes=EGR),
             np("deny-ingress", "x", policyTypes=ING),
         ),
-        (t(80, ("y", "*", False), ("*", "x", True), ("y", "x", False)),),
+        (  # own IP: deny-ingress decides
+            t(80, ("y", "*", False), ("*", "x", True), ("y", "x", False), *own_ip("x", False)),
+        ),
     ),
     Case(
         "anp-deny-ports-number-range-and-name",
@@ -221,7 +232,7 @@ ADMIN_CASES = [
                 ingress=[rule("Deny", [{"namespaces": {}}])],
             ),
         ),
-        (t(80, all_in("x/a", False)),),
+        (t(80, all_in("x/a", False), *own_ip("x/a", True)),),  # own IP: no admin tier
     ),
     Case(
         "anp-networks-peer-matches-pod-ips",

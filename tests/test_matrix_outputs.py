@@ -1,6 +1,7 @@
 """``podpath matrix`` outputs that scale: the sparse JSON (version 2, docs/contract.md) says
 exactly what the dense grid says, ``--from``/``--to`` narrow it, and a big table becomes a
-namespace summary that says how to narrow it."""
+namespace summary that says how to narrow it; the streamed JSON/YAML writers give the
+library's bytes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podpath.cli import cli
+from podpath.commands.output import to_json, to_yaml
+from podpath.render.matrix_stream import json_chunks, yaml_chunks
 
 SHOP = ["-f", "examples/shop"]
 ASSUMPTIONS = [
@@ -157,3 +163,50 @@ spec:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(start)
     assert "501 pods in 1 namespaces, 1 ports: 251001 pod pairs allowed" in result.stdout
+
+
+names_st = st.lists(st.text(min_size=1, max_size=12), max_size=6)
+cells_st = st.lists(
+    st.tuples(
+        st.integers(0, 9999),
+        st.integers(0, 9999),
+        st.lists(st.integers(0, 20), max_size=4).map(tuple),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pods=names_st,
+    ports=names_st,
+    allowed=cells_st,
+    partial=st.none() | cells_st,
+    by=st.none() | st.just("workload"),
+)
+def test_streamed_json_and_yaml_are_the_library_texts(
+    pods: list[str],
+    ports: list[str],
+    allowed: list[Any],
+    partial: list[Any] | None,
+    by: str | None,
+) -> None:
+    """The streamed writers give the bytes of ``to_json``/``to_yaml`` (the -o json/yaml of
+    every command), and the YAML reads back as the JSON."""
+    data: dict[str, Any] = {"version": 2}
+    if by is not None:
+        data["by"] = by
+    data |= {"pods": pods, "ports": ports, "allowed": allowed}
+    if partial is not None:
+        data["partial"] = partial
+    as_lists = json.loads(to_json(data))
+    assert "".join(json_chunks(data)) == to_json(data)
+    assert "".join(yaml_chunks(data)) == to_yaml(as_lists)
+    assert yaml.safe_load("".join(yaml_chunks(data))) == as_lists
+
+
+@pytest.mark.parametrize("args", [[], ["--by", "workload"], ["--by", "workload", "--from", "shop"]])
+def test_matrix_yaml_reads_back_as_the_json(args: list[str]) -> None:
+    text = CliRunner().invoke(cli, ["matrix", *SHOP, *args, "-o", "yaml"])
+    assert text.exit_code == 0, text.output
+    assert yaml.safe_load(text.stdout) == _json(*SHOP, *args)

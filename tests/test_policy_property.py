@@ -5,7 +5,8 @@ NetworkPolicies (pod/namespace/both selectors, matchExpressions, ipBlock + excep
 named and endPort ports, TCP/UDP/SCTP, policyTypes) and admin tiers (AdminNetworkPolicy,
 BaselineAdminNetworkPolicy, ClusterNetworkPolicy) under every combination of assumptions.
 Beyond single pairs: the Matrix query API (rows, columns, blocks, self traffic, group
-folding, witnesses), the CSV pair list and ``--by workload``, with host-network pods next to
+folding, witnesses), the CSV pair list and ``--by workload`` (dense and sparse, narrowed
+by random ``-l``/``--from``/``--to`` pod sets), with host-network pods next to
 pods of their node and self traffic, under the default and toggled assumptions.
 """
 
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 
 from podpath.analyze.graph_edges import allowed_edges, policy_refs
 from podpath.analyze.matrix import csv_lines, workload_groups, workload_json
+from podpath.analyze.matrix_sparse import sparse_json
+from podpath.analyze.matrix_workload import sparse_workloads
 from podpath.cluster import resolve
 from podpath.engine.matrix import port_label, reachability
 from podpath.engine.policy import evaluate
@@ -375,6 +378,10 @@ def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: A
         if any(oracle[p][i, j] for p in matrix.ports)
     }
     assert got == want
+    cells = sparse_json(matrix)["allowed"]
+    assert {
+        (keys[i], keys[j]): [port_label(matrix.ports[k]) for k in ks] for i, j, ks in cells
+    } == (want)
     folded = workload_json(matrix)
     names, members = workload_groups(matrix)
     for port in matrix.ports:
@@ -385,6 +392,43 @@ def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: A
                 assert folded["allowed"][port_label(port)][a][b] == bool(block.any())
                 partial = {"from": names[a], "to": names[b], "port": port_label(port)}
                 assert (partial in folded["partial"]) == (block.any() and not block.all())
+    _check_sparse_workloads(matrix, oracle, data)
+
+
+def _check_sparse_workloads(matrix: Any, oracle: dict[Any, np.ndarray], data: Any) -> None:
+    """The sparse ``--by workload`` form under random ``-l`` / ``--from`` / ``--to`` pod sets
+    (narrowed as the command narrows them) against the oracle's replica blocks."""
+    n = len(matrix.pods)
+    if not n:
+        return
+    pod_sets = st.none() | st.sets(st.integers(0, n - 1), min_size=1)
+    chosen, rows, cols = (data.draw(pod_sets, label=x) for x in ("chosen", "rows", "cols"))
+    if chosen is not None:
+        rows = chosen if rows is None else rows & chosen
+        cols = chosen if cols is None else cols & chosen
+    got = sparse_workloads(matrix, chosen, rows, cols)
+    names, members = workload_groups(matrix)
+    owner = {i: g for g, pods in enumerate(members) for i in pods}
+    present = set(range(len(names))) if chosen is None else {owner[i] for i in chosen}
+    src = present if rows is None else {owner[i] for i in rows}
+    dst = present if cols is None else {owner[i] for i in cols}
+    listed = present if rows is None and cols is None else src | (dst or present)
+    assert got["version"] == 2 and got["by"] == "workload"
+    assert got["pods"] == [names[g] for g in sorted(listed)]
+    assert got["ports"] == [port_label(p) for p in matrix.ports]
+    want_some, want_partial = [], []
+    for a in sorted(listed & src):
+        for b in sorted(listed & dst):
+            blocks = [oracle[p][np.ix_(members[a], members[b])] for p in matrix.ports]
+            some = [k for k, block in enumerate(blocks) if block.any()]
+            partly = [k for k, block in enumerate(blocks) if block.any() and not block.all()]
+            pos = (got["pods"].index(names[a]), got["pods"].index(names[b]))
+            if some:
+                want_some.append((*pos, tuple(some)))
+            if partly:
+                want_partial.append((*pos, tuple(partly)))
+    assert got["allowed"] == want_some
+    assert got["partial"] == want_partial
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -392,8 +436,9 @@ def _check_queries(docs: list[dict[str, Any]], assumptions: Assumptions, data: A
 def test_matrix_queries_and_folding_agree_with_per_pair_evaluator(
     docs: list[dict[str, Any]], assumptions: Assumptions, data: Any
 ) -> None:
-    """Rows, columns, blocks, self traffic, group folding, the CSV pair list and
-    ``--by workload`` equal the per-pair evaluator, under every combination of assumptions."""
+    """Rows, columns, blocks, self traffic (a pod to its own IP skips the admin tiers),
+    group folding, the CSV pair list, the sparse JSON and ``--by workload`` equal the
+    per-pair evaluator, under every combination of assumptions."""
     _check_queries(docs, assumptions, data)
 
 

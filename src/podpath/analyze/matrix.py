@@ -51,15 +51,17 @@ def compute_matrix(
     ports: Sequence[str] = (),
     namespaces: Sequence[str] = (),
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
-    """The matrix over ``--port`` values (default: every declared container port)."""
+    """The matrix over ``--port`` values (default: every declared container port); with
+    ``family`` (``--family``) of the connections of that IP family."""
     keys = [parse_port(p) for p in ports] if ports else None
     if keys is not None:
         keys = list(dict.fromkeys(keys))
     unknown = [n for n in namespaces if n not in cluster.namespace_by_name]
     if unknown:
         raise InputError(f"no such namespace: {', '.join(unknown)}", field="--namespace")
-    return reachability(cluster, keys, list(namespaces) or None, assumptions)
+    return reachability(cluster, keys, list(namespaces) or None, assumptions, family)
 
 
 def matrix_json(matrix: Matrix) -> dict[str, Any]:
@@ -101,21 +103,39 @@ def workload_json(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def _class_row(matrix: Matrix, cls: int) -> tuple[IntArray, ObjArray]:
+class ClassMembers:
+    """The pods of every class as one flat array (pods ascending within a class), to gather
+    the pods of many classes with one numpy call."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        class_of = matrix.classes.class_of
+        self.flat: IntArray = np.argsort(class_of, kind="stable")
+        self.sizes: IntArray = np.bincount(class_of, minlength=matrix.class_count)
+        self.start: IntArray = np.cumsum(self.sizes) - self.sizes
+
+    def pods(self, classes: IntArray) -> IntArray:
+        """The pods of ``classes``, class after class."""
+        lens = self.sizes[classes]
+        shift = np.repeat(self.start[classes] - (np.cumsum(lens) - lens), lens)
+        return self.flat[shift + np.arange(len(shift))]
+
+
+def _class_row(matrix: Matrix, cls: int, members: ClassMembers) -> tuple[IntArray, ObjArray]:
     """Destination pods (ascending) a pod of class ``cls`` may reach, with the
-    ``,TO,PORTS\\n`` suffix of each, at class level (no override pairs)."""
+    ``,TO,PORTS\n`` suffix of each, at class level (no override pairs)."""
     idx: list[IntArray] = []
+    codes: list[IntArray] = []
     texts: list[str] = []
     for _, dst_classes, ports in matrix.class_pairs(only=cls):
-        text = " ".join(port_label(p) for p in ports)
-        pods = np.concatenate([np.asarray(matrix.classes.members[b]) for b in dst_classes])
+        pods = members.pods(dst_classes)
         idx.append(pods)
-        texts.extend([text] * len(pods))
+        codes.append(np.full(len(pods), len(texts), dtype=np.int64))
+        texts.append(" ".join(port_label(p) for p in ports))
     if not idx:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     flat = np.concatenate(idx)
     order = np.argsort(flat, kind="stable")
-    return flat[order], np.asarray(texts, dtype=object)[order]
+    return flat[order], np.asarray(texts, dtype=object)[np.concatenate(codes)[order]]
 
 
 def _suffixes(dst: IntArray, texts: ObjArray, names: ObjArray) -> list[str]:
@@ -133,6 +153,20 @@ def _with_overrides(
     return merged[order], words[order]
 
 
+def _with_self(
+    dst: IntArray, texts: ObjArray, i: int, own: tuple[PortKey, ...]
+) -> tuple[IntArray, ObjArray]:
+    """A pod's row with its entry to its own IP replaced by ``own`` (Matrix.self_ports)."""
+    keep = dst != i
+    if not own:
+        return dst[keep], texts[keep]
+    merged = np.concatenate([dst[keep], [i]])
+    label = " ".join(port_label(p) for p in own)
+    words = np.concatenate([texts[keep], np.asarray([label], dtype=object)])
+    order = np.argsort(merged, kind="stable")
+    return merged[order], words[order]
+
+
 def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
     """The sparse pair list, header first, in chunks of about ``chunk`` characters. Rows
     come from the class relation; a pod's override pairs are merged into its class row."""
@@ -142,15 +176,21 @@ def csv_lines(matrix: Matrix, chunk: int = 1 << 20) -> Iterator[str]:
     size = 0
     all_ports = " ".join(port_label(p) for p in matrix.ports)
     src = matrix.override_src
+    gather = ClassMembers(matrix)
     for cls, members in enumerate(matrix.classes.members):
-        dst, texts = _class_row(matrix, cls)
+        dst, texts = _class_row(matrix, cls, gather)
         suffixes = _suffixes(dst, texts, names) if len(dst) else []
         for i in members:
             lo, hi = np.searchsorted(src, (i, i + 1))
-            if hi > lo and matrix.ports:
+            own = matrix.self_ports(i)
+            if (hi > lo or own is not None) and matrix.ports:
                 row_dst, row_texts = _with_overrides(
                     dst, texts, matrix.override_dst[lo:hi], all_ports
                 )
+                if own is not None:
+                    row_dst, row_texts = _with_self(row_dst, row_texts, i, own)
+                if not len(row_dst):
+                    continue
                 text = names[i] + names[i].join(_suffixes(row_dst, row_texts, names))
             elif suffixes:
                 text = names[i] + names[i].join(suffixes)

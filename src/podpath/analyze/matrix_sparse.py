@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from podpath.analyze.matrix import ClassMembers
 from podpath.engine.matrix import Matrix, port_label
 from podpath.errors import InputError
 from podpath.model.core import Pod
@@ -66,6 +67,7 @@ def pod_cells(
     if keep is not None and cols:
         keep[list(cols)] = True
     cache: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    gather = ClassMembers(matrix)
     for i in range(len(matrix.pods)):
         if rows is not None and i not in rows:
             continue
@@ -74,13 +76,15 @@ def pod_cells(
         if row is None:
             if len(cache) > 512:
                 cache.clear()
-            row = cache[cls] = _class_row(matrix, cls, index, keep)
+            row = cache[cls] = _class_row(matrix, cls, index, keep, gather)
         forced = matrix.extra_from(i)
-        if len(forced):
-            merged = dict(row)
-            for j in forced.tolist():
-                if keep is None or keep[j]:
-                    merged[j] = every
+        own = matrix.self_ports(i)
+        if len(forced) or own is not None:
+            merged = _merged(row, forced.tolist(), every, keep)
+            if own is not None and (keep is None or keep[i]):
+                merged[i] = tuple(index[p] for p in own)
+                if not own:
+                    del merged[i]
             for j in sorted(merged):
                 yield i, j, merged[j]
         else:
@@ -88,29 +92,45 @@ def pod_cells(
                 yield i, j, ports
 
 
+def _merged(
+    row: list[tuple[int, tuple[int, ...]]],
+    forced: list[int],
+    every: tuple[int, ...],
+    keep: np.ndarray[Any, Any] | None,
+) -> dict[int, tuple[int, ...]]:
+    """A class row with one pod's override pairs (allowed on every port) merged in."""
+    merged = dict(row)
+    for j in forced:
+        if keep is None or keep[j]:
+            merged[j] = every
+    return merged
+
+
 def _class_row(
     matrix: Matrix,
     cls: int,
     index: dict[Any, int],
     keep: np.ndarray[Any, Any] | None,
+    gather: ClassMembers,
 ) -> list[tuple[int, tuple[int, ...]]]:
     """``(to, ports)`` of a source class, in pod order."""
     idx: list[np.ndarray[Any, Any]] = []
-    codes: list[tuple[int, ...]] = []
+    codes: list[np.ndarray[Any, Any]] = []
+    sets: list[tuple[int, ...]] = []
     for _, dst_classes, ports in matrix.class_pairs(only=cls):
-        code = tuple(index[p] for p in ports)
-        for b in dst_classes.tolist():
-            members = np.asarray(matrix.classes.members[b], dtype=np.int64)
-            if keep is not None:
-                members = members[keep[members]]
-            if len(members):
-                idx.append(members)
-                codes.extend([code] * len(members))
+        members = gather.pods(dst_classes)
+        if keep is not None:
+            members = members[keep[members]]
+        if len(members):
+            idx.append(members)
+            codes.append(np.full(len(members), len(sets), dtype=np.int64))
+            sets.append(tuple(index[p] for p in ports))
     if not idx:
         return []
     flat = np.concatenate(idx)
     order = np.argsort(flat, kind="stable")
-    return [(int(flat[k]), codes[int(k)]) for k in order]
+    code = np.concatenate(codes)[order].tolist()
+    return [(j, sets[k]) for j, k in zip(flat[order].tolist(), code, strict=True)]
 
 
 def sparse_json(
@@ -118,9 +138,12 @@ def sparse_json(
 ) -> dict[str, Any]:
     """Version 2 pod-level JSON (module docstring); with ``rows``/``cols`` only the pods in
     either are listed, and only cells from ``rows`` to ``cols``."""
-    listed = _listed(len(matrix.pods), rows, cols)
-    new = {old: k for k, old in enumerate(listed)}
-    cells = [[new[i], new[j], list(p)] for i, j, p in pod_cells(matrix, rows, cols)]
+    listed = listed_indices(len(matrix.pods), rows, cols)
+    if rows is None and cols is None:  # every pod listed: the indices stay
+        cells = list(pod_cells(matrix))
+    else:
+        new = {old: k for k, old in enumerate(listed)}
+        cells = [(new[i], new[j], p) for i, j, p in pod_cells(matrix, rows, cols)]
     return {
         "version": VERSION,
         "pods": [matrix.pods[i].key for i in listed],
@@ -129,7 +152,8 @@ def sparse_json(
     }
 
 
-def _listed(n: int, rows: set[int] | None, cols: set[int] | None) -> list[int]:
+def listed_indices(n: int, rows: set[int] | None, cols: set[int] | None) -> list[int]:
+    """The rows listed: those of ``rows`` or ``cols`` (all when both are ``None``), sorted."""
     if rows is None and cols is None:
         return list(range(n))
     return sorted((rows if rows is not None else set(range(n))) | (cols or set(range(n))))
@@ -143,7 +167,7 @@ def sparse_from_dense(
     names: list[str] = dense["pods"]
     ports: list[str] = dense["ports"]
     index = {name: k for k, name in enumerate(names)}
-    keep = _listed(
+    keep = listed_indices(
         len(names),
         None if rows is None else {index[n] for n in rows if n in index},
         None if cols is None else {index[n] for n in cols if n in index},

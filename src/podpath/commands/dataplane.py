@@ -117,8 +117,9 @@ def up(wait: bool, provider: str | None, provider_params: tuple[str, ...], **kwa
             f"up: {prov['name']} load balancers: {len(prov['frontends'])} frontends; "
             f"clients {clients} (podpath exec CLIENT -- CMD)"
         )
+    both = " (IPv4 and IPv6)" if "ipv6" in state.get("families", ()) else ""
     emit(
-        f"up: {len(state['pods'])} pods on {len(state['nodes'])} nodes; "
+        f"up: {len(state['pods'])} pods on {len(state['nodes'])} nodes{both}; "
         f"DNS at {state['dns_ip']}; internet client {state['internet']['ip']} "
         f"(podpath exec internet -- CMD); podpath probe to compare with the model"
     )

@@ -15,21 +15,25 @@ sparse pair list (``from,to,ports``) and ignores ``--by`` (always pods; a warnin
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
 from podpath.analyze.matrix import compute_matrix, csv_lines, matrix_json, workload_json
-from podpath.analyze.matrix_sparse import pod_cells, select_pods, sparse_from_dense, sparse_json
+from podpath.analyze.matrix_sparse import pod_cells, select_pods, sparse_json
+from podpath.analyze.matrix_workload import sparse_workloads
 from podpath.cluster import Cluster
 from podpath.commands.common import assume_option, assumptions_from, emit, progress, with_inputs
 from podpath.commands.help import command
 from podpath.commands.output import output_option, render_as
 from podpath.commands.scope import Scope
+from podpath.engine.ip_family import FAMILIES, left_out_note
 from podpath.engine.matrix import port_label
 from podpath.errors import InputError
-from podpath.render.escape import csv_row
+from podpath.render.escape import csv_row, terminal_safe
 from podpath.render.matrix import FORMATS
+from podpath.render.matrix_stream import json_chunks, yaml_chunks
 from podpath.render.matrix_summary import (
     GRID_ROWS,
     SUMMARY_ROWS,
@@ -71,6 +75,12 @@ ALL_FORMATS = ("table", "json", "csv", "md", "html")
     help="Only columns of this pod, workload or namespace (repeatable).",
 )
 @click.option("--dense", is_flag=True, help="JSON/YAML: the full grid of every port (version 1).")
+@click.option(
+    "--family",
+    type=click.Choice(["ipv4", "ipv6"]),
+    default=None,
+    help="Only connections of this IP family (dual stack; default: any address of a pod).",
+)
 @output_option(ALL_FORMATS)
 @assume_option
 @with_inputs
@@ -81,14 +91,19 @@ def matrix(
     sources: tuple[str, ...],
     targets: tuple[str, ...],
     dense: bool,
+    family: str | None,
     fmt: str,
     scope: Scope,
     assume: tuple[str, ...] = (),
 ) -> None:
     """For every pair of pods (or workloads) and every declared port: may the first
     open a connection to the second, by policy."""
+    number = FAMILIES.get(family or "")
     with progress("computing the matrix"):
-        result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume))
+        result = compute_matrix(cluster, ports, scope.namespaces, assumptions_from(assume), number)
+    note = left_out_note(cluster.pods, number, scope.namespaces)
+    if note:
+        click.echo(terminal_safe(f"podpath: note: {note}"), err=True)
     what = f"{len(result.pods)} pods in {result.class_count} classes computed; writing"
     with progress(what):
         _write(result, by, sources, targets, dense, fmt, scope)
@@ -114,11 +129,7 @@ def _write(
     if fmt == "csv":
         if by == "workload":
             click.echo("podpath: warning: --by workload is ignored with --format csv", err=True)
-        if narrowed:
-            _csv_narrowed(result, rows, cols)
-            return
-        for chunk in csv_lines(result):
-            sys.stdout.write(chunk if chosen is None else _csv_selected(chunk, chosen))
+        _write_csv(result, chosen, (rows, cols) if narrowed else None)
         return
     big = len(result.pods) > SUMMARY_ROWS
     huge = len(result.pods) > GRID_ROWS  # md and html grids: a namespace summary above
@@ -127,19 +138,18 @@ def _write(
         or (fmt in ("table", "wide") and (big or narrowed))
         or (fmt in ("md", "html") and huge)
     )
-    if by == "pod" and sparse:
+    if sparse and by == "pod":
         data = sparse_json(result, rows, cols)
+    elif sparse:
+        picked = None if chosen is None else _narrow(None, chosen, result.pods)
+        data = sparse_workloads(result, picked, rows, cols)
     else:
         data = workload_json(result) if by == "workload" else matrix_json(result)
         if chosen is not None:
             data = _selected(data, chosen, {p.key: p.workload_key for p in result.pods})
-        if sparse:
-            owner = [p.workload_key for p in result.pods]
-            data = sparse_from_dense(
-                data,
-                None if rows is None else {owner[i] for i in rows},
-                None if cols is None else {owner[i] for i in cols},
-            )
+    if fmt in ("json", "yaml") and sparse:
+        _stream(json_chunks(data) if fmt == "json" else yaml_chunks(data))
+        return
     if fmt in ("md", "html") and sparse:
         emit(summary_page(fmt, namespace_summary(data)))
         return
@@ -150,6 +160,13 @@ def _write(
         emit(render_as(fmt, data, table=table))
         return
     emit(render_as(fmt, data, table=FORMATS["table"], others=FORMATS))
+
+
+def _stream(chunks: Iterator[str]) -> None:
+    """Write the JSON/YAML text chunk by chunk (names with control characters shown as
+    escapes, as :func:`emit` shows them)."""
+    for chunk in chunks:
+        sys.stdout.write(terminal_safe(chunk, keep="\n\t"))
 
 
 def _narrow(picked: set[int] | None, chosen: set[str] | None, pods: Any) -> set[int] | None:
@@ -171,6 +188,18 @@ def _narrowed_sources(data: dict[str, Any], rows: set[int] | None, pods: Any, by
         names = {pods[i].key for i in rows}
     picked = sorted(index[n] for n in names if n in index)
     return lambda d: narrowed_table(d, picked)
+
+
+def _write_csv(
+    result: Any, chosen: set[str] | None, narrowed: tuple[set[int] | None, set[int] | None] | None
+) -> None:
+    """The sparse pair list: the whole of it from the class rows (the pairs of ``-l``'s pods
+    kept), or ``--from`` x ``--to``."""
+    if narrowed is not None:
+        _csv_narrowed(result, *narrowed)
+        return
+    for chunk in csv_lines(result):
+        sys.stdout.write(chunk if chosen is None else _csv_selected(chunk, chosen))
 
 
 def _csv_narrowed(result: Any, rows: set[int] | None, cols: set[int] | None) -> None:

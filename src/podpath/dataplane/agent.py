@@ -5,7 +5,9 @@
 command checks them: :mod:`podpath.dataplane.statedir`), binds every listener inside its pod's
 namespace (``setns`` then ``socket()``: a socket stays in the namespace it was made in), answers
 TCP connections and UDP datagrams with the pod's identity ``NS/NAME\\n``, serves cluster DNS
-where the plan says, prints ``ready`` on standard output and runs until killed.
+where the plan says, prints ``ready`` on standard output and runs until killed. A pod with an
+IPv6 address (dual stack) gets a second socket per listener, IPv6 only (``IPV6_V6ONLY``: the
+source it reports stays the IPv4 address for IPv4 clients).
 """
 
 from __future__ import annotations
@@ -111,15 +113,19 @@ async def _listen(
     answerer: DNSAnswerer,
     home: int,
     proxy: Proxy | None = None,
+    family: int = 4,
 ) -> None:
     loop = asyncio.get_running_loop()
     fd = open_netns(netns)
+    af = socket.AF_INET6 if family == 6 else socket.AF_INET
     try:
-        sock = socket_in(fd, home, socket.AF_INET, SOCK[proto], PROTO[proto])
+        sock = socket_in(fd, home, af, SOCK[proto], PROTO[proto])
     finally:
         os.close(fd)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("0.0.0.0", port))
+    if family == 6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.bind(("::" if family == 6 else "0.0.0.0", port))
     sock.setblocking(False)
     if proto == "UDP":
         factory: Any = (
@@ -140,11 +146,12 @@ async def _listen(
 
 
 def _socket_factory(netns: str, home: int) -> Any:
-    """Non-blocking TCP sockets made in ``netns`` (its descriptor stays open: one per pod)."""
+    """Non-blocking TCP sockets (of an address family, IPv4 by default) made in ``netns`` (its
+    descriptor stays open: one per pod)."""
     fd = open_netns(netns)
 
-    def make() -> socket.socket:
-        sock = socket_in(fd, home, socket.AF_INET, socket.SOCK_STREAM)
+    def make(family: int = socket.AF_INET) -> socket.socket:
+        sock = socket_in(fd, home, family, socket.SOCK_STREAM)
         sock.setblocking(False)
         return sock
 
@@ -178,7 +185,10 @@ async def serve(state_dir: Path) -> None:
             spec = proxies.get((pod["key"], port))
             if serves == "proxy" and spec is not None:
                 proxy = Proxy(cluster, spec, pod["key"], _socket_factory(pod["netns"], home))
-            await _listen(pod["netns"], port, proto, serves, pod["key"], answerer, home, proxy)
+            for family in (4, 6) if pod.get("ip6") else (4,):
+                await _listen(
+                    pod["netns"], port, proto, serves, pod["key"], answerer, home, proxy, family
+                )
     internet = state["internet"]
     for port, proto, serves in internet.get("listeners", []):
         await _listen(internet["netns"], port, proto, serves, "internet", answerer, home)

@@ -3,7 +3,10 @@
 Pods in three labelled namespaces with TCP/UDP ports (some named), Services (ClusterIP,
 NodePort, LoadBalancer with both traffic policies, ClientIP affinity, named target ports) and
 NetworkPolicies (pod/namespace selectors, ipBlock with except, named ports, endPort ranges,
-UDP, ingress and egress).
+UDP, ingress and egress). ``dual_stack=True`` adds IPv6 ipBlocks (each matching only IPv6
+addresses) and gives Services an ``ipFamilyPolicy`` and ``ipFamilies`` (load it with a pod and
+a Service CIDR per family, :data:`DUAL_STACK_CIDRS`); the single-stack clusters of a seed stay
+what they were.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ IP_BLOCKS = (
     {"cidr": "172.18.0.0/16"},
     {"cidr": "203.0.113.0/24"},
 )
+IP_BLOCKS6 = (
+    {"cidr": "fd00:10:244::/56", "except": ["fd00:10:244:1::/64"]},
+    {"cidr": "::/0"},
+    {"cidr": "fd00:10:244:2::/64"},
+)
+DUAL_STACK_CIDRS = {
+    "pod_cidr": "10.244.0.0/16,fd00:10:244::/56",
+    "service_cidr": "10.96.0.0/16,fd00:10:96::/112",
+}
+FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
 
 
 def _pod(rng: random.Random, i: int) -> dict[str, Any]:
@@ -52,7 +65,7 @@ def _pod(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
-def _service(rng: random.Random, i: int) -> dict[str, Any]:
+def _service(rng: random.Random, i: int, dual: random.Random | None = None) -> dict[str, Any]:
     port, proto, name = rng.choice(PORTS)
     kind = rng.choice(("ClusterIP", "ClusterIP", "NodePort", "LoadBalancer"))
     spec: dict[str, Any] = {
@@ -70,6 +83,10 @@ def _service(rng: random.Random, i: int) -> dict[str, Any]:
         spec["externalTrafficPolicy"] = rng.choice(("Cluster", "Local"))
     if rng.random() < 0.3:
         spec["sessionAffinity"] = "ClientIP"
+    if dual is not None:
+        spec["ipFamilyPolicy"] = dual.choice(FAMILY_POLICIES)
+        families = dual.choice((["IPv4", "IPv6"], ["IPv6", "IPv4"]))
+        spec["ipFamilies"] = families[:1] if spec["ipFamilyPolicy"] == "SingleStack" else families
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -78,7 +95,9 @@ def _service(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
-def _peer(rng: random.Random) -> dict[str, Any]:
+def _peer(rng: random.Random, dual: random.Random | None = None) -> dict[str, Any]:
+    if dual is not None and dual.random() < 0.3:
+        return {"ipBlock": dict(dual.choice(IP_BLOCKS6))}
     choice = rng.random()
     if choice < 0.35:
         return {"podSelector": {"matchLabels": {"app": rng.choice(APPS)}}}
@@ -107,7 +126,7 @@ def _ports(rng: random.Random) -> list[dict[str, Any]]:
     return [{"port": rng.choice((80, 53, 5000)), "protocol": rng.choice(("TCP", "UDP"))}]
 
 
-def _policy(rng: random.Random, i: int) -> dict[str, Any]:
+def _policy(rng: random.Random, i: int, dual: random.Random | None = None) -> dict[str, Any]:
     types = rng.choice((["Ingress"], ["Egress"], ["Ingress", "Egress"]))
     spec: dict[str, Any] = {
         "podSelector": {} if rng.random() < 0.2 else {"matchLabels": {"app": rng.choice(APPS)}},
@@ -118,7 +137,7 @@ def _policy(rng: random.Random, i: int) -> dict[str, Any]:
             rules = []
             for _ in range(rng.randint(0, 2)):
                 rule: dict[str, Any] = {}
-                peers = [_peer(rng) for _ in range(rng.randint(0, 2))]
+                peers = [_peer(rng, dual) for _ in range(rng.randint(0, 2))]
                 if peers:
                     rule[key] = peers
                 ports = _ports(rng)
@@ -135,10 +154,11 @@ def _policy(rng: random.Random, i: int) -> dict[str, Any]:
 
 
 def random_cluster(
-    seed: int, pods: int = 30, services: int = 8, policies: int = 20
+    seed: int, pods: int = 30, services: int = 8, policies: int = 20, dual_stack: bool = False
 ) -> list[dict[str, Any]]:
     """The manifests of one random cluster (deterministic for a seed)."""
     rng = random.Random(seed)
+    dual = random.Random(-seed) if dual_stack else None  # the single-stack draws stay as they were
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -148,6 +168,6 @@ def random_cluster(
         for ns, team in zip(NAMESPACES, ("red", "blue", "red"), strict=True)
     ]
     docs += [_pod(rng, i) for i in range(pods)]
-    docs += [_service(rng, i) for i in range(services)]
-    docs += [_policy(rng, i) for i in range(policies)]
+    docs += [_service(rng, i, dual) for i in range(services)]
+    docs += [_policy(rng, i, dual) for i in range(policies)]
     return docs

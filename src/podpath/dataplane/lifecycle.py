@@ -31,22 +31,22 @@ from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.dataplane import netns as nx
+from podpath.dataplane.families import LABEL
 from podpath.dataplane.nft import policy_ruleset, service_ruleset
-from podpath.dataplane.plan import (
-    DNS_NS,
-    FABRIC_NS,
-    GATEWAY_IP,
-    GATEWAY_MAC,
-    INTERNET_NS,
-    PREFIX,
-    Plan,
-    build_plan,
-)
+from podpath.dataplane.plan import DNS_NS, FABRIC_NS, INTERNET_NS, PREFIX, Plan, build_plan
 from podpath.dataplane.policy import compile_policies
 from podpath.dataplane.provider_plan import ProviderPlan, build_provider_plan
 from podpath.dataplane.provider_up import build_edge, provider_state
 from podpath.dataplane.recorded import INPUT_FILE, rebuild
 from podpath.dataplane.statedir import STATE_FILE, StateDir
+from podpath.dataplane.wiring import (
+    early_sysctls,
+    edge_lines,
+    fabric_lines,
+    node_lines,
+    node_sysctls,
+    pod_lines,
+)
 from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.providers.base import Choice
 from podpath.engine.resolver import pod_resolv_conf
@@ -183,79 +183,6 @@ def down(sd: StateDir) -> list[str]:
     return removed
 
 
-def _fabric_lines(plan: Plan) -> list[str]:
-    lines = ["link add pp-br type bridge", "link set pp-br up"]
-    ends = [(n.fabric_link, n.netns) for n in plan.nodes] + [("pp-finet", INTERNET_NS)]
-    if not plan.dns_in_pods:
-        ends.append(("pp-fdns", DNS_NS))
-    for link, ns in ends:
-        lines += [
-            f"link add {link} type veth peer name eth0 netns {ns}",
-            f"link set {link} master pp-br up",
-        ]
-    return lines
-
-
-def _node_lines(plan: Plan, index: int, service_cidr: str) -> list[str]:
-    node = plan.nodes[index]
-    lines = ["link set lo up", f"addr add {node.ip}/32 dev eth0", "link set eth0 up"]
-    for other in plan.nodes:
-        if other.name != node.name:
-            lines.append(f"route add {other.ip}/32 dev eth0 scope link")
-    lines.append(f"route add {INTERNET_IP}/32 dev eth0 scope link")
-    if not plan.dns_in_pods:
-        lines.append(f"route add {plan.dns_ip}/32 dev eth0 scope link")
-    # addresses of Services without endpoints are rejected here (RST / ICMP port unreachable)
-    # rather than routed anywhere, as kube-proxy rejects them
-    lines += [
-        f"route add local {cidr.strip()} dev lo"
-        for cidr in service_cidr.split(",")
-        if ":" not in cidr  # IPv4 routes here; IPv6 Service ranges are not brought up
-    ]
-    lines += [f"route add local {ip}/32 dev lo" for ip, _ in plan.lb_routes]
-    for pod in plan.pods:
-        if pod.host_network:
-            continue
-        if pod.node == node.name:
-            lines += [
-                f"link add {pod.veth} type veth peer name eth0 netns {pod.netns}",
-                f"link set {pod.veth} address {GATEWAY_MAC} up",
-                f"route add {pod.ip}/32 dev {pod.veth}",
-            ]
-        else:
-            owner = plan.node(pod.node)
-            if owner is not None:
-                lines.append(f"route add {pod.ip}/32 via {owner.ip} dev eth0 onlink")
-    return lines
-
-
-def _pod_lines(ip: str) -> list[str]:
-    return [
-        "link set lo up",
-        f"addr add {ip}/32 dev eth0",
-        "link set eth0 up",
-        f"route add {GATEWAY_IP} dev eth0 scope link",
-        f"route add default via {GATEWAY_IP} dev eth0",
-        f"neigh replace {GATEWAY_IP} lladdr {GATEWAY_MAC} dev eth0 nud permanent",
-    ]
-
-
-def _edge_lines(plan: Plan, own_ip: str, lb: bool) -> list[str]:
-    """The internet (LB addresses routed to nodes) or the DNS server's namespace."""
-    lines = ["link set lo up", f"addr add {own_ip}/32 dev eth0", "link set eth0 up"]
-    lines += [f"route add {n.ip}/32 dev eth0 scope link" for n in plan.nodes]
-    if lb:
-        lines += [
-            f"route add {ip}/32 via {node_ip} dev eth0 onlink" for ip, node_ip in plan.lb_routes
-        ]
-    else:
-        for pod in plan.pods:
-            owner = plan.node(pod.node)
-            if owner is not None and not pod.host_network:
-                lines.append(f"route add {pod.ip}/32 via {owner.ip} dev eth0 onlink")
-    return lines
-
-
 def resolv_conf_text(nameservers: Any, searches: Any, options: Any) -> str:
     """A resolv.conf, refusing anything that could add a line or a directive: nameservers must
     be IP addresses, search domains dot-separated DNS words, options plain ``name[:value]`` words
@@ -318,6 +245,47 @@ def _start_agent(sd: StateDir, state: dict[str, Any]) -> int:
     return proc.pid
 
 
+def plan_state(plan: Plan, pplan: ProviderPlan | None = None) -> dict[str, Any]:
+    """``state.json`` of a planned environment, before its agent runs (JSON data; the
+    provider's part is added by ``up``). ``ip6`` keys and ``families`` appear only on a
+    dual-stack model."""
+    state: dict[str, Any] = {
+        "version": 2,
+        "netns": list(plan.netns_names) + list(pplan.netns_names if pplan else ()),
+        "agent_pid": None,
+        "agent_start": None,
+        "internet": {
+            "netns": INTERNET_NS,
+            "ip": INTERNET_IP,
+            "listeners": [[lst.port, lst.protocol, lst.serves] for lst in plan.internet_listeners],
+        },
+        "dns_ip": plan.dns_ip,
+        "dns_in_pods": plan.dns_in_pods,
+        "nodes": [
+            {"name": n.name, "netns": n.netns, "ip": n.ip} | ({"ip6": n.ip6} if n.ip6 else {})
+            for n in plan.nodes
+        ],
+        "pods": [
+            {
+                "key": p.key,
+                "netns": p.netns,
+                "ip": p.ip,
+                "node": p.node,
+                "host_network": p.host_network,
+                "listeners": [[lst.port, lst.protocol, lst.serves] for lst in p.listeners],
+            }
+            | ({"ip6": p.ip6} if p.ip6 else {})
+            for p in plan.pods
+        ],
+        "lb_routes": [list(r) for r in plan.lb_routes],
+        "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
+        "skipped": list(plan.skipped) + list(pplan.skipped if pplan else ()),
+    }
+    if plan.dual_stack:  # the families brought up (absent: a single-stack model)
+        state["families"] = [LABEL[f] for f in plan.families]
+    return state
+
+
 def up(
     cluster: Cluster,
     record: Any,
@@ -332,36 +300,9 @@ def up(
     down(sd)
     if sd.prefix_lock is not None:
         sd.prefix_lock.record(_agent_folder(sd))
-    plan = build_plan(cluster, sctp=nx.sctp_supported())
+    plan = build_plan(cluster, sctp=nx.sctp_supported(), ipv6=nx.ipv6_supported())
     pplan = build_provider_plan(cluster, plan, provider) if provider is not None else None
-    state: dict[str, Any] = {
-        "version": 2,
-        "netns": list(plan.netns_names) + list(pplan.netns_names if pplan else ()),
-        "agent_pid": None,
-        "agent_start": None,
-        "internet": {
-            "netns": INTERNET_NS,
-            "ip": INTERNET_IP,
-            "listeners": [[lst.port, lst.protocol, lst.serves] for lst in plan.internet_listeners],
-        },
-        "dns_ip": plan.dns_ip,
-        "dns_in_pods": plan.dns_in_pods,
-        "nodes": [{"name": n.name, "netns": n.netns, "ip": n.ip} for n in plan.nodes],
-        "pods": [
-            {
-                "key": p.key,
-                "netns": p.netns,
-                "ip": p.ip,
-                "node": p.node,
-                "host_network": p.host_network,
-                "listeners": [[lst.port, lst.protocol, lst.serves] for lst in p.listeners],
-            }
-            for p in plan.pods
-        ],
-        "lb_routes": [list(r) for r in plan.lb_routes],
-        "proxies": [[p.pod, p.target, p.service_port, list(p.entries)] for p in plan.proxies],
-        "skipped": list(plan.skipped) + list(pplan.skipped if pplan else ()),
-    }
+    state = plan_state(plan, pplan)
     if pplan is not None and provider is not None:
         state["provider"] = provider_state(pplan, provider.how)
     sd.write_json(INPUT_FILE, record)
@@ -380,25 +321,28 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress, pplan: ProviderPlan
     names = list(plan.netns_names) + list(pplan.netns_names if pplan else ())
     progress(f"creating {len(names)} namespaces")
     nx.ip_batch(None, [f"netns add {name}" for name in names], "creating namespaces")
-    nx.ip_batch(FABRIC_NS, _fabric_lines(plan), "building the fabric")
+    for name in names:
+        for key, value in early_sysctls(plan):
+            nx.sysctl(name, key, value)
+    nx.ip_batch(FABRIC_NS, fabric_lines(plan), "building the fabric")
     progress("wiring nodes and pods")
     nx.parallel(
         [
-            (n.netns, _node_lines(plan, i, cluster.settings.service_cidr), f"wiring node {n.name}")
+            (n.netns, node_lines(plan, i, cluster.settings.service_cidr), f"wiring node {n.name}")
             for i, n in enumerate(plan.nodes)
         ]
     )
     nx.parallel(
         [
-            (p.netns, _pod_lines(p.ip), f"addressing pod {p.key}")
+            (p.netns, pod_lines(p.ip, p.ip6), f"addressing pod {p.key}")
             for p in plan.pods
             if not p.host_network
         ]
     )
     if pplan is None:
-        nx.ip_batch(INTERNET_NS, _edge_lines(plan, INTERNET_IP, True), "wiring the internet")
+        nx.ip_batch(INTERNET_NS, edge_lines(plan, INTERNET_IP, True), "wiring the internet")
     if not plan.dns_in_pods:
-        nx.ip_batch(DNS_NS, _edge_lines(plan, plan.dns_ip, False), "wiring the DNS server")
+        nx.ip_batch(DNS_NS, edge_lines(plan, plan.dns_ip, False), "wiring the DNS server")
     if pplan is not None:
         progress(f"building the {pplan.name} load balancers")
         build_edge(plan, pplan)
@@ -406,12 +350,11 @@ def _build(cluster: Cluster, plan: Plan, progress: Progress, pplan: ProviderPlan
     extra = pplan.extra_sources if pplan else ()
     rules = compile_policies(cluster, plan, progress, extra)
     for node in plan.nodes:
-        nx.sysctl(node.netns, "net.ipv4.ip_forward", "1")
-        # rejections (ICMP unreachable) answer every probe, not one per second per client
-        nx.sysctl(node.netns, "net.ipv4.icmp_ratelimit", "0")
-        nx.sysctl(node.netns, "net.ipv4.icmp_msgs_per_sec", "1000000")
-        nx.sysctl(node.netns, "net.ipv4.icmp_msgs_burst", "1000000")
-        nx.nft_load(
-            node.netns, service_ruleset(cluster, plan, node) + policy_ruleset(plan, node, rules)
+        for key, value in node_sysctls(plan):
+            nx.sysctl(node.netns, key, value)
+        ruleset = "".join(
+            service_ruleset(cluster, plan, node, family=f) + policy_ruleset(plan, node, rules, f)
+            for f in plan.families
         )
+        nx.nft_load(node.netns, ruleset)
     _resolv_confs(cluster, plan)

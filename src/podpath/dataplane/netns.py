@@ -54,6 +54,19 @@ def sctp_supported() -> bool:
     return True
 
 
+def ipv6_supported(proc: str = "/proc/sys/net/ipv6") -> bool:
+    """Whether the kernel allows IPv6 here: ``/proc/sys/net/ipv6`` exists (not booted with
+    ``ipv6.disable=1``) and IPv6 is not switched off (``conf/all|default/disable_ipv6``)."""
+    for name in ("all", "default"):
+        try:
+            with open(os.path.join(proc, "conf", name, "disable_ipv6")) as fh:
+                if fh.read().strip() != "0":
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def setns(fd: int) -> None:
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         err = ctypes.get_errno()

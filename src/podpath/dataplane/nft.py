@@ -33,6 +33,11 @@ Egress to addresses that are no pod's (the ``internet``, node IPs) is checked on
 (forward hook, after Service DNAT, before source NAT) against allowed (pod, protocol, port
 range, address) elements; packets to the internet are then source-NATed to the node's IP, as a
 cluster's outgoing traffic is masqueraded.
+
+IPv6 (dual stack): the same tables again in the ``ip6`` family (``table ip6 pp-svc``,
+``table ip6 pp-pol``), from the IPv6 ClusterIPs, endpoints, pod addresses and the node's IPv6
+address, with ICMPv6 passed (neighbour discovery); NodePorts on the node's IPv6 InternalIP
+where the model gives it one. There is no IPv6 internet client, hence no source NAT to it.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import family_of
 from podpath.dataplane.plan import NodeNet, Plan
 from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.traffic_distribution import endpoints_for_client, zone_of
@@ -52,6 +57,8 @@ SVC_TABLE = "pp-svc"
 POL_TABLE = "pp-pol"
 SNAT_MARK = "0x4000"
 PROTO = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}
+# per family: the nftables table family / address match keyword, address type, ICMP protocol
+NFT = {4: ("ip", "ipv4_addr", "icmp"), 6: ("ip6", "ipv6_addr", "ipv6-icmp")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,27 +88,32 @@ def _ports(allow: Allow) -> str:
     return "0-65535" if allow.port == 0 and allow.end_port is None else str(allow.port)
 
 
-def _targets(endpoints: Sequence[Endpoint]) -> list[tuple[str, int]]:
-    return sorted({(e.ip, e.port) for e in endpoints if is_v4(e.ip)})
+def _targets(endpoints: Sequence[Endpoint], family: int = 4) -> list[tuple[str, int]]:
+    return sorted({(e.ip, e.port) for e in endpoints if family_of(e.ip) == family})
 
 
-def _dnat(proto: str, targets: list[tuple[str, int]], affinity: bool, seed: str) -> str:
+def _dnat(
+    proto: str, targets: list[tuple[str, int]], affinity: bool, seed: str, family: int = 4
+) -> str:
     """The DNAT statement load-balancing over ``targets``."""
+    ip_kw = NFT[family][0]
     if len(targets) == 1:
         ip, port = targets[0]
-        return f"meta l4proto {proto} dnat ip to {ip}:{port}"
+        where = f"[{ip}]:{port}" if family == 6 else f"{ip}:{port}"
+        return f"meta l4proto {proto} dnat {ip_kw} to {where}"
     pairs = ", ".join(f"{i} : {ip} . {port}" for i, (ip, port) in enumerate(targets))
     if affinity:
         value = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
-        chooser = f"jhash ip saddr mod {len(targets)} seed {value:#x}"
+        chooser = f"jhash {ip_kw} saddr mod {len(targets)} seed {value:#x}"
     else:
         chooser = f"numgen random mod {len(targets)}"
-    return f"meta l4proto {proto} dnat ip to {chooser} map {{ {pairs} }}"
+    return f"meta l4proto {proto} dnat {ip_kw} to {chooser} map {{ {pairs} }}"
 
 
 class _SvcRules:
-    def __init__(self, node: NodeNet) -> None:
+    def __init__(self, node: NodeNet, family: int = 4) -> None:
         self.node = node
+        self.family = family
         self.chains: list[str] = []
         self.rules: list[str] = []
 
@@ -122,7 +134,7 @@ class _SvcRules:
             return  # no endpoint at all: rejected (unreachable route, or no listener on a node)
         name = f"s{len(self.chains)}"
         body = ([f"meta mark set {SNAT_MARK}"] if snat else []) + [
-            _dnat(proto, targets, affinity, seed)
+            _dnat(proto, targets, affinity, seed, self.family)
         ]
         self.chains.append(f"  chain {name} {{\n" + "".join(f"    {b}\n" for b in body) + "  }\n")
         self.rules.append(f"{match} jump {name}")
@@ -132,6 +144,9 @@ def _service(
     rules: _SvcRules, svc: Service, cluster: Cluster, node: NodeNet, protocols: Iterable[str]
 ) -> None:
     affinity = svc.session_affinity == "ClientIP"
+    fam = rules.family
+    kw = NFT[fam][0]
+    node_ip = node.ip if fam == 4 else (node.ip6 if node.ip6_modelled else None)
     for pe in cluster.endpoints.get(svc.key, ()):
         sp = pe.service_port
         proto = PROTO[sp.protocol.value]
@@ -142,26 +157,32 @@ def _service(
         near = endpoints_for_client(ready, node.name, zone_of(cluster.nodes, node.name))
         ready = list(near.endpoints)  # trafficDistribution: kube-proxy's topology filter
         seed = f"{svc.key}/{sp.port}/{proto}"
-        internal = _targets(local if svc.internal_traffic_policy == "Local" else ready)
+        internal = _targets(local if svc.internal_traffic_policy == "Local" else ready, fam)
         external_local = svc.external_traffic_policy == "Local"
-        external = _targets(local if external_local else ready)
+        external = _targets(local if external_local else ready, fam)
         rules_wanted = [
-            (f"ip daddr {ip} {proto} dport {sp.port}", internal, False)
+            (f"{kw} daddr {ip} {proto} dport {sp.port}", internal, False)
             for ip in svc.cluster_ips
-            if is_v4(ip)
+            if family_of(ip) == fam
         ]
-        if svc.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER) and sp.node_port:
+        nodeport = svc.type in (ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER)
+        if (
+            nodeport
+            and sp.node_port
+            and node_ip is not None
+            and (fam == 4 or fam in svc.ip_families)
+        ):
             rules_wanted.append(
-                (f"ip daddr {node.ip} {proto} dport {sp.node_port}", external, not external_local)
+                (f"{kw} daddr {node_ip} {proto} dport {sp.node_port}", external, not external_local)
             )
         outside = list(svc.external_ips)
         if svc.type is ServiceType.LOAD_BALANCER:
             outside += list(svc.lb_ingress)
         rules_wanted += [
-            (f"ip daddr {ip} {proto} dport {sp.port}", external, not external_local)
-            for ip in sorted({i for i in outside if is_v4(i)})
+            (f"{kw} daddr {ip} {proto} dport {sp.port}", external, not external_local)
+            for ip in sorted({i for i in outside if family_of(i) == fam})
         ]
-        some_ready = bool(_targets(ready))
+        some_ready = bool(_targets(ready, fam))
         for match, targets, snat in rules_wanted:
             rules.add(
                 match,
@@ -174,20 +195,34 @@ def _service(
             )
 
 
+def _ip(pod_or_node: object, family: int) -> str | None:
+    return getattr(pod_or_node, "ip" if family == 4 else "ip6", None)
+
+
 def service_ruleset(
-    cluster: Cluster, plan: Plan, node: NodeNet, protocols: Iterable[str] = ("TCP", "UDP")
+    cluster: Cluster,
+    plan: Plan,
+    node: NodeNet,
+    protocols: Iterable[str] = ("TCP", "UDP"),
+    family: int = 4,
 ) -> str:
-    """The ``pp-svc`` table of one node (module docstring)."""
+    """The ``pp-svc`` table of one node for one IP family (module docstring)."""
     protos = tuple(protocols)
-    rules = _SvcRules(node)
+    rules = _SvcRules(node, family)
     for svc in cluster.services:
         if svc.external_name is None and not svc.headless:
             _service(rules, svc, cluster, node, protos)
-    local = [p.ip for p in plan.pods if p.node == node.name and not p.host_network]
+    kw, addr, _ = NFT[family]
+    own = _ip(node, family)
+    local = [
+        ip
+        for p in plan.pods
+        if p.node == node.name and not p.host_network and (ip := _ip(p, family)) is not None
+    ]
     hairpin = ", ".join(f"{ip} . {ip}" for ip in local)
-    out = [f"table ip {SVC_TABLE} {{\n"]
+    out = [f"table {kw} {SVC_TABLE} {{\n"]
     out.append(
-        "  set hairpin { type ipv4_addr . ipv4_addr; "
+        f"  set hairpin {{ type {addr} . {addr}; "
         + (f"elements = {{ {hairpin} }} " if hairpin else "")
         + "}\n"
     )
@@ -201,11 +236,14 @@ def service_ruleset(
         "  chain output { type nat hook output priority -100; policy accept;\n"
         "    jump services\n  }\n"
     )
+    internet = (
+        f"    ip daddr {INTERNET_IP} ip saddr != {own} snat ip to {own}\n" if family == 4 else ""
+    )
     out.append(
         "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
-        f"    ct status dnat ip saddr . ip daddr @hairpin snat ip to {node.ip}\n"
-        f"    ip daddr {INTERNET_IP} ip saddr != {node.ip} snat ip to {node.ip}\n"
-        f"    meta mark {SNAT_MARK} snat ip to {node.ip}\n"
+        f"    ct status dnat {kw} saddr . {kw} daddr @hairpin snat {kw} to {own}\n"
+        f"{internet}"
+        f"    meta mark {SNAT_MARK} snat {kw} to {own}\n"
         "  }\n"
     )
     out.append("}\n")
@@ -221,16 +259,24 @@ def _set(name: str, kind: str, elements: Iterable[str], interval: bool = False) 
     return f"  set {name} {{ type {kind}; {flags}{body}}}\n"
 
 
-FLOW = "ipv4_addr . inet_proto . inet_service . ipv4_addr"
+def _flow(family: int) -> str:
+    addr = NFT[family][1]
+    return f"{addr} . inet_proto . inet_service . {addr}"
 
 
-def policy_ruleset(plan: Plan, node: NodeNet, rules: PolicyRules) -> str:
-    """The ``pp-pol`` table of one node: packets delivered to its pods pass only when allowed
-    (``deliver``), and packets its pods send to addresses that are no pod's (the internet,
-    nodes) only when their egress allows (``egress``, on the forward path, before the source
-    NAT to the internet). The synthetic DNS server (no DNS pods in the model) is exempt."""
-    local = sorted({p.ip for p in plan.pods if p.node == node.name and not p.host_network})
-    pods = sorted({p.ip for p in plan.pods if not p.host_network})
+def policy_ruleset(plan: Plan, node: NodeNet, rules: PolicyRules, family: int = 4) -> str:
+    """The ``pp-pol`` table of one node for one IP family: packets delivered to its pods pass
+    only when allowed (``deliver``), and packets its pods send to addresses that are no pod's
+    (the internet, nodes) only when their egress allows (``egress``, on the forward path,
+    before the source NAT to the internet). The synthetic DNS server (no DNS pods in the
+    model) is exempt."""
+    kw, addr, icmp = NFT[family]
+    own = _ip(node, family)
+    policed = [p for p in plan.pods if not p.host_network]
+    local = sorted(
+        {ip for p in policed if p.node == node.name and (ip := _ip(p, family)) is not None}
+    )
+    pods = sorted({ip for p in policed if (ip := _ip(p, family)) is not None})
     mine = set(local)
     deliver = [
         f"{a.source} . {PROTO[a.protocol]} . {_ports(a)} . {a.destination}"
@@ -242,32 +288,33 @@ def policy_ruleset(plan: Plan, node: NodeNet, rules: PolicyRules) -> str:
         for a in rules.egress
         if a.source in mine
     ]
-    exempt = "" if plan.dns_in_pods else f"    ip daddr {plan.dns_ip} accept\n"
+    exempt = f"    ip daddr {plan.dns_ip} accept\n" if not plan.dns_in_pods and family == 4 else ""
+    flow = _flow(family)
     return (
-        f"table ip {POL_TABLE} {{\n"
-        + _set("local", "ipv4_addr", local)
-        + _set("pods", "ipv4_addr", pods)
-        + _set("allow", FLOW, deliver, interval=True)
-        + _set("egress", FLOW, egress, interval=True)
-        + _set("hairpin", "ipv4_addr . ipv4_addr", [f"{ip} . {ip}" for ip in local])
+        f"table {kw} {POL_TABLE} {{\n"
+        + _set("local", addr, local)
+        + _set("pods", addr, pods)
+        + _set("allow", flow, deliver, interval=True)
+        + _set("egress", flow, egress, interval=True)
+        + _set("hairpin", f"{addr} . {addr}", [f"{ip} . {ip}" for ip in local])
         + "  chain deliver { type filter hook postrouting priority 110; policy accept;\n"
         "    ct state established,related accept\n"
-        "    ip daddr != @local accept\n"
-        "    meta l4proto icmp accept\n"
-        "    ct original ip saddr . ip daddr @hairpin"
-        " ct original ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
-        "    ct original ip saddr . ip daddr @hairpin drop\n"
-        f"    ip saddr {node.ip} accept\n"
-        "    ip saddr . meta l4proto . th dport . ip daddr @allow accept\n"
+        f"    {kw} daddr != @local accept\n"
+        f"    meta l4proto {icmp} accept\n"
+        f"    ct original {kw} saddr . {kw} daddr @hairpin"
+        f" ct original {kw} saddr . meta l4proto . th dport . {kw} daddr @allow accept\n"
+        f"    ct original {kw} saddr . {kw} daddr @hairpin drop\n"
+        f"    {kw} saddr {own} accept\n"
+        f"    {kw} saddr . meta l4proto . th dport . {kw} daddr @allow accept\n"
         "    drop\n"
         "  }\n"
         "  chain egress { type filter hook forward priority 0; policy accept;\n"
         "    ct state established,related accept\n"
-        "    ip saddr != @local accept\n"
-        "    ip daddr @pods accept\n"
+        f"    {kw} saddr != @local accept\n"
+        f"    {kw} daddr @pods accept\n"
         f"{exempt}"
         "    meta l4proto != { tcp, udp } accept\n"
-        "    ip saddr . meta l4proto . th dport . ip daddr @egress accept\n"
+        f"    {kw} saddr . meta l4proto . th dport . {kw} daddr @egress accept\n"
         "    drop\n"
         "  }\n"
         "}\n"

@@ -19,7 +19,16 @@ Topology (everything named with the ``pp-`` prefix, every link inside a namespac
 - ``pp-dns``: the cluster DNS server at ``cluster.dns_ip`` when the DNS Service has no ready
   pod endpoints in the model (otherwise the DNS server answers inside those pods).
 
-Host-network pods serve in their node's namespace. IPv6 addresses are left out (IPv4 only).
+Host-network pods serve in their node's namespace.
+
+IPv6 (dual stack, where the kernel allows it: ``build_plan(ipv6=True)``): a pod with an IPv6
+address gets it too (``ip6``), routed the same way (a /128 per pod, default route via the
+link-local gateway ``fe80::ecee:eeff:feee:eeee``, Calico's); each node gets its IPv6
+InternalIP, or, when the model gives it none, an address of :data:`NODE6_NET` that only the
+data plane uses (the source of its hairpin NAT; nothing in the model sees it). Services, policy
+and DNS follow per family (:mod:`podpath.dataplane.nft`, :mod:`podpath.dataplane.policy`). The
+internet client and the synthetic DNS server stay IPv4 only: the model gives them no IPv6
+address. A pod without an IPv4 address (an IPv6-only cluster) is skipped.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from dataclasses import dataclass
 
 from podpath.cluster import Cluster
 from podpath.cluster.service_network import is_dns_service
-from podpath.dataplane.ipv4 import first_v4, is_v4
+from podpath.dataplane.families import first_of, first_v4, is_v4
 from podpath.dataplane.proxy import ProxyPort, proxy_ports
 from podpath.errors import InputError
 from podpath.model.core import Protocol
@@ -59,6 +68,11 @@ INTERNET_NS = f"{PREFIX}inet"
 DNS_NS = f"{PREFIX}dns"
 GATEWAY_IP = "169.254.1.1"
 GATEWAY_MAC = "ee:ee:ee:ee:ee:ee"
+GATEWAY6_IP = "fe80::ecee:eeff:feee:eeee"  # the link-local address of GATEWAY_MAC (EUI-64)
+NODE6_NET = "fdff:7070:7070::"  # node i without a modelled IPv6 InternalIP: NODE6_NET + (i+1)
+MSG_NO_IPV6 = (
+    "IPv6: the kernel has IPv6 disabled (/proc/sys/net/ipv6); brought up and probed IPv4 only"
+)
 DNS_PORT = 53
 MAX_INTERNET_PORTS = 12
 UNNAMED_PORTS = (4444, 4445, 31999)
@@ -82,6 +96,7 @@ class PodNet:
     veth: str  # the host-side link in the node namespace
     host_network: bool
     listeners: tuple[Listener, ...]
+    ip6: str | None = None  # brought up only with IPv6 (dual stack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,8 @@ class NodeNet:
     ip: str
     fabric_link: str
     pod_cidrs: tuple[str, ...]
+    ip6: str | None = None  # the node's IPv6 address in the data plane (dual stack)
+    ip6_modelled: bool = False  # ip6 is the node's IPv6 InternalIP (else NODE6_NET's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +121,13 @@ class Plan:
     skipped: tuple[str, ...] = ()
     internet_listeners: tuple[Listener, ...] = ()  # served by the internet client (identity)
     proxies: tuple[ProxyPort, ...] = ()  # on declared TCP ports
+    dual_stack: bool = False  # some pod of the model has addresses of both families
+    ipv6: bool = False  # IPv6 is brought up (dual stack and the kernel allows it)
+
+    @property
+    def families(self) -> tuple[int, ...]:
+        """The families brought up: (4,) or (4, 6)."""
+        return (4, 6) if self.ipv6 else (4,)
 
     @property
     def netns_names(self) -> tuple[str, ...]:
@@ -146,19 +170,28 @@ def _listeners(
     return tuple(out[k] for k in sorted(out))
 
 
-def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
-    """The namespaces, links, addresses and listeners of :mod:`podpath.dataplane` (module doc)."""
+def build_plan(cluster: Cluster, *, sctp: bool = False, ipv6: bool = False) -> Plan:
+    """The namespaces, links, addresses and listeners of :mod:`podpath.dataplane` (module doc);
+    ``ipv6``: the kernel allows IPv6 (a dual-stack model then gets both families)."""
     skipped: list[str] = []
+    dual = any(first_v4(p.ips) and first_of(p.ips, 6) for p in cluster.pods)
+    ipv6 = ipv6 and dual
+    if dual and not ipv6:
+        skipped.append(MSG_NO_IPV6)
     proxies = proxy_ports(cluster)
     proxied = {(p.pod, p.target) for p in proxies}
-    nodes = []
+    nodes: list[NodeNet] = []
     for i, model in enumerate(cluster.nodes):
         node_ip = first_v4(model.internal_ips)
         if node_ip is None:
             skipped.append(f"node {model.name}: no IPv4 InternalIP")
             continue
-        cidrs = tuple(c for c in model.pod_cidrs if is_v4(c.split("/")[0]))
-        nodes.append(NodeNet(model.name, f"{PREFIX}n{i}", node_ip, f"pp-f{i}", cidrs))
+        cidrs = tuple(c for c in model.pod_cidrs if is_v4(c))
+        own6 = first_of(model.internal_ips, 6) if ipv6 else None
+        ip6 = (own6 or f"{NODE6_NET}{len(nodes) + 1:x}") if ipv6 else None
+        nodes.append(
+            NodeNet(model.name, f"{PREFIX}n{i}", node_ip, f"pp-f{i}", cidrs, ip6, own6 is not None)
+        )
     by_node = {n.name: n for n in nodes}
     dns_ports = dns_endpoint_ports(cluster)
     pods = []
@@ -187,7 +220,10 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
                 )
             host_ports |= mine
         netns = node.netns if pod.host_network else f"{PREFIX}p{i}"
-        pods.append(PodNet(pod.key, netns, ip, node.name, f"pp-v{i}", pod.host_network, listeners))
+        ip6 = first_of(pod.ips, 6) if ipv6 else None
+        pods.append(
+            PodNet(pod.key, netns, ip, node.name, f"pp-v{i}", pod.host_network, listeners, ip6)
+        )
     if any(p.protocol is Protocol.SCTP for pod in cluster.pods for p in pod.ports) and not sctp:
         skipped.append("SCTP ports: the kernel has no SCTP support; not served, not probed")
     return Plan(
@@ -198,6 +234,8 @@ def build_plan(cluster: Cluster, *, sctp: bool = False) -> Plan:
         dns_in_pods=bool(dns_ports),
         domain=cluster.settings.cluster_domain,
         skipped=tuple(skipped),
+        dual_stack=bool(dual),
+        ipv6=bool(ipv6),
         internet_listeners=internet_listeners(cluster),
         proxies=tuple(
             p

@@ -18,14 +18,25 @@ No second reading of the policies; every element comes from an engine verdict:
 
 A (port, protocol) open to every source becomes one ``0.0.0.0/0`` element. Host-network pods
 are not policed (their traffic is their node's). A pod reaching itself through a Service
-(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do
-(``Matrix.allowed`` on the diagonal: the ``self-traffic`` assumption); its own IP directly
-never leaves its namespace.
+(hairpin) is judged with itself as the source, as the policy engine and ``trace`` do: through
+a Service, so the admin tiers apply (``evaluate(..., via_service=True)``; to its own IP they
+do not, https://network-policy-api.sigs.k8s.io/api-overview/); its own IP directly never
+leaves its namespace.
+
+Dual stack: a connection is of one family and an ipBlock matches only addresses of its own
+(https://kubernetes.io/docs/concepts/services-networking/network-policies/#ipblock with
+https://kubernetes.io/docs/concepts/services-networking/dual-stack/), so on a dual-stack
+model every verdict is taken per family (``PodPeer(pod, family=F)``): pod -> pod by the matrix
+of :func:`family_view` (the matrix of the cluster itself answers for "any of a pod's
+addresses"), the others by :func:`evaluate` with the family; and IPv6 elements for the pods'
+IPv6 addresses, with the nodes' modelled IPv6 InternalIPs as the IPv6 addresses that are no
+pod's (there is no IPv6 internet client).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,6 +44,7 @@ from podpath.cluster import Cluster
 from podpath.dataplane.nft import Allow, PolicyRules
 from podpath.dataplane.plan import Plan, PodNet
 from podpath.engine.admin_policy import admin_policies
+from podpath.engine.ip_family import family_ips
 from podpath.engine.matrix import reachability
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
@@ -41,6 +53,7 @@ from podpath.model.core import Protocol
 from podpath.model.policy import Direction
 
 ALL = "0.0.0.0/0"
+ALL6 = "::/0"
 MAX_PORT = 65535
 POLICED = ("TCP", "UDP")
 Progress = Callable[[str], None]
@@ -127,10 +140,37 @@ class _Compiler:
         ]
         self.outside.append((INTERNET_IP, IPPeer(INTERNET_IP), None))
         self.outside += [(ip, peer_for_ip(cluster, ip), None) for ip in extra_sources]
+        self.outside6: list[tuple[str, Peer, str | None]] = [
+            (n.ip6, peer_for_ip(cluster, n.ip6), n.name)
+            for n in plan.nodes
+            if n.ip6 is not None and n.ip6_modelled and plan.ipv6
+        ]
         self.cache: dict[tuple[object, ...], bool] = {}
+        self.dual = plan.dual_stack
+        # dual stack: pod -> pod per family, the matrix of the cluster seen in that family
+        self.matrices = (
+            {f: reachability(family_view(cluster, f), ports=columns) for f in plan.families}
+            if self.dual
+            else {}
+        )
 
     def _cls(self, pod: PodNet) -> int:
         return int(self.class_of[self.index[pod.key]])
+
+    def _peer(self, pod: PodNet, family: int) -> PodPeer:
+        """The pod as one side of a connection of ``family`` (any of its addresses when the
+        model is not dual-stack: the single-stack verdicts stay the matrix's)."""
+        return PodPeer(self.cluster.pod_by_key[pod.key], family=family if self.dual else None)
+
+    def _pods_allowed(
+        self, port: int, proto: str, family: int, srcs: list[PodNet], dsts: list[PodNet]
+    ) -> np.ndarray:
+        """srcs x dsts: may each source reach each destination on (port, proto) over
+        ``family``: the matrix, of :func:`family_view` when dual-stack."""
+        matrix = self.matrices.get(family, self.matrix)
+        src_idx = np.array([self.index[p.key] for p in srcs], dtype=np.int64)
+        dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
+        return matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
 
     def _evaluate(
         self, key: tuple[object, ...], src: Peer, dst: Peer, port: int, proto: str
@@ -141,30 +181,52 @@ class _Compiler:
             self.cache[key] = hit
         return hit
 
+    def _hairpin(self, pod: PodPeer, port: int, proto: str) -> bool:
+        """A pod to itself through a Service: subject to the admin tiers, unlike to its own IP
+        (:data:`podpath.engine.policy.SELF_CNP_DOC`); once per (class, port, protocol)."""
+        key = ("hairpin", self._cls_of(pod.pod.key), pod.family, port, proto)
+        hit = self.cache.get(key)
+        if hit is None:
+            verdict = evaluate(self.cluster, pod, pod, port, Protocol(proto), via_service=True)
+            hit = self.cache[key] = verdict.allowed
+        return hit
+
+    def _cls_of(self, key: str) -> int:
+        return int(self.class_of[self.index[key]])
+
     def ingress(self) -> list[Allow]:
         out: list[Allow] = []
-        src_pods = self.targets
-        src_idx = np.array([self.index[p.key] for p in src_pods], dtype=np.int64)
+        for family in self.plan.families:
+            out += self._ingress(family)
+        return out
+
+    def _ingress(self, family: int) -> list[Allow]:
+        out: list[Allow] = []
+        v6 = family == 6
+        targets = [p for p in self.targets if (p.ip6 if v6 else p.ip) is not None]
+        outside = self.outside6 if v6 else self.outside
         by_port: dict[tuple[int, str], list[PodNet]] = {}
-        for pod in self.targets:
+        for pod in targets:
             for key in self.ports[pod.key]:
                 by_port.setdefault(key, []).append(pod)
-        total = len(self.outside) + len(src_pods)
+        total = len(outside) + len(targets)
+        position = {p.key: i for i, p in enumerate(targets)}
         for (port, proto), dsts in sorted(by_port.items()):
-            dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
-            allowed = self.matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
+            allowed = self._pods_allowed(port, proto, family, targets, dsts)
             for j, dst in enumerate(dsts):
                 # a pod to itself: only through a Service (hairpin), judged as the model does
-                sources = [src_pods[i].ip for i in np.flatnonzero(allowed[:, j])]
-                target = PodPeer(self.cluster.pod_by_key[dst.key])
-                for ip, peer, node in self.outside:
+                target = self._peer(dst, family)
+                allowed[position[dst.key], j] = self._hairpin(target, port, proto)
+                sources = [_addr(targets[i], family) for i in np.flatnonzero(allowed[:, j])]
+                for ip, peer, node in outside:
                     memo = ("in", self._cls(dst), ip, node == dst.node, port, proto)
                     if self._evaluate(memo, peer, target, port, proto):
                         sources.append(ip)
+                dst_ip = _addr(dst, family)
                 if len(sources) == total:
-                    out.append(Allow(ALL, proto, port, dst.ip))
+                    out.append(Allow(ALL6 if v6 else ALL, proto, port, dst_ip))
                 else:
-                    out += [Allow(ip, proto, port, dst.ip) for ip in sources]
+                    out += [Allow(ip, proto, port, dst_ip) for ip in sources]
         return out
 
     def egress(self) -> list[Allow]:
@@ -174,21 +236,46 @@ class _Compiler:
             for i, pod in enumerate(self.targets):
                 if self.progress is not None and i % 50 == 0:
                     self.progress(f"egress policies ({proto}): pod {i + 1}/{len(self.targets)}")
-                src = PodPeer(self.cluster.pod_by_key[pod.key])
-                for ip, peer, node in self.outside:
-                    allowed = [
-                        (lo, hi)
-                        for lo, hi in spans
-                        if self._evaluate(
-                            ("out", self._cls(pod), ip, node == pod.node, lo, proto),
-                            src,
-                            peer,
-                            lo,
-                            proto,
-                        )
-                    ]
-                    out += [Allow(pod.ip, proto, lo, ip, end_port=hi) for lo, hi in _merge(allowed)]
+                for family, outside in ((4, self.outside), (6, self.outside6)):
+                    if family not in self.plan.families or pod.ip6 is None and family == 6:
+                        continue
+                    src = self._peer(pod, family)
+                    for ip, peer, node in outside:
+                        allowed = [
+                            (lo, hi)
+                            for lo, hi in spans
+                            if self._evaluate(
+                                ("out", self._cls(pod), ip, node == pod.node, lo, proto),
+                                src,
+                                peer,
+                                lo,
+                                proto,
+                            )
+                        ]
+                        out += [
+                            Allow(_addr(pod, family), proto, lo, ip, end_port=hi)
+                            for lo, hi in _merge(allowed)
+                        ]
         return out
+
+
+def _addr(pod: PodNet, family: int) -> str:
+    ip = pod.ip6 if family == 6 else pod.ip
+    assert ip is not None
+    return ip
+
+
+def family_view(cluster: Cluster, family: int) -> Cluster:
+    """The cluster with each pod holding only its address of ``family``: a connection of that
+    family, where "a pod matches an ipBlock if any of its addresses does" (the matrix) is
+    "if its address of that family does" (``PodPeer(family=...)``)."""
+    pods = tuple(replace(p, ips=family_ips(p.ips, family)) for p in cluster.pods)
+    return replace(
+        cluster,
+        pods=pods,
+        pod_by_key={p.key: p for p in pods},
+        pod_by_ip={ip: p for p in pods for ip in p.ips},
+    )
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -212,9 +299,12 @@ def compile_policies(
     load balancers and clients: :mod:`podpath.dataplane.provider_plan`)."""
     targets = [p for p in plan.pods if not p.host_network]
     if _no_policies(cluster):
+        pairs = [(ALL, pod.ip) for pod in targets]
+        if plan.ipv6:
+            pairs += [(ALL6, pod.ip6) for pod in targets if pod.ip6 is not None]
         return PolicyRules(
-            tuple(Allow(ALL, proto, 0, pod.ip) for pod in targets for proto in POLICED),
-            tuple(Allow(pod.ip, proto, 0, ALL) for pod in targets for proto in POLICED),
+            tuple(Allow(every, proto, 0, ip) for every, ip in pairs for proto in POLICED),
+            tuple(Allow(ip, proto, 0, every) for every, ip in pairs for proto in POLICED),
         )
     if progress is not None:
         progress("policies: reachability matrix")

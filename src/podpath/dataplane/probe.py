@@ -21,6 +21,11 @@ answer counts -- a loaded machine drops SYNs and answers late, a wrong rule does
 
 Pods reaching their own IP and host-network pods are not probed (traffic that never crosses a
 node's forwarding path; see docs/dataplane.md).
+
+Dual stack (the state names the ``families`` brought up): pod -> pod and pod -> Service checks
+run once per family (the name resolved to its A or AAAA record), each compared with the model's
+verdict for that family; every disagreement says its ``family`` and ``families`` counts the
+checks of each. A single-stack model's result has neither key.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from podpath.cluster import Cluster
+from podpath.dataplane.families import LABEL
 from podpath.dataplane.probe_checks import build_checks
 from podpath.dataplane.probe_outcomes import Check, without_source
 from podpath.dataplane.prober import Prober
@@ -100,6 +106,14 @@ def run_probe(
                 reals[i] = real
     finally:
         prober.close()
+    return summarize(checks, reals, len(again), state)
+
+
+def summarize(
+    checks: list[Check], reals: list[str], retried: int, state: dict[str, Any]
+) -> dict[str, Any]:
+    """The probe result (DESIGN.md; ``family`` and ``families`` on a dual-stack model)."""
+    dual = "families" in state
     disagreements = [
         {
             "from": c.source,
@@ -109,25 +123,47 @@ def run_probe(
             "real": real,
             "expected": sorted(c.expected),
         }
+        | ({"family": LABEL[c.family or 4]} if dual else {})
         for c, real in zip(checks, reals, strict=True)
         if not _agrees(c, real)
     ]
-    return {
+    result: dict[str, Any] = {
         "checked": len(checks),
         "agree": len(checks) - len(disagreements),
-        "retried": len(again),
+        "retried": retried,
         "disagreements": disagreements,
     }
+    if dual:
+        result["families"] = {
+            name: {
+                "checked": sum(1 for c in checks if LABEL[c.family or 4] == name),
+                "disagree": sum(1 for d in disagreements if d["family"] == name),
+            }
+            for name in state["families"]
+        }
+    return result
 
 
 def render_table(result: dict[str, Any]) -> str:
     from podpath.render.table import render_table as table
 
+    fams = result.get("families")
+    per_family = (
+        " (" + "; ".join(f"{k}: checked {v['checked']}" for k, v in fams.items()) + ")"
+        if fams
+        else ""
+    )
     head = (
         f"checked {result['checked']}, agree {result['agree']}, "
-        f"disagree {len(result['disagreements'])}\n"
+        f"disagree {len(result['disagreements'])}{per_family}\n"
     )
     if not result["disagreements"]:
         return head
+    if fams:
+        rows = [
+            [d["from"], d["to"], d["port"], d["family"], d["model"], d["real"]]
+            for d in result["disagreements"]
+        ]
+        return head + table(None, ["FROM", "TO", "PORT", "FAMILY", "MODEL", "REAL"], rows)
     rows = [[d["from"], d["to"], d["port"], d["model"], d["real"]] for d in result["disagreements"]]
     return head + table(None, ["FROM", "TO", "PORT", "MODEL", "REAL"], rows)

@@ -3,16 +3,23 @@
 Every expected outcome comes from the engines (:func:`podpath.engine.policy.evaluate`,
 :func:`podpath.analyze.trace.dispatch.trace`); what each kind of check means is described in
 :mod:`podpath.dataplane.probe`, which runs them.
+
+Dual stack (``state["families"]``): a connection is of one family, so pod -> pod and pod ->
+Service checks are made once per family brought up, between the addresses of that family,
+expected from the verdict for that family (``PodPeer(family=F)``, ``trace --family``); the
+others (internet, load balancers, routes, a provider's edge) are IPv4 only. Every check of a
+dual-stack model carries its family.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from podpath.cluster import Cluster
 from podpath.cluster.service_network import is_dns_service
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import family_of
 from podpath.dataplane.plan import DNS_PORT
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
@@ -53,30 +60,52 @@ def _proxied(state: dict[str, Any]) -> set[tuple[str, int]]:
     return {(pod, target) for pod, target, _, _ in state.get("proxies", [])}
 
 
+def families(state: dict[str, Any]) -> tuple[int, ...]:
+    """The families brought up: (4,) single-stack, (4, 6) dual stack with IPv6 up."""
+    return (4, 6) if "ipv6" in state.get("families", ()) else (4,)
+
+
+def _fam(state: dict[str, Any], family: int) -> int | None:
+    """The family a verdict is asked for: ``family`` on a dual-stack model, else None (any of
+    a pod's addresses: the single-stack answers stay what they were)."""
+    return family if "families" in state else None
+
+
+def _address(pod: dict[str, Any], family: int) -> str | None:
+    found = pod.get("ip6") if family == 6 else pod.get("ip")
+    return found if isinstance(found, str) else None
+
+
 def _pod_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
     proxied = _proxied(state)
     pods = [p for p in state["pods"] if not p["host_network"]]
-    for src in pods:
-        peer = PodPeer(cluster.pod_by_key[src["key"]])
-        for dst in pods:
-            if dst["key"] == src["key"]:
+    for family in families(state):
+        fam = _fam(state, family)
+        for src in pods:
+            if _address(src, family) is None:
                 continue
-            target = PodPeer(cluster.pod_by_key[dst["key"]])
-            for port, proto, _ in dst["listeners"]:
-                allowed = evaluate(cluster, peer, target, port, Protocol(proto)).allowed
-                outcome = f"{ANSWERED} {dst['key']}" if allowed else TIMEOUT
-                model = "allowed" if allowed else "denied"
-                yield Check(
-                    src["key"],
-                    src["netns"],
-                    dst["key"],
-                    dst["ip"],
-                    port,
-                    proto,
-                    frozenset({outcome}),
-                    model,
-                    **_identity_request((dst["key"], port) in proxied and proto == "TCP"),
-                )
+            peer = PodPeer(cluster.pod_by_key[src["key"]], family=fam)
+            for dst in pods:
+                address = _address(dst, family)
+                if dst["key"] == src["key"] or address is None:
+                    continue
+                target = PodPeer(cluster.pod_by_key[dst["key"]], family=fam)
+                for port, proto, _ in dst["listeners"]:
+                    allowed = evaluate(cluster, peer, target, port, Protocol(proto)).allowed
+                    outcome = f"{ANSWERED} {dst['key']}" if allowed else TIMEOUT
+                    model = "allowed" if allowed else "denied"
+                    yield Check(
+                        src["key"],
+                        src["netns"],
+                        dst["key"],
+                        address,
+                        port,
+                        proto,
+                        frozenset({outcome}),
+                        model,
+                        family=fam,
+                        **_identity_request((dst["key"], port) in proxied and proto == "TCP"),
+                    )
 
 
 def _identity_request(http: bool) -> dict[str, Any]:
@@ -93,7 +122,9 @@ def _internet_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]
     internet = state["internet"]
     for src in (p for p in state["pods"] if not p["host_network"]):
         for port, proto, _ in internet.get("listeners", []):
-            verdict = trace(cluster, src["key"], internet["ip"], f"{port}/{proto}").verdict
+            verdict = trace(
+                cluster, src["key"], internet["ip"], f"{port}/{proto}", family=_fam(state, 4)
+            ).verdict
             outcome = f"{ANSWERED} internet" if verdict == "allowed" else TIMEOUT
             yield Check(
                 src["key"],
@@ -117,11 +148,13 @@ def _dns_outcomes(cluster: Cluster, pod: Pod) -> set[str]:
     return {DNS_TIMEOUT} if any(not v.allowed for v in found.of(Protocol.UDP)) else set()
 
 
-def _probed_services(cluster: Cluster) -> list[Service]:
+def _probed_services(cluster: Cluster, family: int) -> list[Service]:
     return [
         s
         for s in cluster.services
-        if s.external_name is None and not s.headless and any(is_v4(ip) for ip in s.cluster_ips)
+        if s.external_name is None
+        and not s.headless
+        and any(family_of(ip) == family for ip in s.cluster_ips)
     ]
 
 
@@ -131,6 +164,7 @@ def _traced_outcomes(
     svc: Service,
     pe: Any,
     served: dict[str, set[tuple[int, str]]],
+    family: int | None = None,
 ) -> tuple[set[str], str]:
     """The outcomes ``trace --from SOURCE --to svc:NS/NAME --port PORT/PROTO`` allows, mapped
     to what a connection does here: an endpoint pod ``allowed`` answers when it serves the
@@ -141,10 +175,12 @@ def _traced_outcomes(
     from podpath.analyze.trace.dispatch import trace
 
     proto = pe.service_port.protocol.value
-    result = trace(cluster, source, f"svc:{svc.key}", f"{pe.service_port.port}/{proto}")
+    result = trace(
+        cluster, source, f"svc:{svc.key}", f"{pe.service_port.port}/{proto}", family=family
+    )
     out: set[str] = set()
     by_ip = {e.ip: e for e in pe.ready}
-    src = PodPeer(cluster.pod_by_key[source])
+    src = PodPeer(cluster.pod_by_key[source], family=family)
     for e in result.endpoints:
         pod = cluster.pod_by_key.get(e.pod or "")
         if pod is None or pod.host_network:
@@ -152,7 +188,7 @@ def _traced_outcomes(
             if e.verdict == "denied":
                 out.add(TIMEOUT)
             elif ep is not None:
-                out.add(endpoint_outcome(cluster, src, ep, proto, served))
+                out.add(endpoint_outcome(cluster, src, ep, proto, served, family))
             continue
         if e.verdict == "denied":
             out.add(TIMEOUT)
@@ -160,7 +196,7 @@ def _traced_outcomes(
             out.add(f"{ANSWERED} {pod.key}")
         else:
             out.add(REFUSED)
-    return out or no_endpoint(pe.ready), result.verdict
+    return out or no_endpoint(pe.ready, family or 4), result.verdict
 
 
 def _service_checks(
@@ -171,31 +207,36 @@ def _service_checks(
     served = served_ports(state)
     proxied = _proxied(state)
     zone = cluster.settings.cluster_domain
-    services = _probed_services(cluster)
-    for src in (p for p in state["pods"] if not p["host_network"]):
-        pod = cluster.pod_by_key[src["key"]]
-        dns = _dns_outcomes(cluster, pod)
-        for svc in services:
-            for pe in cluster.endpoints.get(svc.key, ()):
-                proto = pe.service_port.protocol.value
-                if proto not in protocols:
-                    continue
-                outcomes, model = _traced_outcomes(cluster, pod.key, svc, pe, served)
-                eps = [e for e in pe.ready if is_v4(e.ip)]
-                yield Check(
-                    src["key"],
-                    src["netns"],
-                    f"svc:{svc.key}",
-                    f"{svc.name}.{svc.namespace}.svc.{zone}",
-                    pe.service_port.port,
-                    proto,
-                    frozenset(outcomes | dns),
-                    model,
-                    dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
-                    **_identity_request(
-                        proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
-                    ),
-                )
+    for family in families(state):
+        fam = _fam(state, family)
+        services = _probed_services(cluster, family)
+        for src in (p for p in state["pods"] if not p["host_network"]):
+            if _address(src, family) is None:
+                continue
+            pod = cluster.pod_by_key[src["key"]]
+            dns = _dns_outcomes(cluster, pod)
+            for svc in services:
+                for pe in cluster.endpoints.get(svc.key, ()):
+                    proto = pe.service_port.protocol.value
+                    if proto not in protocols:
+                        continue
+                    outcomes, model = _traced_outcomes(cluster, pod.key, svc, pe, served, fam)
+                    eps = [e for e in pe.ready if family_of(e.ip) == family]
+                    yield Check(
+                        src["key"],
+                        src["netns"],
+                        f"svc:{svc.key}",
+                        f"{svc.name}.{svc.namespace}.svc.{zone}",
+                        pe.service_port.port,
+                        proto,
+                        frozenset(outcomes | dns),
+                        model,
+                        dns=is_dns_service(svc) and pe.service_port.port == DNS_PORT,
+                        family=fam,
+                        **_identity_request(
+                            proto == "TCP" and any((e.pod, e.port) in proxied for e in eps)
+                        ),
+                    )
 
 
 def _external_checks(
@@ -229,11 +270,12 @@ def _external_checks(
                 ]
             for address, port, node_ip in targets:
                 node = cluster.node_at(node_ip)
-                eps = [e for e in pe.ready if is_v4(e.ip)]
+                eps = [e for e in pe.ready if family_of(e.ip) == 4]
                 if local:
                     eps = [e for e in eps if node is not None and e.node_name == node.name]
                 src: Peer = IPPeer(INTERNET_IP) if local else peer_for_ip(cluster, node_ip)
-                outcomes = {endpoint_outcome(cluster, src, e, proto, served) for e in eps}
+                fam = _fam(state, 4)
+                outcomes = {endpoint_outcome(cluster, src, e, proto, served, fam) for e in eps}
                 outcomes = outcomes or no_endpoint(pe.ready)
                 if nodes_unreachable:  # the provider's nodes are on a private network
                     outcomes = {UNREACHABLE}
@@ -262,4 +304,6 @@ def build_checks(cluster: Cluster, state: dict[str, Any], *, services: bool = Tr
         checks += list(_internet_checks(cluster, state))
         checks += list(route_checks(cluster, state))
         checks += list(provider_checks(cluster, state))
+    if "families" in state:  # dual stack: every check says its family (the rest are IPv4)
+        checks = [c if c.family is not None else replace(c, family=4) for c in checks]
     return checks

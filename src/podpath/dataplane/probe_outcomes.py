@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import family_of
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
 from podpath.engine.policy_verdict import Peer, PodPeer
@@ -42,6 +42,7 @@ class Check:
     route: bool = False
     seen: bool = False  # the source the server saw is compared too ("answered NS/NAME from IP")
     bind: str = ""  # the source address to connect from (a load balancer's health check)
+    family: int | None = None  # 4 or 6 on a dual-stack model (a name resolves to A or AAAA)
 
 
 IDENTITY_REQUEST = (
@@ -66,6 +67,7 @@ def endpoint_outcome(
     ep: Endpoint,
     protocol: str,
     served: dict[str, set[tuple[int, str]]],
+    family: int | None = None,
 ) -> str:
     """What one connection landing on ``ep`` does. A pod reaching itself through a Service is
     source-NATed to its node's IP (kube-proxy's hairpin masquerade), so its node is the source
@@ -95,14 +97,16 @@ def endpoint_outcome(
         node = cluster.node_by_name.get(dst.node_name)
         if node is not None and node.internal_ips:
             src = peer_for_ip(cluster, node.internal_ips[0])
-    if not evaluate(cluster, src, PodPeer(dst), ep.port, Protocol(protocol)).allowed:
+    if not evaluate(cluster, src, PodPeer(dst, family=family), ep.port, Protocol(protocol)).allowed:
         return TIMEOUT
     if (ep.port, protocol) not in served.get(dst.key, set()):
         return REFUSED
     return f"{ANSWERED} {dst.key}"
 
 
-def no_endpoint(ready: Iterable[Endpoint]) -> set[str]:
+def no_endpoint(ready: Iterable[Endpoint], family: int = 4) -> set[str]:
     """No endpoint to use: a traffic policy of Local without a local endpoint drops; no ready
-    endpoint at all rejects (kube-proxy: ICMP unreachable, or no listener on the node)."""
-    return {TIMEOUT} if any(is_v4(e.ip) for e in ready) else {UNREACHABLE, REFUSED}
+    endpoint (of the connection's family) at all rejects (kube-proxy: ICMP unreachable, or no
+    listener on the node)."""
+    some = any(family_of(e.ip) == family for e in ready)
+    return {TIMEOUT} if some else {UNREACHABLE, REFUSED}

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.dataplane.probe_outcomes import (
     ANSWERED,
     Check,
@@ -112,9 +112,14 @@ def _entry_hop(
     return {f"{ANSWERED} entry"}
 
 
-def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str], str]:
+def route_outcomes(
+    cluster: Cluster, ep: EntryPoint, url: str, family: int | None = None
+) -> tuple[set[str], str]:
     """The outcomes the model allows for ``url`` on entry point ``ep`` (module docstring),
-    and the model's one-word answer."""
+    and the model's one-word answer; ``family`` 4 on a dual-stack model (the proxy reaches
+    the backend's IPv4 ClusterIP), None otherwise. The model's proxy -> backend hop is of the
+    family asked (``trace --family``), so the family the data plane's proxy uses is asked:
+    IPv6 when no live backend Service has an IPv4 ClusterIP (:func:`proxy_family`)."""
     from podpath.analyze.trace.dispatch import trace
     from podpath.analyze.trace.values import RouteOptions
     from podpath.engine.routing import route_request
@@ -127,7 +132,9 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
         return {f"http {answer.status}"}, str(answer.status)
     out = {f"http {b.status}" for b in live if b.status is not None}
     options = RouteOptions(gateway=gateway, ingress_class=ingress_class)
-    result = trace(cluster, "internet", url, options=options)
+    if family is not None:
+        family = proxy_family(cluster, [b.service for b in live if b.service])
+    result = trace(cluster, "internet", url, options=options, family=family)
     endpoints = [e for path in (result.paths or [result]) for e in path.endpoints]
     for e in endpoints:
         if e.pod is None:
@@ -137,6 +144,15 @@ def route_outcomes(cluster: Cluster, ep: EntryPoint, url: str) -> tuple[set[str]
         if e.verdict in ("denied", "partial"):
             out.add("http 504")
     return out, result.verdict
+
+
+def proxy_family(cluster: Cluster, services: list[str]) -> int:
+    """The family the data plane's proxy connects to these backend Services over
+    (:meth:`podpath.dataplane.proxy.Proxy.upstream`: the IPv4 ClusterIP, else the IPv6 one):
+    4 when any of them has an IPv4 ClusterIP, else 6."""
+    found = [cluster.service_by_key[k] for k in services if k in cluster.service_by_key]
+    ips = [ip for svc in found for ip in svc.cluster_ips]
+    return 4 if any(is_v4(ip) for ip in ips) or not ips else 6
 
 
 def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
@@ -159,7 +175,7 @@ def route_checks(cluster: Cluster, state: dict[str, Any]) -> Iterable[Check]:
             continue
         for host, path, port in _requests(cluster, ep, ports, rows):
             url = f"http://{host}{'' if port == 80 else f':{port}'}{path}"
-            outcomes, model = route_outcomes(cluster, ep, url)
+            outcomes, model = route_outcomes(cluster, ep, url, 4 if "families" in state else None)
             request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
             for address in addresses:
                 entry = _entry_hop(cluster, ep, address, port, lb_node[address], served)

@@ -12,7 +12,7 @@ import socket
 
 from dnslib import QTYPE, DNSRecord
 
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import family_of
 from podpath.dataplane.netns import open_netns, socket_in
 from podpath.dataplane.plan import DNS_PORT
 from podpath.dataplane.probe_outcomes import (
@@ -42,10 +42,11 @@ class Prober:
         for fd in [self.home, *self.fds.values()]:
             os.close(fd)
 
-    def socket(self, netns: str, kind: int) -> socket.socket:
+    def socket(self, netns: str, kind: int, ip: str = "") -> socket.socket:
         if netns not in self.fds:
             self.fds[netns] = open_netns(netns)
-        sock = socket_in(self.fds[netns], self.home, socket.AF_INET, kind)
+        af = socket.AF_INET6 if family_of(ip) == 6 else socket.AF_INET
+        sock = socket_in(self.fds[netns], self.home, af, kind)
         sock.setblocking(False)
         return sock
 
@@ -61,7 +62,7 @@ class Prober:
         bind: str = "",
     ) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
-        sock = self.socket(netns, socket.SOCK_STREAM)
+        sock = self.socket(netns, socket.SOCK_STREAM, ip)
         wait = timeout or self.timeout
         try:
             if bind:
@@ -89,7 +90,7 @@ class Prober:
         self, netns: str, ip: str, port: int, payload: bytes = PROBE_PAYLOAD
     ) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
-        sock = self.socket(netns, socket.SOCK_DGRAM)
+        sock = self.socket(netns, socket.SOCK_DGRAM, ip)
         try:
             sock.connect((ip, port))
             await loop.sock_sendall(sock, payload)
@@ -102,9 +103,11 @@ class Prober:
         finally:
             sock.close()
 
-    async def resolve(self, netns: str, name: str) -> str | None:
-        """The first A record the cluster DNS gives this pod for ``name`` (None: no answer)."""
-        query = DNSRecord.question(name, "A")
+    async def resolve(self, netns: str, name: str, family: int | None = None) -> str | None:
+        """The first A record (AAAA for ``family`` 6) the cluster DNS gives this pod for
+        ``name`` (None: no answer; the query goes to the IPv4 cluster DNS address)."""
+        qtype = "AAAA" if family == 6 else "A"
+        query = DNSRecord.question(name, qtype)
         outcome, data = await self.udp(netns, self.dns_ip, DNS_PORT, bytes(query.pack()))
         if not outcome.startswith(ANSWERED):
             return None
@@ -112,13 +115,14 @@ class Prober:
             reply = DNSRecord.parse(data)
         except Exception:  # dnslib raises several types for malformed packets
             return ""
-        return next((str(rr.rdata) for rr in reply.rr if rr.rtype == QTYPE.A), "")
+        want = QTYPE.AAAA if family == 6 else QTYPE.A
+        return next((str(rr.rdata) for rr in reply.rr if rr.rtype == want), "")
 
     async def run(self, check: Check, dns_serving: set[tuple[str, int, str]]) -> str:
         async with self.limit:
             address = check.address
-            if not is_v4(address):
-                resolved = await self.resolve(check.netns, address)
+            if family_of(address) is None:
+                resolved = await self.resolve(check.netns, address, check.family)
                 if resolved is None:
                     return DNS_TIMEOUT
                 if not resolved:

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.dataplane.plan import PREFIX, Plan
 from podpath.engine.policy_verdict import INTERNET_IP
 from podpath.engine.providers.base import Choice, Decision, Path, first_host

@@ -12,13 +12,14 @@ answer (404 no rule, 500 invalid backend, redirects with their ``Location``...) 
 such, the connection's source address being the client address (ingress-nginx source ranges);
 otherwise one of
 the matched rule's weighted backends is picked at random and the proxy connects, from the
-pod's own namespace, to the backend Service's ClusterIP and port -- so the controller ->
-backend hop goes through the Service NAT and the NetworkPolicy rules for real -- and returns
-``200`` with the identity the backend pod answered. A backend that cannot be reached gives
-``504`` (timed out: dropped) or ``502`` (refused/unreachable); an invalid weighted backend its
-engine status (500, or 503 for a Service without endpoints). TLS is not terminated: HTTPS
-listeners are not served. A request with the header ``x-podpath-identity`` gets the pod's own
-identity (the probe's pod-to-pod and Service checks).
+pod's own namespace, to the backend Service's ClusterIP (IPv4; an IPv6-only Service's IPv6
+one) and port -- so the controller -> backend hop goes through the Service NAT and the
+NetworkPolicy rules for real -- and returns ``200`` with the identity the backend pod
+answered. A backend that cannot be reached gives ``504`` (timed out: dropped) or ``502``
+(refused/unreachable); an invalid weighted backend its engine status (500, or 503 for a
+Service without endpoints). TLS is not terminated: HTTPS listeners are not served. A request
+with the header ``x-podpath-identity`` gets the pod's own identity (the probe's pod-to-pod and
+Service checks).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podpath.cluster import Cluster
-from podpath.dataplane.ipv4 import is_v4
+from podpath.dataplane.families import is_v4
 from podpath.engine.entrypoints import entry_points
 from podpath.engine.routing import parse_request, route_request
 from podpath.errors import InputError
@@ -131,8 +132,8 @@ def parse_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 class Proxy:
-    """The proxy of one pod on one port (module docstring). ``socket_factory()`` makes a TCP
-    socket in the pod's namespace."""
+    """The proxy of one pod on one port (module docstring). ``socket_factory(family)`` makes a
+    TCP socket of that address family in the pod's namespace."""
 
     def __init__(
         self, cluster: Cluster, port: ProxyPort, identity: str, socket_factory: Any
@@ -177,11 +178,14 @@ class Proxy:
 
     async def upstream(self, service: str, port: int) -> tuple[int, str]:
         svc = self.cluster.service_by_key.get(service)
-        ip = next((i for i in (svc.cluster_ips if svc else ()) if is_v4(i)), None)
+        ips = svc.cluster_ips if svc else ()
+        # the IPv4 ClusterIP, else (an IPv6-only Service of a dual-stack model) the IPv6 one
+        ip = next((i for i in ips if is_v4(i)), None) or next(iter(ips), None)
         if ip is None:
             return 503, f"no ClusterIP for {service}"
         loop = asyncio.get_running_loop()
-        sock: socket.socket = self.socket_factory()
+        family = socket.AF_INET if is_v4(ip) else socket.AF_INET6
+        sock: socket.socket = self.socket_factory(family)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), UPSTREAM_TIMEOUT)
             data = b""

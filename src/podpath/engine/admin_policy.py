@@ -10,7 +10,9 @@ v1alpha1 AdminNetworkPolicy/BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkP
   order; the FIRST matching rule decides: Allow/Accept and Deny are final, Pass skips the rest
   of the tier;
 - host-network pods are never subjects nor matched by ``namespaces``/``pods`` peers;
-- ``networks`` peers match any address, pod IPs included; ``nodes`` peers match node IPs;
+- ``networks`` peers match any address, pod IPs included (of a connection of one family on
+  a dual-stack cluster, the pod's address of that family: :mod:`podpath.engine.ip_family`);
+  ``nodes`` peers match node IPs;
   ``domainNames`` cannot be decided from manifests and never match here.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from podpath.engine.ip_family import family_ips
 from podpath.engine.policy_rules import address, namespace_labels_of, network
 from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer, RuleRef, destination_pod
 from podpath.engine.selectors import selector_matches
@@ -50,7 +53,7 @@ def subject_selects(cluster: Cluster, policy: AdminPolicy, pod: Pod) -> bool:
 def admin_peer_matches(cluster: Cluster, peer: AdminPeer, other: Peer) -> bool:
     """An admin peer against the other side (see the module docstring for each form)."""
     if peer.networks:
-        ips = other.pod.ips if isinstance(other, PodPeer) else (other.ip,)
+        ips = family_ips(other.pod.ips, other.family) if isinstance(other, PodPeer) else (other.ip,)
         return any(_in_cidr(ip, cidr) for ip in ips for cidr in peer.networks)
     if peer.node_selector is not None:
         node_name = _node_name(other)

@@ -153,6 +153,12 @@ def parent_not_modelled(ref: ParentRef) -> str:
             "traffic inside the cluster; podpath models Gateways only"
         )
     group = f"{ref.group}/" if ref.group else ""
+    if ref.kind == "XListenerSet" and ref.group == "gateway.networking.x-k8s.io":
+        return (
+            f"parentRef {group}XListenerSet/{target}: the experimental name of ListenerSet "
+            "(GEP-1713, https://gateway-api.sigs.k8s.io/geps/gep-1713/), not modelled: attach "
+            "to a gateway.networking.k8s.io ListenerSet"
+        )
     return f"parentRef {group}{ref.kind}/{target} is not a Gateway: not modelled"
 
 

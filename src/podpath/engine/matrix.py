@@ -26,7 +26,7 @@ one of ``Matrix.ports``)::
     m.fold_counts(groups, port, targets=None, *, exclude_self=False, with_overrides=True)
                                   -> int64[G, H]     # allowed pod pairs per group pair
     m.block(src_pods, dst_pods, port) -> bool[S, D]  # a sub-matrix
-    m.self_allowed(port) -> bool[pods]               # each pod to itself
+    m.self_allowed(port) -> bool[pods]               # each pod to its own IP (no admin tiers)
     m.witness(src_pods, dst_pods, port) -> (i, j) | None  # one allowed pair between groups
     m.override_src, m.override_dst                   # the sparse pod-pair corrections
     m.class_pairs(only=None)                         # (src class, dst classes, ports) groups
@@ -42,14 +42,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from podpath.cluster import Cluster
+from podpath.engine.ip_family import pods_of_family
 from podpath.engine.matrix_build import class_relation, override_pairs
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses
+from podpath.engine.matrix_fold import fold_classes, fold_entries, group_of
+from podpath.engine.matrix_self import fold_self, lookup, own_ports, self_fix
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
 from podpath.model.core import Pod, Protocol
 
@@ -91,7 +93,14 @@ class Matrix:
     override_src: IntArray
     override_dst: IntArray
     assumptions: Assumptions
+    self_classes: dict[PortKey, BoolArray] | None = None
     _by_dst: list[IntArray] = field(default_factory=list, repr=False, compare=False)
+    _fixes: dict[PortKey, tuple[IntArray, BoolArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _own: list[dict[int, tuple[PortKey, ...]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def class_count(self) -> int:
@@ -104,6 +113,29 @@ class Matrix:
     def _class_bits(self, port: PortKey, a: IntArray, b: IntArray) -> BoolArray:
         row = self.packed[port][a, b >> 3]
         return np.asarray((row >> (7 - (b & 7)).astype(np.uint8)) & 1, dtype=bool)
+
+    def self_fix(self, port: PortKey) -> tuple[IntArray, BoolArray]:
+        """(pods, verdicts): the pods whose verdict to their own IP on ``port`` is not their
+        class's diagonal, and that verdict (:mod:`podpath.engine.matrix_self`)."""
+        found = self._fixes.get(port)
+        if found is None:
+            same = self.override_src == self.override_dst
+            overridden = np.zeros(len(self.pods), dtype=bool)
+            overridden[self.override_src[same]] = True
+            classes = self.self_classes[port] if self.self_classes is not None else None
+            found = self._fixes[port] = self_fix(
+                self.packed[port], classes, self.classes.members, overridden
+            )
+        return found
+
+    def self_ports(self, i: int) -> tuple[PortKey, ...] | None:
+        """The ports pod ``i`` reaches its own IP on when not as its class row says, or None."""
+        if self.self_classes is None:
+            return None
+        if not self._own:
+            fixes = [self.self_fix(p) for p in self.ports]
+            self._own.append(own_ports(fixes, self.ports, self.self_allowed))
+        return self._own[0].get(i)
 
     def extra_from(self, i: int) -> IntArray:
         """The pods that pod ``i`` reaches on every port by a pod-level exception (sorted)."""
@@ -123,6 +155,8 @@ class Matrix:
         extra = self.extra_from(i)
         if len(extra) and j in set(extra.tolist()):
             return True
+        if i == j and (fixed := lookup(self.self_fix(port), i)) is not None:
+            return fixed
         a, b = int(self.classes.class_of[i]), int(self.classes.class_of[j])
         row = self.packed[port][a]
         return bool((row[b >> 3] >> (7 - (b & 7))) & 1)
@@ -138,6 +172,8 @@ class Matrix:
         cls_row = np.unpackbits(self.packed[port][a], count=c).astype(bool)
         out = cls_row[self.classes.class_of]
         out[self.extra_from(i)] = True
+        if (fixed := lookup(self.self_fix(port), i)) is not None:
+            out[i] = fixed
         return out
 
     def rows(self, sources: Sequence[int], port: PortKey) -> BoolArray:
@@ -146,8 +182,11 @@ class Matrix:
         c = self.classes.size
         grid = np.unpackbits(self.packed[port], axis=1, count=c).astype(bool)
         out = grid[np.ix_(self.classes.class_of[src], self.classes.class_of)]
+        fix = self.self_fix(port)
         for k, i in enumerate(src.tolist()):
             out[k, self.extra_from(i)] = True
+            if (fixed := lookup(fix, i)) is not None:
+                out[k, i] = fixed
         return out
 
     def column(self, j: int, port: PortKey) -> BoolArray:
@@ -156,6 +195,8 @@ class Matrix:
         col = ((self.packed[port][:, b >> 3] >> (7 - (b & 7))) & 1).astype(bool)
         out = col[self.classes.class_of]
         out[self._extra_to(j)] = True
+        if (fixed := lookup(self.self_fix(port), j)) is not None:
+            out[j] = fixed
         return out
 
     def allowed(self, port: PortKey) -> BoolArray:
@@ -163,6 +204,8 @@ class Matrix:
         cls = self.classes.class_of
         out = self.allowed_classes(port)[np.ix_(cls, cls)]
         out[self.override_src, self.override_dst] = True
+        pods, values = self.self_fix(port)
+        out[pods, pods] = values
         return out
 
     def block(self, src_pods: Sequence[int], dst_pods: Sequence[int], port: PortKey) -> BoolArray:
@@ -182,6 +225,10 @@ class Matrix:
         ps, pd = pos_s[self.override_src], pos_d[self.override_dst]
         keep = (ps >= 0) & (pd >= 0)
         out[ps[keep], pd[keep]] = True
+        pods, values = self.self_fix(port)
+        ps, pd = pos_s[pods], pos_d[pods]
+        keep = (ps >= 0) & (pd >= 0)
+        out[ps[keep], pd[keep]] = values[keep]
         return out
 
     def self_allowed(self, port: PortKey) -> BoolArray:
@@ -190,6 +237,8 @@ class Matrix:
         out = self._class_bits(port, cls, cls)
         same = self.override_src == self.override_dst
         out[self.override_src[same]] = True
+        pods, values = self.self_fix(port)
+        out[pods] = values
         return out
 
     def fold_counts(
@@ -208,13 +257,13 @@ class Matrix:
         dst_groups = groups if targets is None else targets
         c = self.classes.size
         class_of = self.classes.class_of
-        src_of = _group_of(groups, len(self.pods))
-        dst_of = src_of if targets is None else _group_of(dst_groups, len(self.pods))
+        src_of = group_of(groups, len(self.pods))
+        dst_of = src_of if targets is None else group_of(dst_groups, len(self.pods))
         out = np.zeros((len(groups), len(dst_groups)), dtype=np.int64)
-        s_g, s_c, s_n = _entries(src_of, class_of, c)
-        d_g, d_c, d_n = _entries(dst_of, class_of, c)
+        s_g, s_c, s_n = fold_entries(src_of, class_of, c)
+        d_g, d_c, d_n = fold_entries(dst_of, class_of, c)
         if len(s_g) and len(d_g):
-            _fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
+            fold_classes(self.packed[port], c, (s_g, s_c, s_n), (d_g, d_c, d_n), out)
         if with_overrides:
             src, dst = self.override_src, self.override_dst
             gs, gd = src_of[src], dst_of[dst]
@@ -223,13 +272,15 @@ class Matrix:
             if len(src):
                 known = self._class_bits(port, class_of[src], class_of[dst])
                 np.add.at(out, (gs[~known], gd[~known]), 1)
-        if exclude_self:
-            both = (src_of >= 0) & (dst_of >= 0)
+        both = (src_of >= 0) & (dst_of >= 0)
+        if exclude_self or self.self_classes is not None:
+            class_of = self.classes.class_of
+            counted = self._class_bits(port, class_of, class_of)
+            own = self.self_classes[port][class_of] if self.self_classes else counted.copy()
             if with_overrides:
-                both &= self.self_allowed(port)
-            else:
-                both &= self._class_bits(port, class_of, class_of)
-            np.add.at(out, (src_of[both], dst_of[both]), -1)
+                same = self.override_src == self.override_dst
+                counted[self.override_src[same]] = own[self.override_src[same]] = True
+            fold_self(out, (src_of, dst_of), both, counted, None if exclude_self else own)
         return out
 
     def fold(
@@ -248,10 +299,11 @@ class Matrix:
         counts = self.fold_counts(
             groups, port, targets, exclude_self=exclude_self, with_overrides=with_overrides
         )
-        pairs = np.outer([len(g) for g in groups], [len(g) for g in dst]).astype(np.int64)
+        sizes = [np.asarray([len(g) for g in side], dtype=np.int64) for side in (groups, dst)]
+        pairs = np.multiply.outer(*sizes)
         if exclude_self:
-            src_of = _group_of(groups, len(self.pods))
-            dst_of = src_of if targets is None else _group_of(dst, len(self.pods))
+            src_of = group_of(groups, len(self.pods))
+            dst_of = src_of if targets is None else group_of(dst, len(self.pods))
             both = (src_of >= 0) & (dst_of >= 0)
             np.add.at(pairs, (src_of[both], dst_of[both]), -1)
         return Fold(some=counts > 0, every=counts == pairs)
@@ -281,74 +333,28 @@ class Matrix:
         if not self.ports or c == 0:
             return
         sources = range(c) if only is None else (only,)
+        tables = [self.packed[p] for p in self.ports]
         for a in sources:
-            rows = np.stack([np.unpackbits(self.packed[p][a], count=c) for p in self.ports])
-            if not rows.any():
+            packed = np.stack([t[a] for t in tables])  # ports x bytes of the class row
+            live = np.flatnonzero(np.bitwise_or.reduce(packed, axis=0))
+            if not len(live):
                 continue
-            codes: dict[bytes, list[int]] = {}
-            columns = np.flatnonzero(rows.any(axis=0))
-            keys = np.packbits(rows[:, columns], axis=0).T
-            for col, key in zip(columns.tolist(), keys, strict=True):
-                codes.setdefault(key.tobytes(), []).append(col)
-            for cols in codes.values():
-                ports = tuple(p for k, p in enumerate(self.ports) if rows[k, cols[0]])
-                yield a, np.asarray(cols, dtype=np.int64), ports
-
-
-def _group_of(groups: Sequence[Sequence[int]], n: int) -> IntArray:
-    out = np.full(n, -1, dtype=np.int64)
-    for g, members in enumerate(groups):
-        out[np.asarray(members, dtype=np.int64)] = g
-    return out
-
-
-def _entries(group_of: IntArray, class_of: IntArray, c: int) -> tuple[IntArray, IntArray, IntArray]:
-    """The sparse entries (group, class, count) of ``M``, sorted by group then class."""
-    inside = group_of >= 0
-    keys, counts = np.unique(group_of[inside] * c + class_of[inside], return_counts=True)
-    return keys // c, keys % c, counts.astype(np.int64)
-
-
-Entries = tuple[IntArray, IntArray, IntArray]
-
-
-def _fold_classes(packed: Packed, c: int, src: Entries, dst: Entries, out: IntArray) -> None:
-    """``out[g, h] = sum Ms[g, a] * A[a, b] * Md[h, b]`` over the sparse entries of the two
-    membership matrices (sorted by group), in chunks of source entries so the intermediates
-    stay small: the class rows of the source entries, weighted and summed per source group,
-    then (transposed, so both sums run along rows) weighted and summed per target group. A
-    side whose groups have one class each needs no sum."""
-    s_g, s_c, s_n = src
-    d_g, d_c, d_n = dst
-    s_starts = np.flatnonzero(np.r_[True, s_g[1:] != s_g[:-1]])
-    d_starts = np.flatnonzero(np.r_[True, d_g[1:] != d_g[:-1]])
-    s_present, d_present = s_g[s_starts], d_g[d_starts]
-    wide = int(s_n.sum()) * int(d_n.sum()) >= 1 << 31  # bounds every cell and partial sum
-    kind = np.int64 if wide else np.int32
-    d_weight: npt.NDArray[Any] = d_n.astype(kind)[:, None]
-    all_columns = len(d_c) == c and bool((d_c == np.arange(c)).all())
-    bounds = np.r_[s_starts, len(s_g)]
-    budget = max(1, (1 << 22) // max(c, len(d_g), 1))  # source entry rows per chunk
-    k0 = 0
-    while k0 < len(s_starts):
-        k1 = max(k0 + 1, int(np.searchsorted(bounds, bounds[k0] + budget, side="right")) - 1)
-        k1 = min(k1, len(s_starts))
-        lo, hi = int(bounds[k0]), int(bounds[k1])
-        bits = np.unpackbits(packed[s_c[lo:hi]], axis=1, count=c)
-        if not all_columns:
-            bits = bits[:, d_c]
-        rows: npt.NDArray[Any] = bits.astype(kind)
-        del bits
-        rows *= s_n[lo:hi, None].astype(kind)
-        if k1 - k0 != hi - lo:
-            rows = np.add.reduceat(rows, s_starts[k0:k1] - lo, axis=0)
-        cols: npt.NDArray[Any] = np.ascontiguousarray(rows.T)
-        del rows
-        cols *= d_weight
-        if len(d_starts) != len(d_g):
-            cols = np.add.reduceat(cols, d_starts, axis=0)
-        out[np.ix_(s_present[k0:k1], d_present)] = cols.T
-        k0 = k1
+            bits = np.unpackbits(packed[:, live], axis=1).astype(bool)  # only bytes with a bit
+            columns = (live[:, None] * 8 + np.arange(8)).ravel()
+            hit = bits.any(axis=0) & (columns < c)
+            columns, bits = columns[hit], bits[:, hit]
+            keys = np.ascontiguousarray(np.packbits(bits, axis=0).T)
+            _, first, inverse = np.unique(
+                keys.view(np.dtype((np.void, keys.shape[1]))).ravel(),
+                return_index=True,
+                return_inverse=True,
+            )
+            order = np.argsort(inverse.ravel(), kind="stable")
+            bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))[:-1]
+            groups = np.split(columns[order], bounds)
+            for u in np.argsort(first, kind="stable").tolist():  # by their first column
+                ports = tuple(p for k, p in enumerate(self.ports) if bits[k, first[u]])
+                yield a, groups[u].astype(np.int64), ports
 
 
 def reachability(
@@ -356,15 +362,18 @@ def reachability(
     ports: Sequence[PortKey] | None = None,
     namespaces: Sequence[str] | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    family: int | None = None,
 ) -> Matrix:
     """The pod x pod reachability by policy on each port (default: every declared
-    container port), over the pods of ``namespaces`` (default: all). See the module doc."""
-    pods = cluster.pods
+    container port), over the pods of ``namespaces`` (default: all); ``family`` (4, 6): the
+    connections of that IP family, over the pods with an address of it, by that address only
+    (:func:`podpath.engine.ip_family.pods_of_family`). See the module doc."""
+    pods = pods_of_family(cluster.pods, family)[0]
     if namespaces:
         wanted = set(namespaces)
         pods = tuple(p for p in pods if p.namespace in wanted)
     columns = tuple(ports) if ports is not None else declared_ports(cluster.pods)
-    classes, packed = class_relation(cluster, pods, columns, assumptions)
+    classes, packed, self_classes = class_relation(cluster, pods, columns, assumptions)
     src, dst = override_pairs(pods, assumptions)
     return Matrix(
         pods=pods,
@@ -374,4 +383,5 @@ def reachability(
         override_src=src,
         override_dst=dst,
         assumptions=assumptions,
+        self_classes=self_classes,
     )

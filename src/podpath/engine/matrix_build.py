@@ -18,10 +18,15 @@ them as sparse (src, dst) pod pairs allowed on every port:
   and every pod of its node, both ways (the kubelet must reach its pods; NP_DOCS "traffic to
   and from the node where a Pod is running is always allowed");
 - ``self-traffic-allowed``: a pod and itself ("a pod cannot block access to itself").
+
+A pod to its own IP is not subject to the admin tiers (:func:`class_relation` gives that
+diagonal per class; :mod:`podpath.engine.matrix_self` applies it to the pods).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,8 +34,9 @@ import numpy.typing as npt
 
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies
-from podpath.engine.matrix_classes import PodClasses, build_classes
+from podpath.engine.matrix_classes import BoolArray, PodClasses, build_classes
 from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
+from podpath.engine.matrix_self import class_diagonal
 from podpath.engine.policy_verdict import Assumptions
 from podpath.model.admin_policy import AdminPolicy
 from podpath.model.core import Pod, Protocol
@@ -71,13 +77,48 @@ def _transpose(m: Packed, n: int) -> Packed:
     return np.ascontiguousarray(out[:n])
 
 
+TRANSPOSE_BUDGET = 1 << 30  # bytes of transposed ingress relations kept for reuse
+
+
+def _digest(m: Packed) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(m).data, digest_size=16).digest()
+
+
+class _Transposes:
+    """Transposed ingress relations by content: ports whose ingress relation is the same
+    (most ports of a cluster share their rules) are transposed once. Least recently used
+    entries leave once ``budget`` bytes are held."""
+
+    def __init__(self, n: int, budget: int | None = None) -> None:
+        self.n, self.held = n, 0
+        self.budget = TRANSPOSE_BUDGET if budget is None else budget
+        self.kept: OrderedDict[bytes, Packed] = OrderedDict()
+
+    def of(self, m: Packed) -> tuple[bytes, Packed]:
+        key = _digest(m)
+        found = self.kept.get(key)
+        if found is not None:
+            self.kept.move_to_end(key)
+            return key, found
+        found = _transpose(m, self.n)
+        self.kept[key] = found
+        self.held += found.nbytes
+        while self.held > self.budget and len(self.kept) > 1:
+            self.held -= self.kept.popitem(last=False)[1].nbytes
+        return key, found
+
+
 def _direction(
     classes: PodClasses,
     rules: DirectionRules,
     ports: tuple[PortKey, ...],
     has_admin: bool,
+    diagonals: dict[PortKey, BoolArray] | None = None,
 ) -> dict[PortKey, Packed]:
-    """Per port, the packed relation [subject class][other class] for one direction."""
+    """Per port, the packed relation [subject class][other class] for one direction; with
+    admin tiers, ``diagonals[port]`` gets the relation of each class to itself WITHOUT them
+    (NetworkPolicy tier, else allowed): a pod to its own IP is not subject to the admin tiers
+    (:data:`podpath.engine.policy.SELF_CNP_DOC`)."""
     n = classes.size
     out: dict[PortKey, Packed] = {}
     np_all = _packed_rows(n)
@@ -103,6 +144,8 @@ def _direction(
             if rows is not None and cols is not None:
                 m[rows] |= cols
         if has_admin:
+            if diagonals is not None:
+                diagonals[port] = ~iso | classes.as_node | class_diagonal(m, n)
             a_allow, a_deny = rules.first_match(rules.admin, port, n)
             b_allow, b_deny = rules.first_match(rules.baseline, port, n)
             m[~iso] = ~b_deny[~iso]
@@ -145,8 +188,10 @@ def class_relation(
     pods: tuple[Pod, ...],
     columns: tuple[PortKey, ...],
     assumptions: Assumptions,
-) -> tuple[PodClasses, dict[PortKey, Packed]]:
-    """The classes of ``pods`` and, per port, the packed class x class allowed relation."""
+) -> tuple[PodClasses, dict[PortKey, Packed], dict[PortKey, BoolArray] | None]:
+    """The classes of ``pods``, per port the packed class x class allowed relation, and (with
+    admin tiers; else None: the relation's diagonal) per port whether a pod of each class may
+    reach its own IP, where the admin tiers do not apply."""
     admin = admin_policies(cluster, "Admin")
     baseline = admin_policies(cluster, "Baseline")
     classes = build_classes(cluster, pods, class_cidrs(cluster, admin, baseline), assumptions)
@@ -155,12 +200,23 @@ def class_relation(
     egr = collect_rules(cluster, classes, Direction.EGRESS, admin, baseline, assumptions)
     n = classes.size
     packed: dict[PortKey, Packed] = {}
+    diag_in: dict[PortKey, BoolArray] = {}
+    diag_out: dict[PortKey, BoolArray] = {}
+    transposes = _Transposes(n)
+    same: dict[tuple[bytes, bytes], Packed] = {}  # ports with one relation share one array
     for port in columns:
-        ingress = _direction(classes, ing, (port,), has_admin)[port]
-        egress = _direction(classes, egr, (port,), has_admin)[port]
-        packed[port] = egress & _transpose(ingress, n)
-        del ingress, egress
-    return classes, packed
+        ingress = _direction(classes, ing, (port,), has_admin, diag_in)[port]
+        egress = _direction(classes, egr, (port,), has_admin, diag_out)[port]
+        key_in, ingress_t = transposes.of(ingress)
+        key = (key_in, _digest(egress))
+        if key not in same:
+            same[key] = egress & ingress_t
+            same[key].flags.writeable = False
+        packed[port] = same[key]
+        del ingress, egress, ingress_t
+    if not has_admin:
+        return classes, packed, None
+    return classes, packed, {port: diag_in[port] & diag_out[port] for port in columns}
 
 
 def override_pairs(pods: Sequence[Pod], assumptions: Assumptions) -> tuple[IntArray, IntArray]:

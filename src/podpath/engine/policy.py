@@ -23,7 +23,8 @@ https://kubernetes.io/docs/concepts/services-networking/network-policies/):
 - tiers (policy.networking.k8s.io): per direction, AdminNetworkPolicy / ClusterNetworkPolicy
   tier Admin first (Allow/Deny decide, Pass skips to NetworkPolicy), then NetworkPolicy (when the
   pod is isolated), then BaselineAdminNetworkPolicy / ClusterNetworkPolicy tier Baseline, then
-  the default: allowed. See :mod:`podpath.engine.admin_policy`.
+  the default: allowed. See :mod:`podpath.engine.admin_policy`. A pod connecting to its own IP
+  skips the admin tiers; through a Service back to itself it does not (:data:`SELF_CNP_DOC`).
 
 Rule matching lives in :mod:`podpath.engine.policy_rules`, the verdict types in
 :mod:`podpath.engine.policy_verdict`; import those names from there.
@@ -64,6 +65,17 @@ from podpath.model.policy import Direction
 #: Admin-tier actions that decide (Pass moves on to the next tier).
 FINAL_ACTIONS = ("Allow", "Accept", "Deny")
 
+#: ClusterNetworkPolicy and a pod reaching itself (https://network-policy-api.sigs.k8s.io/
+#: api-overview/, "The ClusterNetworkPolicy Resource": "A Pod connecting to its own Pod IP is
+#: not subject to CNP. A Pod connecting to a Service IP that the service proxy load-balances
+#: back to the same Pod is subject to ClusterNetworkPolicy."); podpath applies it to every
+#: admin kind (AdminNetworkPolicy and BaselineAdminNetworkPolicy are its two tiers).
+SELF_CNP_DOC = (
+    "a pod connecting to its own IP is not subject to the admin tiers (ClusterNetworkPolicy, "
+    "AdminNetworkPolicy, BaselineAdminNetworkPolicy); through a Service that load-balances "
+    "back to it, it is"
+)
+
 # --- one direction, one connection ---------------------------------------------------------
 
 
@@ -84,9 +96,15 @@ def evaluate_direction(
     port: int,
     protocol: Protocol,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    *,
+    admin_tiers: bool = True,
+    self_assumed: bool = False,
 ) -> DirectionResult:
     """``direction`` evaluated at ``pod`` (egress: pod is the source, ``other`` the
-    destination; ingress: pod is the destination), tier by tier (see the module docstring)."""
+    destination; ingress: pod is the destination), tier by tier (see the module docstring).
+    ``admin_tiers=False``: the Admin and Baseline tiers are skipped (a pod to its own IP);
+    ``self_assumed``: a pod to itself through a Service under ``self-traffic``: what the
+    Admin tier leaves is allowed (see :func:`evaluate`)."""
     dst_pod = destination_pod(pod, other, direction)
     node = _node_of(cluster, other, assumptions)
     if assumptions.node_traffic_allowed and node is not None and node.name == pod.node_name:
@@ -107,10 +125,16 @@ def evaluate_direction(
             f"{pod.key} uses the host network: no policy applies to it",
             assumptions=(A_HOST_NETWORK,),
         )
-    admin = admin_decision(cluster, "Admin", pod, other, direction, port, protocol, assumptions)
+    admin = (
+        admin_decision(cluster, "Admin", pod, other, direction, port, protocol, assumptions)
+        if admin_tiers
+        else None
+    )
     tie = _tie_note(cluster, "Admin", pod, other, direction, port, protocol, admin)
     if admin is not None and admin.action in FINAL_ACTIONS:
         return _admin_result(direction, pod, Tier.ADMIN, admin, tie)
+    if self_assumed:
+        return _self_allowed(direction, pod)
     policies = selecting_policies(cluster, pod, direction, assumptions)
     refs = tuple(p.ref for p in policies)
     if policies:
@@ -135,7 +159,11 @@ def evaluate_direction(
             allowing=allowing,
             assumptions=(A_PRIORITY_TIE,) if tie else (),
         )
-    base = admin_decision(cluster, "Baseline", pod, other, direction, port, protocol, assumptions)
+    base = (
+        admin_decision(cluster, "Baseline", pod, other, direction, port, protocol, assumptions)
+        if admin_tiers
+        else None
+    )
     tie = tie or _tie_note(cluster, "Baseline", pod, other, direction, port, protocol, base)
     if base is not None and base.action in FINAL_ACTIONS:
         return _admin_result(direction, pod, Tier.BASELINE, base, tie)
@@ -193,6 +221,18 @@ def _outside(direction: Direction, peer: Peer) -> DirectionResult:
     )
 
 
+def _self_allowed(direction: Direction, pod: Pod) -> DirectionResult:
+    """A pod to itself under the ``self-traffic`` assumption."""
+    return DirectionResult(
+        direction,
+        pod.key,
+        True,
+        Tier.ASSUMPTION,
+        "a pod cannot block access to itself",
+        assumptions=(A_SELF_TRAFFIC,),
+    )
+
+
 def evaluate(
     cluster: Cluster,
     src: Peer,
@@ -200,35 +240,59 @@ def evaluate(
     port: int,
     protocol: Protocol = Protocol.TCP,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    *,
+    via_service: bool = False,
 ) -> Verdict:
     """May ``src`` open a connection to ``dst`` on ``port/protocol``? The source pod's egress
     AND the destination pod's ingress must allow it (NP_DOCS "The two sorts of pod
     isolation"); an IPPeer side is outside the cluster and has no policy. ``port`` is the port
-    the destination pod receives on (after any Service translation)."""
+    the destination pod receives on (after any Service translation). ``via_service``: the
+    connection was made to a Service address that the service proxy load-balanced to ``dst``.
+
+    A pod to itself (ClusterNetworkPolicy, :data:`SELF_CNP_DOC`; "hairpin" traffic): to its
+    own Pod IP the admin tiers do not apply, the ``self-traffic`` assumption or else the
+    NetworkPolicy tier decides (not isolated: allowed); through a Service the Admin tier comes
+    first, as for any pair, and what it leaves goes on as to the own IP, then to the Baseline
+    tier."""
     notes: list[str] = []
-    if isinstance(src, PodPeer) and isinstance(dst, PodPeer) and src.pod.key == dst.pod.key:
+    self_mode = isinstance(src, PodPeer) and isinstance(dst, PodPeer) and src.pod.key == dst.pod.key
+    direct = self_mode and not via_service
+    if self_mode:
         notes.append(ASSUMPTION_DOCS[A_SELF_TRAFFIC])
-        if assumptions.self_traffic_allowed:
-            ok = DirectionResult(
-                Direction.EGRESS,
-                src.pod.key,
-                True,
-                Tier.ASSUMPTION,
-                "a pod cannot block access to itself",
-                assumptions=(A_SELF_TRAFFIC,),
-            )
+        if any(cluster.admin_tiers.values()):
+            notes.append(SELF_CNP_DOC)
+        if direct and assumptions.self_traffic_allowed:
+            assert isinstance(src, PodPeer)
+            ok = _self_allowed(Direction.EGRESS, src.pod)
             return Verdict(
                 src, dst, port, protocol, ok, _replace_dir(ok, Direction.INGRESS), tuple(notes)
             )
+    assumed = self_mode and assumptions.self_traffic_allowed
     if isinstance(src, PodPeer):
         egress = evaluate_direction(
-            cluster, src.pod, dst, Direction.EGRESS, port, protocol, assumptions
+            cluster,
+            src.pod,
+            dst,
+            Direction.EGRESS,
+            port,
+            protocol,
+            assumptions,
+            admin_tiers=not direct,
+            self_assumed=assumed,
         )
     else:
         egress = _outside(Direction.EGRESS, src)
     if isinstance(dst, PodPeer):
         ingress = evaluate_direction(
-            cluster, dst.pod, src, Direction.INGRESS, port, protocol, assumptions
+            cluster,
+            dst.pod,
+            src,
+            Direction.INGRESS,
+            port,
+            protocol,
+            assumptions,
+            admin_tiers=not direct,
+            self_assumed=assumed,
         )
     else:
         ingress = _outside(Direction.INGRESS, dst)

@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Mapping
 
 from podpath.cluster import Cluster
+from podpath.engine.ip_family import family_ips
 from podpath.engine.policy_verdict import (
     DEFAULT_ASSUMPTIONS,
     Assumptions,
@@ -138,8 +139,7 @@ def peer_matches_pod(
     if peer.ip_block is not None:
         if not (assumptions.ipblock_matches_pod_ips or as_node):
             return False
-        ips = [ip for ip in pod.ips if family is None or address(ip).version == family]
-        return any(ip_block_matches(peer.ip_block, ip) for ip in ips)
+        return any(ip_block_matches(peer.ip_block, ip) for ip in family_ips(pod.ips, family))
     if as_node:
         return False
     if peer.namespace_selector is None:

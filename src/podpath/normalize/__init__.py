@@ -39,7 +39,7 @@ from podpath.normalize.core import (
 from podpath.normalize.fields import object_fields
 from podpath.normalize.names import check_object_names
 from podpath.normalize.policy import normalize_network_policy
-from podpath.normalize.registry import LAYER_NORMALIZERS
+from podpath.normalize.registry import LAYER_NORMALIZERS, skip_hint
 from podpath.normalize.services import (
     SERVICE_NAME_LABEL,
     normalize_endpoint_slice,
@@ -280,7 +280,7 @@ class _Collector:
             Note(
                 "info",
                 "skipped-kind",
-                f"skipped {api} {kind} (not modelled)",
+                f"skipped {api} {kind} (not modelled{skip_hint(str(api), kind)})",
                 f"{kind}/{name}",
                 source,
             )

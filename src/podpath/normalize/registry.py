@@ -82,3 +82,20 @@ def _service_cidr(raw: dict[str, Any], source: SourceRef) -> Any:
 
 
 LAYER_NORMALIZERS["ServiceCIDR"] = _service_cidr
+
+#: Kinds skipped with a pointer to the kind podpath models instead, by (API group, kind).
+#: XListenerSet (gateway.networking.x-k8s.io/v1alpha1) is the experimental channel's name of
+#: ListenerSet before GEP-1713 reached the standard channel as gateway.networking.k8s.io/v1
+#: ListenerSet (Gateway API v1.5, https://gateway-api.sigs.k8s.io/geps/gep-1713/).
+SKIP_HINTS: dict[tuple[str, str], str] = {
+    ("gateway.networking.x-k8s.io", "XListenerSet"): (
+        "the experimental name of ListenerSet (GEP-1713): write it as "
+        "gateway.networking.k8s.io/v1 ListenerSet"
+    ),
+}
+
+
+def skip_hint(api_version: str, kind: str) -> str:
+    """``"; HINT"`` for a skipped kind that :data:`SKIP_HINTS` names, else ``""``."""
+    hint = SKIP_HINTS.get((api_version.partition("/")[0], kind))
+    return f"; {hint}" if hint else ""

@@ -97,6 +97,8 @@ class DoctorContext:
             return self.verdict(src, dst, port, protocol).allowed
         if (i, j) in self._overrides:
             return True
+        if i == j:
+            return self.matrix.is_allowed(i, j, key)
         a, b = self._class_of[i], self._class_of[j]
         return bool((self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7))) & 1)
 

@@ -399,7 +399,9 @@ def reach_entry_point(
     front = _entry_front(cluster, source, ep, request.port, spec, address)
     if front.leg.drop is not None:
         return front.leg
-    rest = through_entry_point(cluster, ep, request, answer, front.arrival, front.leg.targets, spec)
+    rest = through_entry_point(
+        cluster, ep, request, answer, front.arrival, front.leg.targets, spec, source.family
+    )
     return front.leg + rest
 
 

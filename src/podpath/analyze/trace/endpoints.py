@@ -15,7 +15,8 @@ connection, and the target port each receives it on.
   on the node for ``externalTrafficPolicy: Local``; else all, filtered by the receiving node's
   topology as above when the node is known), seen from the addresses stage 3 found.
 - Behind an entry point: each weighted backend's endpoints, from every controller/gateway pod
-  the client reached.
+  the client reached; with ``--family``, the endpoints of that family only
+  (:func:`proxied_endpoints`).
 
 Stage 3 hands over a :class:`ServiceAddress` or a :class:`NodeForward`; which ready endpoints
 serve a client is decided in one place, :func:`serving`.
@@ -27,7 +28,15 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podpath.analyze.trace.values import NO_ENDPOINTS, PODS_NOT_IN_INPUT, Hop, Leg, Source, Target
+from podpath.analyze.trace.values import (
+    NO_ENDPOINTS,
+    PODS_NOT_IN_INPUT,
+    Hop,
+    Leg,
+    Source,
+    Target,
+    pick,
+)
 from podpath.cluster import Cluster
 from podpath.engine.pod_creators import likely_creators, pod_creators
 from podpath.engine.services import service_selects_pod
@@ -172,7 +181,9 @@ def behind_address(cluster: Cluster, arrival: ServiceAddress) -> Leg:
             pod = cluster.pod_by_key.get(e.pod) if e.pod else None
             masq = arrival.masquerade
             seen = (masq,) if masq and e.node_name != client_node else ()
-            targets.append(Target(e.ip, e.port, pod, src_ips, source.pod, seen))
+            targets.append(
+                Target(e.ip, e.port, pod, src_ips, source.pod, seen, not service.headless)
+            )
     drop = None if targets else no_endpoints(cluster, service)
     return Leg(tuple(hops), tuple(notes), tuple(targets), drop=drop)
 
@@ -202,9 +213,17 @@ def behind_node(cluster: Cluster, arrival: NodeForward) -> Leg:
     return Leg((hop,), targets=targets)
 
 
-def behind_backends(cluster: Cluster, answer: RouteAnswer, controllers: Sequence[Target]) -> Leg:
-    """Each weighted backend's endpoints, from every controller pod reached (module docstring)."""
+def behind_backends(
+    cluster: Cluster,
+    answer: RouteAnswer,
+    controllers: Sequence[Target],
+    family: int | None = None,
+) -> Leg:
+    """Each weighted backend's endpoints, from every controller pod reached (module docstring),
+    of ``family`` when asked (:func:`proxied_endpoints`); each controller pod connects from its
+    address of the endpoint's family (:func:`proxy_source`)."""
     hops: list[Hop] = []
+    notes: list[str] = []
     targets: list[Target] = []
     for backend in answer.backends:
         if backend.status is not None or backend.weight <= 0 or backend.service is None:
@@ -213,16 +232,66 @@ def behind_backends(cluster: Cluster, answer: RouteAnswer, controllers: Sequence
         if svc is None:
             continue
         sp = next((p for p in svc.ports if p.port == backend.port), None)
-        ready = ready_endpoints(cluster, svc, sp)
+        ready, shown = proxied_endpoints(svc, ready_endpoints(cluster, svc, sp), family)
         hops.append(
             Hop(
                 "service",
-                f"backend {svc.key} port {backend.port} (weight {backend.weight}) -> "
-                f"ready endpoints {mapping(ready)}",
+                f"backend {svc.key} port {backend.port} (weight {backend.weight}) -> {shown}",
                 (str(svc.ref),),
             )
         )
         for e in ready:
             pod = cluster.pod_by_key.get(e.pod) if e.pod else None
-            targets.extend(Target(e.ip, e.port, pod, (c.ip,), c.pod) for c in controllers)
-    return Leg(tuple(hops), targets=tuple(targets), drop=None if targets else NO_ENDPOINTS)
+            for c in controllers:
+                src = proxy_source(c, e, family)
+                if src is None:
+                    notes.append(
+                        NO_PROXY_ADDRESS.format(pod=c.pod.key if c.pod else c.ip, v=family)
+                    )
+                    continue
+                targets.append(Target(e.ip, e.port, pod, (src,), c.pod))
+    drop = None if targets else NO_ENDPOINTS
+    return Leg(tuple(hops), tuple(dict.fromkeys(notes)), tuple(targets), drop=drop)
+
+
+NO_PROXY_ADDRESS = "{pod} has no IPv{v} address: it opens no IPv{v} connection to the backends"
+
+
+def proxied_endpoints(
+    service: Service, ready: list[Endpoint], family: int | None
+) -> tuple[list[Endpoint], str]:
+    """The ready endpoints an Ingress controller or Gateway proxies to, and how the hop shows
+    them. The proxy terminates the client's connection and opens its own to the backend
+    endpoints (not to the ClusterIP). Without ``--family``: the endpoints of every
+    EndpointSlice of the Service, whatever its ``addressType``, as ingress-nginx builds its
+    upstreams (``getEndpointsFromSlices`` in internal/ingress/controller/endpointslices.go
+    loops over all the Service's slices); with ``--family``: those of the EndpointSlices of
+    that ``addressType`` only (IPv4 or IPv6, one slice family per address family:
+    https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#address-types),
+    and none when the Service has no address of that family -- the proxy then has no
+    endpoint to connect to, as kube-proxy has none behind a ClusterIP of a family the Service
+    lacks (https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services)."""
+    if family is None:
+        return ready, f"ready endpoints {mapping(ready)}"
+    own = [e for e in ready if ipaddress.ip_address(e.ip).version == family]
+    shown = f"ready IPv{family} endpoints {mapping(own)}"
+    if ready and not own:
+        others = sorted({f"IPv{ipaddress.ip_address(e.ip).version}" for e in ready})
+        shown += (
+            f": {service.key} has {'/'.join(others)} endpoints only ({mapping(ready)}), "
+            "none of the family asked"
+        )
+    return own, shown
+
+
+def proxy_source(controller: Target, endpoint: Endpoint, family: int | None) -> str | None:
+    """The address a controller pod connects to ``endpoint`` from: its address of the
+    endpoint's family (a dual-stack pod has one per family:
+    https://kubernetes.io/docs/concepts/services-networking/dual-stack/); without
+    ``--family``, the address the client reached when the pod has none of that family (as
+    before); None when ``--family`` is asked and the pod has no address of it."""
+    pod = controller.pod
+    if pod is None or not pod.ips:
+        return controller.ip
+    own = pick(pod.ips, ipaddress.ip_address(endpoint.ip).version)
+    return own if own is not None or family is not None else controller.ip

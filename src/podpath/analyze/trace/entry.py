@@ -15,7 +15,11 @@ Routing (which entry point, rule and backend) is the routing engine's answer
   ``podpath route`` gives them. When the controller itself
   answers 404 at an IP (no rule without host, no defaultBackend), a note says so: the verdict
   is "no route", the path up to the controller is shown;
-- each weighted backend's endpoints (stage 5), judged from every pod reached (stage 6).
+- each weighted backend's endpoints (stage 5), judged from every pod reached (stage 6). The
+  controller opens a connection of its own to them: ``--family`` is that connection's family
+  (the backend's endpoints of that family, judged with the pods' addresses of that family);
+  without it, the endpoints of every family, as ingress-nginx proxies
+  (:func:`podpath.analyze.trace.endpoints.proxied_endpoints`).
 
 A ``tcp://``, ``udp://`` or ``tls://HOST:PORT`` destination is a connection, not an HTTP
 request: the routing engine's layer-4 answer (:func:`podpath.engine.gateway_l4.route_connection`:
@@ -66,9 +70,10 @@ def through_entry_point(
     front: ServiceAddress | NodeForward | None,
     pods: tuple[Target, ...],
     spec: PortSpec,
+    family: int | None = None,
 ) -> Leg:
     """The entry point's pods (behind ``front``, else ``pods`` reached directly), the route,
-    and the backends (module docstring)."""
+    and the backends (module docstring), over ``family`` (``--family``) when asked."""
     controllers = behind(cluster, front)
     targets = controllers.targets or pods
     if controllers.drop is not None or not targets:
@@ -80,7 +85,7 @@ def through_entry_point(
     leg += matched_route(request, answer, ep)
     if leg.drop is not None or (leg.answered is not None and leg.answered.itself):
         return leg
-    backends = behind_backends(cluster, answer, reached)
+    backends = behind_backends(cluster, answer, reached, family)
     if backends.drop is not None:
         return leg + backends
     return leg + backends + judge_backends(cluster, backends.targets, spec.protocol)

@@ -147,7 +147,8 @@ def judge_target(
     policies involved."""
     dst = _dest_peer(cluster, target)
     verdicts = [
-        evaluate(cluster, src, dst, target.port, protocol) for src in _source_peers(cluster, target)
+        evaluate(cluster, src, dst, target.port, protocol, via_service=target.via_service)
+        for src in _source_peers(cluster, target)
     ]
     if target.seen_from and target.source_pod is not None:
         verdicts = [

@@ -106,7 +106,9 @@ class Target:
     """A pod (or bare IP) the connection reaches, the port it arrives on, and from which source
     address (after any source NAT). ``seen_from``: when a source *pod*'s connection is
     masqueraded on its way (kube-proxy's external destinations), the address the receiving
-    pod's ingress sees; the pod's own egress is still judged as the pod's."""
+    pod's ingress sees; the pod's own egress is still judged as the pod's. ``via_service``:
+    reached through a Service address the service proxy load-balanced (a pod reaching itself
+    so is subject to the admin tiers, to its own IP it is not)."""
 
     ip: str
     port: int
@@ -114,6 +116,7 @@ class Target:
     source_ips: tuple[str, ...]
     source_pod: Pod | None
     seen_from: tuple[str, ...] = ()
+    via_service: bool = False
 
 
 @dataclass(frozen=True, slots=True)
