@@ -113,8 +113,17 @@ def service_entry_points(cluster: Cluster) -> dict[str, list[str]]:
     return out
 
 
-def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
-    """The graph of allowed connectivity (see module docstring)."""
+def build_graph(
+    cluster: Cluster,
+    *,
+    by: str = "workload",
+    matrix: Any = None,
+    routes: dict[str, Any] | None = None,
+) -> Graph:
+    """The graph of allowed connectivity (see module docstring); ``matrix``: the run's
+    :func:`podpath.engine.matrix.reachability` of the whole input and ``routes`` its
+    routing table (:func:`podpath.analyze.routes.routing_table`), if already computed
+    (``report --html`` shares the overview's)."""
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}")
     key = node_of(by)
@@ -125,7 +134,7 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
         members[node_id].append(pod.key)
         groups[node_id] = pod.namespace
     entries: dict[str, list[str]] = defaultdict(list)
-    for source in (service_entry_points(cluster), route_entry_points(cluster)):
+    for source in (service_entry_points(cluster), route_entry_points(cluster, routes)):
         for pod_key, marks in source.items():
             member = cluster.pod_by_key.get(pod_key)
             if member is not None:
@@ -134,7 +143,9 @@ def build_graph(cluster: Cluster, *, by: str = "workload") -> Graph:
     notes: tuple[str, ...] = ()
     pods = cluster.pod_by_key
     try:
-        found = allowed_edges(cluster, lambda p: key(pods[p]) if p in pods else p, same_group=False)
+        found = allowed_edges(
+            cluster, lambda p: key(pods[p]) if p in pods else p, same_group=False, matrix=matrix
+        )
     except EngineUnavailable as exc:
         found, notes = {}, (f"no edges: {exc}",)
     nodes = [

@@ -19,7 +19,6 @@ from podpath.analyze.graph_pairs import (
     declared_ports,
     external_peers,
     outside_edges,
-    pod_edges,
     policy_refs,
 )
 from podpath.cluster import Cluster
@@ -94,13 +93,14 @@ def allowed_connections(cluster: Cluster) -> list[EdgeFacts]:
 
 
 def allowed_edges(
-    cluster: Cluster, group: Callable[[str], str], *, same_group: bool = True
+    cluster: Cluster, group: Callable[[str], str], *, same_group: bool = True, matrix: Any = None
 ) -> Edges:
     """Every allowed (from, to, port) between groups, with the reasons of ONE pair that is
     allowed (the engine's verdict for that pair): pods and pods, on the ports the
     destinations declare (a pod to itself is not a connection), and pods and the addresses
     outside (``internet``, policy CIDRs). ``group`` maps a pod key (or an outside name) to
-    its group; ``same_group=False`` drops edges from a group to itself.
+    its group; ``same_group=False`` drops edges from a group to itself; ``matrix``: the
+    run's reachability of the whole input, if already computed (:class:`PodEdges`).
 
     Pod -> pod reachability is folded over classes by the matrix engine
     (:meth:`podpath.engine.matrix.Matrix.fold_counts`); the per-pair evaluator only
@@ -109,8 +109,9 @@ def allowed_edges(
     evaluate = engine("podpath.engine.policy", "evaluate")
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
-    out = pod_edges(cluster, evaluate, group, same_group)
-    out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster)))
+    pods = PodEdges(cluster, evaluate, group, same_group, matrix)
+    out = {key: pods.reasons(key) for key in pods.keys}
+    out.update(outside_edges(cluster, evaluate, group, _egress_ports(cluster), pods.matrix))
     return out
 
 
@@ -124,7 +125,7 @@ def lazy_edges(
     if evaluate is None:
         raise EngineUnavailable("the policy engine is not available")
     pods = PodEdges(cluster, evaluate, group, True)
-    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster))
+    outside = OutsideEdges(cluster, evaluate, group, _egress_ports(cluster), matrix=pods.matrix)
 
     def reasons(key: tuple[str, str, str]) -> tuple[str, ...]:
         return outside.reasons(key) if key in outside.keys else pods.reasons(key)
@@ -154,14 +155,19 @@ def outside_fingerprint(cluster: Cluster) -> tuple[object, ...]:
     )
 
 
-def route_entry_points(cluster: Cluster) -> dict[str, list[str]]:
+def route_entry_points(
+    cluster: Cluster, table: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Per pod key, the Ingress / Gateway routes (``Ingress NS/NAME host/path``) leading to
-    it, from the routing engine's table (backend endpoints)."""
-    routing_table = engine("podpath.analyze.routes", "routing_table")
-    if routing_table is None:
-        return {}
+    it, from the routing engine's table (backend endpoints); ``table``: the run's
+    :func:`podpath.analyze.routes.routing_table` of the cluster, if already computed."""
+    if table is None:
+        routing_table = engine("podpath.analyze.routes", "routing_table")
+        if routing_table is None:
+            return {}
+        table = routing_table(cluster)
     out: dict[str, list[str]] = {}
-    for row in routing_table(cluster)["routes"]:
+    for row in table["routes"]:
         kind = "Gateway" if row["entry_point"].startswith("Gateway/") else "Ingress"
         mark = f"{kind} {row['object']} {row['host']} {row['match']}"
         for b in row["backends"]:

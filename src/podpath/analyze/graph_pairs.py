@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from podpath.analyze.graph_fold import group_pairs
 from podpath.cluster import Cluster
 
 Edges = dict[tuple[str, str, str], tuple[str, ...]]
@@ -68,14 +69,6 @@ def external_peers(cluster: Cluster, direction: str) -> dict[str, str]:
                         out[block.cidr] = str(ip)
                         break
     return out
-
-
-def _split(group_of: np.ndarray[Any, Any], count: int) -> list[list[int]]:
-    """The pod indices of each group (``group_of[i]`` < 0: in none), ascending."""
-    order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(count + 1))
-    flat = order.tolist()
-    return [flat[bounds[g] : bounds[g + 1]] for g in range(count)]
 
 
 def _by_refs(verdict: Any) -> bool:
@@ -162,14 +155,31 @@ class PodEdges:
     module docstring), as ``keys``: (from, to, port) -> the groups' indices, and their
     reasons on demand (:meth:`reasons`: the evaluator's verdict for one allowed pair of the
     edge). Class relation only: the assumption pod pairs (a pod to itself, node traffic)
-    are not connections drawn here."""
+    are not connections drawn here. ``matrix``: the run's :func:`reachability` of the whole
+    input (e.g. the doctor's, which holds more ports), reused instead of computing it again;
+    only the declared container ports are drawn either way."""
 
     def __init__(
-        self, cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
+        self,
+        cluster: Cluster,
+        evaluate: Evaluate,
+        group: Callable[[str], str],
+        same_group: bool,
+        matrix: Any = None,
     ) -> None:
+        from podpath.engine.matrix import declared_ports as drawn_ports
         from podpath.engine.matrix import port_label, reachability
+        from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS
 
-        matrix = self.matrix = reachability(cluster)
+        columns = drawn_ports(cluster.pods)
+        if (
+            matrix is None
+            or matrix.pods is not cluster.pods
+            or matrix.assumptions != DEFAULT_ASSUMPTIONS
+            or not set(columns) <= set(matrix.ports)
+        ):
+            matrix = reachability(cluster, columns)
+        self.matrix = matrix
         pods = matrix.pods
         has_ip = np.array([p.has_ip for p in pods], dtype=bool)
         keys = [group(p.key) for p in pods]
@@ -177,32 +187,22 @@ class PodEdges:
         index = {n: g for g, n in enumerate(names)}
         group_of = np.array([index[k] if ok else -1 for k, ok in zip(keys, has_ip, strict=True)])
         group_of = group_of.astype(np.int64)
-        src_groups = _split(group_of, len(names))
         class_of = matrix.classes.class_of
         self.srcs = _members(group_of, class_of, has_ip)
         self.dsts: dict[tuple[int, Any], dict[int, list[tuple[int, list[int]]]]] = {}
         self.explain = VerdictCache(cluster, evaluate, class_of.tolist(), pods)
         self.keys: dict[tuple[str, str, str], tuple[int, int, tuple[int, Any]]] = {}
         declared = [{(c.container_port, c.protocol) for c in p.ports} for p in pods]
-        step = max(1, (1 << 22) // max(len(names), 1))
-        for port in matrix.ports:
+        src_of = np.where(has_ip, group_of, -1)
+        for port in columns:
             declares = np.array([port in d for d in declared], dtype=bool)
             dst_of = np.where(declares & has_ip, group_of, -1)
-            dst_groups = _split(dst_of, len(names))
             self.dsts[port] = _members(dst_of, class_of, declares & has_ip)
             label = port_label(port)
-            for g0 in range(0, len(names), step):
-                counts = matrix.fold_counts(
-                    src_groups[g0 : g0 + step],
-                    port,
-                    dst_groups,
-                    exclude_self=True,
-                    with_overrides=False,
-                )
-                rows, cols = np.nonzero(counts)
-                for a, b in zip((rows + g0).tolist(), cols.tolist(), strict=True):
-                    if same_group or a != b:
-                        self.keys[(names[a], names[b], label)] = (a, b, port)
+            found = group_pairs(matrix.packed[port], class_of, src_of, dst_of, matrix.class_count)
+            for a, b in zip(*(x.tolist() for x in found), strict=True):
+                if same_group or a != b:
+                    self.keys[(names[a], names[b], label)] = (a, b, port)
 
     def reasons(self, key: tuple[str, str, str]) -> tuple[str, ...]:
         from podpath.engine.policy_verdict import PodPeer
@@ -213,14 +213,6 @@ class PodEdges:
         i, j = pair
         pods = self.matrix.pods
         return policy_refs(self.explain(PodPeer(pods[i]), PodPeer(pods[j]), i, j, port))
-
-
-def pod_edges(
-    cluster: Cluster, evaluate: Evaluate, group: Callable[[str], str], same_group: bool
-) -> Edges:
-    """Every pod -> pod edge with its reasons (see :class:`PodEdges`)."""
-    found = PodEdges(cluster, evaluate, group, same_group)
-    return {key: found.reasons(key) for key in found.keys}
 
 
 class OutsideEdges:
@@ -238,14 +230,21 @@ class OutsideEdges:
         group: Callable[[str], str],
         egress_ports: Sequence[tuple[int, Any]],
         only: Sequence[Any] | None = None,
+        *,
+        matrix: Any = None,
     ) -> None:
         from podpath.engine.matrix_build import class_cidrs
         from podpath.engine.matrix_classes import build_classes
         from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, IPPeer
 
         pods = self.pods = tuple(p for p in (cluster.pods if only is None else only) if p.has_ip)
-        classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
-        class_of = classes.class_of.tolist()
+        if matrix is not None and matrix.pods is cluster.pods:
+            # the run's matrix: its classes (a pod's class does not depend on the other pods)
+            every, at = matrix.classes.class_of, {p.key: i for i, p in enumerate(matrix.pods)}
+            class_of = [int(every[at[p.key]]) for p in pods]
+        else:
+            classes = build_classes(cluster, pods, class_cidrs(cluster), DEFAULT_ASSUMPTIONS)
+            class_of = classes.class_of.tolist()
         self.sources = {n: IPPeer(ip) for n, ip in external_peers(cluster, "ingress").items()}
         self.targets = {n: IPPeer(ip) for n, ip in external_peers(cluster, "egress").items()}
         self.explain = VerdictCache(cluster, evaluate, class_of, pods)
@@ -284,8 +283,9 @@ def outside_edges(
     evaluate: Evaluate,
     group: Callable[[str], str],
     egress_ports: Sequence[tuple[int, Any]],
+    matrix: Any = None,
 ) -> Edges:
     """Every edge between pods and the addresses outside with its reasons (see
-    :class:`OutsideEdges`)."""
-    found = OutsideEdges(cluster, evaluate, group, egress_ports)
+    :class:`OutsideEdges`; ``matrix``: the run's reachability, whose classes it reuses)."""
+    found = OutsideEdges(cluster, evaluate, group, egress_ports, matrix=matrix)
     return {key: found.reasons(key) for key in found.keys}

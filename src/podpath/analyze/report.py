@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from podpath.analyze.doctor import diagnose
 from podpath.analyze.doctor.context import EPOCH, BaselineConfig, DoctorContext
@@ -104,26 +105,41 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
     key_ns = np.array([k[0] for k in key_list], dtype=np.int64)
     key_cls = np.array([k[1] for k in key_list], dtype=np.int64)
     c = m.classes.size
-    union = np.zeros((c, len(keys)), dtype=bool)  # source class -> key: some declared port
-    for q, port in enumerate(m.ports):
-        ks = np.array([k for k, key in enumerate(key_list) if q in key[2]], dtype=np.int64)
-        if len(ks):
-            union[:, ks] |= m.allowed_classes(port)[:, key_cls[ks]]
+    # per port, the keys whose pods declare it (a source class reaches a key on some of them)
+    port_keys = [
+        np.array([k for k, key in enumerate(key_list) if q in key[2]], dtype=np.int64)
+        for q in range(len(m.ports))
+    ]
     order = np.argsort(key_ns, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(key_ns[order]) != 0])
-    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float64)[order]
-    per_ns = np.zeros((c, len(names)), dtype=np.float64)  # source class -> dst namespace
+    # float32 is exact here: every sum is a pod count of one namespace (< 2**24)
+    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float32)[order]
     present = key_ns[order][starts]
-    for r0 in range(0, c, CHUNK):
-        block = union[r0 : r0 + CHUNK][:, order] * weight
-        per_ns[r0 : r0 + CHUNK, present] = np.add.reduceat(block, starts, axis=1)
-    src = np.zeros((len(names), c), dtype=np.float64)
-    np.add.at(src, (ns_of, class_of), 1.0)
-    counts = np.rint(src @ per_ns).astype(np.int64)
-    selfs = union[class_of, key_of]  # each pod to itself, counted above: take it off
+    by_class = np.argsort(class_of, kind="stable")  # pods in class order
+    bounds = np.searchsorted(class_of[by_class], np.arange(0, c + CHUNK, CHUNK))
+    pair_sums = np.zeros((len(names), len(names)), dtype=np.float64)
+    for n, r0 in enumerate(range(0, c, CHUNK)):  # a block of source classes at a time
+        r1 = min(c, r0 + CHUNK)
+        union = np.zeros((r1 - r0, len(keys)), dtype=bool)  # class -> key: some port
+        for port, ks in zip(m.ports, port_keys, strict=True):
+            if len(ks):
+                bits = np.unpackbits(m.packed[port][r0:r1], axis=1, count=c)
+                union[:, ks] |= bits[:, key_cls[ks]].astype(bool)
+        per_ns = np.zeros((r1 - r0, len(names)), dtype=np.float32)  # class -> dst namespace
+        per_ns[:, present] = np.add.reduceat(union[:, order] * weight, starts, axis=1)
+        pods_in = by_class[bounds[n] : bounds[n + 1]]
+        # the (namespace, class) entries of these pods with their pod counts: each adds its
+        # class's row, weighted (a sparse ``S @ per_ns``; a class is mostly one namespace's)
+        pairs, count = np.unique(ns_of[pods_in] * c + class_of[pods_in], return_counts=True)
+        rows_ns, rows_cls = pairs // c, pairs % c - r0
+        np.add.at(pair_sums, rows_ns, per_ns[rows_cls].astype(np.float64) * count[:, None])
+    counts = np.rint(pair_sums).astype(np.int64)
+    selfs = _reaches(m, port_keys, key_cls, class_of, key_of)  # each pod to itself: take off
     np.subtract.at(counts, (ns_of[selfs], ns_of[selfs]), 1)
-    for i, j in zip(m.override_src.tolist(), m.override_dst.tolist(), strict=True):
-        if i != j and sig[j] and not union[class_of[i], key_of[j]]:
+    src_i, dst_j = m.override_src, m.override_dst
+    known = _reaches(m, port_keys, key_cls, class_of[src_i], key_of[dst_j])
+    for i, j, hit in zip(src_i.tolist(), dst_j.tolist(), known.tolist(), strict=True):
+        if i != j and sig[j] and not hit:
             counts[ns_of[i], ns_of[j]] += 1
     sizes = np.bincount(ns_of, minlength=len(names))
     rows = []
@@ -135,16 +151,42 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
     return rows
 
 
+def _reaches(
+    m: Matrix,
+    port_keys: list[npt.NDArray[np.int64]],
+    key_cls: npt.NDArray[np.int64],
+    src_cls: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Per entry, whether source class ``src_cls[k]`` reaches key ``keys[k]`` on some port its
+    pods declare (by the class relation), read bit by bit."""
+    out = np.zeros(len(keys), dtype=bool)
+    for port, ks in zip(m.ports, port_keys, strict=True):
+        if not len(ks) or not len(keys):
+            continue
+        has = np.zeros(int(keys.max()) + 1, dtype=bool)
+        has[ks[ks <= keys.max()]] = True
+        on = has[keys]
+        a, b = src_cls[on], key_cls[keys[on]]
+        bits = (m.packed[port][a, b >> 3] >> (7 - (b & 7)).astype(np.uint8)) & 1
+        out[on] |= bits.astype(bool)
+    return out
+
+
 def overview(
     cluster: Cluster,
     *,
     baseline: BaselineConfig | None = None,
     now: datetime | None = None,
     provider: Choice | None = None,
+    context: DoctorContext | None = None,
 ) -> dict[str, Any]:
     """The report's data (module docstring); with a ``provider`` profile, also
-    ``load_balancers``: each entry path's load balancer as the provider builds it."""
-    ctx = DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    ``load_balancers``: each entry path's load balancer as the provider builds it. A caller
+    that queries the same matrix afterwards (``report --html``'s graph) passes its
+    ``context`` instead of the three."""
+    ctx = context or DoctorContext(cluster, baseline or BaselineConfig(), now or EPOCH, provider)
+    provider = ctx.provider
     findings = diagnose(cluster, context=ctx)
     routes = routing_table(cluster)
     records = Counter(r.type for r in zone_records(cluster))

@@ -73,6 +73,13 @@ class Cluster:
         return {ns: tuple(ps) for ns, ps in grouped.items()}
 
     @cached_property
+    def selection_memo(self) -> dict[tuple[object, ...], tuple[Any, ...]]:
+        """The policy engine's memo of which policies select a pod, keyed by what selection
+        reads of the pod (namespace, labels, ...): every answer derives from this cluster's
+        immutable fields, so it is computed once per cluster (built on first use)."""
+        return {}
+
+    @cached_property
     def admin_tiers(self) -> dict[str, tuple[AdminPolicy, ...]]:
         """The policies of each admin tier (``Admin``, ``Baseline``) of every admin kind, in
         evaluation order (built on first use)."""

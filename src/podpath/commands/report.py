@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.inventory import services_listing
 from podpath.analyze.report import overview
 from podpath.commands.common import (
@@ -54,13 +55,16 @@ def report(output: str | None = None, fmt: str = "table", **kwargs: Any) -> None
     from podpath.commands.doctor import read_config
 
     config = read_config(find_config(None, tuple(files or ())), ())
-    data = overview(cluster, baseline=config, now=datetime.now(UTC), provider=choice)
+    ctx = DoctorContext(cluster, config, datetime.now(UTC), choice)
+    data = overview(cluster, context=ctx)
+    routes = data["routes"]  # the whole table (the scope below keeps some of its rows)
     data, services = overview_in_scope(cluster, data, services_listing(cluster), scope)
     if output:  # the same analysis, drawn for a browser
-        from podpath.commands.report_html import write_report_html
+        from podpath.commands.report_html import Shared, write_report_html
 
         pods = None if scope.is_everything else selected_pods(cluster, scope)
-        write_report_html(cluster, data, services, output, pods=pods)
+        shared = Shared(ctx.matrix, routes)
+        write_report_html(cluster, data, services, output, pods=pods, shared=shared)
         click.echo(f"podpath: wrote {output}", err=True)
         return
     if fmt == "json":

@@ -18,11 +18,10 @@ v1alpha1 AdminNetworkPolicy/BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkP
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
 
 from podpath.engine.ip_family import family_ips
-from podpath.engine.policy_rules import namespace_labels_of
+from podpath.engine.policy_rules import address, namespace_labels_of, network
 from podpath.engine.policy_verdict import Assumptions, Peer, PodPeer, RuleRef, destination_pod
 from podpath.engine.selectors import selector_matches
 from podpath.model.admin_policy import AdminPeer, AdminPolicy, AdminPort, AdminRule
@@ -77,8 +76,8 @@ def _node_name(other: Peer) -> str | None:
 
 
 def _in_cidr(ip: str, cidr: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    net = ipaddress.ip_network(cidr, strict=False)
+    addr = address(ip)
+    net = network(cidr)
     return addr.version == net.version and addr in net
 
 
@@ -124,13 +123,23 @@ def admin_decision(
     if not policies:
         return None
     dst_pod = destination_pod(pod, other, direction)
-    for policy in policies:
-        if not subject_selects(cluster, policy, pod):
-            continue
+    for policy in subject_policies(cluster, tier, pod):
         for i, rule in enumerate(policy.rules(direction)):
             if admin_rule_matches(cluster, rule, other, port, protocol, dst_pod):
                 return RuleRef(policy.ref, direction, i, rule.action, rule.name)
     return None
+
+
+def subject_policies(cluster: Cluster, tier: str, pod: Pod) -> tuple[AdminPolicy, ...]:
+    """The policies of ``tier`` whose subject selects ``pod`` (:func:`subject_selects`), in
+    evaluation order; remembered per cluster by what the subject reads of the pod."""
+    memo = cluster.selection_memo
+    key = ("admin", tier, pod.namespace, pod.labels, pod.host_network)
+    found = memo.get(key)
+    if found is None:
+        policies = admin_policies(cluster, tier)
+        found = memo[key] = tuple(p for p in policies if subject_selects(cluster, p, pod))
+    return found
 
 
 def priority_tie(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,7 +97,7 @@ class PodClasses:
     seg_table: IntArray  # (C, K) segment ids padded with the sentinel
     segments: Segments
     namespaces: list[str]
-    ns_labels: list[dict[str, str]]
+    ns_labels: list[Mapping[str, str]]
     _pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     _keys: dict[str, list[int]] = field(default_factory=dict)
     _cache: dict[object, BoolArray] = field(default_factory=dict)

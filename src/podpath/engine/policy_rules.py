@@ -8,7 +8,9 @@ Verdicts are assembled from these by :mod:`podpath.engine.policy`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Mapping
 
 from podpath.cluster import Cluster
 from podpath.engine.ip_family import family_ips
@@ -53,11 +55,16 @@ def selecting_policies(
     exist). NP_DOCS "The two sorts of pod isolation"; NetworkPolicySpec.policyTypes."""
     if not is_policy_subject(pod, assumptions):
         return ()
-    return tuple(
-        p
-        for p in _policies_in(cluster, pod.namespace)
-        if direction in p.policy_types and policy_selects_pod(p, pod)
-    )
+    memo = cluster.selection_memo
+    key = ("network-policy", pod.namespace, pod.labels, direction)  # all selection reads
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(
+            p
+            for p in _policies_in(cluster, pod.namespace)
+            if direction in p.policy_types and policy_selects_pod(p, pod)
+        )
+    return found
 
 
 def is_isolated(
@@ -81,17 +88,31 @@ def _policies_in(cluster: Cluster, namespace: str) -> tuple[NetworkPolicy, ...]:
 def ip_block_matches(block: IPBlock, ip: str) -> bool:
     """``ipBlock``: the address is inside ``cidr`` and inside none of ``except`` (IPv4 and
     IPv6; an address of the other family never matches). {NP_REF}#IPBlock"""
-    addr = ipaddress.ip_address(ip)
-    net = ipaddress.ip_network(block.cidr, strict=False)
+    addr = address(ip)
+    net = network(block.cidr)
     if addr.version != net.version or addr not in net:
         return False
-    return not any(addr in ipaddress.ip_network(ex, strict=False) for ex in block.except_)
+    return not any(addr in network(ex) for ex in block.except_)
 
 
-def namespace_labels_of(cluster: Cluster, namespace: str) -> dict[str, str]:
+@functools.lru_cache(maxsize=1 << 16)
+def address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``ipaddress.ip_address``, parsed once per address (the values are immutable)."""
+    return ipaddress.ip_address(ip)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """``ipaddress.ip_network(cidr, strict=False)``, parsed once per CIDR."""
+    return ipaddress.ip_network(cidr, strict=False)
+
+
+def namespace_labels_of(cluster: Cluster, namespace: str) -> Mapping[str, str]:
+    """A namespace's labels (read only: the namespace's own immutable map, not a copy); a
+    namespace the input does not hold carries only ``kubernetes.io/metadata.name``."""
     ns = cluster.namespace_by_name.get(namespace)
     if ns is not None:
-        return dict(ns.labels)
+        return ns.labels
     return {"kubernetes.io/metadata.name": namespace}
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
+
+_T = TypeVar("_T")
 
 
 class Protocol(enum.Enum):
@@ -38,6 +41,19 @@ class Labels(Mapping[str, str]):
 
     def __getitem__(self, key: str) -> str:
         return self._map[key]
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+
+    def get(self, key: str, default: object = None, /) -> object:
+        """``Mapping.get`` straight from the dict (selector matching calls it per label)."""
+        return self._map.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._map
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._map)
@@ -294,9 +310,10 @@ class Pod:
 
     def find_named_port(self, name: str, protocol: Protocol) -> int | None:
         """The container port called ``name`` with ``protocol`` (``podutil.FindPort``)."""
-        for port in self.ports:
-            if port.name == name and port.protocol is protocol:
-                return port.container_port
+        for container in self.containers:
+            for port in container.ports:
+                if port.name == name and port.protocol is protocol:
+                    return port.container_port
         return None
 
     @property

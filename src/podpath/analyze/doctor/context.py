@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+import numpy as np
+
 from podpath.cluster import Cluster
 from podpath.engine.matrix import Matrix, PortKey, declared_ports, reachability
 from podpath.engine.pod_creators import likely_creators, pod_creators
 from podpath.engine.policy import evaluate
-from podpath.engine.policy_rules import peer_matches_pod
+from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.providers.base import Choice
+from podpath.engine.selectors import selector_matches
 from podpath.model.core import LabelSelector, Pod, Protocol, SourceRef
 from podpath.model.objects import SkippedObject
 from podpath.model.policy import NetworkPolicy, PolicyPeer
@@ -99,6 +102,28 @@ class DoctorContext:
         a, b = self._class_of[i], self._class_of[j]
         return bool((self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7))) & 1)
 
+    def allowed_pairs(
+        self, pairs: Sequence[tuple[Pod, Pod]], port: int, protocol: Protocol = Protocol.TCP
+    ) -> list[bool]:
+        """:meth:`allowed` of each (src, dst) pair, read from the matrix at once."""
+        key = (port, protocol)
+        index = self.pod_index
+        if key not in self._port_set or any(
+            s.key not in index or d.key not in index for s, d in pairs
+        ):
+            return [self.allowed(s, d, port, protocol) for s, d in pairs]
+        src = np.array([index[s.key] for s, _ in pairs], dtype=np.int64)
+        dst = np.array([index[d.key] for _, d in pairs], dtype=np.int64)
+        cls = self.matrix.classes.class_of
+        a, b = cls[src], cls[dst]
+        bits = (self.matrix.packed[key][a, b >> 3] >> (7 - (b & 7)).astype(np.uint8)) & 1
+        extra, m = self._overrides, self.matrix
+        return [
+            # a pod to its own IP may differ from its class's diagonal: the matrix says
+            m.is_allowed(i, j, key) if i == j else bool(bit) or (i, j) in extra
+            for bit, i, j in zip(bits.tolist(), src.tolist(), dst.tolist(), strict=True)
+        ]
+
     @cached_property
     def _overrides(self) -> frozenset[tuple[int, int]]:
         """The matrix's sparse pod-pair corrections (allowed on every port)."""
@@ -153,6 +178,50 @@ class DoctorContext:
             for key in {(cp.name, cp.protocol) for cp in pod.ports if cp.name}:
                 out.setdefault(key, []).append(pod)
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def service_positions_in(self) -> dict[str, tuple[int, ...]]:
+        """Namespace -> the positions in ``cluster.services`` of its Services."""
+        out: dict[str, list[int]] = {}
+        for k, svc in enumerate(self.cluster.services):
+            out.setdefault(svc.namespace, []).append(k)
+        return {ns: tuple(ks) for ns, ks in out.items()}
+
+    def namespaces_selected(self, selector: LabelSelector) -> list[str]:
+        """The input namespaces (in input order) whose labels ``selector`` selects, answered
+        once per selector."""
+        hit = self._selected_namespaces.get(selector)
+        if hit is None:
+            labels = self.namespace_labels
+            hit = [n for n, lab in labels.items() if selector_matches(selector, lab)]
+            self._selected_namespaces[selector] = hit
+        return hit
+
+    @cached_property
+    def _selected_namespaces(self) -> dict[LabelSelector, list[str]]:
+        return {}
+
+    @cached_property
+    def named_port_keys(self) -> dict[tuple[str, Protocol], frozenset[str]]:
+        """(container port name, protocol) -> the keys of the pods declaring it."""
+        return {k: frozenset(p.key for p in v) for k, v in self.named_port_pods.items()}
+
+    @cached_property
+    def named_port_pods_in(self) -> dict[tuple[str, str, Protocol], tuple[Pod, ...]]:
+        """(namespace, container port name, protocol) -> the pods of the namespace declaring
+        it (:attr:`named_port_pods` split by namespace)."""
+        out: dict[tuple[str, str, Protocol], list[Pod]] = {}
+        for (name, protocol), pods in self.named_port_pods.items():
+            for pod in pods:
+                out.setdefault((pod.namespace, name, protocol), []).append(pod)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def namespace_labels(self) -> dict[str, Mapping[str, str]]:
+        """Each input namespace's labels (:func:`namespace_labels_of`), in input order; read
+        only (shared by every check)."""
+        cluster = self.cluster
+        return {n.name: namespace_labels_of(cluster, n.name) for n in cluster.namespaces}
 
     @cached_property
     def pod_creators(self) -> dict[str, tuple[SkippedObject, ...]]:

@@ -4,9 +4,10 @@ With egress isolation a pod may send only what its policies' egress rules allow;
 UDP 53 and TCP 53 (truncated answers retry over TCP, RFC 7766) to the cluster DNS pods --
 the most common breakage of a default-deny rollout
 (https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic).
-Each verdict is the policy engine's (:func:`podpath.engine.dns_access.dns_verdicts`, which
-trace's DNS hop reads too), for one pod of each workload (replicas share labels, so share the
-verdict), towards each DNS pod.
+For one pod of each workload (replicas share labels, so share the verdict), whether some DNS
+pod is reachable on each protocol is the matrix engine's answer (:attr:`DoctorContext.matrix`,
+one column per DNS pod); the per-pair evaluator only explains a blocked workload (its first
+DNS pod, as :func:`podpath.engine.dns_access.dns_verdicts`, which trace's DNS hop reads, gives).
 
 When the input holds no DNS pods, a stand-in for CoreDNS is assumed: a pod of ``kube-system``
 labelled ``k8s-app: kube-dns`` (the label kubeadm's CoreDNS carries) with an address of the
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule
-from podpath.engine.dns_access import dns_verdicts
+from podpath.engine.dns_access import DNS_PORT, DNS_PROTOCOLS, dns_verdicts
 from podpath.engine.policy_verdict import PodPeer, Verdict
 from podpath.engine.resolver import dns_pods, uses_cluster_dns
 from podpath.model.core import Pod, Protocol
@@ -33,10 +36,6 @@ DNS_EGRESS = rule(
 )
 
 
-def _best(verdicts: list[Verdict]) -> Verdict:
-    return next((v for v in verdicts if v.allowed), verdicts[0])
-
-
 @check(STEP, DNS_EGRESS)
 def dns_egress(ctx: DoctorContext) -> Iterator[Finding]:
     targets, assumed = dns_pods(ctx.cluster)
@@ -44,20 +43,46 @@ def dns_egress(ctx: DoctorContext) -> Iterator[Finding]:
     clients = [
         p for p in ctx.cluster.pods if p.ips and uses_cluster_dns(p) and p.key not in target_keys
     ]
-    for obj, pods in sorted(group_by_workload(clients).items()):
+    groups = sorted(group_by_workload(clients).items())
+    reach = _reach(ctx, targets, [pods[0] for _, pods in groups])
+    for (obj, pods), ok in zip(groups, reach, strict=True):
         pod = pods[0]
-        found = dns_verdicts(ctx.cluster, pod)
-        if found is None:
+        if all(ok):
             continue
-        udp, tcp = _best(list(found.of(Protocol.UDP))), _best(list(found.of(Protocol.TCP)))
-        if udp.allowed and tcp.allowed:
-            continue
-        yield _finding(obj, pod, len(pods), udp, tcp, assumed)
+        blocked = [p for p, allowed in zip(DNS_PROTOCOLS, ok, strict=True) if not allowed]
+        first = ctx.verdict(pod, targets[0], DNS_PORT, blocked[0])
+        yield blocked_finding(obj, pod, len(pods), blocked, first, assumed)
 
 
-def _finding(obj: str, pod: Pod, count: int, udp: Verdict, tcp: Verdict, assumed: bool) -> Finding:
-    blocked = [name for name, v in (("UDP 53", udp), ("TCP 53", tcp)) if not v.allowed]
-    first = udp if not udp.allowed else tcp
+def _reach(ctx: DoctorContext, servers: tuple[Pod, ...], reps: list[Pod]) -> list[list[bool]]:
+    """Per pod of ``reps``, per protocol of :data:`DNS_PROTOCOLS`: may it reach some DNS pod
+    on port 53. The matrix's columns of the DNS pods; the CoreDNS stand-in (not an input pod,
+    so not in the matrix) asks the per-pair evaluator (:func:`dns_verdicts`), one pod a
+    workload."""
+    index = ctx.pod_index
+    if not reps or any(s.key not in index for s in servers):
+        out = []
+        for pod in reps:
+            found = dns_verdicts(ctx.cluster, pod)
+            out.append(
+                [found is None or any(v.allowed for v in found.of(p)) for p in DNS_PROTOCOLS]
+            )
+        return out
+    m = ctx.matrix
+    rows = np.asarray([index[p.key] for p in reps], dtype=np.int64)
+    ok = np.zeros((len(reps), len(DNS_PROTOCOLS)), dtype=bool)
+    for k, protocol in enumerate(DNS_PROTOCOLS):
+        for server in servers:
+            ok[:, k] |= m.column(index[server.key], (DNS_PORT, protocol))[rows]
+    return [[bool(x) for x in r] for r in ok.tolist()]
+
+
+def blocked_finding(
+    obj: str, pod: Pod, count: int, blocked_protocols: list[Protocol], first: Verdict, assumed: bool
+) -> Finding:
+    """The finding for a workload (``pod`` one of its ``count`` pods) whose DNS is blocked on
+    ``blocked_protocols``; ``first``: the evaluator's verdict of the first blocked one."""
+    blocked = [f"{p.value} 53" for p in blocked_protocols]
     denied = first.denied_by
     side = "egress" if denied is not None and denied.direction.value == "Egress" else "ingress"
     why = denied.reason if denied is not None else ""

@@ -9,21 +9,20 @@ Selection and matching are the policy engine's (:mod:`podpath.engine.policy`):
 - a peer whose selectors match no pod in namespaces the input describes never matches;
 - an ``ipBlock`` whose ``except`` entries together cover its whole ``cidr`` match nothing;
 - a named port matches only pods that declare a container port of that name and protocol
-  (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#NetworkPolicyPort).
+  (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#PolicyPort).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from podpath.analyze.doctor.context import DoctorContext
 from podpath.analyze.doctor.findings import Finding, Severity, check, make, rule, undecided
 from podpath.engine.near_miss import closest_labels, format_labels
-from podpath.engine.policy_rules import namespace_labels_of, peer_matches_pod, policy_selects_pod
-from podpath.engine.selectors import selector_matches
-from podpath.model.core import LabelSelector, Pod
-from podpath.model.policy import Direction, IPBlock, NetworkPolicy, PolicyPeer
+from podpath.engine.policy_rules import peer_matches_pod, policy_selects_pod
+from podpath.model.core import LabelSelector
+from podpath.model.policy import Direction, IPBlock, NetworkPolicy, PolicyPeer, PolicyPort
 
 STEP = "5-policy"
 SELECTS_NO_PODS = rule(
@@ -52,7 +51,9 @@ RULE_NEVER = rule(
 )
 
 
-def _hint_labels(selector: LabelSelector, label_sets: list[dict[str, str]], field: str) -> str:
+def _hint_labels(
+    selector: LabelSelector, label_sets: Sequence[Mapping[str, str]], field: str
+) -> str:
     near = closest_labels(selector.match_labels, label_sets) if selector.match_labels else None
     if near is not None:
         return f"did you mean {format_labels(near)}? fix {field} (now {selector})"
@@ -110,12 +111,8 @@ def _peer_findings(
         return
     namespaces = [pol.namespace]
     if peer.namespace_selector is not None:
-        ns_labels = {n.name: namespace_labels_of(cluster, n.name) for n in cluster.namespaces}
-        namespaces = [
-            n
-            for n, labels in ns_labels.items()
-            if selector_matches(peer.namespace_selector, labels)
-        ]
+        ns_labels = ctx.namespace_labels
+        namespaces = list(ctx.namespaces_selected(peer.namespace_selector))
         if not namespaces:
             yield make(
                 NS_SELECTOR_NOTHING,
@@ -163,23 +160,29 @@ def _named_port_findings(
 
     if direction is Direction.INGRESS:
 
-        def is_dst(p: Pod) -> bool:
-            return p.namespace == pol.namespace and policy_selects_pod(pol, p)
+        def matches(port: PolicyPort) -> bool:
+            # only the selected pods (of the policy's namespace) declaring the name
+            declaring = ctx.named_port_pods_in.get(
+                (pol.namespace, str(port.port), port.protocol), ()
+            )
+            return any(policy_selects_pod(pol, p) for p in declaring)
 
-        if not any(is_dst(p) for p in ctx.pods_by_namespace.get(pol.namespace, ())):
+        if not any(
+            policy_selects_pod(pol, p) for p in ctx.pods_by_namespace.get(pol.namespace, ())
+        ):
             return
     else:
         keys = {p.key for p in ctx.peer_pods(pol, rule_.peers)} if rule_.peers else None
         if (keys is not None and not keys) or not ctx.cluster.pods:
             return
 
-        def is_dst(p: Pod) -> bool:
-            return keys is None or p.key in keys
+        def matches(port: PolicyPort) -> bool:
+            # only the destination pods declaring the name
+            declaring = ctx.named_port_keys.get((str(port.port), port.protocol), frozenset())
+            return bool(declaring) if keys is None else not keys.isdisjoint(declaring)
 
     for j, port in named:
-        # only the pods declaring the name can match it: ask about those
-        declaring = ctx.named_port_pods.get((str(port.port), port.protocol), ())
-        if any(is_dst(p) for p in declaring):
+        if matches(port):
             continue
         where = "selected pods" if direction is Direction.INGRESS else "destination pods"
         yield make(

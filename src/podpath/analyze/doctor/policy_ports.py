@@ -74,9 +74,13 @@ def _rule_findings(
     for p in dst:
         by_ns.setdefault(p.namespace, []).append(p)
     wanted = {(rp.port, rp.protocol) for rp in r.ports if isinstance(rp.port, int)}
-    for svc in ctx.cluster.services:
-        # a Service selects pods of its own namespace only; one whose ports no rule port
-        # names has nothing to report
+    # a Service selects pods of its own namespace only: those of the destinations'
+    # namespaces, in input order
+    services = sorted(
+        (k for ns in by_ns for k in ctx.service_positions_in.get(ns, ())),
+    )
+    for svc in (ctx.cluster.services[k] for k in services):
+        # one whose ports no rule port names has nothing to report
         if svc.namespace not in by_ns or not any(
             (sp.port, sp.protocol) in wanted for sp in svc.ports
         ):
@@ -182,7 +186,8 @@ def _pair(
         }
     )
     for number, _, proto in ports:
-        verdicts = {ns: ctx.allowed(reps[ns][a], reps[ns][b], number, proto) for ns in spaces}
+        found = ctx.allowed_pairs([(reps[ns][a], reps[ns][b]) for ns in spaces], number, proto)
+        verdicts = dict(zip(spaces, found, strict=True))
         allowed = [ns for ns, v in verdicts.items() if v]
         denied = [ns for ns, v in verdicts.items() if not v]
         if not allowed or not denied:
