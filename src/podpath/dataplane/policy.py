@@ -26,17 +26,17 @@ leaves its namespace.
 Dual stack: a connection is of one family and an ipBlock matches only addresses of its own
 (https://kubernetes.io/docs/concepts/services-networking/network-policies/#ipblock with
 https://kubernetes.io/docs/concepts/services-networking/dual-stack/), so on a dual-stack
-model every verdict is taken per family (``PodPeer(pod, family=F)``): pod -> pod by the matrix
-of :func:`family_view` (the matrix of the cluster itself answers for "any of a pod's
-addresses"), the others by :func:`evaluate` with the family; and IPv6 elements for the pods'
-IPv6 addresses, with the nodes' modelled IPv6 InternalIPs as the IPv6 addresses that are no
-pod's (there is no IPv6 internet client).
+model every verdict is taken per family (``PodPeer(pod, family=F)``): pod -> pod by the
+matrix of that family (``reachability(..., family=F)``, :mod:`podpath.engine.ip_family`; the
+matrix of the cluster itself answers for "any of a pod's addresses"), the others by
+:func:`evaluate` with the family; and IPv6 elements for the pods' IPv6 addresses, with the
+nodes' modelled IPv6 InternalIPs as the IPv6 addresses that are no pod's (there is no IPv6
+internet client).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 import numpy as np
 
@@ -44,7 +44,6 @@ from podpath.cluster import Cluster
 from podpath.dataplane.nft import Allow, PolicyRules
 from podpath.dataplane.plan import Plan, PodNet
 from podpath.engine.admin_policy import admin_policies
-from podpath.engine.ip_family import family_ips
 from podpath.engine.matrix import reachability
 from podpath.engine.policy import evaluate
 from podpath.engine.policy_rules import peer_for_ip
@@ -147,12 +146,16 @@ class _Compiler:
         ]
         self.cache: dict[tuple[object, ...], bool] = {}
         self.dual = plan.dual_stack
-        # dual stack: pod -> pod per family, the matrix of the cluster seen in that family
+        # dual stack: pod -> pod per family, the matrix of that family's connections (its
+        # pods: those with an address of the family) and where each pod is in it
         self.matrices = (
-            {f: reachability(family_view(cluster, f), ports=columns) for f in plan.families}
+            {f: reachability(cluster, ports=columns, family=f) for f in plan.families}
             if self.dual
             else {}
         )
+        self.family_index = {
+            f: {pod.key: i for i, pod in enumerate(m.pods)} for f, m in self.matrices.items()
+        }
 
     def _cls(self, pod: PodNet) -> int:
         return int(self.class_of[self.index[pod.key]])
@@ -166,11 +169,18 @@ class _Compiler:
         self, port: int, proto: str, family: int, srcs: list[PodNet], dsts: list[PodNet]
     ) -> np.ndarray:
         """srcs x dsts: may each source reach each destination on (port, proto) over
-        ``family``: the matrix, of :func:`family_view` when dual-stack."""
+        ``family``: that family's matrix when dual-stack (a pod without an address of the
+        family takes part in no connection of it)."""
         matrix = self.matrices.get(family, self.matrix)
-        src_idx = np.array([self.index[p.key] for p in srcs], dtype=np.int64)
-        dst_idx = np.array([self.index[p.key] for p in dsts], dtype=np.int64)
-        return matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
+        index = self.family_index.get(family, self.index)
+        src_at = [index.get(p.key, -1) for p in srcs]
+        dst_at = [index.get(p.key, -1) for p in dsts]
+        src_idx = np.array([max(i, 0) for i in src_at], dtype=np.int64)
+        dst_idx = np.array([max(j, 0) for j in dst_at], dtype=np.int64)
+        out: np.ndarray = matrix.allowed((port, Protocol(proto)))[np.ix_(src_idx, dst_idx)]
+        out[np.array(src_at) < 0, :] = False
+        out[:, np.array(dst_at) < 0] = False
+        return out
 
     def _evaluate(
         self, key: tuple[object, ...], src: Peer, dst: Peer, port: int, proto: str
@@ -263,19 +273,6 @@ def _addr(pod: PodNet, family: int) -> str:
     ip = pod.ip6 if family == 6 else pod.ip
     assert ip is not None
     return ip
-
-
-def family_view(cluster: Cluster, family: int) -> Cluster:
-    """The cluster with each pod holding only its address of ``family``: a connection of that
-    family, where "a pod matches an ipBlock if any of its addresses does" (the matrix) is
-    "if its address of that family does" (``PodPeer(family=...)``)."""
-    pods = tuple(replace(p, ips=family_ips(p.ips, family)) for p in cluster.pods)
-    return replace(
-        cluster,
-        pods=pods,
-        pod_by_key={p.key: p for p in pods},
-        pod_by_ip={ip: p for p in pods for ip in p.ips},
-    )
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
