@@ -248,12 +248,16 @@ def test_cli_every_format_and_by_workload(capsys: pytest.CaptureFixture[str]) ->
     out, _ = _cli(["--family", "ipv6", "-o", "json"], capsys)
     sparse = json.loads(out)
     assert sparse["version"] == 2 and not any("legacy" in p for p in sparse["pods"])
+    assert sparse["family"] == "ipv6"
+    out, _ = _cli(["-o", "json"], capsys)
+    assert "family" not in json.loads(out)
     out, _ = _cli(["--family", "ipv6", "-o", "json", "--dense"], capsys)
     dense = json.loads(out)
     assert dense["pods"] == sparse["pods"]
     out, _ = _cli(["--family", "ipv4", "--by", "workload", "-o", "json", "--dense"], capsys)
     folded = json.loads(out)
     assert folded["pods"] == ["shop/Deployment/client", "shop/Pod/legacy", "shop/Pod/web-1"]
+    assert folded["family"] == "ipv4"
     web = folded["pods"].index("shop/Pod/web-1")
     assert not any(row[web] for row in folded["allowed"]["8080/TCP"])  # IPv6 ipBlock only
     out, _ = _cli(["--family", "ipv6", "--by", "workload", "-o", "json", "--dense"], capsys)
@@ -263,3 +267,4 @@ def test_cli_every_format_and_by_workload(capsys: pytest.CaptureFixture[str]) ->
     for fmt in ("table", "md", "html", "yaml"):
         out, err = _cli(["--family", "ipv6", "-o", fmt], capsys)
         assert "legacy" not in out and "left out: shop/legacy" in err
+        assert ("family: ipv6" in out) == (fmt == "yaml")

@@ -106,7 +106,7 @@ def matrix(
         click.echo(terminal_safe(f"podpath: note: {note}"), err=True)
     what = f"{len(result.pods)} pods in {result.class_count} classes computed; writing"
     with progress(what):
-        _write(result, by, sources, targets, dense, fmt, scope)
+        _write(result, by, sources, targets, dense, fmt, scope, family)
 
 
 def _write(
@@ -117,6 +117,7 @@ def _write(
     dense: bool,
     fmt: str,
     scope: Scope,
+    family: str | None = None,
 ) -> None:
     chosen = None
     if scope.selector is not None:
@@ -147,6 +148,8 @@ def _write(
         data = workload_json(result) if by == "workload" else matrix_json(result)
         if chosen is not None:
             data = _selected(data, chosen, {p.key: p.workload_key for p in result.pods})
+    if family is not None and fmt in ("json", "yaml"):
+        data = {**data, "family": family}  # the connections' IP family, as asked
     if fmt in ("json", "yaml") and sparse:
         _stream(json_chunks(data) if fmt == "json" else yaml_chunks(data))
         return
