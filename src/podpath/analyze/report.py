@@ -112,21 +112,26 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
     ]
     order = np.argsort(key_ns, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(key_ns[order]) != 0])
-    # float32 is exact here: every sum is a pod count of one namespace (< 2**24)
-    weight = np.bincount(key_of, minlength=len(keys)).astype(np.float32)[order]
+    # pod counts, summed per destination namespace as differences of running sums along the
+    # row (int32 is exact: a row's sum is at most the number of pods)
+    weight = np.bincount(key_of, minlength=len(keys)).astype(np.int32)[order]
     present = key_ns[order][starts]
+    ends = np.r_[starts[1:], len(order)] - 1
     by_class = np.argsort(class_of, kind="stable")  # pods in class order
     bounds = np.searchsorted(class_of[by_class], np.arange(0, c + CHUNK, CHUNK))
     pair_sums = np.zeros((len(names), len(names)), dtype=np.float64)
+    relations = _relations(m, port_keys)
     for n, r0 in enumerate(range(0, c, CHUNK)):  # a block of source classes at a time
         r1 = min(c, r0 + CHUNK)
         union = np.zeros((r1 - r0, len(keys)), dtype=bool)  # class -> key: some port
-        for port, ks in zip(m.ports, port_keys, strict=True):
-            if len(ks):
-                bits = np.unpackbits(m.packed[port][r0:r1], axis=1, count=c)
-                union[:, ks] |= bits[:, key_cls[ks]].astype(bool)
+        for rel, ks in relations:
+            bits = np.unpackbits(rel[r0:r1], axis=1, count=c)
+            union[:, ks] |= bits[:, key_cls[ks]].astype(bool)
         per_ns = np.zeros((r1 - r0, len(names)), dtype=np.float32)  # class -> dst namespace
-        per_ns[:, present] = np.add.reduceat(union[:, order] * weight, starts, axis=1)
+        running = np.cumsum(union[:, order] * weight, axis=1, dtype=np.int32)
+        sums = running[:, ends]
+        sums[:, 1:] -= running[:, ends[:-1]]
+        per_ns[:, present] = sums  # float32 is exact: a pod count of one namespace (< 2**24)
         pods_in = by_class[bounds[n] : bounds[n + 1]]
         # the (namespace, class) entries of these pods with their pod counts: each adds its
         # class's row, weighted (a sparse ``S @ per_ns``; a class is mostly one namespace's)
@@ -149,6 +154,18 @@ def namespace_reachability(cluster: Cluster, matrix: Matrix | None = None) -> li
             {"from": names[a], "to": names[b], "allowed_pairs": int(counts[a, b]), "pairs": total}
         )
     return rows
+
+
+def _relations(
+    m: Matrix, port_keys: list[npt.NDArray[np.int64]]
+) -> list[tuple[Any, npt.NDArray[np.int64]]]:
+    """(relation, keys) per distinct class relation: ports whose relation is one array (the
+    engine shares equal ones) are read once, for the keys of all of them."""
+    shared: dict[int, tuple[Any, list[npt.NDArray[np.int64]]]] = {}
+    for port, ks in zip(m.ports, port_keys, strict=True):
+        if len(ks):
+            shared.setdefault(id(m.packed[port]), (m.packed[port], []))[1].append(ks)
+    return [(rel, np.unique(np.concatenate(kss))) for rel, kss in shared.values()]
 
 
 def _reaches(
