@@ -22,7 +22,7 @@ import numpy as np
 
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies
-from podpath.engine.matrix_build import class_cidrs
+from podpath.engine.matrix_build import class_cidrs, decide_tiers
 from podpath.engine.matrix_classes import BoolArray, IntArray, PodClasses, build_classes
 from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
 from podpath.engine.policy_verdict import DEFAULT_ASSUMPTIONS, Assumptions
@@ -127,16 +127,13 @@ def _direction_block(
         cells = _cells(rule, r0, c0, port, n, rows, cols)
         if cells is not None:
             m[np.ix_(*cells)] = True
-    open_rows = ~rules.isolated[rows]
+    tiers = None
     if has_admin:
-        a_allow, a_deny = _first_match(relevant.admin, port, n, rows, cols)
-        _b_allow, b_deny = _first_match(relevant.baseline, port, n, rows, cols)
-        m[open_rows] = ~b_deny[open_rows]
-        m = a_allow | (~(a_allow | a_deny) & m)
-    else:
-        m[open_rows] = True
-    m[classes.as_node[rows]] = True
-    return m
+        tiers = (
+            _first_match(relevant.admin, port, n, rows, cols),
+            _first_match(relevant.baseline, port, n, rows, cols),
+        )
+    return decide_tiers(m, ~rules.isolated[rows], classes.as_node[rows], tiers)
 
 
 def pod_classes(
@@ -145,10 +142,8 @@ def pod_classes(
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
 ) -> PodClasses:
     """The classes of ``pods`` (default: every pod) as the matrix builds them."""
-    admin = admin_policies(cluster, "Admin")
-    baseline = admin_policies(cluster, "Baseline")
     pods = cluster.pods if pods is None else pods
-    return build_classes(cluster, pods, class_cidrs(cluster, admin, baseline), assumptions)
+    return build_classes(cluster, pods, class_cidrs(cluster), assumptions)
 
 
 class ClassBlocks:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +45,8 @@ from podpath.model.policy import Direction
 
 PortKey = tuple[int, Protocol]
 Packed = npt.NDArray[np.uint8]
+# a relation: bit-packed rows (the whole matrix) or one bool a cell (a block)
+Relation = TypeVar("Relation", npt.NDArray[np.uint8], npt.NDArray[np.bool_])
 IntArray = npt.NDArray[np.int64]
 
 
@@ -143,18 +146,38 @@ def _direction(
             rows, cols = rule.applies(port)
             if rows is not None and cols is not None:
                 m[rows] |= cols
+        tiers = None
         if has_admin:
             if diagonals is not None:
                 diagonals[port] = ~iso | classes.as_node | class_diagonal(m, n)
-            a_allow, a_deny = rules.first_match(rules.admin, port, n)
-            b_allow, b_deny = rules.first_match(rules.baseline, port, n)
-            m[~iso] = ~b_deny[~iso]
-            m = a_allow | (~(a_allow | a_deny) & m)
-        else:
-            m[~iso] = 0xFF
-        m[classes.as_node] = 0xFF
-        out[port] = m
+            tiers = (
+                rules.first_match(rules.admin, port, n),
+                rules.first_match(rules.baseline, port, n),
+            )
+        out[port] = decide_tiers(m, ~iso, classes.as_node, tiers)
     return out
+
+
+def decide_tiers(
+    m: Relation,
+    open_rows: BoolArray,
+    as_node: BoolArray,
+    tiers: tuple[tuple[Relation, Relation], tuple[Relation, Relation]] | None,
+) -> Relation:
+    """One direction's relation from its NetworkPolicy tier ``m`` (rows: subject classes;
+    bool or bit-packed): the admin tier's first match (``tiers``: (allow, deny) of the Admin
+    and of the Baseline tier, None without admin policies) decides first, then NetworkPolicy
+    for isolated rows, then the Baseline tier's deny, then allowed; a class acting as its node
+    is never restricted. ``m`` is changed in place when no admin tier applies."""
+    every = True if m.dtype == np.bool_ else 0xFF  # a cell, or a byte of eight cells
+    if tiers is None:
+        m[open_rows] = every
+    else:
+        (a_allow, a_deny), (_b_allow, b_deny) = tiers
+        m[open_rows] = ~b_deny[open_rows]
+        m = a_allow | (~(a_allow | a_deny) & m)
+    m[as_node] = every
+    return m
 
 
 def class_cidrs(
