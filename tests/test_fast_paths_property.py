@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from tests.test_policy_property import cluster_docs, host_cluster_docs, labels
 from tests.test_report_reachability import dense
 
-from podpath.analyze import report
+from podpath.analyze import report_reachability
 from podpath.analyze.doctor.context import DoctorContext, group_by_workload
 from podpath.analyze.doctor.dns_egress import blocked_finding, dns_egress
 from podpath.analyze.doctor.findings import Finding
@@ -211,16 +211,32 @@ def test_doctor_allowed_pairs_equals_the_per_pair_evaluator(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(docs=host_cluster_docs(), chunk=st.integers(1, 3))
+@given(
+    docs=host_cluster_docs(),
+    chunk=st.integers(1, 3),
+    sparse=st.sampled_from([1, 64, 1 << 22]),
+    dense_share=st.sampled_from([0, 8, 1 << 30]),
+)
 def test_namespace_reachability_in_blocks_equals_the_dense_grid(
-    docs: list[dict[str, Any]], chunk: int
+    docs: list[dict[str, Any]], chunk: int, sparse: int, dense_share: int
 ) -> None:
     """The report's namespace reachability, folded a few source classes at a time (as at
-    100k pods), equals the dense grid the evaluator-checked matrix gives."""
+    100k pods), every row read dense, flipped or as sparse bits in small ranges, equals the
+    dense grid the evaluator-checked matrix gives."""
     cluster = _cluster(docs)
-    saved = report.CHUNK
-    report.CHUNK = chunk
+    saved = (
+        report_reachability.CHUNK,
+        report_reachability.SPARSE_PAIRS,
+        report_reachability.DENSE_SHARE,
+    )
+    report_reachability.CHUNK = chunk
+    report_reachability.SPARSE_PAIRS = sparse
+    report_reachability.DENSE_SHARE = dense_share
     try:
-        assert report.namespace_reachability(cluster) == dense(cluster)
+        assert report_reachability.namespace_reachability(cluster) == dense(cluster)
     finally:
-        report.CHUNK = saved
+        (
+            report_reachability.CHUNK,
+            report_reachability.SPARSE_PAIRS,
+            report_reachability.DENSE_SHARE,
+        ) = saved

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from podpath.analyze import report_reachability
 from podpath.analyze.report import namespace_reachability
 from podpath.api import load_cluster
 from podpath.cluster import Cluster
@@ -43,8 +44,18 @@ def dense(cluster: Cluster) -> list[dict[str, Any]]:
     return rows
 
 
+# (CHUNK, SPARSE_PAIRS, DENSE_SHARE): the defaults, every row dense, every row sparse in
+# one-bit ranges, one source class a block
+SETTINGS = [(2048, 1 << 22, 8), (2048, 1 << 22, 1 << 30), (1, 1, 0), (1, 64, 8)]
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: "-".join(map(str, s)))
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
-def test_folded_equals_dense(path: Path) -> None:
+def test_folded_equals_dense(
+    path: Path, setting: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in zip(("CHUNK", "SPARSE_PAIRS", "DENSE_SHARE"), setting, strict=True):
+        monkeypatch.setattr(report_reachability, name, value)
     cluster = load_cluster([str(path)])
     if not cluster.pods:
         pytest.skip("no pods")
