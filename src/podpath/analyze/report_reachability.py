@@ -110,7 +110,8 @@ class _Pairs:
             return
         keys, inverse = np.unique(src_ns * self.names + dst_ns, return_inverse=True)
         self.keys.append(keys)
-        self.sums.append(np.bincount(inverse.ravel(), weights=weights, minlength=len(keys)))
+        sums = np.bincount(inverse.ravel(), weights=weights, minlength=len(keys))
+        self.sums.append(sums.astype(np.float64, copy=False))
 
     def counts(self) -> dict[tuple[int, int], int]:
         if not self.keys:
