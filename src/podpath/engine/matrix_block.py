@@ -64,21 +64,17 @@ def _relevant(
 
 
 def _cells(
-    rule: RuleMask, r: IntArray, c: IntArray, port: PortKey, n: int, rows: IntArray, cols: IntArray
+    rule: RuleMask, r: IntArray, c: IntArray, port: PortKey, rows: IntArray, cols: IntArray
 ) -> tuple[IntArray, IntArray] | None:
     """The block positions (rows, cols) a rule applies to on ``port``, or None."""
-    if rule.all_ports:
-        return r, c
-    idx, packed = rule.applies(port)
-    if idx is None or packed is None:
+    cells = rule.on_port(port)
+    if cells is None:
         return None
-    if len(idx) != int(rule.rows.sum()):  # named ports narrowed the rows
-        mask = np.zeros(n, dtype=bool)
-        mask[idx] = True
-        r = r[mask[rows[r]]]
-    if packed is not rule.cols_for(None):  # named ports narrowed the columns
-        bits = np.unpackbits(packed, count=n).astype(bool)
-        c = c[bits[cols[c]]]
+    on_rows, on_cols = cells
+    if on_rows is not rule.rows:  # a named port narrowed the rows
+        r = r[on_rows[rows[r]]]
+    if on_cols is not rule.cols:  # a named port narrowed the columns
+        c = c[on_cols[cols[c]]]
     if not len(r) or not len(c):
         return None
     return r, c
@@ -87,7 +83,6 @@ def _cells(
 def _first_match(
     rules: list[tuple[RuleMask, IntArray, IntArray]],
     port: PortKey,
-    n: int,
     rows: IntArray,
     cols: IntArray,
 ) -> tuple[BoolArray, BoolArray]:
@@ -97,7 +92,7 @@ def _first_match(
     allow = np.zeros(shape, dtype=bool)
     deny = np.zeros(shape, dtype=bool)
     for rule, r0, c0 in rules:
-        cells = _cells(rule, r0, c0, port, n, rows, cols)
+        cells = _cells(rule, r0, c0, port, rows, cols)
         if cells is None:
             continue
         sub = np.ix_(*cells)
@@ -120,18 +115,17 @@ def _direction_block(
     cols: IntArray,
 ) -> BoolArray:
     """One direction's relation [subject class][other class] on the block, as
-    :func:`podpath.engine.matrix_build._direction` computes it for the whole matrix."""
-    n = classes.size
+    :func:`podpath.engine.matrix_build.class_relation` computes it for the whole matrix."""
     m = np.zeros((len(rows), len(cols)), dtype=bool)
     for rule, r0, c0 in relevant.network_policy:
-        cells = _cells(rule, r0, c0, port, n, rows, cols)
+        cells = _cells(rule, r0, c0, port, rows, cols)
         if cells is not None:
             m[np.ix_(*cells)] = True
     tiers = None
     if has_admin:
         tiers = (
-            _first_match(relevant.admin, port, n, rows, cols),
-            _first_match(relevant.baseline, port, n, rows, cols),
+            _first_match(relevant.admin, port, rows, cols),
+            _first_match(relevant.baseline, port, rows, cols),
         )
     return decide_tiers(m, ~rules.isolated[rows], classes.as_node[rows], tiers)
 

@@ -6,7 +6,9 @@ Per direction, a class x class relation whose row is the class whose policies de
 classes it selects, for the ports it applies to (named ports resolved per destination); the
 admin tiers run first-match over their ordered rules (Allow/Deny/Pass), NetworkPolicy decides
 isolated rows, the Baseline tier and the default the others. allowed = egress[src][dst] AND
-ingress[dst][src] (ingress transposed by 8x8 bit blocks). Semantics follow
+ingress[dst][src]; ingress is laid out peer-major (each rule's rectangle laid down transposed),
+so no transpose is needed. A port's relation is built once per signature (the rules that apply
+there, with their named-port narrowing): ports with one signature share it. Semantics follow
 :func:`podpath.engine.policy.evaluate` (networking.k8s.io/v1 NetworkPolicy,
 https://kubernetes.io/docs/concepts/services-networking/network-policies/, and
 policy.networking.k8s.io admin tiers, https://network-policy-api.sigs.k8s.io/api-overview/).
@@ -25,7 +27,6 @@ diagonal per class; :mod:`podpath.engine.matrix_self` applies it to the pods).
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TypeVar
@@ -36,7 +37,7 @@ import numpy.typing as npt
 from podpath.cluster import Cluster
 from podpath.engine.admin_policy import admin_policies
 from podpath.engine.matrix_classes import BoolArray, PodClasses, build_classes
-from podpath.engine.matrix_rules import DirectionRules, RuleMask, collect_rules
+from podpath.engine.matrix_rules import DirectionRules, collect_rules
 from podpath.engine.matrix_self import class_diagonal
 from podpath.engine.policy_verdict import Assumptions
 from podpath.model.admin_policy import AdminPolicy
@@ -54,108 +55,96 @@ def _packed_rows(n: int) -> Packed:
     return np.zeros((n, (n + 7) // 8), dtype=np.uint8)
 
 
-_REVERSED_BITS = np.array([int(f"{i:08b}"[::-1], 2) for i in range(256)], dtype=np.uint8)
-_M1, _M2, _M3 = (np.uint64(v) for v in (0x00AA00AA00AA00AA, 0x0000CCCC0000CCCC, 0xF0F0F0F0))
-_S1, _S2, _S3 = np.uint64(7), np.uint64(14), np.uint64(28)
+RELATION_BUDGET = 1 << 30  # bytes of one direction's relations kept for ports that share them
+
+# a rule's cells on one port, as the laid-out array sees them: (verdict, leading classes (the
+# array's rows), other classes (its bit-packed columns))
+Cells = tuple[str, BoolArray, BoolArray]
+# what decides one direction on one port: per tier, the rules that apply there, by index and by
+# whether a named port narrowed their masks (then by the narrowed mask's bytes)
+Signature = tuple[tuple[int, int, bytes, bytes], ...]
+TierCells = tuple[list[Cells], list[Cells], list[Cells]]
+Plan = tuple[Signature, TierCells]
 
 
-def _transpose(m: Packed, n: int) -> Packed:
-    """Transpose an n x n bit-packed matrix: 8x8 bit blocks as uint64 words, transposed in
-    place with the three mask-and-shift rounds (Hacker's Delight 7-3), then the grid of
-    blocks transposed. Bytes are bit-reversed around it (packbits is MSB-first)."""
-    w = m.shape[1]
-    rows = 8 * w
-    padded = np.zeros((rows, w), dtype=np.uint8)
-    padded[:n] = m[:n]
-    blocks = _REVERSED_BITS[padded].reshape(w, 8, w).transpose(0, 2, 1).copy()
-    x: npt.NDArray[np.uint64] = blocks.view(np.uint64).reshape(w, w)
-    t = (x ^ (x >> _S1)) & _M1
-    x = x ^ t ^ (t << _S1)
-    t = (x ^ (x >> _S2)) & _M2
-    x = x ^ t ^ (t << _S2)
-    t = (x ^ (x >> _S3)) & _M3
-    x = x ^ t ^ (t << _S3)
-    y = np.ascontiguousarray(x.T)
-    out = _REVERSED_BITS[y.view(np.uint8).reshape(w, w, 8).transpose(0, 2, 1).reshape(rows, w)]
-    return np.ascontiguousarray(out[:n])
+def _port_cells(rules: DirectionRules, port: PortKey, peer_major: bool) -> Plan:
+    """The rules of each tier (NetworkPolicy, Admin, Baseline) that apply on ``port``, laid
+    out subject-major ([subject][peer], egress) or peer-major ([peer][subject], ingress: the
+    layout of ``allowed[src][dst]``), and the signature that makes two ports' relations equal."""
+    signature: list[tuple[int, int, bytes, bytes]] = []
+    tiers: TierCells = ([], [], [])
+    for t, tier in enumerate((rules.network_policy, rules.admin, rules.baseline)):
+        for i, rule in enumerate(tier):
+            cells = rule.on_port(port)
+            if cells is None:
+                continue
+            rows, cols = cells
+            signature.append(
+                (
+                    t,
+                    i,
+                    b"" if rows is rule.rows else rows.tobytes(),
+                    b"" if cols is rule.cols else cols.tobytes(),
+                )
+            )
+            lead, other = (cols, rows) if peer_major else (rows, cols)
+            tiers[t].append((rule.verdict, lead, other))
+    return tuple(signature), tiers
 
 
-TRANSPOSE_BUDGET = 1 << 30  # bytes of transposed ingress relations kept for reuse
+def _union(n: int, cells: list[Cells]) -> Packed:
+    """The OR of the rules' rectangles ``lead x other``; rectangles with one leading mask are
+    merged first (lead x A | lead x B = lead x (A | B)), so each distinct mask costs one pass."""
+    merged: dict[bytes, tuple[BoolArray, BoolArray]] = {}
+    for _, lead, other in cells:
+        key = lead.tobytes()
+        found = merged.get(key)
+        merged[key] = (lead, other if found is None else (found[1] | other))
+    m = _packed_rows(n)
+    for lead, other in merged.values():
+        m[np.flatnonzero(lead)] |= np.packbits(other)
+    return m
 
 
-def _digest(m: Packed) -> bytes:
-    return hashlib.blake2b(np.ascontiguousarray(m).data, digest_size=16).digest()
-
-
-class _Transposes:
-    """Transposed ingress relations by content: ports whose ingress relation is the same
-    (most ports of a cluster share their rules) are transposed once. Least recently used
-    entries leave once ``budget`` bytes are held."""
-
-    def __init__(self, n: int, budget: int | None = None) -> None:
-        self.n, self.held = n, 0
-        self.budget = TRANSPOSE_BUDGET if budget is None else budget
-        self.kept: OrderedDict[bytes, Packed] = OrderedDict()
-
-    def of(self, m: Packed) -> tuple[bytes, Packed]:
-        key = _digest(m)
-        found = self.kept.get(key)
-        if found is not None:
-            self.kept.move_to_end(key)
-            return key, found
-        found = _transpose(m, self.n)
-        self.kept[key] = found
-        self.held += found.nbytes
-        while self.held > self.budget and len(self.kept) > 1:
-            self.held -= self.kept.popitem(last=False)[1].nbytes
-        return key, found
+def _first_match(n: int, cells: list[Cells]) -> tuple[Packed, Packed]:
+    """(allow, deny) cells decided by the first matching rule of an ordered tier. The first
+    rule finds nothing decided and the last leaves nothing to decide: neither reads or writes
+    the decided cells."""
+    allow, deny = _packed_rows(n), _packed_rows(n)
+    decided = _packed_rows(n) if len(cells) > 1 else allow
+    last = len(cells) - 1
+    for k, (verdict, lead, other) in enumerate(cells):
+        rows, cols = np.flatnonzero(lead), np.packbits(other)
+        new = cols & ~decided[rows] if k else cols
+        if verdict == "Allow":
+            allow[rows] |= new
+        elif verdict == "Deny":
+            deny[rows] |= new
+        if k < last:
+            decided[rows] |= cols
+    return allow, deny
 
 
 def _direction(
     classes: PodClasses,
     rules: DirectionRules,
-    ports: tuple[PortKey, ...],
+    tiers: TierCells,
     has_admin: bool,
-    diagonals: dict[PortKey, BoolArray] | None = None,
-) -> dict[PortKey, Packed]:
-    """Per port, the packed relation [subject class][other class] for one direction; with
-    admin tiers, ``diagonals[port]`` gets the relation of each class to itself WITHOUT them
-    (NetworkPolicy tier, else allowed): a pod to its own IP is not subject to the admin tiers
-    (:data:`podpath.engine.policy.SELF_CNP_DOC`)."""
+    peer_major: bool,
+) -> tuple[Packed, BoolArray]:
+    """One direction's packed relation on one port (laid out as :func:`_port_cells` gives its
+    cells), and each class to itself WITHOUT the admin tiers (NetworkPolicy tier, else allowed):
+    a pod to its own IP is not subject to them (:data:`podpath.engine.policy.SELF_CNP_DOC`)."""
     n = classes.size
-    out: dict[PortKey, Packed] = {}
-    np_all = _packed_rows(n)
-    for rule in rules.network_policy:
-        if rule.all_ports:
-            np_all[rule.rows] |= rule.cols_for(None)
-    iso = rules.isolated
-    by_port: dict[PortKey, list[RuleMask]] = {}
-    generic: list[RuleMask] = []
-    for rule in rules.network_policy:
-        if rule.all_ports:
-            continue
-        numbers = rule.numbers()
-        if numbers is None:
-            generic.append(rule)
-        else:
-            for key in numbers:
-                by_port.setdefault(key, []).append(rule)
-    for port in ports:
-        m = np_all.copy()
-        for rule in (*by_port.get(port, ()), *generic):
-            rows, cols = rule.applies(port)
-            if rows is not None and cols is not None:
-                m[rows] |= cols
-        tiers = None
-        if has_admin:
-            if diagonals is not None:
-                diagonals[port] = ~iso | classes.as_node | class_diagonal(m, n)
-            tiers = (
-                rules.first_match(rules.admin, port, n),
-                rules.first_match(rules.baseline, port, n),
-            )
-        out[port] = decide_tiers(m, ~iso, classes.as_node, tiers)
-    return out
+    network_policy, admin, baseline = tiers
+    m = _union(n, network_policy)
+    diagonal = ~rules.isolated | classes.as_node | class_diagonal(m, n)
+    decided = None
+    if has_admin:
+        decided = (_first_match(n, admin), _first_match(n, baseline))
+    if peer_major:
+        return decide_subject_columns(m, ~rules.isolated, classes.as_node, decided), diagonal
+    return decide_tiers(m, ~rules.isolated, classes.as_node, decided), diagonal
 
 
 def decide_tiers(
@@ -177,6 +166,26 @@ def decide_tiers(
         m[open_rows] = ~b_deny[open_rows]
         m = a_allow | (~(a_allow | a_deny) & m)
     m[as_node] = every
+    return m
+
+
+def decide_subject_columns(
+    m: Packed,
+    open_subjects: BoolArray,
+    as_node: BoolArray,
+    tiers: tuple[tuple[Packed, Packed], tuple[Packed, Packed]] | None,
+) -> Packed:
+    """:func:`decide_tiers` for a relation laid out peer-major (rows: peers, bit-packed
+    columns: subject classes): the subject masks act on columns, as one packed row broadcast
+    over every row. Padding bits stay 0. ``m`` is changed in place when no admin tier applies."""
+    opened, node = np.packbits(open_subjects), np.packbits(as_node)
+    if tiers is None:
+        m |= opened | node
+        return m
+    (a_allow, a_deny), (_b_allow, b_deny) = tiers
+    m = (m & ~opened) | (~b_deny & opened)
+    m = a_allow | (~(a_allow | a_deny) & m)
+    m |= node
     return m
 
 
@@ -206,6 +215,34 @@ def class_cidrs(
     ]
 
 
+class _Relations:
+    """Each direction's relation by signature, built once while kept: the least recently used
+    leave once ``RELATION_BUDGET`` bytes are held. The self diagonals (small) all stay."""
+
+    def __init__(
+        self, classes: PodClasses, ing: DirectionRules, egr: DirectionRules, has_admin: bool
+    ) -> None:
+        self.classes, self.ing, self.egr, self.has_admin = classes, ing, egr, has_admin
+        self.kept: OrderedDict[tuple[bool, Signature], Packed] = OrderedDict()
+        self.diagonals: dict[tuple[bool, Signature], BoolArray] = {}
+
+    def of(self, ingress: bool, plan: Plan) -> Packed:
+        key = (ingress, plan[0])
+        found = self.kept.get(key)
+        if found is None:
+            rules = self.ing if ingress else self.egr
+            found, self.diagonals[key] = _direction(
+                self.classes, rules, plan[1], self.has_admin, ingress
+            )
+            self.kept[key] = found
+            while (
+                sum(a.nbytes for a in self.kept.values()) > RELATION_BUDGET and len(self.kept) > 1
+            ):
+                self.kept.popitem(last=False)
+        self.kept.move_to_end(key)
+        return found
+
+
 def class_relation(
     cluster: Cluster,
     pods: tuple[Pod, ...],
@@ -221,25 +258,34 @@ def class_relation(
     has_admin = bool(admin or baseline)
     ing = collect_rules(cluster, classes, Direction.INGRESS, admin, baseline, assumptions)
     egr = collect_rules(cluster, classes, Direction.EGRESS, admin, baseline, assumptions)
-    n = classes.size
-    packed: dict[PortKey, Packed] = {}
-    diag_in: dict[PortKey, BoolArray] = {}
-    diag_out: dict[PortKey, BoolArray] = {}
-    transposes = _Transposes(n)
-    same: dict[tuple[bytes, bytes], Packed] = {}  # ports with one relation share one array
+    plans = {
+        port: (_port_cells(ing, port, True), _port_cells(egr, port, False)) for port in columns
+    }
+    relations = _Relations(classes, ing, egr, has_admin)
+    same: dict[tuple[Signature, Signature], Packed] = {}
+    # ports with one ingress signature in a row: each relation is built once while it is kept
+    first: dict[Signature, int] = {}
     for port in columns:
-        ingress = _direction(classes, ing, (port,), has_admin, diag_in)[port]
-        egress = _direction(classes, egr, (port,), has_admin, diag_out)[port]
-        key_in, ingress_t = transposes.of(ingress)
-        key = (key_in, _digest(egress))
-        if key not in same:
-            same[key] = egress & ingress_t
-            same[key].flags.writeable = False
-        packed[port] = same[key]
-        del ingress, egress, ingress_t
+        first.setdefault(plans[port][0][0], len(first))
+    for port in sorted(columns, key=lambda p: first[plans[p][0][0]]):
+        plan_in, plan_out = plans[port]
+        pair = (plan_in[0], plan_out[0])
+        if pair not in same:
+            both = relations.of(False, plan_out) & relations.of(True, plan_in)
+            both.flags.writeable = False
+            same[pair] = both
+    packed = {port: same[(plans[port][0][0], plans[port][1][0])] for port in columns}
     if not has_admin:
         return classes, packed, None
-    return classes, packed, {port: diag_in[port] & diag_out[port] for port in columns}
+    return (
+        classes,
+        packed,
+        {
+            port: relations.diagonals[(True, plans[port][0][0])]
+            & relations.diagonals[(False, plans[port][1][0])]
+            for port in columns
+        },
+    )
 
 
 def override_pairs(pods: Sequence[Pod], assumptions: Assumptions) -> tuple[IntArray, IntArray]:

@@ -211,6 +211,15 @@ class PodClasses:
         self._cache[key] = out  # type: ignore[assignment]
         return out
 
+    def named_port_is(self, name: str, protocol: Protocol, number: int) -> BoolArray | None:
+        """The classes whose container port ``name`` with ``protocol`` is ``number``, or None
+        when no class has it (the common case: a rule asked about another port)."""
+        key = ("named-is", name, protocol, number)
+        if key not in self._cache:
+            hit = self.named_port(name, protocol) == number
+            self._cache[key] = hit if hit.any() else None  # type: ignore[assignment]
+        return self._cache[key]
+
 
 def _named_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
     seen: dict[tuple[str, str], int] = {}

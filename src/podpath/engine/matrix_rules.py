@@ -17,11 +17,9 @@ cols: the classes its peers match), both following :mod:`podpath.engine.policy` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from podpath.cluster import Cluster
 from podpath.engine.matrix_classes import BoolArray, PodClasses
@@ -32,11 +30,9 @@ from podpath.model.core import Protocol
 from podpath.model.policy import Direction, NetworkPolicy, PolicyPeer, PolicyPort
 
 PortKey = tuple[int, Protocol]
-Packed = npt.NDArray[np.uint8]
-IndexArray = npt.NDArray[np.intp]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class RuleMask:
     """One rule over classes. ``ports`` None = all ports; ``named_on_rows``: named ports
     resolve on the row classes (ingress) rather than the column classes (egress)."""
@@ -47,54 +43,37 @@ class RuleMask:
     named_on_rows: bool
     verdict: str = "Allow"
     classes: PodClasses | None = None
-    _packed: Packed | None = field(default=None, repr=False)
 
     @property
     def all_ports(self) -> bool:
         return self.ports is None
 
-    def cols_for(self, port: PortKey | None) -> Packed:
-        if self._packed is None:
-            self._packed = np.packbits(self.cols)
-        return self._packed
-
-    def applies(self, port: PortKey) -> tuple[IndexArray | None, Packed | None]:
-        """(row indices, packed columns) of this rule on ``port``, or (None, None)."""
+    def on_port(self, port: PortKey) -> tuple[BoolArray, BoolArray] | None:
+        """(rows, cols): the classes this rule applies to on ``port`` and its peers there, or
+        None. They are the rule's own masks (the same objects) unless a named port narrows
+        one: NetworkPolicy ``ports[].port`` names resolve on the destination pod."""
         if self.ports is None:
-            return np.flatnonzero(self.rows), self.cols_for(None)
+            return self.rows, self.cols
         number, protocol = port
         named: BoolArray | None = None
         for proto, start, end, name in self.ports:
             if name is None:
                 if proto is protocol and start <= number <= end:
-                    return np.flatnonzero(self.rows), self.cols_for(None)
+                    return self.rows, self.cols
                 continue
             if proto is not None and proto is not protocol:
                 continue
             assert self.classes is not None
-            hit = self.classes.named_port(name, protocol) == number
-            named = hit if named is None else (named | hit)
-        if named is None or not named.any():
-            return None, None
-        if self.named_on_rows:
-            rows = np.flatnonzero(self.rows & named)
-            return (rows, self.cols_for(None)) if len(rows) else (None, None)
-        cols = self.cols & named
-        if not cols.any():
-            return None, None
-        return np.flatnonzero(self.rows), np.packbits(cols)
-
-    def numbers(self) -> set[PortKey] | None:
-        """The exact (port, protocol) columns it can apply to when it has only single numeric
-        ports; None when it has ranges or named ports (check every column)."""
-        if self.ports is None:
+            hit = self.classes.named_port_is(name, protocol, number)
+            if hit is not None:
+                named = hit if named is None else (named | hit)
+        if named is None:
             return None
-        out: set[PortKey] = set()
-        for proto, start, end, name in self.ports:
-            if name is not None or proto is None or start != end:
-                return None
-            out.add((start, proto))
-        return out
+        if self.named_on_rows:
+            rows = self.rows & named
+            return (rows, self.cols) if rows.any() else None
+        cols = self.cols & named
+        return (self.rows, cols) if cols.any() else None
 
 
 @dataclass
@@ -103,26 +82,6 @@ class DirectionRules:
     network_policy: list[RuleMask]
     admin: list[RuleMask]
     baseline: list[RuleMask]
-
-    def first_match(
-        self, rules: Sequence[RuleMask], port: PortKey, n: int
-    ) -> tuple[Packed, Packed]:
-        """(allow, deny) cells decided by the first matching rule of an ordered tier."""
-        width = (n + 7) // 8
-        decided = np.zeros((n, width), dtype=np.uint8)
-        allow = np.zeros((n, width), dtype=np.uint8)
-        deny = np.zeros((n, width), dtype=np.uint8)
-        for rule in rules:
-            rows, cols = rule.applies(port)
-            if rows is None or cols is None:
-                continue
-            new = cols & ~decided[rows]
-            if rule.verdict == "Allow":
-                allow[rows] |= new
-            elif rule.verdict == "Deny":
-                deny[rows] |= new
-            decided[rows] |= cols
-        return allow, deny
 
 
 def _np_port(p: PolicyPort) -> tuple[Protocol | None, int, int, str | None]:
