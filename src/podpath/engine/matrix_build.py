@@ -27,7 +27,7 @@ diagonal per class; :mod:`podpath.engine.matrix_self` applies it to the pods).
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -216,30 +216,39 @@ def class_cidrs(
 
 
 class _Relations:
-    """Each direction's relation by signature, built once while kept: the least recently used
-    leave once ``RELATION_BUDGET`` bytes are held. The self diagonals (small) all stay."""
+    """Each direction's relation by signature, built once while kept: a relation leaves once
+    its last use (``uses``: how many relation pairs still need it) is served, or, least
+    recently used first, once ``RELATION_BUDGET`` bytes are held. The self diagonals (small)
+    all stay."""
 
     def __init__(
-        self, classes: PodClasses, ing: DirectionRules, egr: DirectionRules, has_admin: bool
+        self,
+        classes: PodClasses,
+        ing: DirectionRules,
+        egr: DirectionRules,
+        has_admin: bool,
+        uses: Counter[tuple[bool, Signature]],
     ) -> None:
         self.classes, self.ing, self.egr, self.has_admin = classes, ing, egr, has_admin
+        self.uses = uses
         self.kept: OrderedDict[tuple[bool, Signature], Packed] = OrderedDict()
         self.diagonals: dict[tuple[bool, Signature], BoolArray] = {}
 
     def of(self, ingress: bool, plan: Plan) -> Packed:
         key = (ingress, plan[0])
-        found = self.kept.get(key)
+        found = self.kept.pop(key, None)
         if found is None:
             rules = self.ing if ingress else self.egr
             found, self.diagonals[key] = _direction(
                 self.classes, rules, plan[1], self.has_admin, ingress
             )
+        self.uses[key] -= 1
+        if self.uses[key] > 0:
             self.kept[key] = found
             while (
                 sum(a.nbytes for a in self.kept.values()) > RELATION_BUDGET and len(self.kept) > 1
             ):
                 self.kept.popitem(last=False)
-        self.kept.move_to_end(key)
         return found
 
 
@@ -261,19 +270,21 @@ def class_relation(
     plans = {
         port: (_port_cells(ing, port, True), _port_cells(egr, port, False)) for port in columns
     }
-    relations = _Relations(classes, ing, egr, has_admin)
-    same: dict[tuple[Signature, Signature], Packed] = {}
-    # ports with one ingress signature in a row: each relation is built once while it is kept
+    # ports with one ingress signature in a row, so that each relation is built once
     first: dict[Signature, int] = {}
     for port in columns:
         first.setdefault(plans[port][0][0], len(first))
+    pairs: dict[tuple[Signature, Signature], tuple[Plan, Plan]] = {}
     for port in sorted(columns, key=lambda p: first[plans[p][0][0]]):
         plan_in, plan_out = plans[port]
-        pair = (plan_in[0], plan_out[0])
-        if pair not in same:
-            both = relations.of(False, plan_out) & relations.of(True, plan_in)
-            both.flags.writeable = False
-            same[pair] = both
+        pairs.setdefault((plan_in[0], plan_out[0]), (plan_in, plan_out))
+    uses = Counter(key for s_in, s_out in pairs for key in ((True, s_in), (False, s_out)))
+    relations = _Relations(classes, ing, egr, has_admin, uses)
+    same: dict[tuple[Signature, Signature], Packed] = {}
+    for pair, (plan_in, plan_out) in pairs.items():
+        both = relations.of(False, plan_out) & relations.of(True, plan_in)
+        both.flags.writeable = False
+        same[pair] = both
     packed = {port: same[(plans[port][0][0], plans[port][1][0])] for port in columns}
     if not has_admin:
         return classes, packed, None
